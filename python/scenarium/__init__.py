@@ -1,0 +1,78 @@
+"""scenarium: scenarios, pipelines and skipping that is never stale, with a Rust core.
+
+Example:
+    >>> import scenarium as sc
+    >>> from scenarium import Config
+    >>> x = Config.configure_data_node("x", default_data=20)
+    >>> y = Config.configure_data_node("y")
+    >>> double = Config.configure_task("double", lambda v: 2 * v, input=[x], output=[y], skippable=True)
+    >>> s = sc.create_scenario(Config.configure_scenario("doubling", task_configs=[double]))  # doctest: +SKIP
+    >>> s.submit(); s.y.read()  # doctest: +SKIP
+    40
+"""
+
+from scenarium import exceptions
+from scenarium._api import (
+    Core,
+    Orchestrator,
+    create_scenario,
+    delete,
+    get,
+    get_data_nodes,
+    get_jobs,
+    get_primary_scenarios,
+    get_scenarios,
+    get_submissions,
+    set_primary,
+    submit,
+)
+from scenarium._core import __version__, build_profile
+from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
+from scenarium.entities import DataNode, Job, Scenario, Status, Submission, SubmissionStatus, Task
+from scenarium.exceptions import (
+    ConfigError,
+    JobFailed,
+    NoData,
+    NonExistingDataNode,
+    NonExistingScenario,
+    ScenariumError,
+    StorageError,
+)
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Core",
+    "DataNode",
+    "DataNodeConfig",
+    "Frequency",
+    "Job",
+    "JobFailed",
+    "NoData",
+    "NonExistingDataNode",
+    "NonExistingScenario",
+    "Orchestrator",
+    "Scenario",
+    "ScenarioConfig",
+    "ScenariumError",
+    "Scope",
+    "Status",
+    "StorageError",
+    "Submission",
+    "SubmissionStatus",
+    "Task",
+    "TaskConfig",
+    "__version__",
+    "build_profile",
+    "create_scenario",
+    "delete",
+    "exceptions",
+    "get",
+    "get_data_nodes",
+    "get_jobs",
+    "get_primary_scenarios",
+    "get_scenarios",
+    "get_submissions",
+    "set_primary",
+    "submit",
+]

@@ -1,0 +1,150 @@
+"""Module-level functions, with Taipy's names: create_scenario, submit, get, ..."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import datetime
+from typing import Any, Callable, Union
+
+from scenarium import _codec, _core, _runtime
+from scenarium.config import ScenarioConfig
+from scenarium.entities import DataNode, Job, Scenario, Submission, SubmissionStatus, Task
+from scenarium.exceptions import ConfigError, NonExistingEntity
+
+
+class _DefaultTarget:
+    """Stands in for a data node record while its default value is encoded."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.id = f"(new data node {spec['id']})"
+        self.config_id = spec["id"]
+        self.storage_type = spec["storage_type"]
+        self.properties_json = json.dumps(spec["properties"])
+
+
+def create_scenario(config: ScenarioConfig, creation_date: datetime | None = None,
+                    name: str | None = None) -> Scenario:
+    """Creates a scenario from a ScenarioConfig, with its data nodes holding their defaults.
+
+    Example:
+        >>> s = sc.create_scenario(scenario_cfg, name="baseline")  # doctest: +SKIP
+    """
+    if not isinstance(config, ScenarioConfig):
+        raise ConfigError(f"create_scenario takes a ScenarioConfig, got {config!r}")
+    engine = _runtime.engine()
+    spec = config._spec()
+    by_id = {d.id: d for d in config.data_node_configs}
+    defaults: dict[str, _core.StoredValue] = {}
+    for dn_spec in spec["data_nodes"]:
+        target = _DefaultTarget(dn_spec)
+        cfg = by_id[dn_spec["id"]]
+        path = _codec.file_path_of(target)
+        if path is not None and os.path.exists(path) and cfg.default_data is None:
+            defaults[cfg.id] = engine.store_external(path, cfg.storage_type)
+        elif cfg.default_data is not None:
+            defaults[cfg.id] = _codec.encode(engine, cfg.default_data, target)
+    date = None if creation_date is None else creation_date.timestamp()
+    record = engine.create_scenario(json.dumps(spec, sort_keys=True), defaults, name, date)
+    return Scenario(record, engine)
+
+
+def submit(entity: Union[Scenario, Task], force: bool = False, wait: bool = True, timeout: float | None = None,
+           on_event: Callable[[Job], None] | None = None) -> Submission:
+    """Submits a scenario (or a single task) for execution; see :meth:`Scenario.submit`."""
+    if not isinstance(entity, (Scenario, Task)):
+        raise TypeError(f"submit takes a Scenario or a Task, got {entity!r}")
+    engine = _runtime.engine()
+    record = engine.create_submission(entity.id, force)
+    runner = _runtime.TaskRunner(engine)
+    callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
+    if wait:
+        done = Submission(engine.run_submission(record.id, runner, callback), engine)
+        if done.status is SubmissionStatus.FAILED:
+            done._raise_if_failed()
+        return done
+    submission = Submission(record, engine)
+
+    def run() -> None:
+        try:
+            engine.run_submission(record.id, runner, callback)
+        except BaseException as e:  # surfaced by Submission.wait()
+            submission._error = e
+
+    submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
+    submission._thread.start()
+    return submission
+
+
+_PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job",
+             "SUBMISSION": "submission"}
+
+
+def get(entity_id: str) -> Any:
+    """The scenario, data node, task, job or submission with this id."""
+    engine = _runtime.engine()
+    kind = _PREFIXES.get(entity_id.split("_", 1)[0])
+    if kind == "scenario":
+        return Scenario(engine.scenario(entity_id), engine)
+    if kind == "data_node":
+        return DataNode(engine.data_node(entity_id), engine)
+    if kind == "task":
+        return Task(engine.task(entity_id), engine)
+    if kind == "job":
+        return Job(engine.job(entity_id), engine)
+    if kind == "submission":
+        return Submission(engine.submission(entity_id), engine)
+    raise NonExistingEntity(f"{entity_id!r} is not an id scenarium makes (they start with "
+                            f"{', '.join(p + '_' for p in _PREFIXES)})")
+
+
+def get_scenarios(tag: str | None = None) -> list[Scenario]:
+    """Every scenario in the registry, oldest first (only those with ``tag`` if given)."""
+    engine = _runtime.engine()
+    return [Scenario(r, engine) for r in engine.scenarios() if tag is None or tag in r.tags]
+
+
+def get_primary_scenarios() -> list[Scenario]:
+    return [s for s in get_scenarios() if s._record.is_primary]
+
+
+def set_primary(scenario: Scenario) -> None:
+    r = scenario._refresh()
+    scenario.__dict__["_record"] = scenario._engine.update_scenario(r.id, r.name, r.tags, True)
+
+
+def get_data_nodes() -> list[DataNode]:
+    engine = _runtime.engine()
+    return [DataNode(r, engine) for r in engine.data_nodes()]
+
+
+def get_jobs() -> list[Job]:
+    """Every job of every submission, oldest first."""
+    engine = _runtime.engine()
+    return [Job(r, engine) for r in engine.jobs()]
+
+
+def get_submissions() -> list[Submission]:
+    engine = _runtime.engine()
+    return [Submission(r, engine) for r in engine.submissions()]
+
+
+def delete(entity_id: str) -> None:
+    """Deletes a scenario with its own data nodes, tasks, jobs and submissions."""
+    if not entity_id.startswith("SCENARIO_"):
+        raise NonExistingEntity(f"only scenarios can be deleted for now, not {entity_id!r}")
+    _runtime.engine().delete_scenario(entity_id)
+
+
+class Orchestrator:
+    """Taipy's service object. scenarium needs no service: ``run()`` does nothing."""
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+Core = Orchestrator

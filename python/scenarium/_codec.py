@@ -1,0 +1,233 @@
+"""How Python values become stored values and back.
+
+Scalars are stored inline in the registry; polars and pandas DataFrames as
+Parquet objects (a pandas frame comes back as pandas); anything else is
+pickled. Files are written to a temporary path inside the object store and
+handed to the core, which hashes, fsyncs and renames them into place.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import os
+import pickle
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from scenarium import _core
+from scenarium.exceptions import NoData, NotSerializable, StorageError
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+# Values of in_memory data nodes: they live in this process only.
+_MEMORY: dict[str, Any] = {}
+
+
+def _is_inline(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, str)):
+        return True
+    if type(value) is int:
+        return _INT64[0] <= value <= _INT64[1]
+    if type(value) is float:
+        return math.isfinite(value)
+    return False
+
+
+def _frame_kind(value: Any) -> str | None:
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(value, polars.DataFrame):
+        return "polars"
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, pandas.DataFrame):
+        return "pandas"
+    return None
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-compatible form of a configuration property."""
+    if _is_inline(value):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}"
+    return repr(value)
+
+
+def value_fingerprint(value: Any) -> str:
+    """A fingerprint of a configuration default, so a changed default is a changed config."""
+    if _is_inline(value):
+        return "inline:" + json.dumps(value)
+    try:
+        return _core.Engine.blake3_hex(pickle.dumps(value, protocol=5))
+    except Exception:
+        return "unpicklable:" + type(value).__qualname__
+
+
+def _properties(dn: Any) -> dict[str, Any]:
+    return json.loads(dn.properties_json)
+
+
+def _file_path(props: dict[str, Any]) -> str | None:
+    path = props.get("path") or props.get("default_path")
+    return None if path is None else str(path)
+
+
+def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
+    """Stores ``value`` for data node record ``dn``; raises NotSerializable naming the node."""
+    storage = dn.storage_type
+    props = _properties(dn)
+    if storage == "in_memory":
+        token = uuid.uuid4().hex
+        _MEMORY[token] = value
+        return engine.store_memory(token, value_fingerprint(value) + ":" + token)
+    path = _file_path(props)
+    if path is not None and storage in ("csv", "parquet", "json"):
+        _write_file(value, Path(path), storage, dn)
+        return engine.store_external(path, storage)
+    kind = _frame_kind(value)
+    if kind is None and storage in ("pickle", "parquet") and _is_inline(value):
+        return engine.store_inline(json.dumps(value))
+    tmp = engine.new_tmp_path(".part")
+    try:
+        if storage == "json":
+            fmt = "json"
+            _write_json(value, tmp, dn)
+        elif kind is not None and storage in ("pickle", "parquet", "csv"):
+            fmt = f"{'csv' if storage == 'csv' else 'parquet'}/{kind}"
+            _write_frame(value, kind, tmp, fmt.split("/")[0])
+        elif storage in ("parquet", "csv"):
+            raise NotSerializable(f"data node {dn.config_id!r} ({dn.id}) has storage_type {storage!r} and takes a "
+                                  f"polars or pandas DataFrame, not a {type(value).__qualname__}")
+        else:
+            fmt = "pickle"
+            _write_pickle(value, tmp, dn)
+        return engine.store_file(str(tmp), fmt)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
+    try:
+        data = pickle.dumps(value, protocol=5)
+    except Exception as e:
+        raise NotSerializable(
+            f"cannot store a {type(value).__qualname__} in data node {dn.config_id!r} ({dn.id}): it cannot be "
+            f"pickled ({type(e).__name__}: {e}); return plain data, or use storage_type='in_memory'"
+        ) from e
+    _write_bytes(tmp, data)
+
+
+def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
+    try:
+        data = json.dumps(value).encode()
+    except (TypeError, ValueError) as e:
+        raise NotSerializable(f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
+                              f"a {type(value).__qualname__}: {e}") from e
+    _write_bytes(tmp, data)
+
+
+def _write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise StorageError(f"cannot write {path}: {e}") from e
+
+
+def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str) -> None:
+    if kind == "polars":
+        value.write_parquet(path) if fmt == "parquet" else value.write_csv(path)
+    else:
+        value.to_parquet(path) if fmt == "parquet" else value.to_csv(path, index=False)
+
+
+def _write_file(value: Any, path: Path, storage: str, dn: Any) -> None:
+    """Writes a file-backed data node's file atomically (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        if storage == "json":
+            _write_json(value, tmp, dn)
+        else:
+            kind = _frame_kind(value)
+            if kind is None:
+                raise NotSerializable(f"data node {dn.config_id!r} writes {storage} file {path} and takes a polars "
+                                      f"or pandas DataFrame, not a {type(value).__qualname__}")
+            _write_frame(value, kind, tmp, storage)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
+    """The Python value of a stored value of data node record ``dn``."""
+    kind = stored.kind
+    if kind == "inline":
+        return json.loads(stored.json or "null")
+    if kind == "memory":
+        if stored.token not in _MEMORY:
+            raise NoData(f"data node {dn.config_id!r} ({dn.id}) is in_memory and was written by another process; "
+                         "its value is not available here")
+        return _MEMORY[stored.token]
+    if kind == "external":
+        return _read_file(Path(stored.path or ""), stored.format or "", _properties(dn), dn)
+    path = engine.object_path(stored.hash or "")
+    fmt = stored.format or "pickle"
+    try:
+        if fmt == "pickle":
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        if fmt == "json":
+            with open(path, "rb") as f:
+                return json.load(f)
+        container, frame = fmt.split("/")
+        if frame == "polars":
+            import polars as pl
+
+            return pl.read_parquet(path) if container == "parquet" else pl.read_csv(path)
+        import pandas as pd
+
+        return pd.read_parquet(path) if container == "parquet" else pd.read_csv(path)
+    except FileNotFoundError as e:
+        raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
+
+
+def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
+    if not path.exists():
+        raise NoData(f"data node {dn.config_id!r} ({dn.id}) reads {path}, which does not exist")
+    if storage == "json":
+        with open(path, "rb") as f:
+            return json.load(f)
+    exposed = props.get("exposed_type", "pandas")
+    if exposed == "polars":
+        import polars as pl
+
+        return pl.read_parquet(path) if storage == "parquet" else pl.read_csv(path)
+    import pandas as pd
+
+    return pd.read_parquet(path) if storage == "parquet" else pd.read_csv(path)
+
+
+def file_path_of(dn: Any) -> str | None:
+    """The file a csv/parquet/json data node reads and writes, if it has one."""
+    if dn.storage_type not in ("csv", "parquet", "json"):
+        return None
+    return _file_path(_properties(dn))

@@ -1,0 +1,154 @@
+"""The glue between the core and Python: the engine of the configured storage
+folder, task functions (found, fingerprinted and called) and their values."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import traceback
+import types
+from typing import Any, Callable
+
+from scenarium import _codec, _core
+
+_engines: dict[str, _core.Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine() -> _core.Engine:
+    """The engine for ``Config.core.storage_folder``, opened once per process."""
+    from scenarium.config import Config
+
+    folder = os.path.abspath(Config.core.storage_folder)
+    with _engines_lock:
+        found = _engines.get(folder)
+        if found is None:
+            found = _engines[folder] = _core.Engine(folder)
+        return found
+
+
+def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
+    native = getattr(function, "__scenarium_native__", None)
+    if native is not None:
+        name, version = native
+        return {"kind": "native", "name": name, "version": version}
+    module = getattr(function, "__module__", None) or "__main__"
+    qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or repr(function)
+    return {"kind": "python", "module": module, "qualname": qualname}
+
+
+def _configured_function(ref: dict[str, Any]) -> Callable[..., Any] | None:
+    """A callable configured in this process with this reference, e.g. a
+    function defined in a notebook, which cannot be imported."""
+    from scenarium.config import Config
+
+    for task in Config._tasks.values():
+        if function_ref(task.function) == ref:
+            return task.function
+    return None
+
+
+def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
+    ref = json.loads(task.function_json)
+    found = _configured_function(ref)
+    if found is not None:
+        return found
+    if ref["kind"] == "native":
+        raise LookupError(f"native task {ref['name']!r} version {ref['version']} is not available in this build")
+    module_name, qualname = ref["module"], ref["qualname"]
+    where = f"{module_name}.{qualname}"
+    if "<" in qualname or module_name == "__main__":
+        raise LookupError(f"task {task.config_id!r} calls {where}, which cannot be imported; configure the task "
+                          f"again in this process (Config.configure_task) before submitting")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as e:
+        raise LookupError(f"task {task.config_id!r} calls {where}, which cannot be found: {e}. Was it renamed "
+                          f"or moved since the scenario was created?") from e
+    return target
+
+
+def code_fingerprint_of(function: Callable[..., Any]) -> str:
+    """blake3 of the function's identity and its code, recursively over nested
+    code objects and constants, ignoring docstrings and line numbers."""
+    ref = function_ref(function)
+    if ref["kind"] == "native":
+        return f"native:{ref['name']}:{ref['version']}"
+    parts: list[bytes] = [json.dumps(ref, sort_keys=True).encode()]
+    code = getattr(function, "__code__", None)
+    if code is None:
+        code = getattr(getattr(function, "__call__", None), "__code__", None)
+    if code is not None:
+        _hash_code(code, parts)
+    else:
+        parts.append(repr(function).encode())
+    defaults = getattr(function, "__defaults__", None)
+    if defaults:
+        parts.append(repr(defaults).encode())
+    return _core.Engine.blake3_hex(b"\0".join(parts))
+
+
+def _hash_code(code: types.CodeType, parts: list[bytes]) -> None:
+    parts.append(code.co_code)
+    parts.append(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)).encode())
+    consts = code.co_consts
+    doc = code.co_consts[0] if consts and isinstance(consts[0], str) else None
+    for const in consts:
+        if isinstance(const, types.CodeType):
+            _hash_code(const, parts)
+        elif const is doc:
+            continue
+        else:
+            parts.append(repr(const).encode())
+
+
+class TaskRunner:
+    """Called by the core for each job: fingerprint a task's code, run it."""
+
+    def __init__(self, engine: _core.Engine) -> None:
+        self.engine = engine
+
+    def code_fingerprint(self, task: _core.TaskRecord) -> str:
+        try:
+            return code_fingerprint_of(resolve(task))
+        except LookupError as e:
+            raise RuntimeError(str(e)) from None
+
+    def execute(self, task: _core.TaskRecord, inputs: list[_core.VersionRecord],
+                outputs: list[_core.DataNodeRecord]) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+        try:
+            function = resolve(task)
+            args: list[Any] = []
+            kwargs: dict[str, Any] = {}
+            for (param, dn_id), version in zip(task.inputs, inputs):
+                value = _codec.decode(self.engine, version.value, self.engine.data_node(dn_id))
+                if param is None:
+                    args.append(value)
+                else:
+                    kwargs[param] = value
+            result = function(*args, **kwargs)
+            values = self._outputs(task, result)
+            return [_codec.encode(self.engine, v, dn) for v, dn in zip(values, outputs)], None, None
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:
+            reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
+            return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+    @staticmethod
+    def _outputs(task: _core.TaskRecord, result: Any) -> list[Any]:
+        n = len(task.outputs)
+        if n == 0:
+            return []
+        if n == 1:
+            return [result]
+        if not isinstance(result, (tuple, list)) or len(result) != n:
+            got = f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list)) \
+                else f"a single {type(result).__name__}"
+            raise ValueError(f"task {task.config_id!r} has {n} outputs and must return a tuple of {n} values; "
+                             f"it returned {got}")
+        return list(result)

@@ -1,0 +1,505 @@
+"""Scenarios, data nodes, tasks, jobs and submissions as a notebook user sees them.
+
+Each class is a thin view over a registry record held by the core; reads go
+to the registry, so an object always shows what is stored now.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator
+
+from scenarium import _codec, _core
+from scenarium.config import Scope
+from scenarium.exceptions import JobFailed, NoData
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+class Status(enum.Enum):
+    """A job's status, with Taipy's names."""
+
+    SUBMITTED = "SUBMITTED"
+    BLOCKED = "BLOCKED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    SKIPPED = "SKIPPED"
+    ABANDONED = "ABANDONED"
+
+
+class SubmissionStatus(enum.Enum):
+    SUBMITTED = "SUBMITTED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class _Entity:
+    _engine: _core.Engine
+    id: str
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+class DataNode(_Entity):
+    """A data node of a scenario: ``read()`` its latest value, ``write()`` a new version.
+
+    Example:
+        >>> scenario.payment_threshold.read()  # doctest: +SKIP
+        1000
+        >>> scenario.payment_threshold.write(1600)  # doctest: +SKIP
+    """
+
+    def __init__(self, record: _core.DataNodeRecord, engine: _core.Engine) -> None:
+        self._record = record
+        self._engine = engine
+        self.id = record.id
+
+    @classmethod
+    def _from_id(cls, id: str, engine: _core.Engine) -> DataNode:
+        return cls(engine.data_node(id), engine)
+
+    @property
+    def config_id(self) -> str:
+        return self._record.config_id
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self._record.scope)
+
+    @property
+    def storage_type(self) -> str:
+        return self._record.storage_type
+
+    @property
+    def owner_id(self) -> str | None:
+        return self._record.owner_id
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return json.loads(self._record.properties_json)
+
+    @property
+    def path(self) -> str | None:
+        return _codec.file_path_of(self._record)
+
+    @property
+    def validity_period(self) -> timedelta | None:
+        s = self._record.validity_period_s
+        return None if s is None else timedelta(seconds=s)
+
+    def _latest(self) -> _core.VersionRecord | None:
+        return self._engine.latest_version(self.id)
+
+    def read(self, version: int | None = None) -> Any:
+        """The latest value, or the given version; raises NoData if never written."""
+        record = self._engine.version(self.id, version) if version is not None else self._latest()
+        if record is None:
+            raise NoData(f"data node {self.config_id!r} ({self.id}) has no data: it was never written and has no "
+                         "default_data")
+        return _codec.decode(self._engine, record.value, self._record)
+
+    def write(self, value: Any, comment: str | None = None, job_id: str | None = None) -> None:
+        """Stores ``value`` as a new version; earlier versions stay readable."""
+        stored = _codec.encode(self._engine, value, self._record)
+        self._engine.write_data_node(self.id, stored, job_id or "user", comment)
+
+    def append(self, value: Any) -> None:
+        raise NotImplementedError("append is not supported by scenarium data nodes; write the whole value")
+
+    @property
+    def is_ready_for_reading(self) -> bool:
+        return self._latest() is not None
+
+    @property
+    def version(self) -> int:
+        """The number of the latest version (0 when never written)."""
+        latest = self._latest()
+        return 0 if latest is None else latest.version
+
+    @property
+    def last_edit_date(self) -> datetime | None:
+        latest = self._latest()
+        return None if latest is None else _dt(latest.written_at)
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every version: number, time, writer (a job id, "user" or "default"), comment, fingerprint."""
+        return [
+            {"version": v.version, "written_at": _dt(v.written_at), "writer": v.writer, "comment": v.comment,
+             "fingerprint": v.fingerprint}
+            for v in self._engine.versions(self.id)
+        ]
+
+    @property
+    def edits(self) -> list[dict[str, Any]]:
+        """Taipy's edit log: one dict per write with ``timestamp``, ``job_id`` or ``writer``, ``comment``."""
+        out = []
+        for v in self._engine.versions(self.id):
+            edit: dict[str, Any] = {"timestamp": _dt(v.written_at), "writer": v.writer}
+            if v.writer.startswith("JOB_"):
+                edit["job_id"] = v.writer
+            if v.comment:
+                edit["comment"] = v.comment
+            out.append(edit)
+        return out
+
+    def __repr__(self) -> str:
+        return f"DataNode(id={self.id!r}, config_id={self.config_id!r}, version={self.version})"
+
+    def _repr_html_(self) -> str:
+        try:
+            value = self.read()
+            preview = value._repr_html_() if hasattr(value, "_repr_html_") else html.escape(repr(value)[:500])
+        except NoData:
+            preview = "<i>no data</i>"
+        return (f"<div><b>DataNode</b> <code>{html.escape(self.config_id)}</code> "
+                f"(version {self.version}, {html.escape(self.storage_type)})<br>{preview}</div>")
+
+
+class Task(_Entity):
+    """A task of a scenario: its function and the data nodes it reads and writes."""
+
+    def __init__(self, record: _core.TaskRecord, engine: _core.Engine) -> None:
+        self._record = record
+        self._engine = engine
+        self.id = record.id
+
+    @property
+    def config_id(self) -> str:
+        return self._record.config_id
+
+    @property
+    def scenario_id(self) -> str:
+        return self._record.scenario_id
+
+    @property
+    def skippable(self) -> bool:
+        return self._record.skippable
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        from scenarium import _runtime
+
+        return _runtime.resolve(self._record)
+
+    @property
+    def input(self) -> dict[str, DataNode]:
+        nodes = [DataNode._from_id(dn, self._engine) for _, dn in self._record.inputs]
+        return {n.config_id: n for n in nodes}
+
+    @property
+    def output(self) -> dict[str, DataNode]:
+        nodes = [DataNode._from_id(dn, self._engine) for dn in self._record.outputs]
+        return {n.config_id: n for n in nodes}
+
+    def __repr__(self) -> str:
+        return f"Task(id={self.id!r}, config_id={self.config_id!r})"
+
+
+class Job(_Entity):
+    """One execution of one task in one submission."""
+
+    def __init__(self, record: _core.JobRecord, engine: _core.Engine) -> None:
+        self._record = record
+        self._engine = engine
+        self.id = record.id
+
+    @property
+    def status(self) -> Status:
+        return Status(self._record.status)
+
+    @property
+    def task(self) -> Task:
+        return Task(self._engine.task(self._record.task_id), self._engine)
+
+    @property
+    def task_config_id(self) -> str:
+        return self._record.task_config_id
+
+    @property
+    def submit_id(self) -> str:
+        return self._record.submission_id
+
+    @property
+    def creation_date(self) -> datetime:
+        return _dt(self._record.created_at)  # type: ignore[return-value]
+
+    @property
+    def start_time(self) -> datetime | None:
+        return _dt(self._record.started_at)
+
+    @property
+    def end_time(self) -> datetime | None:
+        return _dt(self._record.finished_at)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds spent running (None unless it ran and finished)."""
+        r = self._record
+        return None if r.started_at is None or r.finished_at is None else r.finished_at - r.started_at
+
+    @property
+    def reason(self) -> str | None:
+        """Why the job was skipped, abandoned or failed."""
+        return self._record.reason
+
+    @property
+    def stacktrace(self) -> list[str]:
+        return [] if not self._record.stacktrace else [self._record.stacktrace]
+
+    @property
+    def cache_key(self) -> str | None:
+        return self._record.cache_key
+
+    def is_completed(self) -> bool:
+        return self.status is Status.COMPLETED
+
+    def is_skipped(self) -> bool:
+        return self.status is Status.SKIPPED
+
+    def is_failed(self) -> bool:
+        return self.status is Status.FAILED
+
+    def is_abandoned(self) -> bool:
+        return self.status is Status.ABANDONED
+
+    def is_finished(self) -> bool:
+        return self.status in (Status.COMPLETED, Status.SKIPPED, Status.FAILED, Status.CANCELED, Status.ABANDONED)
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, task={self.task_config_id!r}, status={self.status.name})"
+
+
+class Submission(_Entity):
+    """A submission of a scenario or task: its jobs and their statuses.
+
+    Example:
+        >>> sub = scenario.submit()  # doctest: +SKIP
+        >>> {j.task_config_id: j.status.name for j in sub.jobs}  # doctest: +SKIP
+        {'preprocess_and_score': 'SKIPPED', ...}
+    """
+
+    def __init__(self, record: _core.SubmissionRecord, engine: _core.Engine) -> None:
+        self._record = record
+        self._engine = engine
+        self.id = record.id
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def _refresh(self) -> None:
+        self._record = self._engine.submission(self.id)
+
+    @property
+    def entity_id(self) -> str:
+        return self._record.entity_id
+
+    @property
+    def status(self) -> SubmissionStatus:
+        self._refresh()
+        return SubmissionStatus(self._record.status)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [Job(self._engine.job(j), self._engine) for j in self._record.job_ids]
+
+    @property
+    def creation_date(self) -> datetime:
+        return _dt(self._record.created_at)  # type: ignore[return-value]
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from submission to the end of its last job."""
+        self._refresh()
+        r = self._record
+        return None if r.finished_at is None else r.finished_at - r.created_at
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self.jobs)
+
+    def wait(self, timeout: float | None = None) -> Submission:
+        """Blocks until a ``submit(wait=False)`` submission ends (or ``timeout`` seconds pass)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._error is not None:
+                raise self._error
+        self._refresh()
+        return self
+
+    def is_finished(self) -> bool:
+        return self.status in (SubmissionStatus.COMPLETED, SubmissionStatus.FAILED, SubmissionStatus.CANCELED)
+
+    def is_completed(self) -> bool:
+        return self.status is SubmissionStatus.COMPLETED
+
+    def _raise_if_failed(self) -> None:
+        for job in self.jobs:
+            if job.status is Status.FAILED:
+                r = job._record
+                message = f"task {r.task_config_id!r} failed (job {r.id}): {r.reason}"
+                if r.stacktrace:
+                    message += "\n\nTask traceback:\n" + r.stacktrace
+                raise JobFailed(message, job_id=r.id, task_config_id=r.task_config_id, stacktrace=r.stacktrace,
+                                submission_id=self.id)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per job: task, status, duration in seconds and reason."""
+        return [{"task": j.task_config_id, "status": j.status.name, "duration_s": j.duration, "reason": j.reason}
+                for j in self.jobs]
+
+    def __repr__(self) -> str:
+        jobs = ", ".join(f"{j.task_config_id}={j.status.name}" for j in self.jobs)
+        return f"Submission(id={self.id!r}, status={self._record.status}, jobs=[{jobs}])"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(r['task'])}</td><td>{r['status']}</td>"
+            f"<td>{'' if r['duration_s'] is None else format(r['duration_s'], '.3f') + ' s'}</td>"
+            f"<td>{html.escape(r['reason'] or '')}</td></tr>"
+            for r in self.summary()
+        )
+        return (f"<div><b>Submission</b> <code>{html.escape(self.id)}</code>: {self._record.status}"
+                f"<table><tr><th>task</th><th>status</th><th>duration</th><th>reason</th></tr>{rows}</table></div>")
+
+
+class Scenario(_Entity):
+    """A scenario: its data nodes (also as attributes), tasks and submissions.
+
+    Example:
+        >>> s = sc.create_scenario(scenario_cfg, name="baseline")  # doctest: +SKIP
+        >>> s.submit()  # doctest: +SKIP
+        >>> s.high_value_summary_df.read()  # doctest: +SKIP
+    """
+
+    def __init__(self, record: _core.ScenarioRecord, engine: _core.Engine) -> None:
+        self.__dict__["_record"] = record
+        self.__dict__["_engine"] = engine
+        self.__dict__["id"] = record.id
+
+    def _refresh(self) -> _core.ScenarioRecord:
+        record = self._engine.scenario(self.id)
+        self.__dict__["_record"] = record
+        return record
+
+    def __getattr__(self, name: str) -> Any:
+        record = self.__dict__["_record"]
+        if name in record.data_nodes:
+            return DataNode._from_id(record.data_nodes[name], self.__dict__["_engine"])
+        for config_id, task_id in record.tasks:
+            if config_id == name:
+                return Task(self.__dict__["_engine"].task(task_id), self.__dict__["_engine"])
+        raise AttributeError(
+            f"scenario {record.config_id!r} has no attribute, data node or task {name!r} "
+            f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)})"
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__["_record"].data_nodes:
+            raise AttributeError(f"use scenario.{name}.write(value) to change data node {name!r}")
+        super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        record = self.__dict__["_record"]
+        return sorted({*super().__dir__(), *record.data_nodes, *(c for c, _ in record.tasks)})
+
+    @property
+    def config_id(self) -> str:
+        return self._record.config_id
+
+    @property
+    def name(self) -> str | None:
+        return self._refresh().name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        r = self._refresh()
+        self.__dict__["_record"] = self._engine.update_scenario(self.id, value, r.tags, r.is_primary)
+
+    @property
+    def creation_date(self) -> datetime:
+        return _dt(self._record.creation_date)  # type: ignore[return-value]
+
+    @property
+    def is_primary(self) -> bool:
+        return self._refresh().is_primary
+
+    @property
+    def tags(self) -> set[str]:
+        return set(self._refresh().tags)
+
+    def add_tag(self, tag: str) -> None:
+        r = self._refresh()
+        tags = sorted({*r.tags, tag})
+        self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)
+
+    def remove_tag(self, tag: str) -> None:
+        r = self._refresh()
+        tags = sorted(set(r.tags) - {tag})
+        self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)
+
+    def has_tag(self, tag: str) -> bool:
+        return tag in self.tags
+
+    @property
+    def version(self) -> str:
+        """The configuration version the scenario was created from."""
+        return self._record.config_version
+
+    @property
+    def cycle_id(self) -> str | None:
+        return self._record.cycle_id
+
+    @property
+    def data_nodes(self) -> dict[str, DataNode]:
+        return {cfg: DataNode._from_id(dn, self._engine) for cfg, dn in self._record.data_nodes.items()}
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        return {cfg: Task(self._engine.task(t), self._engine) for cfg, t in self._record.tasks}
+
+    @property
+    def submissions(self) -> list[Submission]:
+        return [Submission(r, self._engine) for r in self._engine.submissions(self.id)]
+
+    def submit(self, force: bool = False, wait: bool = True, timeout: float | None = None,
+               on_event: Callable[[Job], None] | None = None) -> Submission:
+        """Runs the scenario's tasks, skipping those whose inputs and code are unchanged.
+
+        ``force=True`` re-runs skippable tasks. With ``wait=True`` (the default)
+        a failed task raises :class:`JobFailed`; with ``wait=False`` the
+        submission runs in the background and ``Submission.wait()`` joins it.
+        """
+        from scenarium._api import submit
+
+        return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event)
+
+    def __repr__(self) -> str:
+        name = f", name={self._record.name!r}" if self._record.name else ""
+        return f"Scenario(id={self.id!r}, config_id={self.config_id!r}{name})"
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for cfg, dn in self.data_nodes.items():
+            latest = dn._latest()
+            value = "<i>no data</i>"
+            if latest is not None and latest.value.kind == "inline":
+                value = html.escape(latest.value.json or "")
+            elif latest is not None:
+                value = f"{html.escape(latest.value.format or latest.value.kind)} (version {latest.version})"
+            rows.append(f"<tr><td>{html.escape(cfg)}</td><td>{value}</td></tr>")
+        title = html.escape(self._record.name or self.config_id)
+        return (f"<div><b>Scenario</b> {title} <code>{html.escape(self.id)}</code>"
+                f"<table><tr><th>data node</th><th>latest</th></tr>{''.join(rows)}</table></div>")

@@ -1,0 +1,75 @@
+"""scenarium's exceptions: every error it raises derives from :class:`ScenariumError`.
+
+Example:
+    >>> import scenarium as sc
+    >>> try:
+    ...     sc.get("SCENARIO_nope_0")
+    ... except sc.exceptions.NonExistingScenario as e:
+    ...     print(type(e).__name__)
+    NonExistingScenario
+"""
+
+from __future__ import annotations
+
+from scenarium._core import (
+    ConfigError,
+    ConfigVersionMismatch,
+    InvalidConfigFile,
+    NoData,
+    NonExistingDataNode,
+    NonExistingEntity,
+    NonExistingJob,
+    NonExistingScenario,
+    NonExistingSubmission,
+    NonExistingTask,
+    NotSerializable,
+    ScenariumError,
+    StorageError,
+)
+
+
+class JobFailed(ScenariumError):
+    """A task raised while a submission ran: carries the job id, the task and its traceback.
+
+    Example:
+        >>> try:
+        ...     scenario.submit()  # doctest: +SKIP
+        ... except JobFailed as e:
+        ...     print(e.job_id, e.task_config_id)
+        ...     print(e.stacktrace)
+    """
+
+    def __init__(self, message: str, *, job_id: str, task_config_id: str, stacktrace: str | None,
+                 submission_id: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.task_config_id = task_config_id
+        self.stacktrace = stacktrace
+        self.submission_id = submission_id
+
+    def __reduce__(self):  # keeps the fields when pickled, e.g. across processes
+        return (_rebuild_job_failed, (str(self), self.job_id, self.task_config_id, self.stacktrace,
+                                      self.submission_id))
+
+
+def _rebuild_job_failed(message, job_id, task_config_id, stacktrace, submission_id):
+    return JobFailed(message, job_id=job_id, task_config_id=task_config_id, stacktrace=stacktrace,
+                     submission_id=submission_id)
+
+
+__all__ = [
+    "ConfigError",
+    "ConfigVersionMismatch",
+    "InvalidConfigFile",
+    "JobFailed",
+    "NoData",
+    "NonExistingDataNode",
+    "NonExistingEntity",
+    "NonExistingJob",
+    "NonExistingScenario",
+    "NonExistingSubmission",
+    "NonExistingTask",
+    "NotSerializable",
+    "ScenariumError",
+    "StorageError",
+]

@@ -1,0 +1,152 @@
+//! Configuration as the core sees it: plain, serialisable specs.
+//!
+//! The Python `Config` builds a [`ScenarioSpec`] (every data node and task a
+//! scenario needs, flattened) and hands it over as JSON; the core validates it
+//! ([`check`]), hashes its canonical form into a config version, and stores it.
+
+pub mod check;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let valid: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        Error::Config(format!(
+                            "{:?} is not a valid {}; expected one of {}",
+                            s, stringify!($name), valid.join(", ")
+                        ))
+                    })
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// How a data node's value is kept. `pickle` (Taipy's default) stores
+    /// DataFrames as Parquet and other objects as pickles, scalars inline.
+    StorageType { Pickle => "pickle", Parquet => "parquet", Csv => "csv", Json => "json", InMemory => "in_memory" }
+);
+
+named_enum!(
+    /// Who shares a data node: one scenario, every scenario of a cycle, or all.
+    Scope { Scenario => "SCENARIO", Cycle => "CYCLE", Global => "GLOBAL" }
+);
+
+named_enum!(
+    Frequency { Daily => "DAILY", Weekly => "WEEKLY", Monthly => "MONTHLY", Quarterly => "QUARTERLY", Yearly => "YEARLY" }
+);
+
+/// Where a task's code lives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FunctionRef {
+    /// A Python callable, found again by importing `module` and walking `qualname`.
+    Python { module: String, qualname: String },
+    /// A task implemented in Rust, identified by name and implementation version.
+    Native { name: String, version: u32 },
+}
+
+impl fmt::Display for FunctionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FunctionRef::Python { module, qualname } => write!(f, "{module}.{qualname}"),
+            FunctionRef::Native { name, version } => write!(f, "native:{name}@{version}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataNodeConfig {
+    pub id: String,
+    pub storage_type: StorageType,
+    pub scope: Scope,
+    /// Fingerprint of the default value, so a changed default is a changed config.
+    #[serde(default)]
+    pub default_fingerprint: Option<String>,
+    #[serde(default)]
+    pub validity_period_s: Option<f64>,
+    #[serde(default)]
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+/// One input of a task: `param` is `None` for positional binding (a list in
+/// `configure_task`), or the parameter name for a dict binding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputBinding {
+    pub param: Option<String>,
+    pub data_node: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskConfig {
+    pub id: String,
+    pub function: FunctionRef,
+    pub inputs: Vec<InputBinding>,
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    pub skippable: bool,
+    #[serde(default)]
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+/// Everything needed to instantiate one scenario config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSpec {
+    pub id: String,
+    pub tasks: Vec<TaskConfig>,
+    pub data_nodes: Vec<DataNodeConfig>,
+    /// Data nodes not read or written by any task but part of the scenario.
+    #[serde(default)]
+    pub additional_data_nodes: Vec<String>,
+    #[serde(default)]
+    pub frequency: Option<Frequency>,
+    #[serde(default)]
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+impl ScenarioSpec {
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text)
+            .map_err(|e| Error::Config(format!("malformed scenario configuration: {e}")))
+    }
+
+    pub fn data_node(&self, id: &str) -> Option<&DataNodeConfig> {
+        self.data_nodes.iter().find(|d| d.id == id)
+    }
+
+    /// The config version: blake3 of the canonical JSON form. Field order is
+    /// fixed by the struct and maps are BTreeMaps, so equal specs hash equal.
+    pub fn version(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("a spec always serialises");
+        crate::fingerprint::of_bytes(&canonical)[..16].to_string()
+    }
+}

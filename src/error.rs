@@ -1,0 +1,45 @@
+//! The crate-level error: every module's error lifts into it, and `py/error.rs`
+//! maps each variant to one class of the Python hierarchy.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration is inconsistent: the message names the ids at fault.
+    #[error("{0}")]
+    Config(String),
+
+    #[error("no data node, task, scenario, job or submission with id {0:?}")]
+    NonExistingEntity(String),
+
+    #[error("data node {0:?} has no data: it was never written and has no default_data")]
+    NoData(String),
+
+    #[error("storage error at {path}: {message}")]
+    Storage { path: PathBuf, message: String },
+
+    #[error("registry error in {path}: {source}")]
+    Registry {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A scenario was stored with a configuration that no longer matches.
+    #[error("{0}")]
+    ConfigVersionMismatch(String),
+
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl Error {
+    pub fn storage(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Self {
+        Error::Storage {
+            path: path.into(),
+            message: err.to_string(),
+        }
+    }
+}

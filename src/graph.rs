@@ -1,0 +1,207 @@
+//! The task DAG: which task feeds which, in what order they can run, and a
+//! cycle report that names the tasks and data nodes involved.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::config::ScenarioSpec;
+use crate::error::{Error, Result};
+
+/// A task seen only by what it reads and writes.
+#[derive(Clone, Debug)]
+pub struct TaskNode {
+    pub id: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct TaskGraph {
+    tasks: Vec<TaskNode>,
+    /// Indices into `tasks`, each task after every task it depends on.
+    order: Vec<usize>,
+    /// For each task, the tasks that write one of its inputs.
+    upstream: Vec<Vec<usize>>,
+}
+
+impl TaskGraph {
+    pub fn from_spec(spec: &ScenarioSpec) -> Result<Self> {
+        let tasks = spec
+            .tasks
+            .iter()
+            .map(|t| TaskNode {
+                id: t.id.clone(),
+                inputs: t.inputs.iter().map(|i| i.data_node.clone()).collect(),
+                outputs: t.outputs.clone(),
+            })
+            .collect();
+        Self::new(tasks)
+    }
+
+    pub fn new(tasks: Vec<TaskNode>) -> Result<Self> {
+        let mut writer_of: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, task) in tasks.iter().enumerate() {
+            for out in &task.outputs {
+                writer_of.insert(out.as_str(), i);
+            }
+        }
+        let mut graph: DiGraph<usize, &str> = DiGraph::new();
+        let nodes: Vec<NodeIndex> = (0..tasks.len()).map(|i| graph.add_node(i)).collect();
+        let mut upstream = vec![Vec::new(); tasks.len()];
+        for (i, task) in tasks.iter().enumerate() {
+            for input in &task.inputs {
+                if let Some(&w) = writer_of.get(input.as_str()) {
+                    graph.add_edge(nodes[w], nodes[i], input.as_str());
+                    if !upstream[i].contains(&w) {
+                        upstream[i].push(w);
+                    }
+                }
+            }
+        }
+        // tarjan_scc returns components in reverse topological order, so a
+        // reversed flattening is a valid run order when no component is a cycle.
+        let components = tarjan_scc(&graph);
+        for component in &components {
+            let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+            if is_cycle {
+                return Err(Error::Config(describe_cycle(
+                    &tasks,
+                    component.iter().map(|n| graph[*n]),
+                )));
+            }
+        }
+        let order = components.iter().rev().map(|c| graph[c[0]]).collect();
+        Ok(TaskGraph {
+            tasks,
+            order,
+            upstream,
+        })
+    }
+
+    pub fn tasks(&self) -> &[TaskNode] {
+        &self.tasks
+    }
+
+    /// Task indices in an order where every task comes after its upstream tasks.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    pub fn upstream(&self, task: usize) -> &[usize] {
+        &self.upstream[task]
+    }
+
+    /// Groups of tasks that can run at the same time, each after the previous.
+    pub fn waves(&self) -> Vec<Vec<usize>> {
+        let mut level = vec![0usize; self.tasks.len()];
+        for &t in &self.order {
+            level[t] = self.upstream[t]
+                .iter()
+                .map(|&u| level[u] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let depth = level.iter().copied().max().map_or(0, |m| m + 1);
+        let mut waves = vec![Vec::new(); depth];
+        for &t in &self.order {
+            waves[level[t]].push(t);
+        }
+        waves
+    }
+}
+
+fn describe_cycle(tasks: &[TaskNode], members: impl Iterator<Item = usize>) -> String {
+    let mut ids: Vec<&str> = members.map(|i| tasks[i].id.as_str()).collect();
+    ids.sort_unstable();
+    let mut via: Vec<&str> = Vec::new();
+    for &id in &ids {
+        let task = tasks
+            .iter()
+            .find(|t| t.id == id)
+            .expect("member of this graph");
+        for out in &task.outputs {
+            let feeds_member = tasks
+                .iter()
+                .any(|t| ids.contains(&t.id.as_str()) && t.inputs.contains(out));
+            if feeds_member && !via.contains(&out.as_str()) {
+                via.push(out);
+            }
+        }
+    }
+    format!(
+        "the task graph has a cycle through tasks {} (via data nodes {}); a task cannot depend on its own output",
+        ids.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "),
+        via.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(id: &str, inputs: &[&str], outputs: &[&str]) -> TaskNode {
+        TaskNode {
+            id: id.into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: outputs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn article_pipeline_order_and_waves() {
+        // Declared out of order on purpose.
+        let g = TaskGraph::new(vec![
+            t("t4", &["seg_result", "segmented", "stat"], &["summary"]),
+            t("t2", &["scored", "pay", "score"], &["segmented"]),
+            t("t1", &["path"], &["scored"]),
+            t("t3", &["segmented", "metric"], &["seg_result"]),
+        ])
+        .unwrap();
+        let ids: Vec<&str> = g
+            .order()
+            .iter()
+            .map(|&i| g.tasks()[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["t1", "t2", "t3", "t4"]);
+        assert_eq!(g.waves().len(), 4);
+    }
+
+    #[test]
+    fn independent_tasks_share_a_wave() {
+        let g = TaskGraph::new(vec![
+            t("a", &["x"], &["y"]),
+            t("b", &["x"], &["z"]),
+            t("c", &["y", "z"], &["w"]),
+        ])
+        .unwrap();
+        let waves = g.waves();
+        assert_eq!(waves.len(), 2);
+        assert_eq!(waves[0].len(), 2);
+    }
+
+    #[test]
+    fn cycle_is_named() {
+        let err = TaskGraph::new(vec![
+            t("a", &["x"], &["y"]),
+            t("b", &["y"], &["x"]),
+            t("c", &["x"], &["z"]),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("\"a\", \"b\"") && err.contains("\"x\"") && err.contains("\"y\""),
+            "{err}"
+        );
+        assert!(!err.contains("\"c\""), "{err}");
+    }
+
+    #[test]
+    fn self_loop_is_a_cycle() {
+        let err = TaskGraph::new(vec![t("a", &["x"], &["x"])])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cycle"), "{err}");
+    }
+}

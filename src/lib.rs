@@ -1,0 +1,17 @@
+//! scenarium's core: configuration, registry, content-addressed store and orchestrator.
+//!
+//! Python-free unless the `python` feature is on; everything that knows Python
+//! lives in [`py`].
+
+pub mod config;
+pub mod error;
+pub mod fingerprint;
+pub mod graph;
+pub mod model;
+pub mod orchestrator;
+pub mod store;
+
+#[cfg(feature = "python")]
+pub mod py;
+
+pub use error::{Error, Result};

@@ -1,0 +1,212 @@
+//! Entities as the registry records them: scenarios, data nodes and their
+//! versions, tasks, jobs and submissions.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{FunctionRef, InputBinding, Scope, StorageType};
+
+/// Seconds since the Unix epoch, UTC.
+pub type Timestamp = f64;
+
+pub fn now() -> Timestamp {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Taipy-style ids: `SCENARIO_scenario_1_<uuid>`.
+pub fn new_id(prefix: &str, config_id: &str) -> String {
+    format!("{prefix}_{config_id}_{}", uuid::Uuid::new_v4())
+}
+
+/// A stored value: small scalars inline in the registry, everything else an
+/// object in the content-addressed store, or a file at a user's path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// JSON text of a scalar (None, bool, int, float, str).
+    Inline { json: String },
+    /// An object named by the blake3 of its bytes; `format` says how to decode it.
+    Object {
+        hash: String,
+        format: String,
+        size: u64,
+    },
+    /// A file-backed data node's file, fingerprinted at the time of writing.
+    External { path: String, format: String },
+    /// A value kept only in the memory of the process that wrote it.
+    Memory { token: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub data_node_id: String,
+    pub version: i64,
+    pub written_at: Timestamp,
+    /// A job id, `"user"` or `"default"`.
+    pub writer: String,
+    pub comment: Option<String>,
+    pub fingerprint: String,
+    pub payload: Payload,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataNodeRecord {
+    pub id: String,
+    pub config_id: String,
+    pub scope: Scope,
+    /// The scenario (SCENARIO scope) or cycle (CYCLE scope) that owns it.
+    pub owner_id: Option<String>,
+    pub storage_type: StorageType,
+    pub validity_period_s: Option<f64>,
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: String,
+    pub config_id: String,
+    pub scenario_id: String,
+    pub function: FunctionRef,
+    /// Bindings with data node *instance* ids.
+    pub inputs: Vec<InputBinding>,
+    pub outputs: Vec<String>,
+    pub skippable: bool,
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioRecord {
+    pub id: String,
+    pub config_id: String,
+    pub config_version: String,
+    pub name: Option<String>,
+    pub creation_date: Timestamp,
+    pub is_primary: bool,
+    pub tags: Vec<String>,
+    pub cycle_id: Option<String>,
+    /// Data node config id -> data node id.
+    pub data_nodes: BTreeMap<String, String>,
+    /// Task config id -> task id, in run order.
+    pub tasks: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    Submitted,
+    Blocked,
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Canceled,
+    Skipped,
+    Abandoned,
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobStatus::Submitted => "SUBMITTED",
+            JobStatus::Blocked => "BLOCKED",
+            JobStatus::Pending => "PENDING",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Completed => "COMPLETED",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Canceled => "CANCELED",
+            JobStatus::Skipped => "SKIPPED",
+            JobStatus::Abandoned => "ABANDONED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ALL_JOB_STATUSES.iter().copied().find(|st| st.as_str() == s)
+    }
+
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed
+                | JobStatus::Failed
+                | JobStatus::Canceled
+                | JobStatus::Skipped
+                | JobStatus::Abandoned
+        )
+    }
+
+    /// Completed or skipped: its outputs are there for dependants.
+    pub fn is_success(&self) -> bool {
+        matches!(self, JobStatus::Completed | JobStatus::Skipped)
+    }
+}
+
+pub const ALL_JOB_STATUSES: &[JobStatus] = &[
+    JobStatus::Submitted,
+    JobStatus::Blocked,
+    JobStatus::Pending,
+    JobStatus::Running,
+    JobStatus::Completed,
+    JobStatus::Failed,
+    JobStatus::Canceled,
+    JobStatus::Skipped,
+    JobStatus::Abandoned,
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: String,
+    pub submission_id: String,
+    pub task_id: String,
+    pub task_config_id: String,
+    pub status: JobStatus,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// blake3 of task code and input fingerprints; set once inputs are known.
+    pub cache_key: Option<String>,
+    pub code_fingerprint: Option<String>,
+    /// (data node id, version, fingerprint) of each input, in binding order.
+    pub inputs: Vec<(String, i64, String)>,
+    /// (data node id, version) written or linked by this job.
+    pub outputs: Vec<(String, i64)>,
+    /// Why the job was skipped, or why it failed.
+    pub reason: Option<String>,
+    pub stacktrace: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionRecord {
+    pub id: String,
+    pub entity_id: String,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub status: SubmissionStatus,
+    pub force: bool,
+    pub job_ids: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubmissionStatus {
+    Submitted,
+    Running,
+    Completed,
+    Failed,
+    Canceled,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SubmissionStatus::Submitted => "SUBMITTED",
+            SubmissionStatus::Running => "RUNNING",
+            SubmissionStatus::Completed => "COMPLETED",
+            SubmissionStatus::Failed => "FAILED",
+            SubmissionStatus::Canceled => "CANCELED",
+        }
+    }
+}

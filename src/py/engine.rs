@@ -1,0 +1,371 @@
+//! `Engine`: one storage folder, opened once per process and shared by every
+//! entity. Each call that touches disk releases the GIL first, and the store's
+//! registry lock is only ever taken while detached.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
+use pyo3::prelude::*;
+
+use super::records::*;
+use crate::config::ScenarioSpec;
+use crate::model::{self, Payload};
+use crate::orchestrator::{self, TaskExecutor, TaskOutcome};
+use crate::store::{NewValue, Store};
+use crate::{fingerprint, Result as CoreResult};
+
+/// Runs `f` without the GIL and turns a panic into a Python `RuntimeError`.
+fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
+    let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match outcome {
+        Ok(result) => result.map_err(PyErr::from),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(PyRuntimeError::new_err(format!(
+                "internal error in scenarium (please report it): {message}"
+            )))
+        }
+    }
+}
+
+#[pyclass(module = "scenarium._core", frozen)]
+pub struct Engine {
+    store: Arc<Store>,
+}
+
+#[pymethods]
+impl Engine {
+    /// Opens (creating if needed) the storage folder.
+    #[new]
+    fn new(py: Python<'_>, storage_folder: PathBuf) -> PyResult<Self> {
+        let store = detached(py, || Store::open(&storage_folder))?;
+        Ok(Engine {
+            store: Arc::new(store),
+        })
+    }
+
+    #[getter]
+    fn storage_folder(&self) -> PathBuf {
+        self.store.folder().to_owned()
+    }
+
+    /// A fresh temporary path inside the object store, for a value being written.
+    #[pyo3(signature = (suffix = ""))]
+    fn new_tmp_path(&self, suffix: &str) -> PathBuf {
+        self.store.objects.new_tmp_path(suffix)
+    }
+
+    fn object_path(&self, hash: &str) -> PathBuf {
+        self.store.objects.path_of(hash)
+    }
+
+    /// Moves a finished temporary file into the object store.
+    fn store_file(
+        &self,
+        py: Python<'_>,
+        tmp_path: PathBuf,
+        format: String,
+    ) -> PyResult<StoredValue> {
+        let store = self.store.clone();
+        let (hash, size) = detached(py, move || store.objects.ingest(&tmp_path))?;
+        Ok(StoredValue::from_payload(
+            &Payload::Object {
+                hash: hash.clone(),
+                format,
+                size,
+            },
+            &hash,
+        ))
+    }
+
+    /// A scalar stored inline, given as JSON text.
+    fn store_inline(&self, json: String) -> StoredValue {
+        let fp = fingerprint::combine("scenarium inline value", [("json", json.as_str())]);
+        StoredValue::from_payload(&Payload::Inline { json }, &fp)
+    }
+
+    /// A file at a user's path, fingerprinted by its content now.
+    fn store_external(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        format: String,
+    ) -> PyResult<StoredValue> {
+        let fp = detached(py, || fingerprint::of_file(&path))?;
+        let payload = Payload::External {
+            path: path.to_string_lossy().into_owned(),
+            format,
+        };
+        Ok(StoredValue::from_payload(&payload, &fp))
+    }
+
+    /// A value that lives only in this process's memory.
+    fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {
+        StoredValue::from_payload(&Payload::Memory { token }, &fingerprint)
+    }
+
+    #[pyo3(signature = (spec_json, defaults, name = None, creation_date = None))]
+    fn create_scenario(
+        &self,
+        py: Python<'_>,
+        spec_json: &str,
+        defaults: BTreeMap<String, PyRef<'_, StoredValue>>,
+        name: Option<String>,
+        creation_date: Option<f64>,
+    ) -> PyResult<ScenarioRecord> {
+        let spec = ScenarioSpec::from_json(spec_json)?;
+        let defaults: BTreeMap<String, NewValue> = defaults
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_new_value()))
+            .collect();
+        let store = self.store.clone();
+        Ok(detached(py, move || {
+            store.create_scenario(&spec, name, creation_date, &defaults)
+        })?
+        .into())
+    }
+
+    fn scenario(&self, py: Python<'_>, id: &str) -> PyResult<ScenarioRecord> {
+        Ok(detached(py, || self.store.scenario(id))?.into())
+    }
+
+    fn scenarios(&self, py: Python<'_>) -> PyResult<Vec<ScenarioRecord>> {
+        Ok(detached(py, || self.store.scenarios())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// JSON text of the configuration a scenario was made from.
+    fn config_spec_json(&self, py: Python<'_>, version: &str) -> PyResult<String> {
+        let spec = detached(py, || self.store.config_spec(version))?;
+        serde_json::to_string(&spec).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// Replaces a scenario's name, tags and primary flag.
+    fn update_scenario(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        name: Option<String>,
+        tags: Vec<String>,
+        is_primary: bool,
+    ) -> PyResult<ScenarioRecord> {
+        let record = detached(py, || {
+            let mut record = self.store.scenario(id)?;
+            record.name = name;
+            record.tags = tags;
+            record.is_primary = is_primary;
+            self.store.update_scenario(&record)?;
+            Ok(record)
+        })?;
+        Ok(record.into())
+    }
+
+    fn delete_scenario(&self, py: Python<'_>, id: &str) -> PyResult<()> {
+        detached(py, || self.store.delete_scenario(id))
+    }
+
+    fn data_node(&self, py: Python<'_>, id: &str) -> PyResult<DataNodeRecord> {
+        Ok(detached(py, || self.store.data_node(id))?.into())
+    }
+
+    fn data_nodes(&self, py: Python<'_>) -> PyResult<Vec<DataNodeRecord>> {
+        Ok(detached(py, || self.store.data_nodes())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    fn latest_version(
+        &self,
+        py: Python<'_>,
+        data_node_id: &str,
+    ) -> PyResult<Option<VersionRecord>> {
+        Ok(detached(py, || self.store.latest_version(data_node_id))?.map(Into::into))
+    }
+
+    fn version(&self, py: Python<'_>, data_node_id: &str, version: i64) -> PyResult<VersionRecord> {
+        Ok(detached(py, || self.store.version(data_node_id, version))?.into())
+    }
+
+    fn versions(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Vec<VersionRecord>> {
+        Ok(detached(py, || self.store.versions(data_node_id))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    #[pyo3(signature = (data_node_id, value, writer = "user", comment = None))]
+    fn write_data_node(
+        &self,
+        py: Python<'_>,
+        data_node_id: &str,
+        value: PyRef<'_, StoredValue>,
+        writer: &str,
+        comment: Option<String>,
+    ) -> PyResult<VersionRecord> {
+        let value = value.to_new_value();
+        Ok(detached(py, || {
+            self.store
+                .write_data_node(data_node_id, &value, writer, comment)
+        })?
+        .into())
+    }
+
+    fn task(&self, py: Python<'_>, id: &str) -> PyResult<TaskRecord> {
+        Ok(detached(py, || self.store.task(id))?.into())
+    }
+
+    fn job(&self, py: Python<'_>, id: &str) -> PyResult<JobRecord> {
+        Ok(detached(py, || self.store.job(id))?.into())
+    }
+
+    fn jobs(&self, py: Python<'_>) -> PyResult<Vec<JobRecord>> {
+        Ok(detached(py, || self.store.jobs())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    fn submission(&self, py: Python<'_>, id: &str) -> PyResult<SubmissionRecord> {
+        Ok(detached(py, || self.store.submission(id))?.into())
+    }
+
+    #[pyo3(signature = (entity_id = None))]
+    fn submissions(
+        &self,
+        py: Python<'_>,
+        entity_id: Option<&str>,
+    ) -> PyResult<Vec<SubmissionRecord>> {
+        Ok(detached(py, || self.store.submissions(entity_id))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Records a submission of a scenario or task, with its jobs, ready to run.
+    #[pyo3(signature = (entity_id, force = false))]
+    fn create_submission(
+        &self,
+        py: Python<'_>,
+        entity_id: &str,
+        force: bool,
+    ) -> PyResult<SubmissionRecord> {
+        Ok(detached(py, || {
+            orchestrator::create_submission(&self.store, entity_id, force)
+        })?
+        .into())
+    }
+
+    /// Runs a submission to its end. `runner` runs Python task code (see
+    /// `scenarium._runtime.TaskRunner`); `on_event` is called with each job
+    /// state change. A KeyboardInterrupt cancels the rest and is re-raised.
+    #[pyo3(signature = (submission_id, runner, on_event = None))]
+    fn run_submission(
+        &self,
+        py: Python<'_>,
+        submission_id: &str,
+        runner: Py<PyAny>,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<SubmissionRecord> {
+        let executor = PyExecutor { runner };
+        let mut event_error: Option<PyErr> = None;
+        let record = detached(py, || {
+            let mut notify = |job: &model::JobRecord| {
+                if let Some(callback) = &on_event {
+                    Python::attach(|py| {
+                        if let Err(e) = callback.call1(py, (JobRecord::from(job.clone()),)) {
+                            event_error.get_or_insert(e);
+                        }
+                    });
+                }
+            };
+            orchestrator::run_submission(&self.store, submission_id, &executor, &mut notify)
+        })?;
+        if let Some(e) = event_error {
+            return Err(e);
+        }
+        if record.status == model::SubmissionStatus::Canceled {
+            return Err(PyKeyboardInterrupt::new_err(format!(
+                "submission {} was cancelled",
+                record.id
+            )));
+        }
+        Ok(record.into())
+    }
+
+    /// blake3 of bytes, as hex.
+    #[staticmethod]
+    fn blake3_hex(data: &[u8]) -> String {
+        fingerprint::of_bytes(data)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Engine(storage_folder={:?})", self.store.folder())
+    }
+}
+
+struct PyExecutor {
+    runner: Py<PyAny>,
+}
+
+impl TaskExecutor for PyExecutor {
+    fn code_fingerprint(&self, task: &model::TaskRecord) -> std::result::Result<String, String> {
+        Python::attach(|py| {
+            self.runner
+                .call_method1(py, "code_fingerprint", (TaskRecord::from(task.clone()),))
+                .and_then(|fp| fp.extract::<String>(py).map_err(PyErr::from))
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn execute(
+        &self,
+        task: &model::TaskRecord,
+        inputs: &[model::VersionRecord],
+        outputs: &[model::DataNodeRecord],
+    ) -> TaskOutcome {
+        Python::attach(|py| {
+            let inputs: Vec<VersionRecord> = inputs.iter().cloned().map(Into::into).collect();
+            let outputs: Vec<DataNodeRecord> = outputs.iter().cloned().map(Into::into).collect();
+            let result = self.runner.call_method1(
+                py,
+                "execute",
+                (TaskRecord::from(task.clone()), inputs, outputs),
+            );
+            let result = match result {
+                Ok(r) => r,
+                Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
+                    return TaskOutcome::Interrupted
+                }
+                Err(e) => {
+                    return TaskOutcome::Failed {
+                        reason: format!("the task runner failed: {e}"),
+                        stacktrace: None,
+                    }
+                }
+            };
+            type RunnerResult = (Option<Vec<StoredValue>>, Option<String>, Option<String>);
+            match result.extract::<RunnerResult>(py) {
+                Ok((Some(values), _, _)) => {
+                    TaskOutcome::Completed(values.iter().map(StoredValue::to_new_value).collect())
+                }
+                Ok((None, reason, stacktrace)) => TaskOutcome::Failed {
+                    reason: reason.unwrap_or_else(|| "the task failed".into()),
+                    stacktrace,
+                },
+                Err(e) => TaskOutcome::Failed {
+                    reason: format!("the task runner returned an unexpected value: {e}"),
+                    stacktrace: None,
+                },
+            }
+        })
+    }
+}

@@ -1,0 +1,50 @@
+//! The Python module `scenarium._core`: the only code that knows Python.
+
+mod engine;
+mod error;
+mod exceptions;
+mod records;
+
+use pyo3::prelude::*;
+
+#[pymodule(gil_used = false)]
+mod _core {
+    #[pymodule_export]
+    use super::engine::Engine;
+    #[pymodule_export]
+    use super::exceptions::{
+        ConfigError, ConfigVersionMismatch, InvalidConfigFile, NoData, NonExistingDataNode,
+        NonExistingEntity, NonExistingJob, NonExistingScenario, NonExistingSubmission,
+        NonExistingTask, NotSerializable, ScenariumError, StorageError,
+    };
+    #[pymodule_export]
+    use super::records::{
+        DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord,
+        VersionRecord,
+    };
+
+    use super::*;
+
+    /// Raises ConfigError unless `id` is a valid identifier for a `kind` ("task", ...).
+    #[pyfunction]
+    fn check_identifier(kind: &str, id: &str) -> PyResult<()> {
+        Ok(crate::config::check::check_identifier(kind, id)?)
+    }
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        let version = env!("CARGO_PKG_VERSION")
+            .replace("-alpha", "a")
+            .replace("-beta", "b");
+        m.add("__version__", version)?;
+        m.add(
+            "build_profile",
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+        )?;
+        Ok(())
+    }
+}

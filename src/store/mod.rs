@@ -1,0 +1,548 @@
+//! The storage folder: the registry and the object store, and every entity
+//! operation that touches them.
+
+pub mod objects;
+pub mod registry;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{check, InputBinding, ScenarioSpec, Scope};
+use crate::error::{Error, Result};
+use crate::model::{
+    new_id, now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord,
+    Timestamp, VersionRecord,
+};
+pub use objects::ObjectStore;
+pub use registry::{Registry, Tx};
+
+/// A value about to be stored, with its fingerprint.
+#[derive(Clone, Debug)]
+pub struct NewValue {
+    pub payload: Payload,
+    pub fingerprint: String,
+}
+
+/// What a completed job produced, kept so an identical job can be skipped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CacheEntry {
+    pub job_id: String,
+    pub created_at: Timestamp,
+    /// (fingerprint, payload) per output, in the task's output order.
+    pub outputs: Vec<(String, Payload)>,
+}
+
+pub struct Store {
+    folder: PathBuf,
+    pub registry: Registry,
+    pub objects: ObjectStore,
+}
+
+impl Store {
+    pub fn open(folder: &Path) -> Result<Self> {
+        fs::create_dir_all(folder).map_err(|e| {
+            Error::storage(folder, format!("cannot create the storage folder: {e}"))
+        })?;
+        let probe = folder.join(".write-probe");
+        fs::write(&probe, b"")
+            .and_then(|_| fs::remove_file(&probe))
+            .map_err(|e| {
+                Error::storage(folder, format!("the storage folder is not writable: {e}"))
+            })?;
+        let objects = ObjectStore::open(folder.join("objects"))?;
+        let registry = Registry::open(&folder.join("registry.sqlite"))?;
+        Ok(Store {
+            folder: folder.to_owned(),
+            registry,
+            objects,
+        })
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    // ---------------------------------------------------------------- scenarios
+
+    /// Creates a scenario, its data nodes (reusing shared ones as their scope
+    /// says), their default values and its tasks, in one transaction.
+    pub fn create_scenario(
+        &self,
+        spec: &ScenarioSpec,
+        name: Option<String>,
+        creation_date: Option<Timestamp>,
+        defaults: &BTreeMap<String, NewValue>,
+    ) -> Result<ScenarioRecord> {
+        check::check_spec(spec)?;
+        let order = crate::graph::TaskGraph::from_spec(spec)?;
+        let version = spec.version();
+        let creation_date = creation_date.unwrap_or_else(now);
+        let scenario_id = new_id("SCENARIO", &spec.id);
+        let cycle_id = spec.frequency.map(|f| cycle_key(f, creation_date));
+        self.registry.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO config_versions (version, config_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                params![version, spec.id, now(), tx.encode(spec)?],
+            )?;
+            let mut data_nodes = BTreeMap::new();
+            for dn_cfg in &spec.data_nodes {
+                let owner = match dn_cfg.scope {
+                    Scope::Scenario => Some(scenario_id.clone()),
+                    Scope::Cycle => cycle_id.clone(),
+                    Scope::Global => None,
+                };
+                let shared: Option<DataNodeRecord> = if dn_cfg.scope == Scope::Scenario {
+                    None
+                } else {
+                    tx.one(
+                        "SELECT body FROM data_nodes WHERE config_id = ?1 AND scope = ?2 AND owner_id IS ?3",
+                        params![dn_cfg.id, dn_cfg.scope.as_str(), owner],
+                    )?
+                };
+                let record = match shared {
+                    Some(existing) => existing,
+                    None => {
+                        let record = DataNodeRecord {
+                            id: new_id("DATANODE", &dn_cfg.id),
+                            config_id: dn_cfg.id.clone(),
+                            scope: dn_cfg.scope,
+                            owner_id: owner.clone(),
+                            storage_type: dn_cfg.storage_type,
+                            validity_period_s: dn_cfg.validity_period_s,
+                            properties: dn_cfg.properties.clone(),
+                        };
+                        tx.execute(
+                            "INSERT INTO data_nodes (id, config_id, scope, owner_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![record.id, record.config_id, record.scope.as_str(), owner, tx.encode(&record)?],
+                        )?;
+                        if let Some(value) = defaults.get(&dn_cfg.id) {
+                            insert_version(tx, &record.id, value, "default", None)?;
+                        }
+                        record
+                    }
+                };
+                data_nodes.insert(dn_cfg.id.clone(), record.id);
+            }
+            let mut tasks = Vec::new();
+            for &index in order.order() {
+                let cfg = &spec.tasks[index];
+                let record = TaskRecord {
+                    id: new_id("TASK", &cfg.id),
+                    config_id: cfg.id.clone(),
+                    scenario_id: scenario_id.clone(),
+                    function: cfg.function.clone(),
+                    inputs: cfg
+                        .inputs
+                        .iter()
+                        .map(|b| InputBinding { param: b.param.clone(), data_node: data_nodes[&b.data_node].clone() })
+                        .collect(),
+                    outputs: cfg.outputs.iter().map(|o| data_nodes[o].clone()).collect(),
+                    skippable: cfg.skippable,
+                    properties: cfg.properties.clone(),
+                };
+                tx.execute(
+                    "INSERT INTO tasks (id, scenario_id, body) VALUES (?1, ?2, ?3)",
+                    params![record.id, scenario_id, tx.encode(&record)?],
+                )?;
+                tasks.push((cfg.id.clone(), record.id));
+            }
+            let has_primary: Option<i64> = tx.scalar(
+                "SELECT 1 FROM scenarios WHERE config_id = ?1 AND json_extract(body, '$.is_primary') \
+                 AND json_extract(body, '$.cycle_id') IS ?2",
+                params![spec.id, cycle_id],
+            )?;
+            let record = ScenarioRecord {
+                id: scenario_id.clone(),
+                config_id: spec.id.clone(),
+                config_version: version.clone(),
+                name,
+                creation_date,
+                is_primary: has_primary.is_none(),
+                tags: Vec::new(),
+                cycle_id: cycle_id.clone(),
+                data_nodes,
+                tasks,
+            };
+            tx.execute(
+                "INSERT INTO scenarios (id, config_id, creation_date, body) VALUES (?1, ?2, ?3, ?4)",
+                params![record.id, record.config_id, record.creation_date, tx.encode(&record)?],
+            )?;
+            Ok(record)
+        })
+    }
+
+    pub fn scenario(&self, id: &str) -> Result<ScenarioRecord> {
+        self.registry
+            .read(|tx| tx.one("SELECT body FROM scenarios WHERE id = ?1", params![id]))?
+            .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))
+    }
+
+    pub fn scenarios(&self) -> Result<Vec<ScenarioRecord>> {
+        self.registry.read(|tx| {
+            tx.all(
+                "SELECT body FROM scenarios ORDER BY creation_date, rowid",
+                params![],
+            )
+        })
+    }
+
+    pub fn update_scenario(&self, record: &ScenarioRecord) -> Result<()> {
+        self.registry.write(|tx| {
+            if record.is_primary {
+                // One primary scenario per config and cycle, as in Taipy.
+                let others: Vec<ScenarioRecord> = tx.all(
+                    "SELECT body FROM scenarios WHERE config_id = ?1 AND id != ?2 AND json_extract(body, '$.is_primary')",
+                    params![record.config_id, record.id],
+                )?;
+                for mut other in others.into_iter().filter(|o| o.cycle_id == record.cycle_id) {
+                    other.is_primary = false;
+                    tx.execute("UPDATE scenarios SET body = ?2 WHERE id = ?1", params![other.id, tx.encode(&other)?])?;
+                }
+            }
+            let n = tx.execute("UPDATE scenarios SET body = ?2 WHERE id = ?1", params![record.id, tx.encode(record)?])?;
+            if n == 0 {
+                return Err(Error::NonExistingEntity(record.id.clone()));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn config_spec(&self, version: &str) -> Result<ScenarioSpec> {
+        self.registry
+            .read(|tx| {
+                tx.one(
+                    "SELECT body FROM config_versions WHERE version = ?1",
+                    params![version],
+                )
+            })?
+            .ok_or_else(|| Error::NonExistingEntity(format!("config version {version}")))
+    }
+
+    /// Deletes a scenario with its own data nodes, versions, tasks, jobs and
+    /// submissions. Shared (cycle or global) data nodes stay. Objects stay
+    /// until garbage-collected, as other versions may point at them.
+    pub fn delete_scenario(&self, id: &str) -> Result<()> {
+        self.registry.write(|tx| {
+            let n = tx.execute("DELETE FROM scenarios WHERE id = ?1", params![id])?;
+            if n == 0 {
+                return Err(Error::NonExistingEntity(id.to_owned()));
+            }
+            tx.execute(
+                "DELETE FROM versions WHERE data_node_id IN (SELECT id FROM data_nodes WHERE owner_id = ?1 AND scope = 'SCENARIO')",
+                params![id],
+            )?;
+            tx.execute("DELETE FROM data_nodes WHERE owner_id = ?1 AND scope = 'SCENARIO'", params![id])?;
+            tx.execute(
+                "DELETE FROM jobs WHERE submission_id IN (SELECT id FROM submissions WHERE entity_id = ?1)",
+                params![id],
+            )?;
+            tx.execute("DELETE FROM submissions WHERE entity_id = ?1", params![id])?;
+            tx.execute("DELETE FROM tasks WHERE scenario_id = ?1", params![id])?;
+            Ok(())
+        })
+    }
+
+    // --------------------------------------------------------------- data nodes
+
+    pub fn data_node(&self, id: &str) -> Result<DataNodeRecord> {
+        self.registry
+            .read(|tx| tx.one("SELECT body FROM data_nodes WHERE id = ?1", params![id]))?
+            .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))
+    }
+
+    pub fn data_nodes(&self) -> Result<Vec<DataNodeRecord>> {
+        self.registry
+            .read(|tx| tx.all("SELECT body FROM data_nodes ORDER BY rowid", params![]))
+    }
+
+    pub fn latest_version(&self, data_node_id: &str) -> Result<Option<VersionRecord>> {
+        self.registry.read(|tx| latest_version(tx, data_node_id))
+    }
+
+    pub fn versions(&self, data_node_id: &str) -> Result<Vec<VersionRecord>> {
+        self.registry.read(|tx| {
+            tx.all(
+                "SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version",
+                params![data_node_id],
+            )
+        })
+    }
+
+    pub fn version(&self, data_node_id: &str, version: i64) -> Result<VersionRecord> {
+        self.registry
+            .read(|tx| {
+                tx.one(
+                    "SELECT body FROM versions WHERE data_node_id = ?1 AND version = ?2",
+                    params![data_node_id, version],
+                )
+            })?
+            .ok_or_else(|| Error::NonExistingEntity(format!("{data_node_id} version {version}")))
+    }
+
+    /// Records a user's write. The value must already be stored (see [`ObjectStore::ingest`]).
+    pub fn write_data_node(
+        &self,
+        data_node_id: &str,
+        value: &NewValue,
+        writer: &str,
+        comment: Option<String>,
+    ) -> Result<VersionRecord> {
+        self.registry.write(|tx| {
+            let exists: Option<i64> = tx.scalar(
+                "SELECT 1 FROM data_nodes WHERE id = ?1",
+                params![data_node_id],
+            )?;
+            if exists.is_none() {
+                return Err(Error::NonExistingEntity(data_node_id.to_owned()));
+            }
+            insert_version(tx, data_node_id, value, writer, comment)
+        })
+    }
+
+    // ---------------------------------------------------------- tasks and jobs
+
+    pub fn task(&self, id: &str) -> Result<TaskRecord> {
+        self.registry
+            .read(|tx| tx.one("SELECT body FROM tasks WHERE id = ?1", params![id]))?
+            .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))
+    }
+
+    pub fn job(&self, id: &str) -> Result<JobRecord> {
+        self.registry
+            .read(|tx| tx.one("SELECT body FROM jobs WHERE id = ?1", params![id]))?
+            .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))
+    }
+
+    pub fn jobs(&self) -> Result<Vec<JobRecord>> {
+        self.registry
+            .read(|tx| tx.all("SELECT jobs.body FROM jobs ORDER BY rowid", params![]))
+    }
+
+    pub fn submission(&self, id: &str) -> Result<SubmissionRecord> {
+        self.registry
+            .read(|tx| tx.one("SELECT body FROM submissions WHERE id = ?1", params![id]))?
+            .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))
+    }
+
+    pub fn submissions(&self, entity_id: Option<&str>) -> Result<Vec<SubmissionRecord>> {
+        self.registry.read(|tx| match entity_id {
+            Some(id) => tx.all(
+                "SELECT body FROM submissions WHERE entity_id = ?1 ORDER BY rowid",
+                params![id],
+            ),
+            None => tx.all("SELECT body FROM submissions ORDER BY rowid", params![]),
+        })
+    }
+
+    pub fn insert_submission(
+        &self,
+        submission: &SubmissionRecord,
+        jobs: &[JobRecord],
+    ) -> Result<()> {
+        self.registry.write(|tx| {
+            tx.execute(
+                "INSERT INTO submissions (id, entity_id, created_at, pid, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![submission.id, submission.entity_id, submission.created_at, std::process::id(), tx.encode(submission)?],
+            )?;
+            for (seq, job) in jobs.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO jobs (id, submission_id, task_id, seq, status, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![job.id, job.submission_id, job.task_id, seq as i64, job.status.as_str(), tx.encode(job)?],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn update_submission(&self, submission: &SubmissionRecord) -> Result<()> {
+        self.registry.write(|tx| {
+            tx.execute(
+                "UPDATE submissions SET body = ?2 WHERE id = ?1",
+                params![submission.id, tx.encode(submission)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn update_job(&self, job: &JobRecord) -> Result<()> {
+        self.registry.write(|tx| update_job(tx, job))
+    }
+
+    /// A job's outputs, its final state and its cache entry, in one transaction.
+    pub fn complete_job(
+        &self,
+        job: &mut JobRecord,
+        task: &TaskRecord,
+        outputs: &[NewValue],
+        cache: bool,
+    ) -> Result<()> {
+        self.registry.write(|tx| {
+            job.outputs.clear();
+            for (dn, value) in task.outputs.iter().zip(outputs) {
+                let version = insert_version(tx, dn, value, &job.id, None)?;
+                job.outputs.push((dn.clone(), version.version));
+            }
+            update_job(tx, job)?;
+            if let (true, Some(key)) = (cache, &job.cache_key) {
+                let entry = CacheEntry {
+                    job_id: job.id.clone(),
+                    created_at: job.finished_at.unwrap_or_else(now),
+                    outputs: outputs.iter().map(|o| (o.fingerprint.clone(), o.payload.clone())).collect(),
+                };
+                tx.execute(
+                    "INSERT OR REPLACE INTO job_cache (cache_key, job_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![key, job.id, now(), tx.encode(&entry)?],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks a job SKIPPED, linking the cached outputs into its data nodes as
+    /// new versions where the latest version holds something else.
+    pub fn skip_job(
+        &self,
+        job: &mut JobRecord,
+        task: &TaskRecord,
+        entry: &CacheEntry,
+    ) -> Result<()> {
+        self.registry.write(|tx| {
+            job.outputs.clear();
+            let mut linked = 0;
+            for (dn, (fingerprint, payload)) in task.outputs.iter().zip(&entry.outputs) {
+                let version = match latest_version(tx, dn)? {
+                    Some(latest) if &latest.fingerprint == fingerprint => latest,
+                    _ => {
+                        linked += 1;
+                        let value = NewValue {
+                            payload: payload.clone(),
+                            fingerprint: fingerprint.clone(),
+                        };
+                        insert_version(
+                            tx,
+                            dn,
+                            &value,
+                            &job.id,
+                            Some(format!("reused from {}", entry.job_id)),
+                        )?
+                    }
+                };
+                job.outputs.push((dn.clone(), version.version));
+            }
+            job.reason = Some(if linked == 0 {
+                format!(
+                    "outputs are up to date: same code and inputs as {}",
+                    entry.job_id
+                )
+            } else {
+                format!(
+                    "same code and inputs as {}: its outputs were reused without running",
+                    entry.job_id
+                )
+            });
+            update_job(tx, job)
+        })
+    }
+
+    pub fn cache_entry(&self, cache_key: &str) -> Result<Option<CacheEntry>> {
+        self.registry.read(|tx| {
+            tx.one(
+                "SELECT body FROM job_cache WHERE cache_key = ?1",
+                params![cache_key],
+            )
+        })
+    }
+
+    /// Whether a stored payload can still be read.
+    pub fn payload_present(&self, payload: &Payload) -> bool {
+        match payload {
+            Payload::Inline { .. } => true,
+            Payload::Object { hash, .. } => self.objects.contains(hash),
+            // A file at a user's path or a value in some process's memory may
+            // have changed since: never reuse them blindly.
+            Payload::External { .. } | Payload::Memory { .. } => false,
+        }
+    }
+}
+
+fn latest_version(tx: &Tx<'_>, data_node_id: &str) -> Result<Option<VersionRecord>> {
+    tx.one(
+        "SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version DESC LIMIT 1",
+        params![data_node_id],
+    )
+}
+
+fn insert_version(
+    tx: &Tx<'_>,
+    data_node_id: &str,
+    value: &NewValue,
+    writer: &str,
+    comment: Option<String>,
+) -> Result<VersionRecord> {
+    let next: i64 = tx
+        .scalar(
+            "SELECT MAX(version) FROM versions WHERE data_node_id = ?1",
+            params![data_node_id],
+        )?
+        .flatten()
+        .unwrap_or(0)
+        + 1;
+    let record = VersionRecord {
+        data_node_id: data_node_id.to_owned(),
+        version: next,
+        written_at: now(),
+        writer: writer.to_owned(),
+        comment,
+        fingerprint: value.fingerprint.clone(),
+        payload: value.payload.clone(),
+    };
+    tx.execute(
+        "INSERT INTO versions (data_node_id, version, body) VALUES (?1, ?2, ?3)",
+        params![data_node_id, next, tx.encode(&record)?],
+    )?;
+    Ok(record)
+}
+
+fn update_job(tx: &Tx<'_>, job: &JobRecord) -> Result<()> {
+    tx.execute(
+        "UPDATE jobs SET status = ?2, body = ?3 WHERE id = ?1",
+        params![job.id, job.status.as_str(), tx.encode(job)?],
+    )?;
+    Ok(())
+}
+
+/// The cycle a date falls in, e.g. `CYCLE_MONTHLY_2026-11`.
+fn cycle_key(frequency: crate::config::Frequency, date: Timestamp) -> String {
+    use crate::config::Frequency::*;
+    let days = (date / 86_400.0).floor() as i64;
+    let (y, m, d) = civil_from_days(days);
+    let period = match frequency {
+        Daily => format!("{y:04}-{m:02}-{d:02}"),
+        // 1970-01-05 was a Monday.
+        Weekly => format!("W{}", (days - 4).div_euclid(7)),
+        Monthly => format!("{y:04}-{m:02}"),
+        Quarterly => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
+        Yearly => format!("{y:04}"),
+    };
+    format!("CYCLE_{}_{}", frequency.as_str(), period)
+}
+
+/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,108 @@
+//! Content-addressed objects: `objects/ab/cdef...`, named by blake3 of the bytes.
+//!
+//! A writer fills a temporary file in `objects/tmp/`, then [`ObjectStore::ingest`]
+//! hashes it, fsyncs it and renames it into place. Only after that is a
+//! registry row allowed to point at it, so a crash leaves at worst an orphan
+//! temporary file, never a row pointing at a partial object.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fingerprint;
+
+#[derive(Debug, Clone)]
+pub struct ObjectStore {
+    root: PathBuf,
+}
+
+impl ObjectStore {
+    pub fn open(root: PathBuf) -> Result<Self> {
+        let tmp = root.join("tmp");
+        fs::create_dir_all(&tmp)
+            .map_err(|e| Error::storage(&tmp, format!("cannot create the object folder: {e}")))?;
+        Ok(ObjectStore { root })
+    }
+
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// A fresh path in the temporary folder, on the same file system as the objects.
+    pub fn new_tmp_path(&self, suffix: &str) -> PathBuf {
+        self.tmp_dir()
+            .join(format!("{}{suffix}", uuid::Uuid::new_v4()))
+    }
+
+    pub fn path_of(&self, hash: &str) -> PathBuf {
+        let (dir, rest) = hash.split_at(2.min(hash.len()));
+        self.root.join(dir).join(rest)
+    }
+
+    pub fn contains(&self, hash: &str) -> bool {
+        self.path_of(hash).is_file()
+    }
+
+    /// Moves a finished temporary file into the store; returns (hash, size).
+    pub fn ingest(&self, tmp: &Path) -> Result<(String, u64)> {
+        let file = File::open(tmp)
+            .map_err(|e| Error::storage(tmp, format!("cannot open the value to store: {e}")))?;
+        file.sync_all()
+            .map_err(|e| Error::storage(tmp, format!("cannot flush to disk: {e}")))?;
+        let size = file.metadata().map_err(|e| Error::storage(tmp, e))?.len();
+        drop(file);
+        let hash = fingerprint::of_file(tmp)?;
+        let target = self.path_of(&hash);
+        if target.is_file() {
+            let _ = fs::remove_file(tmp);
+            return Ok((hash, size));
+        }
+        let dir = target.parent().expect("an object path has a parent");
+        fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
+        fs::rename(tmp, &target).map_err(|e| {
+            Error::storage(&target, format!("cannot move the value into place: {e}"))
+        })?;
+        sync_dir(dir)?;
+        Ok((hash, size))
+    }
+
+    pub fn put_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
+        let tmp = self.new_tmp_path(".part");
+        let mut file = File::create(&tmp)
+            .map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;
+        if let Err(e) = file.write_all(bytes) {
+            drop(file);
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::storage(&tmp, format!("cannot write the value: {e}")));
+        }
+        drop(file);
+        self.ingest(&tmp)
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::storage(dir, format!("cannot flush the folder: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_same_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+        let (h1, n) = store.put_bytes(b"hello").unwrap();
+        let (h2, _) = store.put_bytes(b"hello").unwrap();
+        assert_eq!((h1.as_str(), n), (h2.as_str(), 5));
+        assert_eq!(fs::read(store.path_of(&h1)).unwrap(), b"hello");
+        assert_eq!(
+            fs::read_dir(store.tmp_dir()).unwrap().count(),
+            0,
+            "no temporary file is left behind"
+        );
+    }
+}
