@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import scenarium as sc
+from scenarium import Config
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLE = REPO / "examples" / "article"
+SAMPLE_CSV = REPO / "data" / "SMALL_customers_data.csv"
+
+
+@pytest.fixture(autouse=True)
+def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets a fresh Config and its own storage folder, and runs in tmp_path."""
+    Config._reset()
+    folder = tmp_path / ".scenarium"
+    Config.configure_core(storage_folder=str(folder))
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+@pytest.fixture
+def article_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The article's app in tmp_path: algos/algo.py, config.py (import changed) and data/customers_data.csv."""
+    (tmp_path / "algos").mkdir()
+    (tmp_path / "algos" / "algo.py").write_text((ARTICLE / "algos" / "algo.py").read_text())
+    (tmp_path / "config.py").write_text((ARTICLE / "config.py").read_text())
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "customers_data.csv").write_bytes(SAMPLE_CSV.read_bytes())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == "config" or m.startswith("algos")]:
+        monkeypatch.delitem(sys.modules, name)
+    return tmp_path
+
+
+def ids(submission: sc.Submission, status: sc.Status) -> list[str]:
+    return [j.task_config_id for j in submission.jobs if j.status is status]
+
+
