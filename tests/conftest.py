@@ -39,5 +39,3 @@ def article_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def ids(submission: sc.Submission, status: sc.Status) -> list[str]:
     return [j.task_config_id for j in submission.jobs if j.status is status]
-
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ARTICLE, ids
 
 import scenarium as sc
+from conftest import ARTICLE, ids
 
 pytest.importorskip("dask.dataframe")
 

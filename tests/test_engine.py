@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import ids
 
 import scenarium as sc
+from conftest import ids
 from scenarium import Config, Scope
 
 CALLS: list[str] = []

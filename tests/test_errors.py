@@ -21,8 +21,9 @@ def test_unknown_data_node_ids() -> None:
         Config.configure_task("t", inc, input=["nowhere"])
     with pytest.raises(sc.NonExistingDataNode, match="DATANODE_x_missing"):
         sc.get("DATANODE_x_missing")
-    s = sc.create_scenario(Config.configure_scenario("one", additional_data_node_configs=[
-        Config.configure_data_node("a", default_data=1)]))
+    s = sc.create_scenario(
+        Config.configure_scenario("one", additional_data_node_configs=[Config.configure_data_node("a", default_data=1)])
+    )
     with pytest.raises(AttributeError, match="no attribute, data node or task 'b'.*data nodes: a"):
         s.b  # noqa: B018
 
@@ -49,15 +50,16 @@ def test_function_not_callable() -> None:
 
 
 def test_invalid_ids() -> None:
-    with pytest.raises(sc.ConfigError, match="data node id \"my-node\" is not a valid identifier"):
+    with pytest.raises(sc.ConfigError, match='data node id "my-node" is not a valid identifier'):
         Config.configure_data_node("my-node")
     with pytest.raises(sc.ConfigError, match="storage_type 'excel'"):
         Config.configure_data_node("n", storage_type="excel")
 
 
 def test_non_serialisable_value_names_the_data_node() -> None:
-    s = sc.create_scenario(Config.configure_scenario("one", additional_data_node_configs=[
-        Config.configure_data_node("holder")]))
+    s = sc.create_scenario(
+        Config.configure_scenario("one", additional_data_node_configs=[Config.configure_data_node("holder")])
+    )
     with pytest.raises(sc.exceptions.NotSerializable, match="data node 'holder'.*cannot be pickled"):
         s.holder.write(lambda: 1)
     assert not s.holder.is_ready_for_reading
@@ -65,15 +67,16 @@ def test_non_serialisable_value_names_the_data_node() -> None:
 
 def test_non_serialisable_task_output_fails_the_job() -> None:
     x, y = Config.configure_data_node("x", default_data=1), Config.configure_data_node("y")
-    t = Config.configure_task("make_lambda", lambda v: (lambda: v), input=[x], output=[y])
+    t = Config.configure_task("make_lambda", lambda v: lambda: v, input=[x], output=[y])
     s = sc.create_scenario(Config.configure_scenario("lam", task_configs=[t]))
     with pytest.raises(sc.JobFailed, match="NotSerializable.*data node 'y'"):
         s.submit()
 
 
 def test_reading_never_written_node() -> None:
-    s = sc.create_scenario(Config.configure_scenario("one", additional_data_node_configs=[
-        Config.configure_data_node("empty")]))
+    s = sc.create_scenario(
+        Config.configure_scenario("one", additional_data_node_configs=[Config.configure_data_node("empty")])
+    )
     with pytest.raises(sc.NoData, match="'empty'"):
         s.empty.read()
 
@@ -82,12 +85,14 @@ def test_missing_input_fails_the_job_naming_the_node() -> None:
     x, y = Config.configure_data_node("x"), Config.configure_data_node("y")
     t = Config.configure_task("needs_x", inc, input=[x], output=[y])
     s = sc.create_scenario(Config.configure_scenario("nox", task_configs=[t]))
-    with pytest.raises(sc.JobFailed, match="data node \"x\" has no data"):
+    with pytest.raises(sc.JobFailed, match='data node "x" has no data'):
         s.submit()
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0 and not os.environ.get("SCENARIUM_TEST_AS_USER"),
-                    reason="root ignores permission bits; checked through a read-only path below")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0 and not os.environ.get("SCENARIUM_TEST_AS_USER"),
+    reason="root ignores permission bits; checked through a read-only path below",
+)
 def test_storage_folder_not_writable_by_permissions(tmp_path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

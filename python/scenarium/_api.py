@@ -24,8 +24,7 @@ class _DefaultTarget:
         self.properties_json = json.dumps(spec["properties"])
 
 
-def create_scenario(config: ScenarioConfig, creation_date: datetime | None = None,
-                    name: str | None = None) -> Scenario:
+def create_scenario(config: ScenarioConfig, creation_date: datetime | None = None, name: str | None = None) -> Scenario:
     """Creates a scenario from a ScenarioConfig, with its data nodes holding their defaults.
 
     Example:
@@ -50,8 +49,13 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     return Scenario(record, engine)
 
 
-def submit(entity: Union[Scenario, Task], force: bool = False, wait: bool = True, timeout: float | None = None,
-           on_event: Callable[[Job], None] | None = None) -> Submission:
+def submit(
+    entity: Union[Scenario, Task],
+    force: bool = False,
+    wait: bool = True,
+    timeout: float | None = None,
+    on_event: Callable[[Job], None] | None = None,
+) -> Submission:
     """Submits a scenario (or a single task) for execution; see :meth:`Scenario.submit`."""
     if not isinstance(entity, (Scenario, Task)):
         raise TypeError(f"submit takes a Scenario or a Task, got {entity!r}")
@@ -77,8 +81,7 @@ def submit(entity: Union[Scenario, Task], force: bool = False, wait: bool = True
     return submission
 
 
-_PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job",
-             "SUBMISSION": "submission"}
+_PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission"}
 
 
 def get(entity_id: str) -> Any:
@@ -95,8 +98,9 @@ def get(entity_id: str) -> Any:
         return Job(engine.job(entity_id), engine)
     if kind == "submission":
         return Submission(engine.submission(entity_id), engine)
-    raise NonExistingEntity(f"{entity_id!r} is not an id scenarium makes (they start with "
-                            f"{', '.join(p + '_' for p in _PREFIXES)})")
+    raise NonExistingEntity(
+        f"{entity_id!r} is not an id scenarium makes (they start with {', '.join(p + '_' for p in _PREFIXES)})"
+    )
 
 
 def get_scenarios(tag: str | None = None) -> list[Scenario]:

@@ -110,8 +110,10 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             fmt = f"{'csv' if storage == 'csv' else 'parquet'}/{kind}"
             _write_frame(value, kind, tmp, fmt.split("/")[0])
         elif storage in ("parquet", "csv"):
-            raise NotSerializable(f"data node {dn.config_id!r} ({dn.id}) has storage_type {storage!r} and takes a "
-                                  f"polars or pandas DataFrame, not a {type(value).__qualname__}")
+            raise NotSerializable(
+                f"data node {dn.config_id!r} ({dn.id}) has storage_type {storage!r} and takes a "
+                f"polars or pandas DataFrame, not a {type(value).__qualname__}"
+            )
         else:
             fmt = "pickle"
             _write_pickle(value, tmp, dn)
@@ -136,8 +138,10 @@ def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
     try:
         data = json.dumps(value).encode()
     except (TypeError, ValueError) as e:
-        raise NotSerializable(f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
-                              f"a {type(value).__qualname__}: {e}") from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
+            f"a {type(value).__qualname__}: {e}"
+        ) from e
     _write_bytes(tmp, data)
 
 
@@ -166,8 +170,10 @@ def _write_file(value: Any, path: Path, storage: str, dn: Any) -> None:
         else:
             kind = _frame_kind(value)
             if kind is None:
-                raise NotSerializable(f"data node {dn.config_id!r} writes {storage} file {path} and takes a polars "
-                                      f"or pandas DataFrame, not a {type(value).__qualname__}")
+                raise NotSerializable(
+                    f"data node {dn.config_id!r} writes {storage} file {path} and takes a polars "
+                    f"or pandas DataFrame, not a {type(value).__qualname__}"
+                )
             _write_frame(value, kind, tmp, storage)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
@@ -184,8 +190,10 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
         return json.loads(stored.json or "null")
     if kind == "memory":
         if stored.token not in _MEMORY:
-            raise NoData(f"data node {dn.config_id!r} ({dn.id}) is in_memory and was written by another process; "
-                         "its value is not available here")
+            raise NoData(
+                f"data node {dn.config_id!r} ({dn.id}) is in_memory and was written by another process; "
+                "its value is not available here"
+            )
         return _MEMORY[stored.token]
     if kind == "external":
         return _read_file(Path(stored.path or ""), stored.format or "", _properties(dn), dn)

@@ -60,15 +60,19 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     module_name, qualname = ref["module"], ref["qualname"]
     where = f"{module_name}.{qualname}"
     if "<" in qualname or module_name == "__main__":
-        raise LookupError(f"task {task.config_id!r} calls {where}, which cannot be imported; configure the task "
-                          f"again in this process (Config.configure_task) before submitting")
+        raise LookupError(
+            f"task {task.config_id!r} calls {where}, which cannot be imported; configure the task "
+            f"again in this process (Config.configure_task) before submitting"
+        )
     try:
         target: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
             target = getattr(target, part)
     except (ImportError, AttributeError) as e:
-        raise LookupError(f"task {task.config_id!r} calls {where}, which cannot be found: {e}. Was it renamed "
-                          f"or moved since the scenario was created?") from e
+        raise LookupError(
+            f"task {task.config_id!r} calls {where}, which cannot be found: {e}. Was it renamed "
+            f"or moved since the scenario was created?"
+        ) from e
     return target
 
 
@@ -81,7 +85,8 @@ def code_fingerprint_of(function: Callable[..., Any]) -> str:
     parts: list[bytes] = [json.dumps(ref, sort_keys=True).encode()]
     code = getattr(function, "__code__", None)
     if code is None:
-        code = getattr(getattr(function, "__call__", None), "__code__", None)
+        # A callable object: its class's __call__ holds the code.
+        code = getattr(type(function).__dict__.get("__call__"), "__code__", None)
     if code is not None:
         _hash_code(code, parts)
     else:
@@ -118,8 +123,9 @@ class TaskRunner:
         except LookupError as e:
             raise RuntimeError(str(e)) from None
 
-    def execute(self, task: _core.TaskRecord, inputs: list[_core.VersionRecord],
-                outputs: list[_core.DataNodeRecord]) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+    def execute(
+        self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
+    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
         try:
             function = resolve(task)
             args: list[Any] = []
@@ -147,8 +153,12 @@ class TaskRunner:
         if n == 1:
             return [result]
         if not isinstance(result, (tuple, list)) or len(result) != n:
-            got = f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list)) \
+            got = (
+                f"a {type(result).__name__} of length {len(result)}"
+                if isinstance(result, (tuple, list))
                 else f"a single {type(result).__name__}"
-            raise ValueError(f"task {task.config_id!r} has {n} outputs and must return a tuple of {n} values; "
-                             f"it returned {got}")
+            )
+            raise ValueError(
+                f"task {task.config_id!r} has {n} outputs and must return a tuple of {n} values; it returned {got}"
+            )
         return list(result)

@@ -73,15 +73,25 @@ class DataNodeConfig(_ConfigObject):
         1000
     """
 
-    def __init__(self, id: str, storage_type: str = "pickle", scope: Scope = Scope.SCENARIO,
-                 validity_period: timedelta | None = None, **properties: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        storage_type: str = "pickle",
+        scope: Scope = Scope.SCENARIO,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> None:
         _core.check_identifier("data node", id)
         if storage_type not in STORAGE_TYPES:
-            raise ConfigError(f"data node {id!r}: storage_type {storage_type!r} is not one of {', '.join(STORAGE_TYPES)}")
+            raise ConfigError(
+                f"data node {id!r}: storage_type {storage_type!r} is not one of {', '.join(STORAGE_TYPES)}"
+            )
         if not isinstance(scope, Scope):
             raise ConfigError(f"data node {id!r}: scope must be a scenarium.Scope, got {scope!r}")
         if validity_period is not None and not isinstance(validity_period, timedelta):
-            raise ConfigError(f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}")
+            raise ConfigError(
+                f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
+            )
         self.id = id
         self.storage_type = storage_type
         self.scope = scope
@@ -123,11 +133,20 @@ class TaskConfig(_ConfigObject):
         ['a']
     """
 
-    def __init__(self, id: str, function: Callable[..., Any], input: Any = None, output: Any = None,
-                 skippable: bool = False, **properties: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        function: Callable[..., Any],
+        input: Any = None,
+        output: Any = None,
+        skippable: bool = False,
+        **properties: Any,
+    ) -> None:
         _core.check_identifier("task", id)
         if not callable(function):
-            raise ConfigError(f"task {id!r}: function must be callable, got {function!r} of type {type(function).__name__}")
+            raise ConfigError(
+                f"task {id!r}: function must be callable, got {function!r} of type {type(function).__name__}"
+            )
         self.id = id
         self.function = function
         self._input_params: list[str | None]
@@ -164,8 +183,10 @@ class TaskConfig(_ConfigObject):
 
     def __repr__(self) -> str:
         name = getattr(self.function, "__qualname__", repr(self.function))
-        return (f"TaskConfig(id={self.id!r}, function={name}, input={[d.id for d in self.input_configs]}, "
-                f"output={[d.id for d in self.output_configs]}, skippable={self.skippable})")
+        return (
+            f"TaskConfig(id={self.id!r}, function={name}, input={[d.id for d in self.input_configs]}, "
+            f"output={[d.id for d in self.output_configs]}, skippable={self.skippable})"
+        )
 
 
 class ScenarioConfig(_ConfigObject):
@@ -178,19 +199,24 @@ class ScenarioConfig(_ConfigObject):
         ['alpha']
     """
 
-    def __init__(self, id: str, task_configs: Iterable[TaskConfig] | None = None,
-                 additional_data_node_configs: Iterable[DataNodeConfig] | None = None,
-                 frequency: Frequency | None = None,
-                 comparators: Mapping[str, Callable[..., Any] | list[Callable[..., Any]]] | None = None,
-                 **properties: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        task_configs: Iterable[TaskConfig] | None = None,
+        additional_data_node_configs: Iterable[DataNodeConfig] | None = None,
+        frequency: Frequency | None = None,
+        comparators: Mapping[str, Callable[..., Any] | list[Callable[..., Any]]] | None = None,
+        **properties: Any,
+    ) -> None:
         _core.check_identifier("scenario", id)
         self.id = id
         self.task_configs: list[TaskConfig] = list(task_configs or [])
         for t in self.task_configs:
             if not isinstance(t, TaskConfig):
                 raise ConfigError(f"scenario {id!r}: task_configs must hold TaskConfig objects, got {t!r}")
-        self.additional_data_node_configs = [_data_node_config(id, "additional data node", d)
-                                             for d in (additional_data_node_configs or [])]
+        self.additional_data_node_configs = [
+            _data_node_config(id, "additional data node", d) for d in (additional_data_node_configs or [])
+        ]
         if frequency is not None and not isinstance(frequency, Frequency):
             raise ConfigError(f"scenario {id!r}: frequency must be a scenarium.Frequency, got {frequency!r}")
         self.frequency = frequency
@@ -284,27 +310,45 @@ class Config:
     _core_config: CoreConfig = CoreConfig()
 
     @classmethod
-    def configure_data_node(cls, id: str, storage_type: str = "pickle", scope: Scope = Scope.SCENARIO,
-                            validity_period: timedelta | None = None, **properties: Any) -> DataNodeConfig:
+    def configure_data_node(
+        cls,
+        id: str,
+        storage_type: str = "pickle",
+        scope: Scope = Scope.SCENARIO,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
         """Configures a data node; ``default_data`` and other properties go in ``properties``."""
         cfg = DataNodeConfig(id, storage_type, scope, validity_period, **properties)
         cls._data_nodes[id] = cfg
         return cfg
 
     @classmethod
-    def configure_task(cls, id: str, function: Callable[..., Any], input: Any = None, output: Any = None,
-                       skippable: bool = False, **properties: Any) -> TaskConfig:
+    def configure_task(
+        cls,
+        id: str,
+        function: Callable[..., Any],
+        input: Any = None,
+        output: Any = None,
+        skippable: bool = False,
+        **properties: Any,
+    ) -> TaskConfig:
         """Configures a task: a list ``input`` binds positionally, a dict by parameter name."""
         cfg = TaskConfig(id, function, input, output, skippable, **properties)
         cls._tasks[id] = cfg
         return cfg
 
     @classmethod
-    def configure_scenario(cls, id: str, task_configs: Iterable[TaskConfig] | None = None,
-                           additional_data_node_configs: Iterable[DataNodeConfig] | None = None,
-                           frequency: Frequency | None = None,
-                           comparators: Mapping[str, Any] | None = None, sequences: Any = None,
-                           **properties: Any) -> ScenarioConfig:
+    def configure_scenario(
+        cls,
+        id: str,
+        task_configs: Iterable[TaskConfig] | None = None,
+        additional_data_node_configs: Iterable[DataNodeConfig] | None = None,
+        frequency: Frequency | None = None,
+        comparators: Mapping[str, Any] | None = None,
+        sequences: Any = None,
+        **properties: Any,
+    ) -> ScenarioConfig:
         """Configures a scenario from task configs (and extra data nodes)."""
         if sequences:
             properties["sequences"] = {k: [t.id for t in v] for k, v in dict(sequences).items()}
@@ -313,8 +357,9 @@ class Config:
         return cfg
 
     @classmethod
-    def configure_job_executions(cls, mode: str = "development", max_nb_of_workers: int = 1,
-                                 **properties: Any) -> JobConfig:
+    def configure_job_executions(
+        cls, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any
+    ) -> JobConfig:
         """Sets how jobs run (mode and number of workers)."""
         cls._job_config = JobConfig(mode, max_nb_of_workers, **properties)
         return cls._job_config
@@ -355,6 +400,8 @@ def _data_node_config(owner: str, role: str, value: Any) -> DataNodeConfig:
     if isinstance(value, str):
         if value in Config._data_nodes:
             return Config._data_nodes[value]
-        raise ConfigError(f"{owner!r}: {role} {value!r} is not a configured data node id "
-                          f"(configured: {', '.join(sorted(Config._data_nodes)) or 'none'})")
+        raise ConfigError(
+            f"{owner!r}: {role} {value!r} is not a configured data node id "
+            f"(configured: {', '.join(sorted(Config._data_nodes)) or 'none'})"
+        )
     raise ConfigError(f"{owner!r}: {role} must be a DataNodeConfig or a data node id, got {value!r}")

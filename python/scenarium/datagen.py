@@ -20,8 +20,15 @@ import sys
 from datetime import date, timedelta
 
 COLUMNS = [
-    "CustomerID", "Age", "Country", "TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore",
-    "TotalPurchaseTime", "SignupDate", "IsPrime",
+    "CustomerID",
+    "Age",
+    "Country",
+    "TotalPurchaseAmount",
+    "NumberOfPurchases",
+    "AverageReviewScore",
+    "TotalPurchaseTime",
+    "SignupDate",
+    "IsPrime",
 ]
 COUNTRIES = ["USA", "UK", "Germany", "France", "India", "Canada", "Japan", "Brazil", "Australia", "Spain"]
 _EPOCH = date(2015, 1, 1)

@@ -109,8 +109,9 @@ class DataNode(_Entity):
         """The latest value, or the given version; raises NoData if never written."""
         record = self._engine.version(self.id, version) if version is not None else self._latest()
         if record is None:
-            raise NoData(f"data node {self.config_id!r} ({self.id}) has no data: it was never written and has no "
-                         "default_data")
+            raise NoData(
+                f"data node {self.config_id!r} ({self.id}) has no data: it was never written and has no default_data"
+            )
         return _codec.decode(self._engine, record.value, self._record)
 
     def write(self, value: Any, comment: str | None = None, job_id: str | None = None) -> None:
@@ -139,8 +140,13 @@ class DataNode(_Entity):
     def history(self) -> list[dict[str, Any]]:
         """Every version: number, time, writer (a job id, "user" or "default"), comment, fingerprint."""
         return [
-            {"version": v.version, "written_at": _dt(v.written_at), "writer": v.writer, "comment": v.comment,
-             "fingerprint": v.fingerprint}
+            {
+                "version": v.version,
+                "written_at": _dt(v.written_at),
+                "writer": v.writer,
+                "comment": v.comment,
+                "fingerprint": v.fingerprint,
+            }
             for v in self._engine.versions(self.id)
         ]
 
@@ -166,8 +172,10 @@ class DataNode(_Entity):
             preview = value._repr_html_() if hasattr(value, "_repr_html_") else html.escape(repr(value)[:500])
         except NoData:
             preview = "<i>no data</i>"
-        return (f"<div><b>DataNode</b> <code>{html.escape(self.config_id)}</code> "
-                f"(version {self.version}, {html.escape(self.storage_type)})<br>{preview}</div>")
+        return (
+            f"<div><b>DataNode</b> <code>{html.escape(self.config_id)}</code> "
+            f"(version {self.version}, {html.escape(self.storage_type)})<br>{preview}</div>"
+        )
 
 
 class Task(_Entity):
@@ -352,13 +360,20 @@ class Submission(_Entity):
                 message = f"task {r.task_config_id!r} failed (job {r.id}): {r.reason}"
                 if r.stacktrace:
                     message += "\n\nTask traceback:\n" + r.stacktrace
-                raise JobFailed(message, job_id=r.id, task_config_id=r.task_config_id, stacktrace=r.stacktrace,
-                                submission_id=self.id)
+                raise JobFailed(
+                    message,
+                    job_id=r.id,
+                    task_config_id=r.task_config_id,
+                    stacktrace=r.stacktrace,
+                    submission_id=self.id,
+                )
 
     def summary(self) -> list[dict[str, Any]]:
         """One row per job: task, status, duration in seconds and reason."""
-        return [{"task": j.task_config_id, "status": j.status.name, "duration_s": j.duration, "reason": j.reason}
-                for j in self.jobs]
+        return [
+            {"task": j.task_config_id, "status": j.status.name, "duration_s": j.duration, "reason": j.reason}
+            for j in self.jobs
+        ]
 
     def __repr__(self) -> str:
         jobs = ", ".join(f"{j.task_config_id}={j.status.name}" for j in self.jobs)
@@ -371,8 +386,10 @@ class Submission(_Entity):
             f"<td>{html.escape(r['reason'] or '')}</td></tr>"
             for r in self.summary()
         )
-        return (f"<div><b>Submission</b> <code>{html.escape(self.id)}</code>: {self._record.status}"
-                f"<table><tr><th>task</th><th>status</th><th>duration</th><th>reason</th></tr>{rows}</table></div>")
+        return (
+            f"<div><b>Submission</b> <code>{html.escape(self.id)}</code>: {self._record.status}"
+            f"<table><tr><th>task</th><th>status</th><th>duration</th><th>reason</th></tr>{rows}</table></div>"
+        )
 
 
 class Scenario(_Entity):
@@ -474,8 +491,13 @@ class Scenario(_Entity):
     def submissions(self) -> list[Submission]:
         return [Submission(r, self._engine) for r in self._engine.submissions(self.id)]
 
-    def submit(self, force: bool = False, wait: bool = True, timeout: float | None = None,
-               on_event: Callable[[Job], None] | None = None) -> Submission:
+    def submit(
+        self,
+        force: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+        on_event: Callable[[Job], None] | None = None,
+    ) -> Submission:
         """Runs the scenario's tasks, skipping those whose inputs and code are unchanged.
 
         ``force=True`` re-runs skippable tasks. With ``wait=True`` (the default)
@@ -501,5 +523,7 @@ class Scenario(_Entity):
                 value = f"{html.escape(latest.value.format or latest.value.kind)} (version {latest.version})"
             rows.append(f"<tr><td>{html.escape(cfg)}</td><td>{value}</td></tr>")
         title = html.escape(self._record.name or self.config_id)
-        return (f"<div><b>Scenario</b> {title} <code>{html.escape(self.id)}</code>"
-                f"<table><tr><th>data node</th><th>latest</th></tr>{''.join(rows)}</table></div>")
+        return (
+            f"<div><b>Scenario</b> {title} <code>{html.escape(self.id)}</code>"
+            f"<table><tr><th>data node</th><th>latest</th></tr>{''.join(rows)}</table></div>"
+        )

@@ -39,8 +39,9 @@ class JobFailed(ScenariumError):
         ...     print(e.stacktrace)
     """
 
-    def __init__(self, message: str, *, job_id: str, task_config_id: str, stacktrace: str | None,
-                 submission_id: str) -> None:
+    def __init__(
+        self, message: str, *, job_id: str, task_config_id: str, stacktrace: str | None, submission_id: str
+    ) -> None:
         super().__init__(message)
         self.job_id = job_id
         self.task_config_id = task_config_id
@@ -48,13 +49,13 @@ class JobFailed(ScenariumError):
         self.submission_id = submission_id
 
     def __reduce__(self):  # keeps the fields when pickled, e.g. across processes
-        return (_rebuild_job_failed, (str(self), self.job_id, self.task_config_id, self.stacktrace,
-                                      self.submission_id))
+        return (_rebuild_job_failed, (str(self), self.job_id, self.task_config_id, self.stacktrace, self.submission_id))
 
 
 def _rebuild_job_failed(message, job_id, task_config_id, stacktrace, submission_id):
-    return JobFailed(message, job_id=job_id, task_config_id=task_config_id, stacktrace=stacktrace,
-                     submission_id=submission_id)
+    return JobFailed(
+        message, job_id=job_id, task_config_id=task_config_id, stacktrace=stacktrace, submission_id=submission_id
+    )
 
 
 __all__ = [

@@ -121,7 +121,7 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{
         DataNodeConfig, FunctionRef, InputBinding, Scope, StorageType, TaskConfig,

@@ -321,7 +321,7 @@ impl TaskExecutor for PyExecutor {
         Python::attach(|py| {
             self.runner
                 .call_method1(py, "code_fingerprint", (TaskRecord::from(task.clone()),))
-                .and_then(|fp| fp.extract::<String>(py).map_err(PyErr::from))
+                .and_then(|fp| fp.extract::<String>(py))
                 .map_err(|e| e.to_string())
         })
     }

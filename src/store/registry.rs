@@ -105,11 +105,12 @@ impl Registry {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let value = f(&Tx {
+        // A named binding: the transaction borrows `conn`, which must outlive it.
+        let tx = Tx {
             tx,
             path: &self.path,
-        });
-        value
+        };
+        f(&tx)
     }
 
     fn err(&self, source: rusqlite::Error) -> Error {
