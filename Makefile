@@ -41,13 +41,15 @@ demo: demo-build
 test: dev
 	cargo test --quiet
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m mypy.stubtest scenarium._core
 
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff
-lint: $(STAMP)
+lint: dev
 	cargo fmt --check
 	cargo clippy --quiet --all-targets --features python -- -D warnings
 	$(BIN)/ruff check python tests examples
 	$(BIN)/ruff format --check python tests examples
+	$(BIN)/python -m mypy.stubtest scenarium._core
 
 .PHONY: format  ## apply cargo fmt and ruff format
 format: $(STAMP)

@@ -1,0 +1,190 @@
+"""The native module: the registry, object store and orchestrator, in Rust.
+
+Users work with the classes in ``scenarium`` (Scenario, DataNode, ...); this
+module is what they are built on.
+"""
+
+from collections.abc import Callable
+from os import PathLike
+from typing import Any, Literal, final
+
+__all__ = [
+    "Engine",
+    "ConfigError",
+    "ConfigVersionMismatch",
+    "InvalidConfigFile",
+    "NoData",
+    "NonExistingDataNode",
+    "NonExistingEntity",
+    "NonExistingJob",
+    "NonExistingScenario",
+    "NonExistingSubmission",
+    "NonExistingTask",
+    "NotSerializable",
+    "ScenariumError",
+    "StorageError",
+    "DataNodeRecord",
+    "JobRecord",
+    "ScenarioRecord",
+    "StoredValue",
+    "SubmissionRecord",
+    "TaskRecord",
+    "VersionRecord",
+    "check_identifier",
+    "__version__",
+    "build_profile",
+]
+
+__version__: str
+build_profile: Literal["debug", "release"]
+
+def check_identifier(kind: str, id: str) -> None:
+    """Raises ConfigError unless ``id`` is a valid identifier for a ``kind`` ("task", "data node", ...)."""
+
+@final
+class StoredValue:
+    """Where a stored value's bytes are, and its fingerprint."""
+
+    kind: Literal["inline", "object", "external", "memory"]
+    fingerprint: str
+    json: str | None
+    hash: str | None
+    format: str | None
+    size: int | None
+    path: str | None
+    token: str | None
+
+@final
+class VersionRecord:
+    data_node_id: str
+    version: int
+    written_at: float
+    writer: str
+    comment: str | None
+    fingerprint: str
+    value: StoredValue
+
+@final
+class DataNodeRecord:
+    id: str
+    config_id: str
+    scope: str
+    owner_id: str | None
+    storage_type: str
+    validity_period_s: float | None
+    properties_json: str
+
+@final
+class TaskRecord:
+    id: str
+    config_id: str
+    scenario_id: str
+    function_json: str
+    inputs: list[tuple[str | None, str]]
+    outputs: list[str]
+    skippable: bool
+    properties_json: str
+
+@final
+class ScenarioRecord:
+    id: str
+    config_id: str
+    config_version: str
+    name: str | None
+    creation_date: float
+    is_primary: bool
+    tags: list[str]
+    cycle_id: str | None
+    data_nodes: dict[str, str]
+    tasks: list[tuple[str, str]]
+
+@final
+class JobRecord:
+    id: str
+    submission_id: str
+    task_id: str
+    task_config_id: str
+    status: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    cache_key: str | None
+    code_fingerprint: str | None
+    inputs: list[tuple[str, int, str]]
+    outputs: list[tuple[str, int]]
+    reason: str | None
+    stacktrace: str | None
+
+@final
+class SubmissionRecord:
+    id: str
+    entity_id: str
+    created_at: float
+    finished_at: float | None
+    status: str
+    force: bool
+    job_ids: list[str]
+
+@final
+class Engine:
+    """One storage folder: ``Engine(".scenarium")`` opens (creating if needed) it."""
+
+    def __new__(cls, storage_folder: str | PathLike[str]) -> Engine: ...
+    @property
+    def storage_folder(self) -> str: ...
+    def new_tmp_path(self, suffix: str = "") -> str: ...
+    def object_path(self, hash: str) -> str: ...
+    def store_file(self, tmp_path: str | PathLike[str], format: str) -> StoredValue:
+        """Moves a finished temporary file into the object store (hash, fsync, rename)."""
+    def store_inline(self, json: str) -> StoredValue: ...
+    def store_external(self, path: str | PathLike[str], format: str) -> StoredValue: ...
+    def store_memory(self, token: str, fingerprint: str) -> StoredValue: ...
+    def create_scenario(
+        self,
+        spec_json: str,
+        defaults: dict[str, StoredValue],
+        name: str | None = None,
+        creation_date: float | None = None,
+    ) -> ScenarioRecord: ...
+    def scenario(self, id: str) -> ScenarioRecord: ...
+    def scenarios(self) -> list[ScenarioRecord]: ...
+    def config_spec_json(self, version: str) -> str: ...
+    def update_scenario(self, id: str, name: str | None, tags: list[str], is_primary: bool) -> ScenarioRecord: ...
+    def delete_scenario(self, id: str) -> None: ...
+    def data_node(self, id: str) -> DataNodeRecord: ...
+    def data_nodes(self) -> list[DataNodeRecord]: ...
+    def latest_version(self, data_node_id: str) -> VersionRecord | None: ...
+    def version(self, data_node_id: str, version: int) -> VersionRecord: ...
+    def versions(self, data_node_id: str) -> list[VersionRecord]: ...
+    def write_data_node(
+        self, data_node_id: str, value: StoredValue, writer: str = "user", comment: str | None = None
+    ) -> VersionRecord: ...
+    def task(self, id: str) -> TaskRecord: ...
+    def job(self, id: str) -> JobRecord: ...
+    def jobs(self) -> list[JobRecord]: ...
+    def submission(self, id: str) -> SubmissionRecord: ...
+    def submissions(self, entity_id: str | None = None) -> list[SubmissionRecord]: ...
+    def create_submission(self, entity_id: str, force: bool = False) -> SubmissionRecord: ...
+    def run_submission(
+        self, submission_id: str, runner: Any, on_event: Callable[[JobRecord], object] | None = None
+    ) -> SubmissionRecord:
+        """Runs a created submission to its end, without the GIL except while Python task code runs.
+
+        A KeyboardInterrupt cancels the jobs not yet finished and is re-raised.
+        """
+    @staticmethod
+    def blake3_hex(data: bytes) -> str: ...
+
+class ScenariumError(Exception): ...
+class ConfigError(ScenariumError): ...
+class InvalidConfigFile(ConfigError): ...
+class ConfigVersionMismatch(ConfigError): ...
+class NonExistingEntity(ScenariumError): ...
+class NonExistingScenario(NonExistingEntity): ...
+class NonExistingDataNode(NonExistingEntity): ...
+class NonExistingTask(NonExistingEntity): ...
+class NonExistingJob(NonExistingEntity): ...
+class NonExistingSubmission(NonExistingEntity): ...
+class NoData(ScenariumError): ...
+class StorageError(ScenariumError): ...
+class NotSerializable(StorageError): ...
