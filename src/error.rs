@@ -37,9 +37,6 @@ pub enum Error {
 
 impl Error {
     pub fn storage(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Self {
-        Error::Storage {
-            path: path.into(),
-            message: err.to_string(),
-        }
+        Error::Storage { path: path.into(), message: err.to_string() }
     }
 }

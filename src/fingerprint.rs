@@ -11,9 +11,7 @@ pub fn of_bytes(bytes: &[u8]) -> String {
 /// Content hash of a file: memory-mapped and multi-threaded for large files.
 pub fn of_file(path: &Path) -> Result<String> {
     let mut hasher = blake3::Hasher::new();
-    hasher
-        .update_mmap_rayon(path)
-        .map_err(|e| Error::storage(path, format!("cannot read to fingerprint: {e}")))?;
+    hasher.update_mmap_rayon(path).map_err(|e| Error::storage(path, format!("cannot read to fingerprint: {e}")))?;
     Ok(hasher.finalize().to_hex().to_string())
 }
 
@@ -52,9 +50,7 @@ mod tests {
 
     #[test]
     fn missing_file_names_the_path() {
-        let err = of_file(Path::new("/nonexistent/x.csv"))
-            .unwrap_err()
-            .to_string();
+        let err = of_file(Path::new("/nonexistent/x.csv")).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/x.csv"), "{err}");
     }
 }

@@ -66,18 +66,11 @@ impl TaskGraph {
         for component in &components {
             let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
             if is_cycle {
-                return Err(Error::Config(describe_cycle(
-                    &tasks,
-                    component.iter().map(|n| graph[*n]),
-                )));
+                return Err(Error::Config(describe_cycle(&tasks, component.iter().map(|n| graph[*n]))));
             }
         }
         let order = components.iter().rev().map(|c| graph[c[0]]).collect();
-        Ok(TaskGraph {
-            tasks,
-            order,
-            upstream,
-        })
+        Ok(TaskGraph { tasks, order, upstream })
     }
 
     pub fn tasks(&self) -> &[TaskNode] {
@@ -97,11 +90,7 @@ impl TaskGraph {
     pub fn waves(&self) -> Vec<Vec<usize>> {
         let mut level = vec![0usize; self.tasks.len()];
         for &t in &self.order {
-            level[t] = self.upstream[t]
-                .iter()
-                .map(|&u| level[u] + 1)
-                .max()
-                .unwrap_or(0);
+            level[t] = self.upstream[t].iter().map(|&u| level[u] + 1).max().unwrap_or(0);
         }
         let depth = level.iter().copied().max().map_or(0, |m| m + 1);
         let mut waves = vec![Vec::new(); depth];
@@ -117,14 +106,9 @@ fn describe_cycle(tasks: &[TaskNode], members: impl Iterator<Item = usize>) -> S
     ids.sort_unstable();
     let mut via: Vec<&str> = Vec::new();
     for &id in &ids {
-        let task = tasks
-            .iter()
-            .find(|t| t.id == id)
-            .expect("member of this graph");
+        let task = tasks.iter().find(|t| t.id == id).expect("member of this graph");
         for out in &task.outputs {
-            let feeds_member = tasks
-                .iter()
-                .any(|t| ids.contains(&t.id.as_str()) && t.inputs.contains(out));
+            let feeds_member = tasks.iter().any(|t| ids.contains(&t.id.as_str()) && t.inputs.contains(out));
             if feeds_member && !via.contains(&out.as_str()) {
                 via.push(out);
             }
@@ -159,23 +143,15 @@ mod tests {
             t("t3", &["segmented", "metric"], &["seg_result"]),
         ])
         .unwrap();
-        let ids: Vec<&str> = g
-            .order()
-            .iter()
-            .map(|&i| g.tasks()[i].id.as_str())
-            .collect();
+        let ids: Vec<&str> = g.order().iter().map(|&i| g.tasks()[i].id.as_str()).collect();
         assert_eq!(ids, ["t1", "t2", "t3", "t4"]);
         assert_eq!(g.waves().len(), 4);
     }
 
     #[test]
     fn independent_tasks_share_a_wave() {
-        let g = TaskGraph::new(vec![
-            t("a", &["x"], &["y"]),
-            t("b", &["x"], &["z"]),
-            t("c", &["y", "z"], &["w"]),
-        ])
-        .unwrap();
+        let g =
+            TaskGraph::new(vec![t("a", &["x"], &["y"]), t("b", &["x"], &["z"]), t("c", &["y", "z"], &["w"])]).unwrap();
         let waves = g.waves();
         assert_eq!(waves.len(), 2);
         assert_eq!(waves[0].len(), 2);
@@ -183,25 +159,16 @@ mod tests {
 
     #[test]
     fn cycle_is_named() {
-        let err = TaskGraph::new(vec![
-            t("a", &["x"], &["y"]),
-            t("b", &["y"], &["x"]),
-            t("c", &["x"], &["z"]),
-        ])
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("\"a\", \"b\"") && err.contains("\"x\"") && err.contains("\"y\""),
-            "{err}"
-        );
+        let err = TaskGraph::new(vec![t("a", &["x"], &["y"]), t("b", &["y"], &["x"]), t("c", &["x"], &["z"])])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"a\", \"b\"") && err.contains("\"x\"") && err.contains("\"y\""), "{err}");
         assert!(!err.contains("\"c\""), "{err}");
     }
 
     #[test]
     fn self_loop_is_a_cycle() {
-        let err = TaskGraph::new(vec![t("a", &["x"], &["x"])])
-            .unwrap_err()
-            .to_string();
+        let err = TaskGraph::new(vec![t("a", &["x"], &["x"])]).unwrap_err().to_string();
         assert!(err.contains("cycle"), "{err}");
     }
 }

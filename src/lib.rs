@@ -3,6 +3,9 @@
 //! Python-free unless the `python` feature is on; everything that knows Python
 //! lives in [`py`].
 
+#[macro_use]
+mod macros;
+
 pub mod config;
 pub mod error;
 pub mod fingerprint;

@@ -7,18 +7,15 @@ use super::ScenarioSpec;
 use crate::error::{Error, Result};
 
 const PYTHON_KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ];
 
 /// Taipy requires ids to be Python identifiers so that `scenario.<id>` works.
 pub fn check_identifier(kind: &str, id: &str) -> Result<()> {
     let mut chars = id.chars();
-    let valid_start = chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
     let valid_rest = chars.all(|c| c == '_' || c.is_ascii_alphanumeric());
     if !valid_start || !valid_rest || PYTHON_KEYWORDS.contains(&id) {
         return Err(Error::Config(format!(
@@ -54,10 +51,7 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
     for task in &spec.tasks {
         check_identifier("task", &task.id)?;
         if !task_ids.insert(task.id.as_str()) {
-            return Err(Error::Config(format!(
-                "task id {:?} appears twice in scenario {:?}",
-                task.id, spec.id
-            )));
+            return Err(Error::Config(format!("task id {:?} appears twice in scenario {:?}", task.id, spec.id)));
         }
         if data_nodes.contains(task.id.as_str()) {
             return Err(Error::Config(format!(
@@ -75,18 +69,12 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
             }
             if let Some(param) = &input.param {
                 if !params.insert(param.as_str()) {
-                    return Err(Error::Config(format!(
-                        "task {:?} binds parameter {param:?} twice",
-                        task.id
-                    )));
+                    return Err(Error::Config(format!("task {:?} binds parameter {param:?} twice", task.id)));
                 }
             }
         }
         if task.outputs.is_empty() && task.inputs.is_empty() {
-            return Err(Error::Config(format!(
-                "task {:?} has neither inputs nor outputs",
-                task.id
-            )));
+            return Err(Error::Config(format!("task {:?} has neither inputs nor outputs", task.id)));
         }
         for output in &task.outputs {
             if !data_nodes.contains(output.as_str()) {
@@ -96,11 +84,8 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
                 )));
             }
             if let Some(other) = writers.insert(output, &task.id) {
-                let (first, second) = if other == task.id {
-                    (other, "itself again")
-                } else {
-                    (other, task.id.as_str())
-                };
+                let (first, second) =
+                    if other == task.id { (other, "itself again") } else { (other, task.id.as_str()) };
                 return Err(Error::Config(format!(
                     "data node {output:?} is written by more than one task ({first:?} and {second:?}); \
                      each data node may have at most one writer"
@@ -123,9 +108,7 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::{
-        DataNodeConfig, FunctionRef, InputBinding, Scope, StorageType, TaskConfig,
-    };
+    use crate::config::{DataNodeConfig, FunctionRef, InputBinding, Scope, StorageType, TaskConfig};
 
     pub(crate) fn dn(id: &str) -> DataNodeConfig {
         DataNodeConfig {
@@ -141,17 +124,8 @@ pub(crate) mod tests {
     pub(crate) fn task(id: &str, inputs: &[&str], outputs: &[&str]) -> TaskConfig {
         TaskConfig {
             id: id.into(),
-            function: FunctionRef::Python {
-                module: "m".into(),
-                qualname: id.into(),
-            },
-            inputs: inputs
-                .iter()
-                .map(|i| InputBinding {
-                    param: None,
-                    data_node: i.to_string(),
-                })
-                .collect(),
+            function: FunctionRef::Python { module: "m".into(), qualname: id.into() },
+            inputs: inputs.iter().map(|i| InputBinding { param: None, data_node: i.to_string() }).collect(),
             outputs: outputs.iter().map(|o| o.to_string()).collect(),
             skippable: true,
             properties: Default::default(),
@@ -180,15 +154,9 @@ pub(crate) mod tests {
 
     #[test]
     fn duplicate_writer_names_both_tasks() {
-        let s = spec(
-            vec![task("t1", &["a"], &["b"]), task("t2", &["a"], &["b"])],
-            &["a", "b"],
-        );
+        let s = spec(vec![task("t1", &["a"], &["b"]), task("t2", &["a"], &["b"])], &["a", "b"]);
         let err = check_spec(&s).unwrap_err().to_string();
-        assert!(
-            err.contains("\"b\"") && err.contains("\"t1\"") && err.contains("\"t2\""),
-            "{err}"
-        );
+        assert!(err.contains("\"b\"") && err.contains("\"t1\"") && err.contains("\"t2\""), "{err}");
     }
 
     #[test]
@@ -201,10 +169,7 @@ pub(crate) mod tests {
     #[test]
     fn task_and_data_node_share_an_id() {
         let s = spec(vec![task("a", &["a"], &["b"])], &["a", "b"]);
-        assert!(check_spec(&s)
-            .unwrap_err()
-            .to_string()
-            .contains("ambiguous"));
+        assert!(check_spec(&s).unwrap_err().to_string().contains("ambiguous"));
     }
 
     #[test]

@@ -8,47 +8,10 @@ pub mod check;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| {
-                        let valid: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        Error::Config(format!(
-                            "{:?} is not a valid {}; expected one of {}",
-                            s, stringify!($name), valid.join(", ")
-                        ))
-                    })
-            }
-        }
-    };
-}
 
 named_enum!(
     /// How a data node's value is kept. `pickle` (Taipy's default) stores
@@ -135,8 +98,7 @@ pub struct ScenarioSpec {
 
 impl ScenarioSpec {
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text)
-            .map_err(|e| Error::Config(format!("malformed scenario configuration: {e}")))
+        serde_json::from_str(text).map_err(|e| Error::Config(format!("malformed scenario configuration: {e}")))
     }
 
     pub fn data_node(&self, id: &str) -> Option<&DataNodeConfig> {

@@ -12,9 +12,7 @@ use crate::config::{FunctionRef, InputBinding, Scope, StorageType};
 pub type Timestamp = f64;
 
 pub fn now() -> Timestamp {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Taipy-style ids: `SCENARIO_scenario_1_<uuid>`.
@@ -30,11 +28,7 @@ pub enum Payload {
     /// JSON text of a scalar (None, bool, int, float, str).
     Inline { json: String },
     /// An object named by the blake3 of its bytes; `format` says how to decode it.
-    Object {
-        hash: String,
-        format: String,
-        size: u64,
-    },
+    Object { hash: String, format: String, size: u64 },
     /// A file-backed data node's file, fingerprinted at the time of writing.
     External { path: String, format: String },
     /// A value kept only in the memory of the process that wrote it.
@@ -94,47 +88,20 @@ pub struct ScenarioRecord {
     pub tasks: Vec<(String, String)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum JobStatus {
-    Submitted,
-    Blocked,
-    Pending,
-    Running,
-    Completed,
-    Failed,
-    Canceled,
-    Skipped,
-    Abandoned,
-}
+named_enum!(
+    /// A job's status, with Taipy's names.
+    JobStatus {
+        Submitted => "SUBMITTED", Blocked => "BLOCKED", Pending => "PENDING", Running => "RUNNING",
+        Completed => "COMPLETED", Failed => "FAILED", Canceled => "CANCELED", Skipped => "SKIPPED",
+        Abandoned => "ABANDONED",
+    }
+);
 
 impl JobStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            JobStatus::Submitted => "SUBMITTED",
-            JobStatus::Blocked => "BLOCKED",
-            JobStatus::Pending => "PENDING",
-            JobStatus::Running => "RUNNING",
-            JobStatus::Completed => "COMPLETED",
-            JobStatus::Failed => "FAILED",
-            JobStatus::Canceled => "CANCELED",
-            JobStatus::Skipped => "SKIPPED",
-            JobStatus::Abandoned => "ABANDONED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        ALL_JOB_STATUSES.iter().copied().find(|st| st.as_str() == s)
-    }
-
     pub fn is_finished(&self) -> bool {
         matches!(
             self,
-            JobStatus::Completed
-                | JobStatus::Failed
-                | JobStatus::Canceled
-                | JobStatus::Skipped
-                | JobStatus::Abandoned
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped | JobStatus::Abandoned
         )
     }
 
@@ -143,18 +110,6 @@ impl JobStatus {
         matches!(self, JobStatus::Completed | JobStatus::Skipped)
     }
 }
-
-pub const ALL_JOB_STATUSES: &[JobStatus] = &[
-    JobStatus::Submitted,
-    JobStatus::Blocked,
-    JobStatus::Pending,
-    JobStatus::Running,
-    JobStatus::Completed,
-    JobStatus::Failed,
-    JobStatus::Canceled,
-    JobStatus::Skipped,
-    JobStatus::Abandoned,
-];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -189,24 +144,9 @@ pub struct SubmissionRecord {
     pub job_ids: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SubmissionStatus {
-    Submitted,
-    Running,
-    Completed,
-    Failed,
-    Canceled,
-}
-
-impl SubmissionStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SubmissionStatus::Submitted => "SUBMITTED",
-            SubmissionStatus::Running => "RUNNING",
-            SubmissionStatus::Completed => "COMPLETED",
-            SubmissionStatus::Failed => "FAILED",
-            SubmissionStatus::Canceled => "CANCELED",
-        }
+named_enum!(
+    SubmissionStatus {
+        Submitted => "SUBMITTED", Running => "RUNNING", Completed => "COMPLETED", Failed => "FAILED",
+        Canceled => "CANCELED",
     }
-}
+);

@@ -20,21 +20,13 @@ impl TaskExecutor for SumExecutor {
         Ok(format!("code:{}", task.config_id))
     }
 
-    fn execute(
-        &self,
-        task: &TaskRecord,
-        inputs: &[VersionRecord],
-        outputs: &[DataNodeRecord],
-    ) -> TaskOutcome {
+    fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome {
         self.calls.borrow_mut().push(task.config_id.clone());
         if self.interrupt_on == Some(task.config_id.as_str()) {
             return TaskOutcome::Interrupted;
         }
         if task.config_id.starts_with("fail") {
-            return TaskOutcome::Failed {
-                reason: "boom".into(),
-                stacktrace: Some("trace".into()),
-            };
+            return TaskOutcome::Failed { reason: "boom".into(), stacktrace: Some("trace".into()) };
         }
         let sum: i64 = inputs
             .iter()
@@ -47,11 +39,7 @@ impl TaskExecutor for SumExecutor {
     }
 }
 
-fn scenario(
-    store: &Store,
-    tasks: Vec<crate::config::TaskConfig>,
-    nodes: &[&str],
-) -> ScenarioRecord {
+fn scenario(store: &Store, tasks: Vec<crate::config::TaskConfig>, nodes: &[&str]) -> ScenarioRecord {
     let spec = ScenarioSpec {
         id: "s".into(),
         tasks,
@@ -60,93 +48,51 @@ fn scenario(
         frequency: None,
         properties: Default::default(),
     };
-    let defaults = BTreeMap::from([
-        ("a".to_string(), inline("1")),
-        ("k".to_string(), inline("10")),
-    ]);
+    let defaults = BTreeMap::from([("a".to_string(), inline("1")), ("k".to_string(), inline("10"))]);
     store.create_scenario(&spec, None, None, &defaults).unwrap()
 }
 
-fn submit(
-    store: &Store,
-    s: &ScenarioRecord,
-    exec: &SumExecutor,
-    force: bool,
-) -> (SubmissionRecord, Vec<JobRecord>) {
+fn submit(store: &Store, s: &ScenarioRecord, exec: &SumExecutor, force: bool) -> (SubmissionRecord, Vec<JobRecord>) {
     let sub = create_submission(store, &s.id, force).unwrap();
     let mut events = Vec::new();
     let done = run_submission(store, &sub.id, exec, &mut |j| events.push(j.status)).unwrap();
-    let jobs = done
-        .job_ids
-        .iter()
-        .map(|id| store.job(id).unwrap())
-        .collect();
+    let jobs = done.job_ids.iter().map(|id| store.job(id).unwrap()).collect();
     assert!(!events.is_empty());
     (done, jobs)
 }
 
 fn statuses(jobs: &[JobRecord]) -> Vec<(&str, JobStatus)> {
-    jobs.iter()
-        .map(|j| (j.task_config_id.as_str(), j.status))
-        .collect()
+    jobs.iter().map(|j| (j.task_config_id.as_str(), j.status)).collect()
 }
 
 #[test]
 fn runs_then_skips_then_reruns_what_changed() {
     let (_dir, store) = open();
-    let s = scenario(
-        &store,
-        vec![task("t1", &["a"], &["b"]), task("t2", &["b", "k"], &["c"])],
-        &["a", "b", "k", "c"],
-    );
+    let s = scenario(&store, vec![task("t1", &["a"], &["b"]), task("t2", &["b", "k"], &["c"])], &["a", "b", "k", "c"]);
     let exec = SumExecutor::default();
     let (sub, jobs) = submit(&store, &s, &exec, false);
     assert_eq!(sub.status, SubmissionStatus::Completed);
-    assert_eq!(
-        statuses(&jobs),
-        [("t1", JobStatus::Completed), ("t2", JobStatus::Completed)]
-    );
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Completed), ("t2", JobStatus::Completed)]);
     let c = store.latest_version(&s.data_nodes["c"]).unwrap().unwrap();
     assert_eq!(c.payload, Payload::Inline { json: "11".into() });
 
     let (_, jobs) = submit(&store, &s, &exec, false);
-    assert_eq!(
-        statuses(&jobs),
-        [("t1", JobStatus::Skipped), ("t2", JobStatus::Skipped)]
-    );
-    assert_eq!(
-        store.versions(&s.data_nodes["c"]).unwrap().len(),
-        1,
-        "an up-to-date skip adds no version"
-    );
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Skipped), ("t2", JobStatus::Skipped)]);
+    assert_eq!(store.versions(&s.data_nodes["c"]).unwrap().len(), 1, "an up-to-date skip adds no version");
 
-    store
-        .write_data_node(&s.data_nodes["k"], &inline("20"), "user", None)
-        .unwrap();
+    store.write_data_node(&s.data_nodes["k"], &inline("20"), "user", None).unwrap();
     let (_, jobs) = submit(&store, &s, &exec, false);
-    assert_eq!(
-        statuses(&jobs),
-        [("t1", JobStatus::Skipped), ("t2", JobStatus::Completed)]
-    );
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Skipped), ("t2", JobStatus::Completed)]);
 
-    store
-        .write_data_node(&s.data_nodes["k"], &inline("10"), "user", None)
-        .unwrap();
+    store.write_data_node(&s.data_nodes["k"], &inline("10"), "user", None).unwrap();
     let (_, jobs) = submit(&store, &s, &exec, false);
     assert_eq!(statuses(&jobs)[1], ("t2", JobStatus::Skipped));
     let c = store.latest_version(&s.data_nodes["c"]).unwrap().unwrap();
-    assert_eq!(
-        (c.payload.clone(), c.version),
-        (Payload::Inline { json: "11".into() }, 3),
-        "old result linked back"
-    );
+    assert_eq!((c.payload.clone(), c.version), (Payload::Inline { json: "11".into() }, 3), "old result linked back");
     assert_eq!(exec.calls.borrow().len(), 3);
 
     let (_, jobs) = submit(&store, &s, &exec, true);
-    assert_eq!(
-        statuses(&jobs),
-        [("t1", JobStatus::Completed), ("t2", JobStatus::Completed)]
-    );
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Completed), ("t2", JobStatus::Completed)]);
 }
 
 #[test]
@@ -154,36 +100,19 @@ fn failure_abandons_dependants_and_keeps_earlier_values() {
     let (_dir, store) = open();
     let s = scenario(
         &store,
-        vec![
-            task("fail_here", &["a"], &["b"]),
-            task("t2", &["b"], &["c"]),
-            task("side", &["a"], &["d"]),
-        ],
+        vec![task("fail_here", &["a"], &["b"]), task("t2", &["b"], &["c"]), task("side", &["a"], &["d"])],
         &["a", "b", "c", "d"],
     );
-    store
-        .write_data_node(&s.data_nodes["b"], &inline("5"), "user", None)
-        .unwrap();
+    store.write_data_node(&s.data_nodes["b"], &inline("5"), "user", None).unwrap();
     let exec = SumExecutor::default();
     let (sub, jobs) = submit(&store, &s, &exec, false);
     assert_eq!(sub.status, SubmissionStatus::Failed);
-    let by_task: BTreeMap<&str, &JobRecord> = jobs
-        .iter()
-        .map(|j| (j.task_config_id.as_str(), j))
-        .collect();
+    let by_task: BTreeMap<&str, &JobRecord> = jobs.iter().map(|j| (j.task_config_id.as_str(), j)).collect();
     assert_eq!(by_task["fail_here"].status, JobStatus::Failed);
     assert_eq!(by_task["fail_here"].stacktrace.as_deref(), Some("trace"));
     assert_eq!(by_task["t2"].status, JobStatus::Abandoned);
-    assert!(by_task["t2"]
-        .reason
-        .as_deref()
-        .unwrap()
-        .contains("fail_here"));
-    assert_eq!(
-        by_task["side"].status,
-        JobStatus::Completed,
-        "independent work still runs"
-    );
+    assert!(by_task["t2"].reason.as_deref().unwrap().contains("fail_here"));
+    assert_eq!(by_task["side"].status, JobStatus::Completed, "independent work still runs");
     let b = store.latest_version(&s.data_nodes["b"]).unwrap().unwrap();
     assert_eq!(b.payload, Payload::Inline { json: "5".into() });
 }
@@ -194,35 +123,18 @@ fn missing_input_fails_with_the_data_node_named() {
     let s = scenario(&store, vec![task("t1", &["x"], &["y"])], &["x", "y"]);
     let (_, jobs) = submit(&store, &s, &SumExecutor::default(), false);
     assert_eq!(jobs[0].status, JobStatus::Failed);
-    assert!(jobs[0]
-        .reason
-        .as_deref()
-        .unwrap()
-        .contains("\"x\" has no data"));
+    assert!(jobs[0].reason.as_deref().unwrap().contains("\"x\" has no data"));
 }
 
 #[test]
 fn interrupt_cancels_the_rest() {
     let (_dir, store) = open();
-    let s = scenario(
-        &store,
-        vec![task("t1", &["a"], &["b"]), task("t2", &["b"], &["c"])],
-        &["a", "b", "c"],
-    );
-    let exec = SumExecutor {
-        interrupt_on: Some("t1"),
-        ..Default::default()
-    };
+    let s = scenario(&store, vec![task("t1", &["a"], &["b"]), task("t2", &["b"], &["c"])], &["a", "b", "c"]);
+    let exec = SumExecutor { interrupt_on: Some("t1"), ..Default::default() };
     let (sub, jobs) = submit(&store, &s, &exec, false);
     assert_eq!(sub.status, SubmissionStatus::Canceled);
-    assert_eq!(
-        statuses(&jobs),
-        [("t1", JobStatus::Canceled), ("t2", JobStatus::Canceled)]
-    );
-    assert!(
-        run_submission(&store, &sub.id, &exec, &mut |_| {}).is_err(),
-        "a finished submission does not rerun"
-    );
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Canceled), ("t2", JobStatus::Canceled)]);
+    assert!(run_submission(&store, &sub.id, &exec, &mut |_| {}).is_err(), "a finished submission does not rerun");
 }
 
 #[test]
@@ -231,8 +143,5 @@ fn a_changed_code_fingerprint_changes_the_cache_key() {
     let s = scenario(&store, vec![task("t1", &["a"], &["b"])], &["a", "b"]);
     let t = store.task(&s.tasks[0].1).unwrap();
     let v = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
-    assert_ne!(
-        cache_key(&t, "code-1", std::slice::from_ref(&v)),
-        cache_key(&t, "code-2", &[v])
-    );
+    assert_ne!(cache_key(&t, "code-1", std::slice::from_ref(&v)), cache_key(&t, "code-2", &[v]));
 }

@@ -27,9 +27,7 @@ fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(PyRuntimeError::new_err(format!(
-                "internal error in scenarium (please report it): {message}"
-            )))
+            Err(PyRuntimeError::new_err(format!("internal error in scenarium (please report it): {message}")))
         }
     }
 }
@@ -45,9 +43,7 @@ impl Engine {
     #[new]
     fn new(py: Python<'_>, storage_folder: PathBuf) -> PyResult<Self> {
         let store = detached(py, || Store::open(&storage_folder))?;
-        Ok(Engine {
-            store: Arc::new(store),
-        })
+        Ok(Engine { store: Arc::new(store) })
     }
 
     #[getter]
@@ -66,22 +62,10 @@ impl Engine {
     }
 
     /// Moves a finished temporary file into the object store.
-    fn store_file(
-        &self,
-        py: Python<'_>,
-        tmp_path: PathBuf,
-        format: String,
-    ) -> PyResult<StoredValue> {
+    fn store_file(&self, py: Python<'_>, tmp_path: PathBuf, format: String) -> PyResult<StoredValue> {
         let store = self.store.clone();
         let (hash, size) = detached(py, move || store.objects.ingest(&tmp_path))?;
-        Ok(StoredValue::from_payload(
-            &Payload::Object {
-                hash: hash.clone(),
-                format,
-                size,
-            },
-            &hash,
-        ))
+        Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
     }
 
     /// A scalar stored inline, given as JSON text.
@@ -91,17 +75,9 @@ impl Engine {
     }
 
     /// A file at a user's path, fingerprinted by its content now.
-    fn store_external(
-        &self,
-        py: Python<'_>,
-        path: PathBuf,
-        format: String,
-    ) -> PyResult<StoredValue> {
+    fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
         let fp = detached(py, || fingerprint::of_file(&path))?;
-        let payload = Payload::External {
-            path: path.to_string_lossy().into_owned(),
-            format,
-        };
+        let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
         Ok(StoredValue::from_payload(&payload, &fp))
     }
 
@@ -120,15 +96,10 @@ impl Engine {
         creation_date: Option<f64>,
     ) -> PyResult<ScenarioRecord> {
         let spec = ScenarioSpec::from_json(spec_json)?;
-        let defaults: BTreeMap<String, NewValue> = defaults
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_new_value()))
-            .collect();
+        let defaults: BTreeMap<String, NewValue> =
+            defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
         let store = self.store.clone();
-        Ok(detached(py, move || {
-            store.create_scenario(&spec, name, creation_date, &defaults)
-        })?
-        .into())
+        Ok(detached(py, move || store.create_scenario(&spec, name, creation_date, &defaults))?.into())
     }
 
     fn scenario(&self, py: Python<'_>, id: &str) -> PyResult<ScenarioRecord> {
@@ -136,10 +107,7 @@ impl Engine {
     }
 
     fn scenarios(&self, py: Python<'_>) -> PyResult<Vec<ScenarioRecord>> {
-        Ok(detached(py, || self.store.scenarios())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(detached(py, || self.store.scenarios())?.into_iter().map(Into::into).collect())
     }
 
     /// JSON text of the configuration a scenario was made from.
@@ -177,17 +145,10 @@ impl Engine {
     }
 
     fn data_nodes(&self, py: Python<'_>) -> PyResult<Vec<DataNodeRecord>> {
-        Ok(detached(py, || self.store.data_nodes())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(detached(py, || self.store.data_nodes())?.into_iter().map(Into::into).collect())
     }
 
-    fn latest_version(
-        &self,
-        py: Python<'_>,
-        data_node_id: &str,
-    ) -> PyResult<Option<VersionRecord>> {
+    fn latest_version(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Option<VersionRecord>> {
         Ok(detached(py, || self.store.latest_version(data_node_id))?.map(Into::into))
     }
 
@@ -196,10 +157,7 @@ impl Engine {
     }
 
     fn versions(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Vec<VersionRecord>> {
-        Ok(detached(py, || self.store.versions(data_node_id))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(detached(py, || self.store.versions(data_node_id))?.into_iter().map(Into::into).collect())
     }
 
     #[pyo3(signature = (data_node_id, value, writer = "user", comment = None))]
@@ -212,11 +170,7 @@ impl Engine {
         comment: Option<String>,
     ) -> PyResult<VersionRecord> {
         let value = value.to_new_value();
-        Ok(detached(py, || {
-            self.store
-                .write_data_node(data_node_id, &value, writer, comment)
-        })?
-        .into())
+        Ok(detached(py, || self.store.write_data_node(data_node_id, &value, writer, comment))?.into())
     }
 
     fn task(&self, py: Python<'_>, id: &str) -> PyResult<TaskRecord> {
@@ -228,10 +182,7 @@ impl Engine {
     }
 
     fn jobs(&self, py: Python<'_>) -> PyResult<Vec<JobRecord>> {
-        Ok(detached(py, || self.store.jobs())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(detached(py, || self.store.jobs())?.into_iter().map(Into::into).collect())
     }
 
     fn submission(&self, py: Python<'_>, id: &str) -> PyResult<SubmissionRecord> {
@@ -239,29 +190,14 @@ impl Engine {
     }
 
     #[pyo3(signature = (entity_id = None))]
-    fn submissions(
-        &self,
-        py: Python<'_>,
-        entity_id: Option<&str>,
-    ) -> PyResult<Vec<SubmissionRecord>> {
-        Ok(detached(py, || self.store.submissions(entity_id))?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    fn submissions(&self, py: Python<'_>, entity_id: Option<&str>) -> PyResult<Vec<SubmissionRecord>> {
+        Ok(detached(py, || self.store.submissions(entity_id))?.into_iter().map(Into::into).collect())
     }
 
     /// Records a submission of a scenario or task, with its jobs, ready to run.
     #[pyo3(signature = (entity_id, force = false))]
-    fn create_submission(
-        &self,
-        py: Python<'_>,
-        entity_id: &str,
-        force: bool,
-    ) -> PyResult<SubmissionRecord> {
-        Ok(detached(py, || {
-            orchestrator::create_submission(&self.store, entity_id, force)
-        })?
-        .into())
+    fn create_submission(&self, py: Python<'_>, entity_id: &str, force: bool) -> PyResult<SubmissionRecord> {
+        Ok(detached(py, || orchestrator::create_submission(&self.store, entity_id, force))?.into())
     }
 
     /// Runs a submission to its end. `runner` runs Python task code (see
@@ -293,10 +229,7 @@ impl Engine {
             return Err(e);
         }
         if record.status == model::SubmissionStatus::Canceled {
-            return Err(PyKeyboardInterrupt::new_err(format!(
-                "submission {} was cancelled",
-                record.id
-            )));
+            return Err(PyKeyboardInterrupt::new_err(format!("submission {} was cancelled", record.id)));
         }
         Ok(record.into())
     }
@@ -335,21 +268,12 @@ impl TaskExecutor for PyExecutor {
         Python::attach(|py| {
             let inputs: Vec<VersionRecord> = inputs.iter().cloned().map(Into::into).collect();
             let outputs: Vec<DataNodeRecord> = outputs.iter().cloned().map(Into::into).collect();
-            let result = self.runner.call_method1(
-                py,
-                "execute",
-                (TaskRecord::from(task.clone()), inputs, outputs),
-            );
+            let result = self.runner.call_method1(py, "execute", (TaskRecord::from(task.clone()), inputs, outputs));
             let result = match result {
                 Ok(r) => r,
-                Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
-                    return TaskOutcome::Interrupted
-                }
+                Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => return TaskOutcome::Interrupted,
                 Err(e) => {
-                    return TaskOutcome::Failed {
-                        reason: format!("the task runner failed: {e}"),
-                        stacktrace: None,
-                    }
+                    return TaskOutcome::Failed { reason: format!("the task runner failed: {e}"), stacktrace: None }
                 }
             };
             type RunnerResult = (Option<Vec<StoredValue>>, Option<String>, Option<String>);
@@ -357,10 +281,9 @@ impl TaskExecutor for PyExecutor {
                 Ok((Some(values), _, _)) => {
                     TaskOutcome::Completed(values.iter().map(StoredValue::to_new_value).collect())
                 }
-                Ok((None, reason, stacktrace)) => TaskOutcome::Failed {
-                    reason: reason.unwrap_or_else(|| "the task failed".into()),
-                    stacktrace,
-                },
+                Ok((None, reason, stacktrace)) => {
+                    TaskOutcome::Failed { reason: reason.unwrap_or_else(|| "the task failed".into()), stacktrace }
+                }
                 Err(e) => TaskOutcome::Failed {
                     reason: format!("the task runner returned an unexpected value: {e}"),
                     stacktrace: None,

@@ -4,12 +4,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 
-create_exception!(
-    scenarium.exceptions,
-    ScenariumError,
-    PyException,
-    "Base of every error scenarium raises."
-);
+create_exception!(scenarium.exceptions, ScenariumError, PyException, "Base of every error scenarium raises.");
 create_exception!(
     scenarium.exceptions,
     ConfigError,
@@ -28,42 +23,12 @@ create_exception!(
     ConfigError,
     "A stored scenario's configuration differs from the current one."
 );
-create_exception!(
-    scenarium.exceptions,
-    NonExistingEntity,
-    ScenariumError,
-    "No entity has the given id."
-);
-create_exception!(
-    scenarium.exceptions,
-    NonExistingScenario,
-    NonExistingEntity,
-    "No scenario has the given id."
-);
-create_exception!(
-    scenarium.exceptions,
-    NonExistingDataNode,
-    NonExistingEntity,
-    "No data node has the given id."
-);
-create_exception!(
-    scenarium.exceptions,
-    NonExistingTask,
-    NonExistingEntity,
-    "No task has the given id."
-);
-create_exception!(
-    scenarium.exceptions,
-    NonExistingJob,
-    NonExistingEntity,
-    "No job has the given id."
-);
-create_exception!(
-    scenarium.exceptions,
-    NonExistingSubmission,
-    NonExistingEntity,
-    "No submission has the given id."
-);
+create_exception!(scenarium.exceptions, NonExistingEntity, ScenariumError, "No entity has the given id.");
+create_exception!(scenarium.exceptions, NonExistingScenario, NonExistingEntity, "No scenario has the given id.");
+create_exception!(scenarium.exceptions, NonExistingDataNode, NonExistingEntity, "No data node has the given id.");
+create_exception!(scenarium.exceptions, NonExistingTask, NonExistingEntity, "No task has the given id.");
+create_exception!(scenarium.exceptions, NonExistingJob, NonExistingEntity, "No job has the given id.");
+create_exception!(scenarium.exceptions, NonExistingSubmission, NonExistingEntity, "No submission has the given id.");
 create_exception!(
     scenarium.exceptions,
     NoData,

@@ -13,14 +13,13 @@ mod _core {
     use super::engine::Engine;
     #[pymodule_export]
     use super::exceptions::{
-        ConfigError, ConfigVersionMismatch, InvalidConfigFile, NoData, NonExistingDataNode,
-        NonExistingEntity, NonExistingJob, NonExistingScenario, NonExistingSubmission,
-        NonExistingTask, NotSerializable, ScenariumError, StorageError,
+        ConfigError, ConfigVersionMismatch, InvalidConfigFile, NoData, NonExistingDataNode, NonExistingEntity,
+        NonExistingJob, NonExistingScenario, NonExistingSubmission, NonExistingTask, NotSerializable, ScenariumError,
+        StorageError,
     };
     #[pymodule_export]
     use super::records::{
-        DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord,
-        VersionRecord,
+        DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord, VersionRecord,
     };
 
     use super::*;
@@ -33,18 +32,9 @@ mod _core {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        let version = env!("CARGO_PKG_VERSION")
-            .replace("-alpha", "a")
-            .replace("-beta", "b");
+        let version = env!("CARGO_PKG_VERSION").replace("-alpha", "a").replace("-beta", "b");
         m.add("__version__", version)?;
-        m.add(
-            "build_profile",
-            if cfg!(debug_assertions) {
-                "debug"
-            } else {
-                "release"
-            },
-        )?;
+        m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
         Ok(())
     }
 }

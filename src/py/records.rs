@@ -27,9 +27,7 @@ pub struct StoredValue {
 impl StoredValue {
     pub fn to_new_value(&self) -> NewValue {
         let payload = match self.kind.as_str() {
-            "inline" => Payload::Inline {
-                json: self.json.clone().unwrap_or_default(),
-            },
+            "inline" => Payload::Inline { json: self.json.clone().unwrap_or_default() },
             "object" => Payload::Object {
                 hash: self.hash.clone().unwrap_or_default(),
                 format: self.format.clone().unwrap_or_default(),
@@ -39,14 +37,9 @@ impl StoredValue {
                 path: self.path.clone().unwrap_or_default(),
                 format: self.format.clone().unwrap_or_default(),
             },
-            _ => Payload::Memory {
-                token: self.token.clone().unwrap_or_default(),
-            },
+            _ => Payload::Memory { token: self.token.clone().unwrap_or_default() },
         };
-        NewValue {
-            payload,
-            fingerprint: self.fingerprint.clone(),
-        }
+        NewValue { payload, fingerprint: self.fingerprint.clone() }
     }
 
     pub fn from_payload(payload: &Payload, fingerprint: &str) -> Self {
@@ -167,11 +160,7 @@ impl From<model::TaskRecord> for TaskRecord {
         TaskRecord {
             function_json: serde_json::to_string(&t.function).unwrap_or_default(),
             properties_json: serde_json::to_string(&t.properties).unwrap_or_else(|_| "{}".into()),
-            inputs: t
-                .inputs
-                .into_iter()
-                .map(|b| (b.param, b.data_node))
-                .collect(),
+            inputs: t.inputs.into_iter().map(|b| (b.param, b.data_node)).collect(),
             id: t.id,
             config_id: t.config_id,
             scenario_id: t.scenario_id,

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::{check, InputBinding, ScenarioSpec, Scope};
 use crate::error::{Error, Result};
 use crate::model::{
-    new_id, now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord,
-    Timestamp, VersionRecord,
+    new_id, now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord, Timestamp,
+    VersionRecord,
 };
 pub use objects::ObjectStore;
 pub use registry::{Registry, Tx};
@@ -44,22 +44,15 @@ pub struct Store {
 
 impl Store {
     pub fn open(folder: &Path) -> Result<Self> {
-        fs::create_dir_all(folder).map_err(|e| {
-            Error::storage(folder, format!("cannot create the storage folder: {e}"))
-        })?;
+        fs::create_dir_all(folder)
+            .map_err(|e| Error::storage(folder, format!("cannot create the storage folder: {e}")))?;
         let probe = folder.join(".write-probe");
         fs::write(&probe, b"")
             .and_then(|_| fs::remove_file(&probe))
-            .map_err(|e| {
-                Error::storage(folder, format!("the storage folder is not writable: {e}"))
-            })?;
+            .map_err(|e| Error::storage(folder, format!("the storage folder is not writable: {e}")))?;
         let objects = ObjectStore::open(folder.join("objects"))?;
         let registry = Registry::open(&folder.join("registry.sqlite"))?;
-        Ok(Store {
-            folder: folder.to_owned(),
-            registry,
-            objects,
-        })
+        Ok(Store { folder: folder.to_owned(), registry, objects })
     }
 
     pub fn folder(&self) -> &Path {
@@ -182,12 +175,7 @@ impl Store {
     }
 
     pub fn scenarios(&self) -> Result<Vec<ScenarioRecord>> {
-        self.registry.read(|tx| {
-            tx.all(
-                "SELECT body FROM scenarios ORDER BY creation_date, rowid",
-                params![],
-            )
-        })
+        self.registry.read(|tx| tx.all("SELECT body FROM scenarios ORDER BY creation_date, rowid", params![]))
     }
 
     pub fn update_scenario(&self, record: &ScenarioRecord) -> Result<()> {
@@ -213,12 +201,7 @@ impl Store {
 
     pub fn config_spec(&self, version: &str) -> Result<ScenarioSpec> {
         self.registry
-            .read(|tx| {
-                tx.one(
-                    "SELECT body FROM config_versions WHERE version = ?1",
-                    params![version],
-                )
-            })?
+            .read(|tx| tx.one("SELECT body FROM config_versions WHERE version = ?1", params![version]))?
             .ok_or_else(|| Error::NonExistingEntity(format!("config version {version}")))
     }
 
@@ -255,8 +238,7 @@ impl Store {
     }
 
     pub fn data_nodes(&self) -> Result<Vec<DataNodeRecord>> {
-        self.registry
-            .read(|tx| tx.all("SELECT body FROM data_nodes ORDER BY rowid", params![]))
+        self.registry.read(|tx| tx.all("SELECT body FROM data_nodes ORDER BY rowid", params![]))
     }
 
     pub fn latest_version(&self, data_node_id: &str) -> Result<Option<VersionRecord>> {
@@ -265,10 +247,7 @@ impl Store {
 
     pub fn versions(&self, data_node_id: &str) -> Result<Vec<VersionRecord>> {
         self.registry.read(|tx| {
-            tx.all(
-                "SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version",
-                params![data_node_id],
-            )
+            tx.all("SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version", params![data_node_id])
         })
     }
 
@@ -292,10 +271,7 @@ impl Store {
         comment: Option<String>,
     ) -> Result<VersionRecord> {
         self.registry.write(|tx| {
-            let exists: Option<i64> = tx.scalar(
-                "SELECT 1 FROM data_nodes WHERE id = ?1",
-                params![data_node_id],
-            )?;
+            let exists: Option<i64> = tx.scalar("SELECT 1 FROM data_nodes WHERE id = ?1", params![data_node_id])?;
             if exists.is_none() {
                 return Err(Error::NonExistingEntity(data_node_id.to_owned()));
             }
@@ -318,8 +294,7 @@ impl Store {
     }
 
     pub fn jobs(&self) -> Result<Vec<JobRecord>> {
-        self.registry
-            .read(|tx| tx.all("SELECT jobs.body FROM jobs ORDER BY rowid", params![]))
+        self.registry.read(|tx| tx.all("SELECT jobs.body FROM jobs ORDER BY rowid", params![]))
     }
 
     pub fn submission(&self, id: &str) -> Result<SubmissionRecord> {
@@ -330,23 +305,22 @@ impl Store {
 
     pub fn submissions(&self, entity_id: Option<&str>) -> Result<Vec<SubmissionRecord>> {
         self.registry.read(|tx| match entity_id {
-            Some(id) => tx.all(
-                "SELECT body FROM submissions WHERE entity_id = ?1 ORDER BY rowid",
-                params![id],
-            ),
+            Some(id) => tx.all("SELECT body FROM submissions WHERE entity_id = ?1 ORDER BY rowid", params![id]),
             None => tx.all("SELECT body FROM submissions ORDER BY rowid", params![]),
         })
     }
 
-    pub fn insert_submission(
-        &self,
-        submission: &SubmissionRecord,
-        jobs: &[JobRecord],
-    ) -> Result<()> {
+    pub fn insert_submission(&self, submission: &SubmissionRecord, jobs: &[JobRecord]) -> Result<()> {
         self.registry.write(|tx| {
             tx.execute(
                 "INSERT INTO submissions (id, entity_id, created_at, pid, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![submission.id, submission.entity_id, submission.created_at, std::process::id(), tx.encode(submission)?],
+                params![
+                    submission.id,
+                    submission.entity_id,
+                    submission.created_at,
+                    std::process::id(),
+                    tx.encode(submission)?
+                ],
             )?;
             for (seq, job) in jobs.iter().enumerate() {
                 tx.execute(
@@ -404,12 +378,7 @@ impl Store {
 
     /// Marks a job SKIPPED, linking the cached outputs into its data nodes as
     /// new versions where the latest version holds something else.
-    pub fn skip_job(
-        &self,
-        job: &mut JobRecord,
-        task: &TaskRecord,
-        entry: &CacheEntry,
-    ) -> Result<()> {
+    pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<()> {
         self.registry.write(|tx| {
             job.outputs.clear();
             let mut linked = 0;
@@ -418,43 +387,23 @@ impl Store {
                     Some(latest) if &latest.fingerprint == fingerprint => latest,
                     _ => {
                         linked += 1;
-                        let value = NewValue {
-                            payload: payload.clone(),
-                            fingerprint: fingerprint.clone(),
-                        };
-                        insert_version(
-                            tx,
-                            dn,
-                            &value,
-                            &job.id,
-                            Some(format!("reused from {}", entry.job_id)),
-                        )?
+                        let value = NewValue { payload: payload.clone(), fingerprint: fingerprint.clone() };
+                        insert_version(tx, dn, &value, &job.id, Some(format!("reused from {}", entry.job_id)))?
                     }
                 };
                 job.outputs.push((dn.clone(), version.version));
             }
             job.reason = Some(if linked == 0 {
-                format!(
-                    "outputs are up to date: same code and inputs as {}",
-                    entry.job_id
-                )
+                format!("outputs are up to date: same code and inputs as {}", entry.job_id)
             } else {
-                format!(
-                    "same code and inputs as {}: its outputs were reused without running",
-                    entry.job_id
-                )
+                format!("same code and inputs as {}: its outputs were reused without running", entry.job_id)
             });
             update_job(tx, job)
         })
     }
 
     pub fn cache_entry(&self, cache_key: &str) -> Result<Option<CacheEntry>> {
-        self.registry.read(|tx| {
-            tx.one(
-                "SELECT body FROM job_cache WHERE cache_key = ?1",
-                params![cache_key],
-            )
-        })
+        self.registry.read(|tx| tx.one("SELECT body FROM job_cache WHERE cache_key = ?1", params![cache_key]))
     }
 
     /// Whether a stored payload can still be read.
@@ -470,10 +419,7 @@ impl Store {
 }
 
 fn latest_version(tx: &Tx<'_>, data_node_id: &str) -> Result<Option<VersionRecord>> {
-    tx.one(
-        "SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version DESC LIMIT 1",
-        params![data_node_id],
-    )
+    tx.one("SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version DESC LIMIT 1", params![data_node_id])
 }
 
 fn insert_version(
@@ -484,10 +430,7 @@ fn insert_version(
     comment: Option<String>,
 ) -> Result<VersionRecord> {
     let next: i64 = tx
-        .scalar(
-            "SELECT MAX(version) FROM versions WHERE data_node_id = ?1",
-            params![data_node_id],
-        )?
+        .scalar("SELECT MAX(version) FROM versions WHERE data_node_id = ?1", params![data_node_id])?
         .flatten()
         .unwrap_or(0)
         + 1;

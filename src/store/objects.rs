@@ -20,8 +20,7 @@ pub struct ObjectStore {
 impl ObjectStore {
     pub fn open(root: PathBuf) -> Result<Self> {
         let tmp = root.join("tmp");
-        fs::create_dir_all(&tmp)
-            .map_err(|e| Error::storage(&tmp, format!("cannot create the object folder: {e}")))?;
+        fs::create_dir_all(&tmp).map_err(|e| Error::storage(&tmp, format!("cannot create the object folder: {e}")))?;
         Ok(ObjectStore { root })
     }
 
@@ -31,8 +30,7 @@ impl ObjectStore {
 
     /// A fresh path in the temporary folder, on the same file system as the objects.
     pub fn new_tmp_path(&self, suffix: &str) -> PathBuf {
-        self.tmp_dir()
-            .join(format!("{}{suffix}", uuid::Uuid::new_v4()))
+        self.tmp_dir().join(format!("{}{suffix}", uuid::Uuid::new_v4()))
     }
 
     pub fn path_of(&self, hash: &str) -> PathBuf {
@@ -46,10 +44,8 @@ impl ObjectStore {
 
     /// Moves a finished temporary file into the store; returns (hash, size).
     pub fn ingest(&self, tmp: &Path) -> Result<(String, u64)> {
-        let file = File::open(tmp)
-            .map_err(|e| Error::storage(tmp, format!("cannot open the value to store: {e}")))?;
-        file.sync_all()
-            .map_err(|e| Error::storage(tmp, format!("cannot flush to disk: {e}")))?;
+        let file = File::open(tmp).map_err(|e| Error::storage(tmp, format!("cannot open the value to store: {e}")))?;
+        file.sync_all().map_err(|e| Error::storage(tmp, format!("cannot flush to disk: {e}")))?;
         let size = file.metadata().map_err(|e| Error::storage(tmp, e))?.len();
         drop(file);
         let hash = fingerprint::of_file(tmp)?;
@@ -60,17 +56,15 @@ impl ObjectStore {
         }
         let dir = target.parent().expect("an object path has a parent");
         fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
-        fs::rename(tmp, &target).map_err(|e| {
-            Error::storage(&target, format!("cannot move the value into place: {e}"))
-        })?;
+        fs::rename(tmp, &target)
+            .map_err(|e| Error::storage(&target, format!("cannot move the value into place: {e}")))?;
         sync_dir(dir)?;
         Ok((hash, size))
     }
 
     pub fn put_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
         let tmp = self.new_tmp_path(".part");
-        let mut file = File::create(&tmp)
-            .map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;
+        let mut file = File::create(&tmp).map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;
         if let Err(e) = file.write_all(bytes) {
             drop(file);
             let _ = fs::remove_file(&tmp);
@@ -82,9 +76,7 @@ impl ObjectStore {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::storage(dir, format!("cannot flush the folder: {e}")))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::storage(dir, format!("cannot flush the folder: {e}")))
 }
 
 #[cfg(test)]
@@ -99,10 +91,6 @@ mod tests {
         let (h2, _) = store.put_bytes(b"hello").unwrap();
         assert_eq!((h1.as_str(), n), (h2.as_str(), 5));
         assert_eq!(fs::read(store.path_of(&h1)).unwrap(), b"hello");
-        assert_eq!(
-            fs::read_dir(store.tmp_dir()).unwrap().count(),
-            0,
-            "no temporary file is left behind"
-        );
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0, "no temporary file is left behind");
     }
 }

@@ -44,23 +44,15 @@ pub struct Registry {
 
 impl Registry {
     pub fn open(path: &Path) -> Result<Self> {
-        let err = |source| Error::Registry {
-            path: path.to_owned(),
-            source,
-        };
+        let err = |source| Error::Registry { path: path.to_owned(), source };
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
         // WAL keeps readers off writers' backs; NORMAL sync is crash-consistent
         // in WAL mode (a kill -9 loses nothing that was committed).
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
         if version > SCHEMA_VERSION {
             return Err(Error::storage(
                 path,
@@ -68,12 +60,8 @@ impl Registry {
             ));
         }
         conn.execute_batch(SCHEMA).map_err(err)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(err)?;
-        Ok(Registry {
-            path: path.to_owned(),
-            conn: Mutex::new(conn),
-        })
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(err)?;
+        Ok(Registry { path: path.to_owned(), conn: Mutex::new(conn) })
     }
 
     pub fn path(&self) -> &Path {
@@ -82,17 +70,9 @@ impl Registry {
 
     /// Runs `f` in one IMMEDIATE transaction: all of it is stored, or none.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let wrapped = Tx {
-            tx,
-            path: &self.path,
-        };
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        let wrapped = Tx { tx, path: &self.path };
         let value = f(&wrapped)?;
         wrapped.tx.commit().map_err(|e| self.err(e))?;
         Ok(value)
@@ -100,24 +80,15 @@ impl Registry {
 
     /// Runs `f` in a read transaction, so it sees one consistent state.
     pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         // A named binding: the transaction borrows `conn`, which must outlive it.
-        let tx = Tx {
-            tx,
-            path: &self.path,
-        };
+        let tx = Tx { tx, path: &self.path };
         f(&tx)
     }
 
     fn err(&self, source: rusqlite::Error) -> Error {
-        Error::Registry {
-            path: self.path.clone(),
-            source,
-        }
+        Error::Registry { path: self.path.clone(), source }
     }
 }
 
@@ -129,10 +100,7 @@ pub struct Tx<'a> {
 
 impl Tx<'_> {
     pub fn err(&self, source: rusqlite::Error) -> Error {
-        Error::Registry {
-            path: self.path.to_owned(),
-            source,
-        }
+        Error::Registry { path: self.path.to_owned(), source }
     }
 
     pub fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
@@ -140,35 +108,21 @@ impl Tx<'_> {
     }
 
     pub fn encode<T: Serialize>(&self, value: &T) -> Result<String> {
-        serde_json::to_string(value)
-            .map_err(|e| Error::storage(self.path, format!("cannot encode a record: {e}")))
+        serde_json::to_string(value).map_err(|e| Error::storage(self.path, format!("cannot encode a record: {e}")))
     }
 
     fn decode<T: DeserializeOwned>(&self, body: &str) -> Result<T> {
-        serde_json::from_str(body)
-            .map_err(|e| Error::storage(self.path, format!("unreadable record ({e}): {body}")))
+        serde_json::from_str(body).map_err(|e| Error::storage(self.path, format!("unreadable record ({e}): {body}")))
     }
 
     /// The body of the one row `sql` selects, if any.
-    pub fn one<T: DeserializeOwned>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Option<T>> {
-        let body: Option<String> = self
-            .tx
-            .query_row(sql, params, |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))?;
+    pub fn one<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {
+        let body: Option<String> = self.tx.query_row(sql, params, |r| r.get(0)).optional().map_err(|e| self.err(e))?;
         body.map(|b| self.decode(&b)).transpose()
     }
 
     /// The bodies of every row `sql` selects, in its order.
-    pub fn all<T: DeserializeOwned>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<T>> {
+    pub fn all<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
         let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
         let bodies = stmt
             .query_map(params, |r| r.get::<_, String>(0))
@@ -178,15 +132,8 @@ impl Tx<'_> {
         bodies.iter().map(|b| self.decode(b)).collect()
     }
 
-    pub fn scalar<T: rusqlite::types::FromSql>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Option<T>> {
-        self.tx
-            .query_row(sql, params, |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))
+    pub fn scalar<T: rusqlite::types::FromSql>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {
+        self.tx.query_row(sql, params, |r| r.get(0)).optional().map_err(|e| self.err(e))
     }
 }
 
@@ -200,16 +147,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let reg = Registry::open(&dir.path().join("r.sqlite")).unwrap();
         let result: Result<()> = reg.write(|tx| {
-            tx.execute(
-                "INSERT INTO tasks (id, scenario_id, body) VALUES ('t', 's', '{}')",
-                params![],
-            )?;
+            tx.execute("INSERT INTO tasks (id, scenario_id, body) VALUES ('t', 's', '{}')", params![])?;
             Err(Error::InvalidArgument("boom".into()))
         });
         assert!(result.is_err());
-        let count: Option<i64> = reg
-            .read(|tx| tx.scalar("SELECT COUNT(*) FROM tasks", params![]))
-            .unwrap();
+        let count: Option<i64> = reg.read(|tx| tx.scalar("SELECT COUNT(*) FROM tasks", params![])).unwrap();
         assert_eq!(count, Some(0));
     }
 
@@ -218,10 +160,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.sqlite");
         drop(Registry::open(&path).unwrap());
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = Registry::open(&path).err().unwrap().to_string();
         assert!(err.contains("newer scenarium"), "{err}");
     }

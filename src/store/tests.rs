@@ -7,10 +7,7 @@ fn spec() -> ScenarioSpec {
     shared.scope = Scope::Global;
     ScenarioSpec {
         id: "pipeline".into(),
-        tasks: vec![
-            task("t2", &["b", "shared"], &["c"]),
-            task("t1", &["a"], &["b"]),
-        ],
+        tasks: vec![task("t2", &["b", "shared"], &["c"]), task("t1", &["a"], &["b"])],
         data_nodes: vec![dn("a"), dn("b"), dn("c"), shared],
         additional_data_nodes: vec![],
         frequency: None,
@@ -19,10 +16,7 @@ fn spec() -> ScenarioSpec {
 }
 
 pub(crate) fn inline(json: &str) -> NewValue {
-    NewValue {
-        payload: Payload::Inline { json: json.into() },
-        fingerprint: format!("fp:{json}"),
-    }
+    NewValue { payload: Payload::Inline { json: json.into() }, fingerprint: format!("fp:{json}") }
 }
 
 pub(crate) fn open() -> (tempfile::TempDir, Store) {
@@ -35,23 +29,16 @@ pub(crate) fn open() -> (tempfile::TempDir, Store) {
 fn scenario_creation_orders_tasks_and_writes_defaults() {
     let (_dir, store) = open();
     let defaults = BTreeMap::from([("a".to_string(), inline("1"))]);
-    let s = store
-        .create_scenario(&spec(), Some("base".into()), None, &defaults)
-        .unwrap();
+    let s = store.create_scenario(&spec(), Some("base".into()), None, &defaults).unwrap();
     let order: Vec<&str> = s.tasks.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(order, ["t1", "t2"]);
     let a = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
     assert_eq!((a.version, a.writer.as_str()), (1, "default"));
     assert!(store.latest_version(&s.data_nodes["b"]).unwrap().is_none());
     assert!(s.is_primary);
-    let again = store
-        .create_scenario(&spec(), None, None, &defaults)
-        .unwrap();
+    let again = store.create_scenario(&spec(), None, None, &defaults).unwrap();
     assert!(!again.is_primary);
-    assert_eq!(
-        again.data_nodes["shared"], s.data_nodes["shared"],
-        "GLOBAL data nodes are shared"
-    );
+    assert_eq!(again.data_nodes["shared"], s.data_nodes["shared"], "GLOBAL data nodes are shared");
     assert_ne!(again.data_nodes["a"], s.data_nodes["a"]);
     assert_eq!(store.scenarios().unwrap().len(), 2);
 }
@@ -59,55 +46,34 @@ fn scenario_creation_orders_tasks_and_writes_defaults() {
 #[test]
 fn versions_accumulate_and_reopen() {
     let (dir, store) = open();
-    let s = store
-        .create_scenario(&spec(), None, None, &BTreeMap::new())
-        .unwrap();
+    let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
     let a = &s.data_nodes["a"];
-    store
-        .write_data_node(a, &inline("1"), "user", None)
-        .unwrap();
-    store
-        .write_data_node(a, &inline("2"), "user", Some("second".into()))
-        .unwrap();
+    store.write_data_node(a, &inline("1"), "user", None).unwrap();
+    store.write_data_node(a, &inline("2"), "user", Some("second".into())).unwrap();
     drop(store);
     let store = Store::open(&dir.path().join("store")).unwrap();
     let versions = store.versions(a).unwrap();
-    assert_eq!(
-        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
-        [1, 2]
-    );
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(versions[1].comment.as_deref(), Some("second"));
     assert_eq!(store.version(a, 1).unwrap().fingerprint, "fp:1");
-    assert!(matches!(
-        store.version(a, 9),
-        Err(Error::NonExistingEntity(_))
-    ));
+    assert!(matches!(store.version(a, 9), Err(Error::NonExistingEntity(_))));
 }
 
 #[test]
 fn writing_to_an_unknown_data_node_fails() {
     let (_dir, store) = open();
-    let err = store
-        .write_data_node("DATANODE_x_1", &inline("1"), "user", None)
-        .unwrap_err();
+    let err = store.write_data_node("DATANODE_x_1", &inline("1"), "user", None).unwrap_err();
     assert!(err.to_string().contains("DATANODE_x_1"));
 }
 
 #[test]
 fn delete_keeps_shared_data_nodes() {
     let (_dir, store) = open();
-    let s = store
-        .create_scenario(&spec(), None, None, &BTreeMap::new())
-        .unwrap();
-    store
-        .write_data_node(&s.data_nodes["shared"], &inline("7"), "user", None)
-        .unwrap();
+    let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
+    store.write_data_node(&s.data_nodes["shared"], &inline("7"), "user", None).unwrap();
     store.delete_scenario(&s.id).unwrap();
     assert!(store.data_node(&s.data_nodes["a"]).is_err());
-    assert!(store
-        .latest_version(&s.data_nodes["shared"])
-        .unwrap()
-        .is_some());
+    assert!(store.latest_version(&s.data_nodes["shared"]).unwrap().is_some());
     assert!(store.delete_scenario(&s.id).is_err());
 }
 
@@ -116,10 +82,7 @@ fn invalid_spec_stores_nothing() {
     let (_dir, store) = open();
     let mut bad = spec();
     bad.tasks.push(task("t3", &["c"], &["a"]));
-    assert!(matches!(
-        store.create_scenario(&bad, None, None, &BTreeMap::new()),
-        Err(Error::Config(_))
-    ));
+    assert!(matches!(store.create_scenario(&bad, None, None, &BTreeMap::new()), Err(Error::Config(_))));
     assert!(store.scenarios().unwrap().is_empty());
 }
 
@@ -129,15 +92,9 @@ fn cycles_follow_frequency() {
     let mut monthly = spec();
     monthly.frequency = Some(Frequency::Monthly);
     // 2026-11-26 and 2026-11-02 share a month; 2026-12-01 does not.
-    let nov = store
-        .create_scenario(&monthly, None, Some(1_795_651_200.0), &BTreeMap::new())
-        .unwrap();
-    let nov2 = store
-        .create_scenario(&monthly, None, Some(1_793_577_600.0), &BTreeMap::new())
-        .unwrap();
-    let dec = store
-        .create_scenario(&monthly, None, Some(1_796_083_200.0), &BTreeMap::new())
-        .unwrap();
+    let nov = store.create_scenario(&monthly, None, Some(1_795_651_200.0), &BTreeMap::new()).unwrap();
+    let nov2 = store.create_scenario(&monthly, None, Some(1_793_577_600.0), &BTreeMap::new()).unwrap();
+    let dec = store.create_scenario(&monthly, None, Some(1_796_083_200.0), &BTreeMap::new()).unwrap();
     assert_eq!(nov.cycle_id.as_deref(), Some("CYCLE_MONTHLY_2026-11"));
     assert_eq!(nov2.cycle_id, nov.cycle_id);
     assert_eq!(dec.cycle_id.as_deref(), Some("CYCLE_MONTHLY_2026-12"));
