@@ -17,6 +17,7 @@ from scenarium._api import (
     Orchestrator,
     create_scenario,
     delete,
+    dry_run,
     get,
     get_data_nodes,
     get_jobs,
@@ -28,7 +29,7 @@ from scenarium._api import (
 )
 from scenarium._core import __version__, build_profile
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
-from scenarium.entities import DataNode, Job, Scenario, Status, Submission, SubmissionStatus, Task
+from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Submission, SubmissionStatus, Task
 from scenarium.exceptions import (
     ConfigError,
     JobFailed,
@@ -45,6 +46,7 @@ __all__ = [
     "Core",
     "DataNode",
     "DataNodeConfig",
+    "Explanation",
     "Frequency",
     "Job",
     "JobFailed",
@@ -66,6 +68,7 @@ __all__ = [
     "build_profile",
     "create_scenario",
     "delete",
+    "dry_run",
     "exceptions",
     "get",
     "get_data_nodes",

@@ -10,7 +10,7 @@ from typing import Any, Callable, Union
 
 from scenarium import _codec, _core, _runtime
 from scenarium.config import ScenarioConfig
-from scenarium.entities import DataNode, Job, Scenario, Submission, SubmissionStatus, Task
+from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, NonExistingEntity
 
 
@@ -79,6 +79,24 @@ def submit(
     submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
     submission._thread.start()
     return submission
+
+
+def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:
+    """What a submit would do, without running or recording anything.
+
+    Each task gets "run", "skip", "may run" (after an upstream task that will
+    run: skipped only if that task's outputs come out unchanged) or "fail".
+
+    Example:
+        >>> scenario.payment_threshold.write(1600)  # doctest: +SKIP
+        >>> print(sc.dry_run(scenario))  # doctest: +SKIP
+        preprocess_and_score            skip     same code and inputs as JOB_...
+        featurization_and_segmentation  run      input "payment_threshold" changed: 1000 -> 1600
+        segment_analysis                may run  depends on featurization_and_segmentation, which will run: ...
+    """
+    engine = _runtime.engine()
+    rows = engine.plan(entity.id, _runtime.TaskRunner(engine), force)
+    return Explanation(rows, f"Dry run of {entity.id}")
 
 
 _PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission"}

@@ -172,6 +172,8 @@ class Engine:
 
         A KeyboardInterrupt cancels the jobs not yet finished and is re-raised.
         """
+    def plan(self, entity_id: str, runner: Any, force: bool = False) -> list[tuple[str, str, str]]:
+        """A dry run: (task config id, "run" | "skip" | "may run" | "fail", reason) per task."""
     @staticmethod
     def blake3_hex(data: bytes) -> str: ...
 

@@ -76,37 +76,85 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     return target
 
 
+_SIMPLE = (int, float, complex, str, bytes, bool, type(None))
+_CO_HAS_DOCSTRING = getattr(__import__("inspect"), "CO_HAS_DOCSTRING", None)  # Python >= 3.14
+
+
 def code_fingerprint_of(function: Callable[..., Any]) -> str:
-    """blake3 of the function's identity and its code, recursively over nested
-    code objects and constants, ignoring docstrings and line numbers."""
+    """blake3 of what decides a task's result besides its inputs: its identity,
+    its code (recursively over nested code objects and constants, ignoring
+    docstrings and line numbers), its defaults, the values its closure and its
+    module-level names hold when those are plain constants, and, recursively,
+    the functions of its own module that it calls."""
     ref = function_ref(function)
     if ref["kind"] == "native":
         return f"native:{ref['name']}:{ref['version']}"
     parts: list[bytes] = [json.dumps(ref, sort_keys=True).encode()]
-    code = getattr(function, "__code__", None)
-    if code is None:
-        # A callable object: its class's __call__ holds the code.
-        code = getattr(type(function).__dict__.get("__call__"), "__code__", None)
-    if code is not None:
-        _hash_code(code, parts)
-    else:
-        parts.append(repr(function).encode())
-    defaults = getattr(function, "__defaults__", None)
-    if defaults:
-        parts.append(repr(defaults).encode())
+    _hash_callable(function, parts, set(), getattr(function, "__module__", None))
     return _core.Engine.blake3_hex(b"\0".join(parts))
 
 
-def _hash_code(code: types.CodeType, parts: list[bytes]) -> None:
+def _hash_callable(function: Any, parts: list[bytes], seen: set[int], module: str | None) -> None:
+    code = getattr(function, "__code__", None)
+    if code is None:
+        # A callable object: its class's __call__ holds the code.
+        call = type(function).__dict__.get("__call__")
+        code = getattr(call, "__code__", None)
+        function = call if code is not None else function
+    if code is None:
+        parts.append(repr(function).encode())
+        return
+    if id(code) in seen:
+        return
+    seen.add(id(code))
+    _hash_code(code, parts, doc=getattr(function, "__doc__", None))
+    parts.append(repr((getattr(function, "__defaults__", None), getattr(function, "__kwdefaults__", None))).encode())
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            _hash_reference(cell.cell_contents, parts, seen, module)
+        except ValueError:  # an empty cell
+            parts.append(b"<empty cell>")
+    module_globals = getattr(function, "__globals__", {})
+    for name in sorted(_names_used(code)):
+        if name in module_globals:
+            parts.append(name.encode())
+            _hash_reference(module_globals[name], parts, seen, module)
+
+
+def _hash_reference(value: Any, parts: list[bytes], seen: set[int], module: str | None) -> None:
+    if isinstance(value, _SIMPLE) or (
+        isinstance(value, (tuple, frozenset)) and all(isinstance(v, _SIMPLE) for v in value)
+    ):
+        parts.append(repr(value).encode())
+    elif isinstance(value, types.FunctionType) and value.__module__ == module:
+        _hash_callable(value, parts, seen, module)
+    # Modules, classes and other modules' functions count by name only (their
+    # names are in the code); hashing all of a library would cost too much.
+
+
+def _names_used(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const)
+    return names
+
+
+def _hash_code(code: types.CodeType, parts: list[bytes], doc: Any = None) -> None:
     parts.append(code.co_code)
     parts.append(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)).encode())
     consts = code.co_consts
-    doc = code.co_consts[0] if consts and isinstance(consts[0], str) else None
-    for const in consts:
+    if _CO_HAS_DOCSTRING is not None:
+        has_doc = bool(code.co_flags & _CO_HAS_DOCSTRING)
+    elif doc is not None:
+        has_doc = bool(consts) and consts[0] == doc
+    else:  # a nested function: up to 3.13, co_consts[0] is the docstring slot of a def
+        has_doc = bool(consts) and isinstance(consts[0], str) and code.co_name != "<lambda>"
+    for i, const in enumerate(consts):
+        if i == 0 and has_doc:
+            continue
         if isinstance(const, types.CodeType):
             _hash_code(const, parts)
-        elif const is doc:
-            continue
         else:
             parts.append(repr(const).encode())
 
@@ -116,12 +164,19 @@ class TaskRunner:
 
     def __init__(self, engine: _core.Engine) -> None:
         self.engine = engine
+        # Per submission only: a module edited and reloaded between submissions
+        # must be fingerprinted again.
+        self._fingerprints: dict[str, str] = {}
 
     def code_fingerprint(self, task: _core.TaskRecord) -> str:
-        try:
-            return code_fingerprint_of(resolve(task))
-        except LookupError as e:
-            raise RuntimeError(str(e)) from None
+        found = self._fingerprints.get(task.function_json)
+        if found is None:
+            try:
+                found = code_fingerprint_of(resolve(task))
+            except LookupError as e:
+                raise RuntimeError(str(e)) from None
+            self._fingerprints[task.function_json] = found
+        return found
 
     def execute(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]

@@ -44,6 +44,50 @@ class SubmissionStatus(enum.Enum):
     CANCELED = "CANCELED"
 
 
+class Explanation:
+    """Why each task of a submission ran or was skipped (or, for a dry run, would be).
+
+    Example:
+        >>> print(scenario.submit().explain())  # doctest: +SKIP
+        preprocess_and_score            SKIPPED  same code and inputs as JOB_...
+        featurization_and_segmentation  RAN      input "payment_threshold" changed: 1000 -> 1600
+    """
+
+    def __init__(self, rows: list[tuple[str, str, str]], title: str) -> None:
+        self.rows = rows
+        self.title = title
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, task_config_id: str) -> tuple[str, str]:
+        """(decision, reason) for one task."""
+        for task, decision, reason in self.rows:
+            if task == task_config_id:
+                return decision, reason
+        raise KeyError(task_config_id)
+
+    def __str__(self) -> str:
+        width = max((len(t) for t, _, _ in self.rows), default=0)
+        dwidth = max((len(d) for _, d, _ in self.rows), default=0)
+        lines = [f"{t:<{width}}  {d:<{dwidth}}  {r}" for t, d, r in self.rows]
+        return "\n".join([self.title, *lines])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><td>{html.escape(t)}</td><td>{html.escape(d)}</td><td>{html.escape(r)}</td></tr>"
+            for t, d, r in self.rows
+        )
+        return (f"<div><b>{html.escape(self.title)}</b><table><tr><th>task</th><th>decision</th><th>why</th></tr>"
+                f"{body}</table></div>")
+
+
 class _Entity:
     _engine: _core.Engine
     id: str
@@ -375,6 +419,15 @@ class Submission(_Entity):
             for j in self.jobs
         ]
 
+    def explain(self) -> Explanation:
+        """Per task: ran or skipped, and why (which input changed, code changed, first run, ...)."""
+        rows = []
+        for job in self.jobs:
+            status = job.status
+            decision = "RAN" if status is Status.COMPLETED else status.name
+            rows.append((job.task_config_id, decision, job.reason or ""))
+        return Explanation(rows, f"Submission {self.id}: {self._record.status}")
+
     def __repr__(self) -> str:
         jobs = ", ".join(f"{j.task_config_id}={j.status.name}" for j in self.jobs)
         return f"Submission(id={self.id!r}, status={self._record.status}, jobs=[{jobs}])"
@@ -497,15 +550,21 @@ class Scenario(_Entity):
         wait: bool = True,
         timeout: float | None = None,
         on_event: Callable[[Job], None] | None = None,
-    ) -> Submission:
+        dry_run: bool = False,
+    ) -> Any:
         """Runs the scenario's tasks, skipping those whose inputs and code are unchanged.
 
         ``force=True`` re-runs skippable tasks. With ``wait=True`` (the default)
         a failed task raises :class:`JobFailed`; with ``wait=False`` the
         submission runs in the background and ``Submission.wait()`` joins it.
+        ``dry_run=True`` runs nothing and returns an :class:`Explanation` of
+        what would run and why (see :func:`scenarium.dry_run`).
         """
+        from scenarium._api import dry_run as plan
         from scenarium._api import submit
 
+        if dry_run:
+            return plan(self, force=force)
         return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event)
 
     def __repr__(self) -> str:

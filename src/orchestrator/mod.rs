@@ -4,12 +4,15 @@
 //! Jobs run one after another in topological order on the submitting thread;
 //! the executor decides how a task's code runs (Python callable or native).
 
+mod decide;
+
+pub use decide::{cache_key, InputState};
+use decide::{decide, input_states, Decision};
+
 use crate::error::{Error, Result};
-use crate::fingerprint;
 use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
-    new_id, now, DataNodeRecord, JobRecord, JobStatus, Payload, SubmissionRecord, SubmissionStatus, TaskRecord,
-    VersionRecord,
+    new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
 use crate::store::{NewValue, Store};
 
@@ -32,8 +35,6 @@ pub trait TaskExecutor {
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome;
 }
-
-const CACHE_KEY_DOMAIN: &str = "scenarium 2026-11 job cache key v1";
 
 /// The tasks a submission of `entity_id` (a scenario or a task) runs.
 fn entity_tasks(store: &Store, entity_id: &str) -> Result<Vec<TaskRecord>> {
@@ -191,7 +192,7 @@ fn run_job(
     executor: &dyn TaskExecutor,
     on_event: &mut dyn FnMut(&JobRecord),
 ) -> Result<JobEnd> {
-    let inputs = match input_versions(store, task)? {
+    let inputs = match input_states(store, task, true)? {
         Ok(inputs) => inputs,
         Err(reason) => {
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
@@ -205,16 +206,19 @@ fn run_job(
             return Ok(JobEnd::Done);
         }
     };
-    job.inputs = inputs.iter().map(|v| (v.data_node_id.clone(), v.version, v.fingerprint.clone())).collect();
-    job.cache_key = Some(cache_key(task, &code, &inputs));
-    job.code_fingerprint = Some(code);
+    let key = cache_key(task, &code, &inputs);
+    job.inputs =
+        inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
+    job.cache_key = Some(key.clone());
+    job.code_fingerprint = Some(code.clone());
 
-    if task.skippable && !force {
-        if let Some(entry) = reusable_entry(store, job, task)? {
+    match decide(store, task, &key, &code, &inputs, force)? {
+        Decision::Skip(entry) => {
             store.skip_job(job, task, &entry)?;
             end_job(store, job, JobStatus::Skipped, None, on_event)?;
             return Ok(JobEnd::Done);
         }
+        Decision::Run(reason) => job.reason = Some(reason),
     }
 
     let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
@@ -222,7 +226,8 @@ fn run_job(
     job.started_at = Some(now());
     store.update_job(job)?;
     on_event(job);
-    match executor.execute(task, &inputs, &outputs) {
+    let versions: Vec<VersionRecord> = inputs.into_iter().map(|i| i.version).collect();
+    match executor.execute(task, &versions, &outputs) {
         TaskOutcome::Completed(values) if values.len() == task.outputs.len() => {
             finish(job, JobStatus::Completed, None);
             store.complete_job(job, task, &values, true)?;
@@ -250,70 +255,49 @@ fn run_job(
     Ok(JobEnd::Done)
 }
 
-/// The latest version of each input, in binding order, or why the job cannot run.
-fn input_versions(store: &Store, task: &TaskRecord) -> Result<std::result::Result<Vec<VersionRecord>, String>> {
-    let mut inputs = Vec::with_capacity(task.inputs.len());
-    for binding in &task.inputs {
-        let Some(version) = store.latest_version(&binding.data_node)? else {
-            let dn = store.data_node(&binding.data_node)?;
-            return Ok(Err(Error::NoData(dn.config_id).to_string()));
-        };
-        match refresh_external(store, version) {
-            Ok(version) => inputs.push(version),
-            Err(e) => return Ok(Err(e.to_string())),
-        }
-    }
-    Ok(Ok(inputs))
+/// What a submission would do, without running or writing anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedJob {
+    pub task_config_id: String,
+    /// "run", "skip", "may run" (after an upstream task that will run) or "fail".
+    pub decision: &'static str,
+    pub reason: String,
 }
 
-/// A file-backed data node's file may have changed since it was recorded: if
-/// so, record its current content as a new version, so the job reads (and is
-/// fingerprinted by) what is on disk now.
-fn refresh_external(store: &Store, version: VersionRecord) -> Result<VersionRecord> {
-    let Payload::External { path, .. } = &version.payload else {
-        return Ok(version);
-    };
-    let current = fingerprint::of_file(std::path::Path::new(path))?;
-    if current == version.fingerprint {
-        return Ok(version);
-    }
-    let value = NewValue { payload: version.payload.clone(), fingerprint: current };
-    store.write_data_node(&version.data_node_id, &value, "file", Some(format!("{path} changed on disk")))
-}
-
-/// blake3 over the task's code, its declared properties and its inputs'
-/// fingerprints in binding order (with parameter names for named bindings).
-pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[VersionRecord]) -> String {
-    let properties = serde_json::to_string(&task.properties).unwrap_or_default();
-    let outputs = task.outputs.len().to_string();
-    let labels: Vec<String> =
-        task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}"))).collect();
-    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &outputs)];
-    parts.extend(labels.iter().map(String::as_str).zip(inputs.iter().map(|v| v.fingerprint.as_str())));
-    fingerprint::combine(CACHE_KEY_DOMAIN, parts)
-}
-
-/// A cache entry for this job's key whose outputs are all still there and
-/// still inside their data nodes' validity periods.
-fn reusable_entry(store: &Store, job: &JobRecord, task: &TaskRecord) -> Result<Option<crate::store::CacheEntry>> {
-    let Some(key) = &job.cache_key else {
-        return Ok(None);
-    };
-    let Some(entry) = store.cache_entry(key)? else {
-        return Ok(None);
-    };
-    if entry.outputs.len() != task.outputs.len() || !entry.outputs.iter().all(|(_, p)| store.payload_present(p)) {
-        return Ok(None);
-    }
-    let age = now() - entry.created_at;
-    for dn in &task.outputs {
-        if let Some(period) = store.data_node(dn)?.validity_period_s {
-            if age > period {
-                return Ok(None);
+/// A dry run: for each task of `entity_id`, in run order, whether it would run and why.
+pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExecutor) -> Result<Vec<PlannedJob>> {
+    let tasks = entity_tasks(store, entity_id)?;
+    let graph = task_graph(&tasks)?;
+    let mut planned: Vec<Option<PlannedJob>> = vec![None; tasks.len()];
+    for &i in graph.order() {
+        let task = &tasks[i];
+        let busy_upstream: Vec<&str> = graph
+            .upstream(i)
+            .iter()
+            .filter(|&&u| planned[u].as_ref().is_some_and(|p| p.decision != "skip"))
+            .map(|&u| tasks[u].config_id.as_str())
+            .collect();
+        let (decision, reason) = if !busy_upstream.is_empty() {
+            let reason = format!(
+                "depends on {}, which will run: skipped only if its outputs come out unchanged",
+                busy_upstream.join(", ")
+            );
+            ("may run", reason)
+        } else {
+            match (input_states(store, task, false)?, executor.code_fingerprint(task)) {
+                (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
+                (Ok(inputs), Ok(code)) => {
+                    let key = cache_key(task, &code, &inputs);
+                    match decide(store, task, &key, &code, &inputs, force)? {
+                        Decision::Skip(entry) => ("skip", format!("same code and inputs as {}", entry.job_id)),
+                        Decision::Run(reason) => ("run", reason),
+                    }
+                }
             }
-        }
+        };
+        planned[i] = Some(PlannedJob { task_config_id: task.config_id.clone(), decision, reason });
     }
-    Ok(Some(entry))
+    Ok(graph.order().iter().filter_map(|&i| planned[i].take()).collect())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::config::check::tests::{dn, task};
 use crate::config::ScenarioSpec;
-use crate::model::ScenarioRecord;
+use crate::model::{Payload, ScenarioRecord};
 use crate::store::tests::{inline, open};
 
 /// Runs tasks by summing integer inline inputs; a task whose id starts with
@@ -142,6 +142,54 @@ fn a_changed_code_fingerprint_changes_the_cache_key() {
     let (_dir, store) = open();
     let s = scenario(&store, vec![task("t1", &["a"], &["b"])], &["a", "b"]);
     let t = store.task(&s.tasks[0].1).unwrap();
-    let v = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
-    assert_ne!(cache_key(&t, "code-1", std::slice::from_ref(&v)), cache_key(&t, "code-2", &[v]));
+    let version = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
+    let input = InputState { fingerprint: version.fingerprint.clone(), version, file: None };
+    assert_ne!(cache_key(&t, "code-1", std::slice::from_ref(&input)), cache_key(&t, "code-2", &[input]));
+}
+
+#[test]
+fn reasons_say_what_changed() {
+    let (_dir, store) = open();
+    let s = scenario(&store, vec![task("t1", &["a", "k"], &["b"])], &["a", "k", "b"]);
+    let exec = SumExecutor::default();
+    let (_, jobs) = submit(&store, &s, &exec, false);
+    assert!(jobs[0].reason.as_deref().unwrap().starts_with("first run"));
+    store.write_data_node(&s.data_nodes["k"], &inline("16"), "user", None).unwrap();
+    let (_, jobs) = submit(&store, &s, &exec, false);
+    assert_eq!(jobs[0].reason.as_deref(), Some("input \"k\" changed: 10 -> 16"));
+    let (_, jobs) = submit(&store, &s, &exec, true);
+    assert_eq!(jobs[0].reason.as_deref(), Some("forced: submit(force=True)"));
+}
+
+#[test]
+fn dry_run_plans_without_writing() {
+    let (_dir, store) = open();
+    let s = scenario(&store, vec![task("t1", &["a"], &["b"]), task("t2", &["b", "k"], &["c"])], &["a", "b", "k", "c"]);
+    let exec = SumExecutor::default();
+    let decisions = |p: Vec<PlannedJob>| p.into_iter().map(|j| j.decision).collect::<Vec<_>>();
+    assert_eq!(decisions(plan(&store, &s.id, false, &exec).unwrap()), ["run", "may run"]);
+    submit(&store, &s, &exec, false);
+    assert_eq!(decisions(plan(&store, &s.id, false, &exec).unwrap()), ["skip", "skip"]);
+    store.write_data_node(&s.data_nodes["k"], &inline("3"), "user", None).unwrap();
+    let planned = plan(&store, &s.id, false, &exec).unwrap();
+    assert_eq!(decisions(planned.clone()), ["skip", "run"]);
+    assert!(planned[1].reason.contains("\"k\" changed: 10 -> 3"), "{}", planned[1].reason);
+    assert_eq!(exec.calls.borrow().len(), 2, "planning runs nothing");
+    assert_eq!(store.submissions(None).unwrap().len(), 1, "planning records nothing");
+}
+
+#[test]
+fn cache_false_reuses_only_its_own_result() {
+    let (_dir, store) = open();
+    let mut side_effect = task("t1", &["a"], &["b"]);
+    side_effect.properties.insert("cache".into(), serde_json::Value::Bool(false));
+    let first = scenario(&store, vec![side_effect.clone()], &["a", "b"]);
+    let second = scenario(&store, vec![side_effect], &["a", "b"]);
+    let exec = SumExecutor::default();
+    submit(&store, &first, &exec, false);
+    let (_, jobs) = submit(&store, &second, &exec, false);
+    assert_eq!(jobs[0].status, JobStatus::Completed);
+    assert!(jobs[0].reason.as_deref().unwrap().contains("cache=False"));
+    let (_, jobs) = submit(&store, &second, &exec, false);
+    assert_eq!(jobs[0].status, JobStatus::Skipped);
 }

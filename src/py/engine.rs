@@ -76,7 +76,7 @@ impl Engine {
 
     /// A file at a user's path, fingerprinted by its content now.
     fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
-        let fp = detached(py, || fingerprint::of_file(&path))?;
+        let fp = detached(py, || self.store.file_fingerprint(&path))?;
         let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
         Ok(StoredValue::from_payload(&payload, &fp))
     }
@@ -232,6 +232,21 @@ impl Engine {
             return Err(PyKeyboardInterrupt::new_err(format!("submission {} was cancelled", record.id)));
         }
         Ok(record.into())
+    }
+
+    /// A dry run: (task config id, decision, reason) per task in run order,
+    /// decision being "run", "skip", "may run" or "fail". Runs and writes nothing.
+    #[pyo3(signature = (entity_id, runner, force = false))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        entity_id: &str,
+        runner: Py<PyAny>,
+        force: bool,
+    ) -> PyResult<Vec<(String, String, String)>> {
+        let executor = PyExecutor { runner };
+        let planned = detached(py, || orchestrator::plan(&self.store, entity_id, force, &executor))?;
+        Ok(planned.into_iter().map(|p| (p.task_config_id, p.decision.to_string(), p.reason)).collect())
     }
 
     /// blake3 of bytes, as hex.

@@ -1,6 +1,7 @@
 //! The storage folder: the registry and the object store, and every entity
 //! operation that touches them.
 
+mod files;
 pub mod objects;
 pub mod registry;
 
@@ -399,6 +400,17 @@ impl Store {
                 format!("same code and inputs as {}: its outputs were reused without running", entry.job_id)
             });
             update_job(tx, job)
+        })
+    }
+
+    /// The most recent job of this task that completed or was skipped.
+    pub fn last_finished_job(&self, task_id: &str) -> Result<Option<JobRecord>> {
+        self.registry.read(|tx| {
+            tx.one(
+                "SELECT body FROM jobs WHERE task_id = ?1 AND status IN ('COMPLETED', 'SKIPPED') \
+                 ORDER BY rowid DESC LIMIT 1",
+                params![task_id],
+            )
         })
     }
 

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, submission_id TEXT NOT NULL, task_id TEXT NOT NULL, seq INTEGER NOT NULL,
     status TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submission_id, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_task ON jobs (task_id, status);
+CREATE TABLE IF NOT EXISTS file_fingerprints (
+    path TEXT PRIMARY KEY, stat TEXT NOT NULL, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
 ";
@@ -130,6 +133,15 @@ impl Tx<'_> {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))?;
         bodies.iter().map(|b| self.decode(b)).collect()
+    }
+
+    /// The first row `sql` selects, as a tuple of two columns.
+    pub fn row<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<(A, B)>> {
+        self.tx.query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(|e| self.err(e))
     }
 
     pub fn scalar<T: rusqlite::types::FromSql>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {

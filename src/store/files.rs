@@ -1,0 +1,118 @@
+//! Fingerprints of files at users' paths, with a fast path for unchanged files.
+//!
+//! A file's content hash is cached under its path together with what `stat`
+//! says of it: device, inode, size, mtime and ctime, all in nanoseconds. The
+//! cache is trusted only when every one of them is unchanged. `os.utime` can
+//! restore an mtime but not a ctime (the kernel sets ctime on every content or
+//! metadata change), and a file replaced by rename gets a new inode, so an
+//! edit in place with the same size and a restored mtime is still detected.
+//! A file changed less than [`RACY_WINDOW_NS`] before it was hashed is not
+//! cached at all ("racily clean", as git calls it): the file system's clock
+//! is coarse, and a second write in the same tick would leave stat unchanged.
+
+use std::fs;
+use std::path::Path;
+
+use rusqlite::params;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::fingerprint;
+
+// Tests shorten the window so that they need not sleep for seconds.
+const RACY_WINDOW_NS: i128 = if cfg!(test) { 100_000_000 } else { 2_000_000_000 };
+
+#[cfg(unix)]
+fn stat_key(meta: &fs::Metadata) -> (String, i128) {
+    use std::os::unix::fs::MetadataExt;
+    let mtime = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
+    let ctime = i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec());
+    (format!("{}:{}:{}:{mtime}:{ctime}", meta.dev(), meta.ino(), meta.size()), mtime.max(ctime))
+}
+
+#[cfg(not(unix))]
+fn stat_key(meta: &fs::Metadata) -> (String, i128) {
+    // Without inode and ctime the fast path cannot be trusted: always hash.
+    (format!("untrusted:{}", uuid::Uuid::new_v4()), i128::MAX)
+}
+
+fn now_ns() -> i128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
+}
+
+impl Store {
+    /// The blake3 content hash of the file at `path`, from the cache when
+    /// `stat` shows the file unchanged since it was last hashed.
+    pub fn file_fingerprint(&self, path: &Path) -> Result<String> {
+        let path = fs::canonicalize(path).map_err(|e| Error::storage(path, format!("cannot open: {e}")))?;
+        let key = path.to_string_lossy().into_owned();
+        let meta = fs::metadata(&path).map_err(|e| Error::storage(&path, e))?;
+        let (stat, changed_at) = stat_key(&meta);
+        let cached: Option<(String, String)> = self
+            .registry
+            .read(|tx| tx.row("SELECT stat, fingerprint FROM file_fingerprints WHERE path = ?1", params![key]))?;
+        if let Some((cached_stat, fp)) = cached {
+            if cached_stat == stat {
+                return Ok(fp);
+            }
+        }
+        let fp = fingerprint::of_file(&path)?;
+        let after = fs::metadata(&path).map_err(|e| Error::storage(&path, e))?;
+        let unchanged_while_hashing = stat_key(&after).0 == stat;
+        if unchanged_while_hashing && now_ns() - changed_at > RACY_WINDOW_NS {
+            self.registry.write(|tx| {
+                tx.execute(
+                    "INSERT OR REPLACE INTO file_fingerprints (path, stat, fingerprint) VALUES (?1, ?2, ?3)",
+                    params![key, stat, fp],
+                )
+                .map(|_| ())
+            })?;
+        }
+        Ok(fp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use crate::store::tests::open;
+
+    /// Backdates the mtime, then waits out the (test-sized) racy window for the ctime.
+    fn age(path: &std::path::Path, secs: u64) {
+        let old = SystemTime::now() - Duration::from_secs(secs);
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    #[test]
+    fn unchanged_file_comes_from_the_cache_and_edits_do_not() {
+        let (dir, store) = open();
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, b"a\n1\n").unwrap();
+        age(&path, 60);
+        let first = store.file_fingerprint(&path).unwrap();
+        assert_eq!(first, crate::fingerprint::of_bytes(b"a\n1\n"));
+        let cached: i64 =
+            store.registry.read(|tx| tx.scalar("SELECT COUNT(*) FROM file_fingerprints", [])).unwrap().unwrap();
+        assert_eq!(cached, 1);
+        assert_eq!(store.file_fingerprint(&path).unwrap(), first);
+
+        // Same size, mtime restored: ctime still moves, so the edit is seen.
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::write(&path, b"a\n2\n").unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+        assert_eq!(store.file_fingerprint(&path).unwrap(), crate::fingerprint::of_bytes(b"a\n2\n"));
+    }
+
+    #[test]
+    fn a_freshly_written_file_is_not_cached() {
+        let (dir, store) = open();
+        let path = dir.path().join("fresh.csv");
+        std::fs::write(&path, b"x").unwrap();
+        store.file_fingerprint(&path).unwrap();
+        let cached: i64 =
+            store.registry.read(|tx| tx.scalar("SELECT COUNT(*) FROM file_fingerprints", [])).unwrap().unwrap();
+        assert_eq!(cached, 0);
+    }
+}
