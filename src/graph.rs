@@ -60,8 +60,6 @@ impl TaskGraph {
                 }
             }
         }
-        // tarjan_scc returns components in reverse topological order, so a
-        // reversed flattening is a valid run order when no component is a cycle.
         let components = tarjan_scc(&graph);
         for component in &components {
             let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
@@ -69,7 +67,7 @@ impl TaskGraph {
                 return Err(Error::Config(describe_cycle(&tasks, component.iter().map(|n| graph[*n]))));
             }
         }
-        let order = components.iter().rev().map(|c| graph[c[0]]).collect();
+        let order = stable_topological_order(&upstream);
         Ok(TaskGraph { tasks, order, upstream })
     }
 
@@ -99,6 +97,30 @@ impl TaskGraph {
         }
         waves
     }
+}
+
+/// Kahn's algorithm, always taking the ready task declared first, so that
+/// independent tasks keep the order the user gave them.
+fn stable_topological_order(upstream: &[Vec<usize>]) -> Vec<usize> {
+    let mut waiting: Vec<usize> = upstream.iter().map(Vec::len).collect();
+    let mut downstream = vec![Vec::new(); upstream.len()];
+    for (task, ups) in upstream.iter().enumerate() {
+        for &u in ups {
+            downstream[u].push(task);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> = (0..upstream.len()).filter(|&t| waiting[t] == 0).collect();
+    let mut order = Vec::with_capacity(upstream.len());
+    while let Some(task) = ready.pop_first() {
+        order.push(task);
+        for &d in &downstream[task] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                ready.insert(d);
+            }
+        }
+    }
+    order
 }
 
 fn describe_cycle(tasks: &[TaskNode], members: impl Iterator<Item = usize>) -> String {

@@ -39,3 +39,9 @@ def article_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def ids(submission: sc.Submission, status: sc.Status) -> list[str]:
     return [j.task_config_id for j in submission.jobs if j.status is status]
+
+
+@pytest.fixture(scope="session")
+def shared_storage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One storage folder for a whole session, for tests that check the cache across examples."""
+    return tmp_path_factory.mktemp("shared") / ".scenarium"

@@ -140,9 +140,13 @@ class TaskConfig(_ConfigObject):
         input: Any = None,
         output: Any = None,
         skippable: bool = False,
+        cache: bool = True,
         **properties: Any,
     ) -> None:
         _core.check_identifier("task", id)
+        if not cache:
+            # Stored only when off, so that the default changes no cache key.
+            properties["cache"] = False
         if not callable(function):
             raise ConfigError(
                 f"task {id!r}: function must be callable, got {function!r} of type {type(function).__name__}"
@@ -331,10 +335,16 @@ class Config:
         input: Any = None,
         output: Any = None,
         skippable: bool = False,
+        cache: bool = True,
         **properties: Any,
     ) -> TaskConfig:
-        """Configures a task: a list ``input`` binds positionally, a dict by parameter name."""
-        cfg = TaskConfig(id, function, input, output, skippable, **properties)
+        """Configures a task: a list ``input`` binds positionally, a dict by parameter name.
+
+        A skippable task is skipped when a job with the same code and inputs has
+        completed before, in any scenario. ``cache=False`` limits that to this
+        task's own last result (for tasks with side effects).
+        """
+        cfg = TaskConfig(id, function, input, output, skippable, cache, **properties)
         cls._tasks[id] = cfg
         return cfg
 

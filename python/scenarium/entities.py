@@ -84,8 +84,10 @@ class Explanation:
             f"<tr><td>{html.escape(t)}</td><td>{html.escape(d)}</td><td>{html.escape(r)}</td></tr>"
             for t, d, r in self.rows
         )
-        return (f"<div><b>{html.escape(self.title)}</b><table><tr><th>task</th><th>decision</th><th>why</th></tr>"
-                f"{body}</table></div>")
+        return (
+            f"<div><b>{html.escape(self.title)}</b><table><tr><th>task</th><th>decision</th><th>why</th></tr>"
+            f"{body}</table></div>"
+        )
 
 
 class _Entity:

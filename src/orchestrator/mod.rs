@@ -121,7 +121,8 @@ pub fn run_submission(
     store.update_submission(&submission)?;
 
     let mut interrupted = false;
-    for &i in graph.order() {
+    // Jobs were recorded in a topological order: run them in that order.
+    for i in 0..jobs.len() {
         let task = &tasks[i];
         if interrupted {
             let job = &mut jobs[i];

@@ -1,0 +1,90 @@
+"""Property: over random DAGs of pure tasks and random writes, every output after
+every submit equals a from-scratch evaluation, and a skippable task runs exactly
+when its cache key is new."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import scenarium as sc
+from scenarium import Config
+
+
+def plus(*xs):
+    return sum(xs) + 1
+
+
+def times(*xs):
+    out = 1
+    for x in xs:
+        out = out * (x + 2) % 1009
+    return out
+
+
+def spread(*xs):
+    return max(xs) - min(xs)
+
+
+FUNCTIONS = [plus, times, spread]
+
+
+@st.composite
+def pipelines(draw):
+    n_params = draw(st.integers(1, 3))
+    tasks = []
+    for i in range(draw(st.integers(1, 5))):
+        sources = [f"p{j}" for j in range(n_params)] + [f"o{j}" for j in range(i)]
+        inputs = draw(st.lists(st.sampled_from(sources), min_size=1, max_size=3))
+        tasks.append((i, draw(st.integers(0, len(FUNCTIONS) - 1)), inputs, draw(st.booleans())))
+    ops = draw(
+        st.lists(
+            st.one_of(
+                st.just(("submit",)), st.tuples(st.just("write"), st.integers(0, n_params - 1), st.integers(0, 3))
+            ),
+            max_size=8,
+        )
+    )
+    return n_params, tasks, [*ops, ("submit",)]
+
+
+SEEN_KEYS: set[str] = set()  # the cache outlives examples, as the storage folder does
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pipelines())
+def test_submits_match_from_scratch_and_run_only_new_keys(shared_storage, pipeline) -> None:
+    n_params, tasks, ops = pipeline
+    Config._reset()
+    Config.configure_core(storage_folder=str(shared_storage))
+    params = [Config.configure_data_node(f"p{j}", default_data=0) for j in range(n_params)]
+    outs = [Config.configure_data_node(f"o{i}") for i, *_ in tasks]
+    by_id = {c.id: c for c in [*params, *outs]}
+    task_cfgs = [
+        Config.configure_task(
+            f"t{i}", FUNCTIONS[f], input=[by_id[x] for x in inputs], output=[outs[i]], skippable=skippable
+        )
+        for i, f, inputs, skippable in tasks
+    ]
+    cfg = Config.configure_scenario("prop", task_configs=task_cfgs, additional_data_node_configs=params)
+    scenario = sc.create_scenario(cfg)
+    values = {f"p{j}": 0 for j in range(n_params)}
+    for op in ops:
+        if op[0] == "write":
+            values[f"p{op[1]}"] = op[2]
+            getattr(scenario, f"p{op[1]}").write(op[2])
+            continue
+        submission = scenario.submit()
+        expected = dict(values)
+        for i, f, inputs, _ in tasks:
+            expected[f"o{i}"] = FUNCTIONS[f](*(expected[x] for x in inputs))
+        for i, *_ in tasks:
+            assert getattr(scenario, f"o{i}").read() == expected[f"o{i}"]
+        skippable_by_task = {f"t{i}": skippable for i, _, _, skippable in tasks}
+        for job in submission.jobs:
+            skippable, key = skippable_by_task[job.task_config_id], job.cache_key
+            if skippable:
+                assert (job.status is sc.Status.COMPLETED) == (key not in SEEN_KEYS), job.reason
+            else:
+                assert job.status is sc.Status.COMPLETED
+            SEEN_KEYS.add(key)
