@@ -47,24 +47,26 @@ test: dev
 lint: dev
 	cargo fmt --check
 	cargo clippy --quiet --all-targets --features python -- -D warnings
-	$(BIN)/ruff check python tests examples
-	$(BIN)/ruff format --check python tests examples
+	$(BIN)/ruff check python tests examples benches
+	$(BIN)/ruff format --check python tests examples benches
 	$(BIN)/python -m mypy.stubtest scenarium._core
 
 .PHONY: format  ## apply cargo fmt and ruff format
 format: $(STAMP)
 	cargo fmt
-	$(BIN)/ruff format python tests examples
-	$(BIN)/ruff check --fix python tests examples
+	$(BIN)/ruff format python tests examples benches
+	$(BIN)/ruff check --fix python tests examples benches
 
 .PHONY: wheel  ## release wheel into dist/
 wheel: $(STAMP)
 	$(BIN)/maturin build --release --out dist
 
-.PHONY: bench  ## benchmarks (the suite arrives with the benchmark issue)
-bench: demo-build
-	@echo "The benchmark suite (Taipy + Dask vs scenarium, memory and per-job overhead) is not written yet;"
-	@echo "until it lands, 'make demo' prints the article's four-submit timings on the sample data."
+.PHONY: bench  ## release build, then the benchmarks; results go to benches/results/
+bench: $(STAMP)
+	rm -f python/scenarium/_core*.so
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet --release 2>&1 | grep -v '^\s*$$' || true
+	cd benches && ../$(BIN)/python bench_skipping.py
+	cd benches && ../$(BIN)/python bench_native.py
 
 .PHONY: clean  ## remove build outputs and the venv
 clean:

@@ -7,12 +7,14 @@
 mod macros;
 
 pub mod config;
+pub mod datagen;
 pub mod error;
 pub mod fingerprint;
 pub mod graph;
 pub mod model;
 pub mod orchestrator;
 pub mod store;
+pub mod tasks;
 
 #[cfg(feature = "python")]
 pub mod py;

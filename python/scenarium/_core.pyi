@@ -31,12 +31,28 @@ __all__ = [
     "TaskRecord",
     "VersionRecord",
     "check_identifier",
+    "TaskError",
+    "call_native",
+    "native_tasks",
+    "generate_customers",
     "__version__",
     "build_profile",
 ]
 
 __version__: str
 build_profile: Literal["debug", "release"]
+
+def native_tasks() -> list[tuple[str, int, list[str], int]]:
+    """(name, version, parameter names, number of outputs) of every native task."""
+
+def call_native(name: str, args: list[tuple[str, str]], out_dir: str | PathLike[str]) -> list[str]:
+    """Runs a native task on scalars (``("json", text)``) and Arrow IPC files (``("table", path)``);
+    returns the paths of its outputs, written as IPC files in ``out_dir``."""
+
+def generate_customers(
+    path: str | PathLike[str], rows: int, seed: int, progress: Callable[[int], object] | None = None
+) -> None:
+    """Writes ``rows`` customers with the article's columns to ``path``, deterministically per ``seed``."""
 
 def check_identifier(kind: str, id: str) -> None:
     """Raises ConfigError unless ``id`` is a valid identifier for a ``kind`` ("task", "data node", ...)."""
@@ -190,3 +206,4 @@ class NonExistingSubmission(NonExistingEntity): ...
 class NoData(ScenariumError): ...
 class StorageError(ScenariumError): ...
 class NotSerializable(StorageError): ...
+class TaskError(ScenariumError): ...

@@ -56,7 +56,9 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     if found is not None:
         return found
     if ref["kind"] == "native":
-        raise LookupError(f"native task {ref['name']!r} version {ref['version']} is not available in this build")
+        from scenarium.tasks import by_name
+
+        return by_name(ref["name"])
     module_name, qualname = ref["module"], ref["qualname"]
     where = f"{module_name}.{qualname}"
     if "<" in qualname or module_name == "__main__":

@@ -25,6 +25,7 @@ from scenarium._core import (
     NotSerializable,
     ScenariumError,
     StorageError,
+    TaskError,
 )
 
 
@@ -73,4 +74,5 @@ __all__ = [
     "NotSerializable",
     "ScenariumError",
     "StorageError",
+    "TaskError",
 ]

@@ -9,12 +9,14 @@ mod decide;
 pub use decide::{cache_key, InputState};
 use decide::{decide, input_states, Decision};
 
+use crate::config::FunctionRef;
 use crate::error::{Error, Result};
 use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
 use crate::store::{NewValue, Store};
+use crate::tasks;
 
 /// How a task ended, as its executor reports it.
 pub enum TaskOutcome {
@@ -28,7 +30,8 @@ pub enum TaskOutcome {
     Interrupted,
 }
 
-/// Runs task code. Implemented by the Python bindings and by tests.
+/// Runs Python task code (native tasks the orchestrator runs itself).
+/// Implemented by the Python bindings and by tests.
 pub trait TaskExecutor {
     /// A fingerprint of the task's code, or why it cannot be found.
     fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String>;
@@ -200,7 +203,7 @@ fn run_job(
             return Ok(JobEnd::Done);
         }
     };
-    let code = match executor.code_fingerprint(task) {
+    let code = match code_fingerprint(task, executor) {
         Ok(code) => code,
         Err(reason) => {
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
@@ -228,7 +231,11 @@ fn run_job(
     store.update_job(job)?;
     on_event(job);
     let versions: Vec<VersionRecord> = inputs.into_iter().map(|i| i.version).collect();
-    match executor.execute(task, &versions, &outputs) {
+    let outcome = match &task.function {
+        FunctionRef::Native { name, .. } => tasks::execute(store, name, &versions),
+        FunctionRef::Python { .. } => executor.execute(task, &versions, &outputs),
+    };
+    match outcome {
         TaskOutcome::Completed(values) if values.len() == task.outputs.len() => {
             finish(job, JobStatus::Completed, None);
             store.complete_job(job, task, &values, true)?;
@@ -254,6 +261,17 @@ fn run_job(
         }
     }
     Ok(JobEnd::Done)
+}
+
+/// A native task is identified by its name and the version this build has;
+/// a Python callable by what the executor computes.
+fn code_fingerprint(task: &TaskRecord, executor: &dyn TaskExecutor) -> std::result::Result<String, String> {
+    match &task.function {
+        FunctionRef::Native { name, .. } => {
+            tasks::find(name).map(|t| format!("native:{}:{}", t.name, t.version)).map_err(|e| e.to_string())
+        }
+        FunctionRef::Python { .. } => executor.code_fingerprint(task),
+    }
 }
 
 /// What a submission would do, without running or writing anything.
@@ -285,7 +303,7 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
             );
             ("may run", reason)
         } else {
-            match (input_states(store, task, false)?, executor.code_fingerprint(task)) {
+            match (input_states(store, task, false)?, code_fingerprint(task, executor)) {
                 (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
                 (Ok(inputs), Ok(code)) => {
                     let key = cache_key(task, &code, &inputs);

@@ -47,3 +47,9 @@ create_exception!(
     StorageError,
     "A value cannot be stored (for example, it cannot be pickled)."
 );
+create_exception!(
+    scenarium.exceptions,
+    TaskError,
+    ScenariumError,
+    "A native task cannot run on its inputs; the message names the task, the column and the value."
+);

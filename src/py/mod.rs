@@ -3,6 +3,7 @@
 mod engine;
 mod error;
 mod exceptions;
+mod native;
 mod records;
 
 use pyo3::prelude::*;
@@ -15,8 +16,10 @@ mod _core {
     use super::exceptions::{
         ConfigError, ConfigVersionMismatch, InvalidConfigFile, NoData, NonExistingDataNode, NonExistingEntity,
         NonExistingJob, NonExistingScenario, NonExistingSubmission, NonExistingTask, NotSerializable, ScenariumError,
-        StorageError,
+        StorageError, TaskError,
     };
+    #[pymodule_export]
+    use super::native::{call_native, generate_customers, native_tasks};
     #[pymodule_export]
     use super::records::{
         DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord, VersionRecord,

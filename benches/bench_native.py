@@ -1,0 +1,88 @@
+"""Native out-of-core tasks: memory and speed of the article's sequence at 10M and 30M rows,
+against plain eager Python polars on the same data (benches/baseline_polars.py).
+
+Run with `make bench` (release build). Results: benches/results/native.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import require_release_build, write_result
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"  # generated, git-ignored
+
+
+def child(script: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        sys.exit(f"{script} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), nargs="+", default=[10_000_000, 30_000_000])
+    args = parser.parse_args()
+    require_release_build()
+    from scenarium import datagen
+
+    DATA.mkdir(exist_ok=True)
+    runs = {}
+    for rows in args.rows:
+        csv = DATA / f"customers_{rows}.csv"
+        if not csv.exists():
+            datagen.write_csv(str(csv), rows, 7, progress=sys.stderr.isatty())
+        storage = Path(tempfile.mkdtemp(prefix="scenarium-bench-native-"))
+        try:
+            native = child("native_sequence.py", str(csv), str(storage))
+        finally:
+            shutil.rmtree(storage, ignore_errors=True)
+        baseline = child("baseline_polars.py", str(csv))
+        native_total = sum(native["times_s"][:4])
+        baseline_total = sum(baseline["times_s"])
+        runs[str(rows)] = {
+            "csv_bytes": csv.stat().st_size,
+            "native": native,
+            "baseline_polars": baseline,
+            "native_total_s": native_total,
+            "baseline_total_s": baseline_total,
+            "speedup_vs_plain_polars": baseline_total / native_total,
+            "first_submit_vs_csv_scan_floor": native["times_s"][0] / baseline["csv_scan_floor_s"],
+        }
+        print(
+            f"{rows:>11,} rows: native {native_total:6.2f} s (peak {native['peak_rss_mib']:6.0f} MiB), "
+            f"plain polars {baseline_total:6.2f} s (peak {baseline['peak_rss_mib']:6.0f} MiB), "
+            f"ratio {baseline_total / native_total:4.2f}x; first submit {native['times_s'][0]:.2f} s vs "
+            f"CSV-scan floor {baseline['csv_scan_floor_s']:.2f} s"
+        )
+    if len(args.rows) >= 2:
+        small, large = runs[str(min(args.rows))], runs[str(max(args.rows))]
+        growth = large["native"]["peak_rss_mib"] / small["native"]["peak_rss_mib"] - 1
+        runs["memory_growth_small_to_large"] = growth
+        print(f"native peak memory growth from {min(args.rows):,} to {max(args.rows):,} rows: {growth:+.0%}")
+    path = write_result(
+        "native",
+        {
+            "runs": runs,
+            "targets": {
+                "peak_rss_mib_at_30M": 1024,
+                "growth_10M_to_30M": 0.2,
+                "speedup_vs_plain_polars": 2.0,
+                "first_submit_vs_floor": 1.3,
+            },
+        },
+    )
+    print(f"written to {path.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

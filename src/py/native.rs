@@ -1,0 +1,100 @@
+//! Native tasks called directly from Python, e.g. on a DataFrame in a notebook.
+//!
+//! Tables cross as Arrow IPC files rather than through pyo3-polars: its
+//! `python` feature changes polars-error's feature set, which makes `cargo
+//! test` (built without Python) compile all of polars a second time, and the
+//! LazyFrame route does not work with any published Python polars (see
+//! BUILD-NOTES.md). An uncompressed IPC file costs a few milliseconds per
+//! million rows each way.
+
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use super::exceptions::TaskError;
+use crate::tasks::{self, NativeInput};
+
+/// (name, version, parameter names, number of outputs) of every native task.
+#[pyfunction]
+pub fn native_tasks() -> Vec<(String, u32, Vec<String>, usize)> {
+    tasks::REGISTRY
+        .iter()
+        .map(|t| (t.name.to_owned(), t.version, t.params.iter().map(|p| p.to_string()).collect(), t.outputs))
+        .collect()
+}
+
+/// Runs native task `name` on `args`, each `("json", text)` for a scalar or
+/// `("table", path)` for an Arrow IPC file; writes each output as an IPC file
+/// in `out_dir` and returns their paths.
+#[pyfunction]
+pub fn call_native(
+    py: Python<'_>,
+    name: String,
+    args: Vec<(String, String)>,
+    out_dir: PathBuf,
+) -> PyResult<Vec<PathBuf>> {
+    let inputs = args
+        .iter()
+        .map(|(kind, value)| match kind.as_str() {
+            "json" => serde_json::from_str(value)
+                .map(NativeInput::Scalar)
+                .map_err(|e| PyValueError::new_err(format!("bad scalar argument {value:?}: {e}"))),
+            "table" => LazyFrame::scan_ipc(PlRefPath::new(value), Default::default(), Default::default())
+                .map(NativeInput::Frame)
+                .map_err(|e| PyRuntimeError::new_err(format!("cannot read the table argument {value}: {e}"))),
+            other => Err(PyValueError::new_err(format!("unknown argument kind {other:?}"))),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let outcome = py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Vec<PathBuf>, String> {
+            let frames = tasks::call(&name, &inputs).map_err(|e| e.to_string())?;
+            frames
+                .into_iter()
+                .map(|mut df| {
+                    let path = out_dir.join(format!("{}.arrow", uuid::Uuid::new_v4()));
+                    let file =
+                        std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    IpcWriter::new(file).finish(&mut df).map_err(|e| e.to_string())?;
+                    Ok(path)
+                })
+                .collect()
+        }))
+    });
+    match outcome {
+        Ok(Ok(paths)) => Ok(paths),
+        Ok(Err(message)) => Err(TaskError::new_err(message)),
+        Err(_) => Err(PyRuntimeError::new_err(format!("native task {name} panicked (please report it)"))),
+    }
+}
+
+/// Writes `rows` customers with the article's columns to `path`,
+/// deterministically for a `seed`; `progress(rows_done)` is called as it goes.
+/// Ctrl-C stops it, leaving no partial file.
+#[pyfunction]
+#[pyo3(signature = (path, rows, seed, progress = None))]
+pub fn generate_customers(
+    py: Python<'_>,
+    path: PathBuf,
+    rows: u64,
+    seed: u64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    let mut callback_error: Option<PyErr> = None;
+    let result = py.detach(|| {
+        crate::datagen::write_csv(&path, rows, seed, |done| {
+            Python::attach(|py| {
+                let outcome = py.check_signals().and_then(|_| match &progress {
+                    Some(callback) => callback.call1(py, (done,)).map(|_| ()),
+                    None => Ok(()),
+                });
+                outcome.map_err(|e| callback_error = Some(e)).is_ok()
+            })
+        })
+    });
+    if let Some(e) = callback_error {
+        return Err(e);
+    }
+    Ok(result?)
+}

@@ -1,0 +1,247 @@
+//! The article's customer analysis (`algos/algo.py`) as four native tasks on
+//! polars LazyFrames. Numbers match the article's pandas code within 1e-9
+//! relative: divisions by constants are true IEEE divisions in pandas' order
+//! (polars would multiply by the reciprocal), NaN never counts as greater than
+//! a threshold, and aggregations skip NaN and missing values as pandas does.
+
+use polars::prelude::*;
+
+use super::{NativeInput, NativeOutput, NativeTask, Result, TaskError};
+
+const TPA: &str = "TotalPurchaseAmount";
+const NOP: &str = "NumberOfPurchases";
+const ARS: &str = "AverageReviewScore";
+const TPT: &str = "TotalPurchaseTime";
+const SCORE: &str = "CUSTOMER_SCORE";
+const SEGMENT: &str = "ValueSegment";
+const HIGH: &str = "High Value";
+const LOW: &str = "Low Value";
+
+pub const PREPROCESS_AND_SCORE: NativeTask = NativeTask {
+    name: "customer_analysis.preprocess_and_score",
+    version: 1,
+    params: &["path_to_data"],
+    outputs: 1,
+    run: preprocess_and_score,
+};
+
+pub const FEATURIZATION_AND_SEGMENTATION: NativeTask = NativeTask {
+    name: "customer_analysis.featurization_and_segmentation",
+    version: 1,
+    params: &["scored_df", "payment_threshold", "score_threshold"],
+    outputs: 1,
+    run: featurization_and_segmentation,
+};
+
+pub const SEGMENT_ANALYSIS: NativeTask = NativeTask {
+    name: "customer_analysis.segment_analysis",
+    version: 1,
+    params: &["df", "metric"],
+    outputs: 1,
+    run: segment_analysis,
+};
+
+pub const HIGH_VALUE_CUST_SUMMARY_STATISTICS: NativeTask = NativeTask {
+    name: "customer_analysis.high_value_cust_summary_statistics",
+    version: 1,
+    params: &["df", "segment_analysis", "summary_statistic_type"],
+    outputs: 1,
+    run: high_value_cust_summary_statistics,
+};
+
+/// pandas' aggregation names that segment_analysis accepts.
+pub const METRICS: &[&str] = &["mean", "median", "min", "max", "sum", "std", "count"];
+/// The statistics the article's task 4 computes.
+pub const SUMMARY_STATISTICS: &[&str] = &["mean", "median", "max", "min"];
+
+fn polars_err(task: &'static str) -> impl Fn(PolarsError) -> TaskError {
+    move |source| TaskError::Polars { task, source }
+}
+
+/// Checks that `columns` exist and are numeric (or, for `strings`, text),
+/// naming the task, the column and what was found instead.
+fn require_columns(task: &'static str, lf: &mut LazyFrame, numeric: &[&str], strings: &[&str]) -> Result<Schema> {
+    let schema = lf.collect_schema().map_err(polars_err(task))?;
+    for &name in numeric.iter().chain(strings) {
+        let Some(dtype) = schema.get(name) else {
+            let available: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+            let hint = available
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(name) || a.trim() == name)
+                .map(|a| format!(" (did you mean {a:?}?)"))
+                .unwrap_or_default();
+            return Err(TaskError::InvalidData {
+                task,
+                message: format!("column {name:?} is missing{hint}; the data has columns {}", available.join(", ")),
+            });
+        };
+        let ok =
+            if strings.contains(&name) { dtype.is_string() } else { dtype.is_primitive_numeric() || dtype.is_bool() };
+        if !ok {
+            return Err(TaskError::InvalidData {
+                task,
+                message: format!(
+                    "column {name:?} must be {} but holds {dtype} values (a non-numeric value in the file?)",
+                    if strings.contains(&name) { "text" } else { "numeric" }
+                ),
+            });
+        }
+    }
+    Ok(schema.as_ref().clone())
+}
+
+/// `expr / divisor` as pandas computes it: an IEEE division per value.
+fn true_div(expr: Expr, divisor: f64) -> Expr {
+    expr.map(
+        move |c| {
+            let values = c.cast(&DataType::Float64)?;
+            let divided = values.f64()?.apply_values(|v| v / divisor);
+            Ok(divided.into_series().into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Float64)),
+    )
+}
+
+/// `expr > threshold` as pandas computes it on floats: NaN and missing are not greater.
+fn greater_than(expr: Expr, threshold: f64, is_float: bool) -> Expr {
+    let above = expr.clone().gt(lit(threshold));
+    let above = if is_float { above.and(expr.is_not_nan()) } else { above };
+    above.fill_null(lit(false))
+}
+
+fn is_float(schema: &Schema, name: &str) -> bool {
+    schema.get(name).is_some_and(|d| d.is_float())
+}
+
+/// Task 1: read the data and score each customer.
+fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
+    let task = PREPROCESS_AND_SCORE.name;
+    let mut lf = match &inputs[0] {
+        NativeInput::Frame(lf) => lf.clone(),
+        scalar => {
+            let path = scalar.as_str(task, "path_to_data")?;
+            super::io::scan_csv(task, path)?
+        }
+    };
+    require_columns(task, &mut lf, &[TPA, NOP, ARS, TPT], &[])?;
+    let score = true_div(lit(0.5) * col(TPA), 1000.0) + true_div(lit(0.3) * col(NOP), 10.0) + lit(0.2) * col(ARS);
+    let scored = lf.select([score.alias(SCORE), col(TPA), col(NOP), col(TPT)]);
+    Ok(vec![NativeOutput { frame: scored, large: true }])
+}
+
+/// Task 2: features and the High/Low value segment.
+fn featurization_and_segmentation(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
+    let task = FEATURIZATION_AND_SEGMENTATION.name;
+    let mut lf = inputs[0].frame(task, "scored_df")?;
+    let payment_threshold = inputs[1].as_f64(task, "payment_threshold")?;
+    let score_threshold = inputs[2].as_f64(task, "score_threshold")?;
+    let schema = require_columns(task, &mut lf, &[SCORE, TPA, NOP, TPT], &[])?;
+    let out = lf.with_columns([
+        greater_than(col(TPA), payment_threshold, is_float(&schema, TPA)).cast(DataType::Int64).alias("HighSpender"),
+        (col(TPT).cast(DataType::Float64) / col(NOP).cast(DataType::Float64)).alias("AverageTimeBetweenPurchases"),
+        (col(TPA) * col(NOP)).alias("Interaction1"),
+        (col(TPT) * col(SCORE)).alias("Interaction2"),
+        (col(TPA) * col(TPA)).alias("PolynomialFeature"),
+        when(greater_than(col(SCORE), score_threshold, true)).then(lit(HIGH)).otherwise(lit(LOW)).alias(SEGMENT),
+    ]);
+    Ok(vec![NativeOutput { frame: out, large: true }])
+}
+
+fn metric_expr(name: &str, metric: &str, is_float: bool) -> Expr {
+    // pandas skips NaN as well as missing values.
+    let c = if is_float { col(name).fill_nan(lit(NULL)) } else { col(name) };
+    match metric {
+        "mean" => c.mean(),
+        "median" => c.median(),
+        "min" => c.min(),
+        "max" => c.max(),
+        "sum" => c.sum(),
+        "std" => c.std(1),
+        _ => c.count().cast(DataType::Int64),
+    }
+    .alias(name)
+}
+
+/// Task 3: the metric of each measure per segment, and the number of high spenders.
+fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
+    let task = SEGMENT_ANALYSIS.name;
+    let mut lf = inputs[0].frame(task, "df")?;
+    let metric = inputs[1].as_str(task, "metric")?.to_owned();
+    if !METRICS.contains(&metric.as_str()) {
+        return Err(TaskError::InvalidParameter {
+            task,
+            param: "metric",
+            value: format!("{metric:?}"),
+            expected: format!("one of {}", METRICS.join(", ")),
+        });
+    }
+    let measures = [SCORE, TPA, NOP, TPT, "AverageTimeBetweenPurchases"];
+    let schema = require_columns(
+        task,
+        &mut lf,
+        &[SCORE, TPA, NOP, TPT, "HighSpender", "AverageTimeBetweenPurchases"],
+        &[SEGMENT],
+    )?;
+    let mut aggs: Vec<Expr> = measures[..4].iter().map(|m| metric_expr(m, &metric, is_float(&schema, m))).collect();
+    aggs.push(col("HighSpender").sum().alias("HighSpender"));
+    aggs.push(metric_expr(measures[4], &metric, true));
+    let out = lf.group_by([col(SEGMENT)]).agg(aggs).sort([SEGMENT], SortMultipleOptions::default());
+    Ok(vec![NativeOutput { frame: out, large: false }])
+}
+
+/// Task 4: summary statistics of the High Value segment.
+fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
+    let task = HIGH_VALUE_CUST_SUMMARY_STATISTICS.name;
+    let mut df = inputs[0].frame(task, "df")?;
+    let mut analysis = inputs[1].frame(task, "segment_analysis")?;
+    let statistic = inputs[2].as_str(task, "summary_statistic_type")?.to_owned();
+    if !SUMMARY_STATISTICS.contains(&statistic.as_str()) {
+        return Err(TaskError::InvalidParameter {
+            task,
+            param: "summary_statistic_type",
+            value: format!("{statistic:?}"),
+            expected: format!("one of {}", SUMMARY_STATISTICS.join(", ")),
+        });
+    }
+    let schema = require_columns(task, &mut df, &[TPA, SCORE], &[SEGMENT])?;
+    require_columns(task, &mut analysis, &[TPA], &[SEGMENT])?;
+    let high = df.filter(col(SEGMENT).eq(lit(HIGH)));
+    let amount = if is_float(&schema, TPA) { col(TPA).fill_nan(lit(NULL)) } else { col(TPA) };
+    let amount = match statistic.as_str() {
+        "mean" => amount.mean(),
+        "median" => amount.median(),
+        "max" => amount.max(),
+        _ => amount.min(),
+    };
+    let stats = high.select([
+        len().alias("rows"),
+        amount.cast(DataType::Float64).alias("AveragePurchaseHighValue"),
+        col(SCORE).fill_nan(lit(NULL)).median().alias("MedianScoreHighValue"),
+    ]);
+    let stats = super::collect_streaming(stats).map_err(polars_err(task))?;
+    let rows = stats.column("rows").map_err(polars_err(task))?.get(0).map_err(polars_err(task))?;
+    if rows.extract::<u64>() == Some(0) {
+        return Err(TaskError::InvalidData {
+            task,
+            message: "no customer is in the \"High Value\" segment (no score is above score_threshold), \
+                      so its statistics cannot be computed"
+                .into(),
+        });
+    }
+    let segment_value = analysis
+        .filter(col(SEGMENT).eq(lit(HIGH)))
+        .select([col(TPA).first().alias("SegmentAnalysisHighValue")])
+        .collect()
+        .map_err(polars_err(task))?;
+    let result = DataFrame::new(
+        1,
+        vec![
+            Column::new("SummaryStatisticType".into(), [statistic.as_str()]),
+            stats.column("AveragePurchaseHighValue").map_err(polars_err(task))?.clone(),
+            stats.column("MedianScoreHighValue").map_err(polars_err(task))?.clone(),
+            segment_value.column("SegmentAnalysisHighValue").map_err(polars_err(task))?.clone(),
+        ],
+    )
+    .map_err(polars_err(task))?;
+    Ok(vec![NativeOutput { frame: result.lazy(), large: false }])
+}

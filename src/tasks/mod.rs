@@ -1,0 +1,150 @@
+//! Native tasks: Rust functions over polars LazyFrames that the orchestrator
+//! runs without Python (and without the GIL).
+//!
+//! Adding one is one file and one line in [`REGISTRY`]. A task's `version` is
+//! its code identity for the skip rule: bump it whenever its results change.
+
+pub mod customer_analysis;
+mod io;
+
+use polars::prelude::*;
+
+pub use io::{execute, input_from_payload};
+
+pub type Result<T, E = TaskError> = std::result::Result<T, E>;
+
+/// What went wrong in a native task; every message names the task.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("{task}: parameter {param:?} is {value}; expected {expected}")]
+    InvalidParameter { task: &'static str, param: &'static str, value: String, expected: String },
+
+    #[error("{task}: {message}")]
+    InvalidData { task: &'static str, message: String },
+
+    #[error("{task}: {source}")]
+    Polars {
+        task: &'static str,
+        #[source]
+        source: PolarsError,
+    },
+
+    #[error("unknown native task {0:?}")]
+    Unknown(String),
+}
+
+/// An argument of a native task.
+#[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // a task takes a handful of these: boxing buys nothing
+pub enum NativeInput {
+    /// A scalar: a number, a string (maybe a path), a bool or null.
+    Scalar(serde_json::Value),
+    /// A table, lazily scanned from the object store or given in memory.
+    Frame(LazyFrame),
+}
+
+impl NativeInput {
+    /// A string scalar, or an error naming the task and parameter.
+    pub fn as_str(&self, task: &'static str, param: &'static str) -> Result<&str> {
+        match self {
+            NativeInput::Scalar(serde_json::Value::String(s)) => Ok(s),
+            other => {
+                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a string".into() })
+            }
+        }
+    }
+
+    pub fn as_f64(&self, task: &'static str, param: &'static str) -> Result<f64> {
+        match self {
+            NativeInput::Scalar(serde_json::Value::Number(n)) => {
+                n.as_f64().ok_or_else(|| unreachable_number(task, param))
+            }
+            other => {
+                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a number".into() })
+            }
+        }
+    }
+
+    pub fn frame(&self, task: &'static str, param: &'static str) -> Result<LazyFrame> {
+        match self {
+            NativeInput::Frame(lf) => Ok(lf.clone()),
+            other => {
+                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a table".into() })
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            NativeInput::Scalar(v) => v.to_string(),
+            NativeInput::Frame(_) => "a table".into(),
+        }
+    }
+}
+
+fn unreachable_number(task: &'static str, param: &'static str) -> TaskError {
+    TaskError::InvalidParameter {
+        task,
+        param,
+        value: "a number out of range".into(),
+        expected: "a finite number".into(),
+    }
+}
+
+/// A task's result: small tables are collected, large ones streamed to disk.
+pub struct NativeOutput {
+    pub frame: LazyFrame,
+    /// True for results that may be larger than memory: they are written
+    /// with the streaming sink and never collected.
+    pub large: bool,
+}
+
+pub type TaskFn = fn(&[NativeInput]) -> Result<Vec<NativeOutput>>;
+
+pub struct NativeTask {
+    /// Full name, e.g. "customer_analysis.preprocess_and_score".
+    pub name: &'static str,
+    pub version: u32,
+    pub params: &'static [&'static str],
+    pub outputs: usize,
+    pub run: TaskFn,
+}
+
+pub static REGISTRY: &[NativeTask] = &[
+    customer_analysis::PREPROCESS_AND_SCORE,
+    customer_analysis::FEATURIZATION_AND_SEGMENTATION,
+    customer_analysis::SEGMENT_ANALYSIS,
+    customer_analysis::HIGH_VALUE_CUST_SUMMARY_STATISTICS,
+];
+
+pub fn find(name: &str) -> Result<&'static NativeTask> {
+    REGISTRY.iter().find(|t| t.name == name).ok_or_else(|| TaskError::Unknown(name.to_owned()))
+}
+
+/// Runs a task on in-memory inputs and collects every output (for direct
+/// calls from a notebook).
+pub fn call(name: &str, inputs: &[NativeInput]) -> Result<Vec<DataFrame>> {
+    let task = find(name)?;
+    check_arity(task, inputs.len())?;
+    let outputs = (task.run)(inputs)?;
+    outputs
+        .into_iter()
+        .map(|o| collect_streaming(o.frame).map_err(|source| TaskError::Polars { task: task.name, source }))
+        .collect()
+}
+
+/// Runs a query on the streaming engine and returns its table. (Only a plan
+/// with several sinks gives several tables, and these plans have none.)
+pub(crate) fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+pub fn check_arity(task: &NativeTask, given: usize) -> Result<()> {
+    if given != task.params.len() {
+        return Err(TaskError::InvalidData {
+            task: task.name,
+            message: format!("takes {} inputs ({}), got {given}", task.params.len(), task.params.join(", ")),
+        });
+    }
+    Ok(())
+}
