@@ -26,14 +26,8 @@ dev: $(STAMP)
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet 2>&1 | grep -v '^\s*$$' || true
 	@test -n "$$(ls python/scenarium/_core*.so 2>/dev/null)" || { echo "maturin develop failed"; exit 1; }
 
-.PHONY: demo-build
-demo-build: $(STAMP)
-	rm -f python/scenarium/_core*.so
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet --profile demo 2>&1 | grep -v '^\s*$$' || true
-	@test -n "$$(ls python/scenarium/_core*.so 2>/dev/null)" || { echo "maturin develop failed"; exit 1; }
-
 .PHONY: demo  ## build, make sample data if missing, run the article's four submits with timings
-demo: demo-build
+demo: dev
 	@test -f data/SMALL_customers_data.csv || $(BIN)/python -m scenarium.datagen --rows 10000 --seed 42 --out data/SMALL_customers_data.csv
 	$(BIN)/python examples/article_demo.py --data data/SMALL_customers_data.csv
 
