@@ -34,19 +34,45 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
         raise ConfigError(f"create_scenario takes a ScenarioConfig, got {config!r}")
     engine = _runtime.engine()
     spec = config._spec()
+    defaults = _default_values(engine, config, spec, skip=())
+    date = None if creation_date is None else creation_date.timestamp()
+    record = engine.create_scenario(json.dumps(spec, sort_keys=True), defaults, name, date)
+    return Scenario(record, engine)
+
+
+def _default_values(engine: _core.Engine, config: ScenarioConfig, spec: dict[str, Any],
+                    skip: Any) -> dict[str, _core.StoredValue]:
+    """The first values of the data nodes of ``spec`` (but those in ``skip``): their
+    default_data, or the file a file-backed node names."""
     by_id = {d.id: d for d in config.data_node_configs}
     defaults: dict[str, _core.StoredValue] = {}
     for dn_spec in spec["data_nodes"]:
-        target = _DefaultTarget(dn_spec)
         cfg = by_id[dn_spec["id"]]
+        if cfg.id in skip:
+            continue
+        target = _DefaultTarget(dn_spec)
         path = _codec.file_path_of(target)
         if path is not None and os.path.exists(path) and cfg.default_data is None:
             defaults[cfg.id] = engine.store_external(path, cfg.storage_type)
         elif cfg.default_data is not None:
             defaults[cfg.id] = _codec.encode(engine, cfg.default_data, target)
-    date = None if creation_date is None else creation_date.timestamp()
-    record = engine.create_scenario(json.dumps(spec, sort_keys=True), defaults, name, date)
-    return Scenario(record, engine)
+    return defaults
+
+
+def _follow_config(engine: _core.Engine, scenario: Scenario) -> None:
+    """When this process configures the scenario's ScenarioConfig differently from
+    the version the scenario was made with: upgrade the scenario if the change only
+    adds tasks or data nodes, else raise ConfigVersionMismatch."""
+    from scenarium.config import Config
+
+    config = Config.scenarios.get(scenario.config_id)
+    if config is None:
+        return
+    spec = config._spec()
+    known = scenario._record.data_nodes
+    defaults = _default_values(engine, config, spec, skip=known)
+    record = engine.upgrade_scenario(scenario.id, json.dumps(spec, sort_keys=True), defaults)
+    scenario.__dict__["_record"] = record
 
 
 def submit(
@@ -60,6 +86,8 @@ def submit(
     if not isinstance(entity, (Scenario, Task)):
         raise TypeError(f"submit takes a Scenario or a Task, got {entity!r}")
     engine = _runtime.engine()
+    if isinstance(entity, Scenario):
+        _follow_config(engine, entity)
     record = engine.create_submission(entity.id, force)
     runner = _runtime.TaskRunner(engine)
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
@@ -152,8 +180,10 @@ def get_submissions() -> list[Submission]:
     return [Submission(r, engine) for r in engine.submissions()]
 
 
-def delete(entity_id: str) -> None:
-    """Deletes a scenario with its own data nodes, tasks, jobs and submissions."""
+def delete(entity: Union[str, Scenario]) -> None:
+    """Deletes a scenario (or scenario id) with its own data nodes, tasks, jobs and
+    submissions; shared data nodes stay, and its stored objects go at the next ``gc()``."""
+    entity_id = entity if isinstance(entity, str) else entity.id
     if not entity_id.startswith("SCENARIO_"):
         raise NonExistingEntity(f"only scenarios can be deleted for now, not {entity_id!r}")
     _runtime.engine().delete_scenario(entity_id)

@@ -102,6 +102,20 @@ impl Engine {
         Ok(detached(py, move || store.create_scenario(&spec, name, creation_date, &defaults))?.into())
     }
 
+    /// Brings a scenario to the given configuration when that only adds tasks
+    /// or data nodes; raises ConfigVersionMismatch naming every other change.
+    fn upgrade_scenario(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        spec_json: &str,
+        defaults: BTreeMap<String, PyRef<'_, StoredValue>>,
+    ) -> PyResult<ScenarioRecord> {
+        let spec = ScenarioSpec::from_json(spec_json)?;
+        let defaults: BTreeMap<String, NewValue> = defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
+        Ok(detached(py, || self.store.upgrade_scenario(id, &spec, &defaults))?.into())
+    }
+
     fn scenario(&self, py: Python<'_>, id: &str) -> PyResult<ScenarioRecord> {
         Ok(detached(py, || self.store.scenario(id))?.into())
     }
@@ -134,6 +148,33 @@ impl Engine {
             Ok(record)
         })?;
         Ok(record.into())
+    }
+
+    /// A copy of a scenario: its own data nodes hold the latest values of the
+    /// original's (the same objects, nothing copied on disk).
+    #[pyo3(signature = (id, name = None))]
+    fn duplicate_scenario(&self, py: Python<'_>, id: &str, name: Option<String>) -> PyResult<ScenarioRecord> {
+        Ok(detached(py, || self.store.duplicate_scenario(id, name))?.into())
+    }
+
+    /// (version, config id, created at, number of scenarios) per configuration version.
+    fn config_versions(&self, py: Python<'_>) -> PyResult<Vec<(String, String, f64, i64)>> {
+        let versions = detached(py, || self.store.config_versions())?;
+        Ok(versions.into_iter().map(|v| (v.version, v.config_id, v.created_at, v.scenarios)).collect())
+    }
+
+    /// SQLite's integrity check of the registry: "ok" when sound.
+    fn integrity_check(&self, py: Python<'_>) -> PyResult<String> {
+        detached(py, || self.store.integrity_check())
+    }
+
+    /// Deletes unreferenced objects older than `grace_period_s`; returns
+    /// (objects deleted, bytes freed, objects kept, cache entries dropped).
+    #[pyo3(signature = (grace_period_s = 3600.0))]
+    fn gc(&self, py: Python<'_>, grace_period_s: f64) -> PyResult<(u64, u64, u64, u64)> {
+        let grace = std::time::Duration::from_secs_f64(grace_period_s.max(0.0));
+        let r = detached(py, || self.store.gc(grace))?;
+        Ok((r.objects_deleted, r.bytes_freed, r.objects_kept, r.cache_entries_dropped))
     }
 
     fn delete_scenario(&self, py: Python<'_>, id: &str) -> PyResult<()> {

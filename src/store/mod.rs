@@ -2,22 +2,23 @@
 //! operation that touches them.
 
 mod files;
+mod maintenance;
 pub mod objects;
 pub mod registry;
+mod scenarios;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check, InputBinding, ScenarioSpec, Scope};
+use crate::config::ScenarioSpec;
 use crate::error::{Error, Result};
 use crate::model::{
-    new_id, now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord, Timestamp,
-    VersionRecord,
+    now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord, Timestamp, VersionRecord,
 };
+pub use maintenance::{ConfigVersion, GcReport};
 pub use objects::ObjectStore;
 pub use registry::{Registry, Tx};
 
@@ -61,113 +62,6 @@ impl Store {
     }
 
     // ---------------------------------------------------------------- scenarios
-
-    /// Creates a scenario, its data nodes (reusing shared ones as their scope
-    /// says), their default values and its tasks, in one transaction.
-    pub fn create_scenario(
-        &self,
-        spec: &ScenarioSpec,
-        name: Option<String>,
-        creation_date: Option<Timestamp>,
-        defaults: &BTreeMap<String, NewValue>,
-    ) -> Result<ScenarioRecord> {
-        check::check_spec(spec)?;
-        let order = crate::graph::TaskGraph::from_spec(spec)?;
-        let version = spec.version();
-        let creation_date = creation_date.unwrap_or_else(now);
-        let scenario_id = new_id("SCENARIO", &spec.id);
-        let cycle_id = spec.frequency.map(|f| cycle_key(f, creation_date));
-        self.registry.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO config_versions (version, config_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
-                params![version, spec.id, now(), tx.encode(spec)?],
-            )?;
-            let mut data_nodes = BTreeMap::new();
-            for dn_cfg in &spec.data_nodes {
-                let owner = match dn_cfg.scope {
-                    Scope::Scenario => Some(scenario_id.clone()),
-                    Scope::Cycle => cycle_id.clone(),
-                    Scope::Global => None,
-                };
-                let shared: Option<DataNodeRecord> = if dn_cfg.scope == Scope::Scenario {
-                    None
-                } else {
-                    tx.one(
-                        "SELECT body FROM data_nodes WHERE config_id = ?1 AND scope = ?2 AND owner_id IS ?3",
-                        params![dn_cfg.id, dn_cfg.scope.as_str(), owner],
-                    )?
-                };
-                let record = match shared {
-                    Some(existing) => existing,
-                    None => {
-                        let record = DataNodeRecord {
-                            id: new_id("DATANODE", &dn_cfg.id),
-                            config_id: dn_cfg.id.clone(),
-                            scope: dn_cfg.scope,
-                            owner_id: owner.clone(),
-                            storage_type: dn_cfg.storage_type,
-                            validity_period_s: dn_cfg.validity_period_s,
-                            properties: dn_cfg.properties.clone(),
-                        };
-                        tx.execute(
-                            "INSERT INTO data_nodes (id, config_id, scope, owner_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![record.id, record.config_id, record.scope.as_str(), owner, tx.encode(&record)?],
-                        )?;
-                        if let Some(value) = defaults.get(&dn_cfg.id) {
-                            insert_version(tx, &record.id, value, "default", None)?;
-                        }
-                        record
-                    }
-                };
-                data_nodes.insert(dn_cfg.id.clone(), record.id);
-            }
-            let mut tasks = Vec::new();
-            for &index in order.order() {
-                let cfg = &spec.tasks[index];
-                let record = TaskRecord {
-                    id: new_id("TASK", &cfg.id),
-                    config_id: cfg.id.clone(),
-                    scenario_id: scenario_id.clone(),
-                    function: cfg.function.clone(),
-                    inputs: cfg
-                        .inputs
-                        .iter()
-                        .map(|b| InputBinding { param: b.param.clone(), data_node: data_nodes[&b.data_node].clone() })
-                        .collect(),
-                    outputs: cfg.outputs.iter().map(|o| data_nodes[o].clone()).collect(),
-                    skippable: cfg.skippable,
-                    properties: cfg.properties.clone(),
-                };
-                tx.execute(
-                    "INSERT INTO tasks (id, scenario_id, body) VALUES (?1, ?2, ?3)",
-                    params![record.id, scenario_id, tx.encode(&record)?],
-                )?;
-                tasks.push((cfg.id.clone(), record.id));
-            }
-            let has_primary: Option<i64> = tx.scalar(
-                "SELECT 1 FROM scenarios WHERE config_id = ?1 AND json_extract(body, '$.is_primary') \
-                 AND json_extract(body, '$.cycle_id') IS ?2",
-                params![spec.id, cycle_id],
-            )?;
-            let record = ScenarioRecord {
-                id: scenario_id.clone(),
-                config_id: spec.id.clone(),
-                config_version: version.clone(),
-                name,
-                creation_date,
-                is_primary: has_primary.is_none(),
-                tags: Vec::new(),
-                cycle_id: cycle_id.clone(),
-                data_nodes,
-                tasks,
-            };
-            tx.execute(
-                "INSERT INTO scenarios (id, config_id, creation_date, body) VALUES (?1, ?2, ?3, ?4)",
-                params![record.id, record.config_id, record.creation_date, tx.encode(&record)?],
-            )?;
-            Ok(record)
-        })
-    }
 
     pub fn scenario(&self, id: &str) -> Result<ScenarioRecord> {
         self.registry
@@ -468,35 +362,6 @@ fn update_job(tx: &Tx<'_>, job: &JobRecord) -> Result<()> {
         params![job.id, job.status.as_str(), tx.encode(job)?],
     )?;
     Ok(())
-}
-
-/// The cycle a date falls in, e.g. `CYCLE_MONTHLY_2026-11`.
-fn cycle_key(frequency: crate::config::Frequency, date: Timestamp) -> String {
-    use crate::config::Frequency::*;
-    let days = (date / 86_400.0).floor() as i64;
-    let (y, m, d) = civil_from_days(days);
-    let period = match frequency {
-        Daily => format!("{y:04}-{m:02}-{d:02}"),
-        // 1970-01-05 was a Monday.
-        Weekly => format!("W{}", (days - 4).div_euclid(7)),
-        Monthly => format!("{y:04}-{m:02}"),
-        Quarterly => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
-        Yearly => format!("{y:04}"),
-    };
-    format!("CYCLE_{}_{}", frequency.as_str(), period)
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

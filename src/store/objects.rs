@@ -24,6 +24,10 @@ impl ObjectStore {
         Ok(ObjectStore { root })
     }
 
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }

@@ -144,6 +144,21 @@ impl Tx<'_> {
         self.tx.query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(|e| self.err(e))
     }
 
+    /// Every row `sql` selects, as tuples of two columns.
+    pub fn rows<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(A, B)>> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
     pub fn scalar<T: rusqlite::types::FromSql>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {
         self.tx.query_row(sql, params, |r| r.get(0)).optional().map_err(|e| self.err(e))
     }

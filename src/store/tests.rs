@@ -1,4 +1,7 @@
+use std::collections::BTreeMap;
+
 use super::*;
+use crate::config::Scope;
 use crate::config::check::tests::{dn, task};
 use crate::config::{Frequency, ScenarioSpec};
 

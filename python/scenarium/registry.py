@@ -1,0 +1,343 @@
+"""Questions to the registry: where a value came from, how scenarios differ,
+which pipeline versions exist, and clean-up.
+
+Example:
+    >>> sc.lineage(scenario.high_value_summary_df)  # doctest: +SKIP
+    >>> sc.compare_scenarios(baseline, generous)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator, Mapping, Union
+
+from scenarium import _runtime
+from scenarium.entities import DataNode, Scenario
+from scenarium.exceptions import ConfigError, NoData, NonExistingEntity
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+class Lineage:
+    """Where a data-node version came from: one row per version, from the one
+    asked about back to the values a user (or a default) wrote.
+
+    Example:
+        >>> lin = sc.lineage(scenario.high_value_summary_df)  # doctest: +SKIP
+        >>> lin.to_frame()  # doctest: +SKIP
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    @property
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(input "node@version", output "node@version", task) for each step."""
+        return [(i, r["node"], r["task"]) for r in self.rows for i in r["inputs"]]
+
+    def to_frame(self) -> Any:
+        """The rows as a polars DataFrame."""
+        import polars as pl
+
+        return pl.DataFrame([{**r, "inputs": ", ".join(r["inputs"])} for r in self.rows])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        lines = []
+        for r in self.rows:
+            origin = f"{r['task']} ({r['job_status']}, {r['job_id']})" if r["task"] else r["writer"]
+            inputs = f" <- {', '.join(r['inputs'])}" if r["inputs"] else ""
+            lines.append(f"{'  ' * r['depth']}{r['node']} written by {origin}{inputs}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{k}</th>" for k in ("node", "writer", "task", "submission", "inputs"))
+        body = "".join(
+            f"<tr><td style='padding-left:{r['depth']}em'>{html.escape(r['node'])}</td>"
+            f"<td>{html.escape(r['writer'])}</td><td>{html.escape(r['task'] or '')}</td>"
+            f"<td>{html.escape(r['submission_id'] or '')}</td><td>{html.escape(', '.join(r['inputs']))}</td></tr>"
+            for r in self.rows
+        )
+        return f"<div><b>Lineage</b><table><tr>{head}</tr>{body}</table></div>"
+
+
+def lineage(data_node: DataNode, version: int | None = None) -> Lineage:
+    """Which job wrote this version (latest by default), in which submission,
+    with which code, from which input versions, recursively."""
+    engine = _runtime.engine()
+    config_ids: dict[str, str] = {}
+
+    def config_id(dn_id: str) -> str:
+        if dn_id not in config_ids:
+            try:
+                config_ids[dn_id] = engine.data_node(dn_id).config_id
+            except NonExistingEntity:
+                config_ids[dn_id] = dn_id
+        return config_ids[dn_id]
+
+    start = engine.version(data_node.id, version) if version is not None else engine.latest_version(data_node.id)
+    if start is None:
+        raise NoData(f"data node {data_node.config_id!r} ({data_node.id}) has no data, so no lineage")
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    stack: list[tuple[str, int, int]] = [(data_node.id, start.version, 0)]
+    while stack:
+        dn_id, number, depth = stack.pop()
+        if (dn_id, number) in seen:
+            continue
+        seen.add((dn_id, number))
+        v = engine.version(dn_id, number)
+        row: dict[str, Any] = {
+            "depth": depth,
+            "node": f"{config_id(dn_id)}@{number}",
+            "data_node_id": dn_id,
+            "version": number,
+            "written_at": _dt(v.written_at),
+            "writer": v.writer,
+            "fingerprint": v.fingerprint,
+            "task": None,
+            "job_id": None,
+            "job_status": None,
+            "submission_id": None,
+            "code_fingerprint": None,
+            "inputs": [],
+        }
+        if v.writer.startswith("JOB_"):
+            try:
+                job = engine.job(v.writer)
+            except NonExistingEntity:
+                row["writer"] = f"{v.writer} (deleted)"
+            else:
+                row.update(
+                    task=job.task_config_id,
+                    job_id=job.id,
+                    job_status=job.status,
+                    submission_id=job.submission_id,
+                    code_fingerprint=job.code_fingerprint,
+                    inputs=[f"{config_id(i)}@{n}" for i, n, _ in job.inputs],
+                )
+                stack.extend((i, n, depth + 1) for i, n, _ in reversed(job.inputs))
+        rows.append(row)
+    return Lineage(rows)
+
+
+def _label(s: Scenario) -> str:
+    return s._record.name or s.id
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "columns"):
+        return f"{type(value).__module__.split('.')[0]} DataFrame {shape[0]}×{shape[1]}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _frame_details(values: list[Any], labels: list[str]) -> Any:
+    """Per column: dtype and mean in each scenario, and the largest difference
+    between the first scenario and each other when shapes match."""
+    import polars as pl
+
+    frames = [v if isinstance(v, pl.DataFrame) else pl.from_pandas(v) for v in values]
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    rows = []
+    for column in columns:
+        row: dict[str, Any] = {"column": column}
+        for label, frame in zip(labels, frames):
+            present = column in frame.columns
+            row[f"dtype [{label}]"] = str(frame[column].dtype) if present else "missing"
+            numeric = present and frame[column].dtype.is_numeric()
+            row[f"mean [{label}]"] = frame[column].cast(pl.Float64).mean() if numeric else None
+        base = frames[0]
+        diffs = []
+        for frame in frames[1:]:
+            comparable = (
+                column in base.columns
+                and column in frame.columns
+                and base.height == frame.height
+                and base[column].dtype.is_numeric()
+                and frame[column].dtype.is_numeric()
+            )
+            if comparable:
+                diff = (frame[column].cast(pl.Float64) - base[column].cast(pl.Float64)).abs().max()
+                diffs.append(diff)
+            elif column in base.columns and column in frame.columns and base.height == frame.height:
+                diffs.append(float((base[column] != frame[column]).sum()))
+            else:
+                diffs.append(None)
+        row["max_abs_diff"] = max((d for d in diffs if d is not None), default=None)
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+class Comparison(Mapping[str, dict[str, Any]]):
+    """How scenarios differ. As a mapping it is Taipy's result, data node id ->
+    {comparator name: result}, for the comparators configured on the
+    ScenarioConfig; ``table`` and ``details`` are the built-in comparison.
+
+    Example:
+        >>> cmp = sc.compare_scenarios(baseline, generous)  # doctest: +SKIP
+        >>> cmp.table.filter(cmp.table["differs"])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, labels: list[str], custom: dict[str, dict[str, Any]], table: Any, details: dict[str, Any]
+    ) -> None:
+        self.labels = labels
+        self.custom = custom
+        self.table = table
+        self.details = details
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return self.custom[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.custom)
+
+    def __len__(self) -> int:
+        return len(self.custom)
+
+    @property
+    def differences(self) -> list[str]:
+        """Data nodes whose values differ between the scenarios."""
+        return [r["data_node"] for r in self.table.iter_rows(named=True) if r["differs"]]
+
+    def __repr__(self) -> str:
+        differs = ", ".join(self.differences) or "nothing"
+        return f"Comparison of {', '.join(self.labels)}: differs in {differs}\n{self.table}"
+
+    def _repr_html_(self) -> str:
+        parts = [f"<div><b>Comparison</b> of {html.escape(', '.join(self.labels))}", self.table._repr_html_()]
+        for dn, frame in self.details.items():
+            parts.append(f"<p><code>{html.escape(dn)}</code></p>{frame._repr_html_()}")
+        return "".join(parts) + "</div>"
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if hasattr(a, "equals") and type(a) is type(b):
+        try:
+            return bool(a.equals(b))
+        except TypeError:
+            return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = None) -> Comparison:
+    """Compares scenarios of one ScenarioConfig: the comparators configured on it
+    (as Taipy does), and a built-in side-by-side of every data node."""
+    from scenarium.config import Config
+
+    if len(scenarios) < 2:
+        raise ConfigError("compare_scenarios needs at least two scenarios")
+    config_ids = {s.config_id for s in scenarios}
+    if len(config_ids) > 1:
+        raise ConfigError(f"cannot compare scenarios of different configs: {', '.join(sorted(config_ids))}")
+    config = Config.scenarios.get(scenarios[0].config_id)
+    names = list(scenarios[0]._record.data_nodes)
+    if data_node_config_id is not None:
+        if data_node_config_id not in names:
+            raise NonExistingEntity(
+                f"scenario config {scenarios[0].config_id!r} has no data node "
+                f"{data_node_config_id!r} (it has {', '.join(names)})"
+            )
+        names = [data_node_config_id]
+    labels = [_label(s) for s in scenarios]
+    written = {dn for s in scenarios[:1] for t in s.tasks.values() for dn in t._record.outputs}
+    custom: dict[str, dict[str, Any]] = {}
+    rows, details = [], {}
+    for name in names:
+        nodes = [getattr(s, name) for s in scenarios]
+        try:
+            values = [n.read() for n in nodes]
+        except NoData:
+            values = None
+        comparators: list[Callable[..., Any]] = list(config.comparators.get(name, [])) if config else []
+        if comparators and values is not None:
+            custom[name] = {getattr(f, "__name__", repr(f)): f(*values) for f in comparators}
+        row: dict[str, Any] = {"data_node": name, "kind": "output" if nodes[0].id in written else "parameter"}
+        for label, value in zip(labels, values or [None] * len(labels)):
+            row[label] = "<no data>" if values is None else _describe(value)
+        row["differs"] = values is not None and not all(_equal(values[0], v) for v in values[1:])
+        rows.append(row)
+        if values is not None and all(hasattr(v, "columns") and hasattr(v, "shape") for v in values):
+            details[name] = _frame_details(values, labels)
+    import polars as pl
+
+    return Comparison(labels, custom, pl.DataFrame(rows), details)
+
+
+def get_versions() -> list[dict[str, Any]]:
+    """Every configuration version: id, config id, when first used, number of scenarios."""
+    return [
+        {"version": v, "config_id": c, "created_at": _dt(t), "scenarios": n}
+        for v, c, t, n in _runtime.engine().config_versions()
+    ]
+
+
+def duplicate_scenario(scenario: Scenario, name: str | None = None) -> Scenario:
+    """A new scenario with the same parameters and outputs (shared, not copied, on disk)."""
+    engine = _runtime.engine()
+    return Scenario(engine.duplicate_scenario(scenario.id, name), engine)
+
+
+def tag(scenario: Scenario, tag: str) -> None:
+    scenario.add_tag(tag)
+
+
+def untag(scenario: Scenario, tag: str) -> None:
+    scenario.remove_tag(tag)
+
+
+def get_primary(config: Union[str, Any]) -> Scenario | None:
+    """The primary scenario of a ScenarioConfig (or config id), if any."""
+    config_id = config if isinstance(config, str) else config.id
+    engine = _runtime.engine()
+    found = [r for r in engine.scenarios() if r.config_id == config_id and r.is_primary]
+    return Scenario(found[-1], engine) if found else None
+
+
+@dataclass(frozen=True)
+class GcReport:
+    objects_deleted: int
+    bytes_freed: int
+    objects_kept: int
+    cache_entries_dropped: int
+
+
+def gc(grace_period: timedelta = timedelta(hours=1)) -> GcReport:
+    """Deletes stored objects no data-node version refers to (older than ``grace_period``,
+    so that a write in flight in another process is never lost); reports bytes freed."""
+    return GcReport(*_runtime.engine().gc(grace_period.total_seconds()))
+
+
+def integrity_check() -> str:
+    """SQLite's check of the registry file: "ok" when sound."""
+    return _runtime.engine().integrity_check()
+
+
+__all__ = [
+    "Comparison",
+    "GcReport",
+    "Lineage",
+    "compare_scenarios",
+    "duplicate_scenario",
+    "gc",
+    "get_primary",
+    "get_versions",
+    "integrity_check",
+    "lineage",
+    "tag",
+    "untag",
+]

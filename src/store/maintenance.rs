@@ -1,0 +1,240 @@
+//! Registry upkeep: duplicating scenarios, listing config versions, checking
+//! integrity and collecting the objects nothing refers to any more.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::time::{Duration, SystemTime};
+
+use rusqlite::params;
+
+use super::{insert_version, NewValue, Store};
+use crate::error::{Error, Result};
+use crate::model::{new_id, now, DataNodeRecord, Payload, ScenarioRecord, TaskRecord, Timestamp, VersionRecord};
+
+/// One configuration version and how many scenarios use it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct ConfigVersion {
+    pub version: String,
+    pub config_id: String,
+    pub created_at: Timestamp,
+    pub scenarios: i64,
+}
+
+/// What `gc` did.
+#[derive(Clone, Debug, Default)]
+pub struct GcReport {
+    pub objects_deleted: u64,
+    pub bytes_freed: u64,
+    pub objects_kept: u64,
+    pub cache_entries_dropped: u64,
+}
+
+impl Store {
+    /// A copy of a scenario under a new id: its own data nodes hold the latest
+    /// version of each original one (the same objects: nothing is copied on
+    /// disk), shared data nodes stay shared, and it has no submissions yet.
+    pub fn duplicate_scenario(&self, id: &str, name: Option<String>) -> Result<ScenarioRecord> {
+        self.registry.write(|tx| {
+            let original: ScenarioRecord = tx
+                .one("SELECT body FROM scenarios WHERE id = ?1", params![id])?
+                .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))?;
+            let copy_id = new_id("SCENARIO", &original.config_id);
+            let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+            for dn_id in original.data_nodes.values() {
+                let mut dn: DataNodeRecord = tx
+                    .one("SELECT body FROM data_nodes WHERE id = ?1", params![dn_id])?
+                    .ok_or_else(|| Error::NonExistingEntity(dn_id.clone()))?;
+                if dn.owner_id.as_deref() != Some(id) {
+                    continue; // cycle or global scope: shared, not copied
+                }
+                let latest: Option<VersionRecord> = tx.one(
+                    "SELECT body FROM versions WHERE data_node_id = ?1 ORDER BY version DESC LIMIT 1",
+                    params![dn_id],
+                )?;
+                dn.id = new_id("DATANODE", &dn.config_id);
+                dn.owner_id = Some(copy_id.clone());
+                tx.execute(
+                    "INSERT INTO data_nodes (id, config_id, scope, owner_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![dn.id, dn.config_id, dn.scope.as_str(), dn.owner_id, tx.encode(&dn)?],
+                )?;
+                if let Some(v) = latest {
+                    let value = NewValue { payload: v.payload, fingerprint: v.fingerprint };
+                    insert_version(tx, &dn.id, &value, &v.writer, Some(format!("duplicated from {id}")))?;
+                }
+                renamed.insert(dn_id.clone(), dn.id);
+            }
+            let rename = |dn: &String| renamed.get(dn).cloned().unwrap_or_else(|| dn.clone());
+            let mut tasks = Vec::new();
+            for (config_id, task_id) in &original.tasks {
+                let mut task: TaskRecord = tx
+                    .one("SELECT body FROM tasks WHERE id = ?1", params![task_id])?
+                    .ok_or_else(|| Error::NonExistingEntity(task_id.clone()))?;
+                task.id = new_id("TASK", config_id);
+                task.scenario_id = copy_id.clone();
+                for input in &mut task.inputs {
+                    input.data_node = rename(&input.data_node);
+                }
+                task.outputs = task.outputs.iter().map(rename).collect();
+                tx.execute(
+                    "INSERT INTO tasks (id, scenario_id, body) VALUES (?1, ?2, ?3)",
+                    params![task.id, copy_id, tx.encode(&task)?],
+                )?;
+                tasks.push((config_id.clone(), task.id));
+            }
+            let copy = ScenarioRecord {
+                id: copy_id,
+                name: name.or_else(|| original.name.as_ref().map(|n| format!("{n} (copy)"))),
+                creation_date: now(),
+                is_primary: false,
+                data_nodes: original.data_nodes.iter().map(|(c, dn)| (c.clone(), rename(dn))).collect(),
+                tasks,
+                ..original
+            };
+            tx.execute(
+                "INSERT INTO scenarios (id, config_id, creation_date, body) VALUES (?1, ?2, ?3, ?4)",
+                params![copy.id, copy.config_id, copy.creation_date, tx.encode(&copy)?],
+            )?;
+            Ok(copy)
+        })
+    }
+
+    pub fn config_versions(&self) -> Result<Vec<ConfigVersion>> {
+        self.registry.read(|tx| {
+            tx.all(
+                "SELECT json_object('version', v.version, 'config_id', v.config_id, 'created_at', v.created_at, \
+                 'scenarios', COUNT(s.id)) FROM config_versions v LEFT JOIN scenarios s \
+                 ON json_extract(s.body, '$.config_version') = v.version GROUP BY v.version \
+                 ORDER BY v.created_at, v.rowid",
+                params![],
+            )
+        })
+    }
+
+    /// SQLite's own check of the registry file: "ok" when sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.registry.read(|tx| tx.scalar("PRAGMA integrity_check", params![])).map(|v| v.unwrap_or_default())
+    }
+
+    /// Deletes objects that no data-node version refers to, and cache entries
+    /// whose objects are gone. Objects younger than `grace` are kept: a writer
+    /// may have stored one and not yet recorded the version that refers to it.
+    pub fn gc(&self, grace: Duration) -> Result<GcReport> {
+        let referenced: HashSet<String> = self.registry.read(|tx| {
+            let bodies: Vec<VersionRecord> = tx.all("SELECT body FROM versions", params![])?;
+            Ok(bodies
+                .into_iter()
+                .filter_map(|v| match v.payload {
+                    Payload::Object { hash, .. } => Some(hash),
+                    _ => None,
+                })
+                .collect())
+        })?;
+        let mut report = GcReport::default();
+        let cutoff = SystemTime::now() - grace;
+        let root = self.objects.root();
+        let entries = fs::read_dir(root).map_err(|e| Error::storage(root, e))?;
+        for prefix in entries.flatten() {
+            let name = prefix.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !prefix.path().is_dir() {
+                continue; // tmp/ and anything that is not an object folder
+            }
+            for object in fs::read_dir(prefix.path()).map_err(|e| Error::storage(prefix.path(), e))?.flatten() {
+                let hash = format!("{name}{}", object.file_name().to_string_lossy());
+                let meta = object.metadata().map_err(|e| Error::storage(object.path(), e))?;
+                let young = meta.modified().map_or(true, |m| m > cutoff);
+                if referenced.contains(&hash) || young {
+                    report.objects_kept += 1;
+                    continue;
+                }
+                fs::remove_file(object.path()).map_err(|e| Error::storage(object.path(), e))?;
+                report.objects_deleted += 1;
+                report.bytes_freed += meta.len();
+            }
+        }
+        report.cache_entries_dropped = self.drop_dangling_cache_entries()?;
+        Ok(report)
+    }
+
+    fn drop_dangling_cache_entries(&self) -> Result<u64> {
+        let entries: Vec<(String, String)> =
+            self.registry.read(|tx| tx.rows("SELECT cache_key, body FROM job_cache", params![]))?;
+        let dangling: Vec<String> = entries
+            .into_iter()
+            .filter(|(_, body)| {
+                serde_json::from_str::<super::CacheEntry>(body)
+                    .map_or(true, |e| !e.outputs.iter().all(|(_, p)| self.payload_present(p)))
+            })
+            .map(|(key, _)| key)
+            .collect();
+        self.registry.write(|tx| {
+            for key in &dangling {
+                tx.execute("DELETE FROM job_cache WHERE cache_key = ?1", params![key])?;
+            }
+            Ok(dangling.len() as u64)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use crate::config::check::tests::{dn, task};
+    use crate::config::{ScenarioSpec, Scope};
+    use crate::model::Payload;
+    use crate::store::tests::{inline, open};
+    use crate::store::NewValue;
+
+    fn spec() -> ScenarioSpec {
+        let mut shared = dn("shared");
+        shared.scope = Scope::Global;
+        ScenarioSpec {
+            id: "s".into(),
+            tasks: vec![task("t", &["a", "shared"], &["b"])],
+            data_nodes: vec![dn("a"), dn("b"), shared],
+            additional_data_nodes: vec![],
+            frequency: None,
+            properties: Default::default(),
+        }
+    }
+
+    #[test]
+    fn duplicate_copies_latest_values_and_shares_global_nodes() {
+        let (_dir, store) = open();
+        let s = store.create_scenario(&spec(), Some("base".into()), None, &BTreeMap::new()).unwrap();
+        store.write_data_node(&s.data_nodes["a"], &inline("1"), "user", None).unwrap();
+        store.write_data_node(&s.data_nodes["a"], &inline("2"), "user", None).unwrap();
+        let copy = store.duplicate_scenario(&s.id, None).unwrap();
+        assert_eq!(copy.name.as_deref(), Some("base (copy)"));
+        assert!(!copy.is_primary);
+        assert_ne!(copy.data_nodes["a"], s.data_nodes["a"]);
+        assert_eq!(copy.data_nodes["shared"], s.data_nodes["shared"]);
+        let versions = store.versions(&copy.data_nodes["a"]).unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].payload, Payload::Inline { json: "2".into() });
+        let t = store.task(&copy.tasks[0].1).unwrap();
+        assert_eq!(t.inputs[0].data_node, copy.data_nodes["a"]);
+        assert_eq!(t.outputs, vec![copy.data_nodes["b"].clone()]);
+        assert_eq!(store.config_versions().unwrap()[0].scenarios, 2);
+    }
+
+    #[test]
+    fn gc_frees_only_unreferenced_objects() {
+        let (_dir, store) = open();
+        let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
+        let (kept, _) = store.objects.put_bytes(b"kept").unwrap();
+        let (orphan, size) = store.objects.put_bytes(b"orphan object").unwrap();
+        let value = NewValue {
+            payload: Payload::Object { hash: kept.clone(), format: "pickle".into(), size: 4 },
+            fingerprint: kept.clone(),
+        };
+        store.write_data_node(&s.data_nodes["a"], &value, "user", None).unwrap();
+        let young = store.gc(Duration::from_secs(3600)).unwrap();
+        assert_eq!(young.objects_deleted, 0, "objects inside the grace period stay");
+        let report = store.gc(Duration::ZERO).unwrap();
+        assert_eq!((report.objects_deleted, report.bytes_freed), (1, size));
+        assert!(store.objects.contains(&kept) && !store.objects.contains(&orphan));
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+}
