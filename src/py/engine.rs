@@ -112,7 +112,8 @@ impl Engine {
         defaults: BTreeMap<String, PyRef<'_, StoredValue>>,
     ) -> PyResult<ScenarioRecord> {
         let spec = ScenarioSpec::from_json(spec_json)?;
-        let defaults: BTreeMap<String, NewValue> = defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
+        let defaults: BTreeMap<String, NewValue> =
+            defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
         Ok(detached(py, || self.store.upgrade_scenario(id, &spec, &defaults))?.into())
     }
 

@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::config::Scope;
 use crate::config::check::tests::{dn, task};
+use crate::config::Scope;
 use crate::config::{Frequency, ScenarioSpec};
 
 fn spec() -> ScenarioSpec {
