@@ -97,7 +97,9 @@ def test_versions_duplicates_tags_primary(article) -> None:
     assert copy.payment_threshold.read() == 1000
     assert copy.scored_df.read().equals(s.scored_df.read())
     assert ids(copy.submit(), sc.Status.SKIPPED) == [
-        "preprocess_and_score", "featurization_and_segmentation", "segment_analysis",
+        "preprocess_and_score",
+        "featurization_and_segmentation",
+        "segment_analysis",
         "high_value_cust_summary_statistics",
     ]
     copy.payment_threshold.write(1600)
@@ -163,8 +165,12 @@ for i in range(20):
 def test_two_processes_submitting_at_once(tmp_path, storage) -> None:
     script = tmp_path / "worker.py"
     script.write_text(textwrap.dedent(WORKER))
-    procs = [subprocess.Popen([sys.executable, str(script), str(storage), tag], cwd=tmp_path,
-                              stderr=subprocess.PIPE, text=True) for tag in ("p", "q")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(storage), tag], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+        )
+        for tag in ("p", "q")
+    ]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -186,8 +192,11 @@ def triple(x):
 
 
 def test_submitting_under_a_changed_config_upgrades_or_explains() -> None:
-    a, b, c = (Config.configure_data_node("a", default_data=1), Config.configure_data_node("b"),
-               Config.configure_data_node("c"))
+    a, b, c = (
+        Config.configure_data_node("a", default_data=1),
+        Config.configure_data_node("b"),
+        Config.configure_data_node("c"),
+    )
     t1 = Config.configure_task("t1", double, input=[a], output=[b], skippable=True)
     s = sc.create_scenario(Config.configure_scenario("evolving", task_configs=[t1]))
     s.submit()

@@ -40,8 +40,9 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     return Scenario(record, engine)
 
 
-def _default_values(engine: _core.Engine, config: ScenarioConfig, spec: dict[str, Any],
-                    skip: Any) -> dict[str, _core.StoredValue]:
+def _default_values(
+    engine: _core.Engine, config: ScenarioConfig, spec: dict[str, Any], skip: Any
+) -> dict[str, _core.StoredValue]:
     """The first values of the data nodes of ``spec`` (but those in ``skip``): their
     default_data, or the file a file-backed node names."""
     by_id = {d.id: d for d in config.data_node_configs}
