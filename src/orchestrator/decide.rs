@@ -169,17 +169,17 @@ fn what_changed(store: &Store, previous: Option<&JobRecord>, code: &str, inputs:
             _ if input.file.is_some() => {
                 format!("input {name:?}: the content of {} changed", input.file.as_deref().unwrap_or_default())
             }
-            _ => format!(
-                "input {name:?} changed (content {} -> {})",
-                &old_fp[..8.min(old_fp.len())],
-                &input.fingerprint[..8]
-            ),
+            _ => format!("input {name:?} changed (content {} -> {})", prefix(old_fp), prefix(&input.fingerprint)),
         });
     }
     if changes.is_empty() {
         changes.push("the task's configuration changed, or its cached result was removed".into());
     }
     Ok(changes.join("; "))
+}
+
+fn prefix(fingerprint: &str) -> String {
+    fingerprint.chars().take(8).collect()
 }
 
 fn short(json: &str) -> String {
