@@ -108,3 +108,11 @@ def test_storage_folder_not_writable(tmp_path) -> None:
     Config.configure_core(storage_folder=str(blocker / "store"))
     with pytest.raises(sc.StorageError, match="a_file/store.*cannot create the storage folder"):
         sc.create_scenario(Config.configure_scenario("x"))
+
+
+def test_ids_that_shadow_scenario_attributes_warn() -> None:
+    tags = Config.configure_data_node("tags", default_data=["x"])
+    with pytest.warns(UserWarning, match="'tags' is also a Scenario attribute.*scenario.data_nodes\\['tags'\\]"):
+        cfg = Config.configure_scenario("shadow", additional_data_node_configs=[tags])
+    s = sc.create_scenario(cfg)
+    assert s.data_nodes["tags"].read() == ["x"]

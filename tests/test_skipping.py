@@ -182,3 +182,17 @@ def test_cache_false_does_not_borrow_other_scenarios_results() -> None:
     b.submit()
     assert effects == [1, 1]
     assert ids(b.submit(), sc.Status.SKIPPED) == ["send"]
+
+
+def test_values_with_sets_warn_and_always_rerun_their_dependants() -> None:
+    labels = Config.configure_data_node("labels", default_data=["a", "b"])
+    n = Config.configure_data_node("n")
+    t = Config.configure_task("count_tags", len, input=[labels], output=[n], skippable=True)
+    s = sc.create_scenario(Config.configure_scenario("sets", task_configs=[t]))
+    s.submit()
+    assert ids(s.submit(), sc.Status.SKIPPED) == ["count_tags"]
+    with pytest.warns(sc.exceptions.UnstableFingerprintWarning, match="'labels' holds a set"):
+        s.labels.write({"a", "b", "c"})
+    assert ids(s.submit(), sc.Status.COMPLETED) == ["count_tags"]
+    assert s.n.read() == 3
+    assert ids(s.submit(), sc.Status.SKIPPED) == ["count_tags"], "the same stored version is still the same"

@@ -15,12 +15,13 @@ import os
 import pickle
 import sys
 import uuid
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from scenarium import _core
-from scenarium.exceptions import NoData, NotSerializable, StorageError
+from scenarium.exceptions import NoData, NotSerializable, StorageError, UnstableFingerprintWarning
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -117,10 +118,33 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         else:
             fmt = "pickle"
             _write_pickle(value, tmp, dn)
+            if _has_unstable_pickle(value):
+                warnings.warn(
+                    f"data node {dn.config_id!r} holds a {type(value).__qualname__} containing a set: its pickle "
+                    "depends on the process's hash seed, so it cannot identify the value across processes; tasks "
+                    "reading it will always run (store a sorted list or a tuple to make them skippable)",
+                    UnstableFingerprintWarning,
+                    stacklevel=3,
+                )
+                return engine.store_file(str(tmp), fmt, f"unstable:{uuid.uuid4().hex}")
         return engine.store_file(str(tmp), fmt)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _has_unstable_pickle(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds a set or frozenset (whose pickle order follows the
+    per-process string hash seed), looking through builtin containers."""
+    if isinstance(value, (set, frozenset)):
+        return True
+    if depth > 20:
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_has_unstable_pickle(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_has_unstable_pickle(k, depth + 1) or _has_unstable_pickle(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:

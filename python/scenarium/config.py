@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
+import warnings
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
@@ -225,6 +226,7 @@ class ScenarioConfig(_ConfigObject):
             raise ConfigError(f"scenario {id!r}: frequency must be a scenarium.Frequency, got {frequency!r}")
         self.frequency = frequency
         self.comparators = {k: _as_list(v) for k, v in (comparators or {}).items()}
+        _warn_shadowed_names(id, [*(d.id for d in self.data_node_configs), *(t.id for t in self.task_configs)])
         self.properties = properties
 
     @property
@@ -394,6 +396,19 @@ class Config:
         cls._scenarios = {}
         cls._job_config = JobConfig()
         cls._core_config = CoreConfig()
+
+
+def _warn_shadowed_names(scenario_id: str, ids: list[str]) -> None:
+    """``scenario.<id>`` cannot reach a data node or task named like a Scenario attribute."""
+    from scenarium.entities import Scenario
+
+    for name in ids:
+        if hasattr(Scenario, name):
+            warnings.warn(
+                f"scenario {scenario_id!r}: {name!r} is also a Scenario attribute, so scenario.{name} is not the "
+                f"data node or task; reach it with scenario.data_nodes[{name!r}] or scenario.tasks[{name!r}]",
+                stacklevel=3,
+            )
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -59,6 +59,11 @@ def _rebuild_job_failed(message, job_id, task_config_id, stacktrace, submission_
     )
 
 
+class UnstableFingerprintWarning(UserWarning):
+    """A value's stored bytes do not identify it across processes (a set's pickle
+    follows the per-process hash seed): tasks that read it always run."""
+
+
 __all__ = [
     "ConfigError",
     "ConfigVersionMismatch",
@@ -75,4 +80,5 @@ __all__ = [
     "ScenariumError",
     "StorageError",
     "TaskError",
+    "UnstableFingerprintWarning",
 ]

@@ -62,10 +62,21 @@ impl Engine {
     }
 
     /// Moves a finished temporary file into the object store.
-    fn store_file(&self, py: Python<'_>, tmp_path: PathBuf, format: String) -> PyResult<StoredValue> {
+    /// Moves a finished temporary file into the object store. Its fingerprint
+    /// is its content hash unless `fingerprint` says otherwise (for values
+    /// whose bytes are not a stable description of them).
+    #[pyo3(signature = (tmp_path, format, fingerprint = None))]
+    fn store_file(
+        &self,
+        py: Python<'_>,
+        tmp_path: PathBuf,
+        format: String,
+        fingerprint: Option<String>,
+    ) -> PyResult<StoredValue> {
         let store = self.store.clone();
         let (hash, size) = detached(py, move || store.objects.ingest(&tmp_path))?;
-        Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
+        let fp = fingerprint.unwrap_or_else(|| hash.clone());
+        Ok(StoredValue::from_payload(&Payload::Object { hash, format, size }, &fp))
     }
 
     /// A scalar stored inline, given as JSON text.
