@@ -182,11 +182,54 @@ fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
         &[SCORE, TPA, NOP, TPT, "HighSpender", "AverageTimeBetweenPurchases"],
         &[SEGMENT],
     )?;
+    if metric == "median" {
+        return median_by_segment(task, lf, &schema, &measures);
+    }
     let mut aggs: Vec<Expr> = measures[..4].iter().map(|m| metric_expr(m, &metric, is_float(&schema, m))).collect();
     aggs.push(col("HighSpender").sum().alias("HighSpender"));
     aggs.push(metric_expr(measures[4], &metric, true));
     let out = lf.group_by([col(SEGMENT)]).agg(aggs).sort([SEGMENT], SortMultipleOptions::default());
     Ok(vec![NativeOutput { frame: out, large: false }])
+}
+
+/// polars' grouped median is not streamed: it would load every column of the
+/// whole table at once. Here each (segment, column) median reads that column
+/// of that segment alone, so memory is bounded by one column of one segment.
+fn median_by_segment(
+    task: &'static str,
+    lf: LazyFrame,
+    schema: &Schema,
+    measures: &[&str],
+) -> Result<Vec<NativeOutput>> {
+    let err = polars_err(task);
+    let counts = super::collect_streaming(
+        lf.clone()
+            .group_by([col(SEGMENT)])
+            .agg([col("HighSpender").sum().alias("HighSpender")])
+            .sort([SEGMENT], SortMultipleOptions::default()),
+    )
+    .map_err(&err)?;
+    let segments: Vec<String> =
+        counts.column(SEGMENT).map_err(&err)?.str().map_err(&err)?.iter().flatten().map(str::to_owned).collect();
+    let mut columns = vec![counts.column(SEGMENT).map_err(&err)?.clone()];
+    for (i, &measure) in measures.iter().enumerate() {
+        if i == measures.len() - 1 {
+            columns.push(counts.column("HighSpender").map_err(&err)?.clone());
+        }
+        let values = if is_float(schema, measure) { col(measure).fill_nan(lit(NULL)) } else { col(measure) };
+        let mut medians: Vec<Option<f64>> = Vec::with_capacity(segments.len());
+        for segment in &segments {
+            let one = lf
+                .clone()
+                .filter(col(SEGMENT).eq(lit(segment.as_str())))
+                .select([values.clone().median().alias(measure)]);
+            let df = super::collect_streaming(one).map_err(&err)?;
+            medians.push(df.column(measure).map_err(&err)?.get(0).map_err(&err)?.extract::<f64>());
+        }
+        columns.push(Column::new(measure.into(), medians));
+    }
+    let out = DataFrame::new(segments.len(), columns).map_err(&err)?;
+    Ok(vec![NativeOutput { frame: out.lazy(), large: false }])
 }
 
 /// Task 4: summary statistics of the High Value segment.

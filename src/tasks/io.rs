@@ -90,6 +90,12 @@ fn run_stored(store: &Store, name: &str, inputs: &[VersionRecord]) -> std::resul
     outputs.into_iter().map(|o| write_output(store, task.name, o)).collect()
 }
 
+/// LZ4 rather than polars' default zstd: intermediates are written once and read
+/// a few times, soon after, so write speed matters more than size.
+fn write_options() -> ParquetWriteOptions {
+    ParquetWriteOptions { compression: ParquetCompression::Lz4Raw, ..Default::default() }
+}
+
 /// Streams a result into a temporary Parquet file and moves it into the store.
 fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std::result::Result<NewValue, String> {
     let tmp = store.objects.new_tmp_path(".parquet");
@@ -98,7 +104,7 @@ fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std:
             .frame
             .sink(
                 SinkDestination::File { target: SinkTarget::Path(PlRefPath::new(tmp.to_string_lossy().as_ref())) },
-                FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
+                FileWriteFormat::Parquet(Arc::new(write_options())),
                 UnifiedSinkArgs::default(),
             )
             .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
@@ -106,7 +112,7 @@ fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std:
     } else {
         super::collect_streaming(output.frame).and_then(|mut df| {
             let file = std::fs::File::create(&tmp)?;
-            ParquetWriter::new(file).finish(&mut df).map(|_| ())
+            ParquetWriter::new(file).with_compression(write_options().compression).finish(&mut df).map(|_| ())
         })
     };
     if let Err(source) = written {
