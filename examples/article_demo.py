@@ -69,7 +69,8 @@ def run(label: str, folder: str, data: str, verbose: bool) -> list[float]:
             ran = [j.task_config_id for j in submission.jobs if j.status is sc.Status.COMPLETED]
             print(f"  {step:31s} {times[-1]:8.3f} s   ran: {', '.join(ran) or 'nothing'}")
         summary = scenario.high_value_summary_df.read()
-        print("  high_value_summary_df:", dict(zip(summary.columns, (summary[c][0] for c in summary.columns))))
+        first_row = {c: summary[c][0] for c in summary.columns}
+        print("  high_value_summary_df:", {c: float(v) if isinstance(v, float) else v for c, v in first_row.items()})
         return times
     finally:
         sys.path.remove(folder)
