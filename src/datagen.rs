@@ -56,15 +56,7 @@ impl Rng {
 
 fn civil(days_since_2015: u64) -> (i64, u32, u32) {
     // 2015-01-01 is day 16436 since 1970-01-01.
-    let z = days_since_2015 as i64 + 16_436 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    crate::model::civil_from_days(days_since_2015 as i64 + 16_436)
 }
 
 /// The CSV text of rows `first..first + count` (block number `block`).

@@ -40,3 +40,12 @@ impl Error {
         Error::Storage { path: path.into(), message: err.to_string() }
     }
 }
+
+/// The message a caught panic carried, for an error that says what happened.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}

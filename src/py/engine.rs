@@ -22,11 +22,7 @@ fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -
     match outcome {
         Ok(result) => result.map_err(PyErr::from),
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
+            let message = crate::error::panic_message(panic.as_ref());
             Err(PyRuntimeError::new_err(format!("internal error in scenarium (please report it): {message}")))
         }
     }

@@ -243,7 +243,7 @@ fn incompatibilities(old: &ScenarioSpec, new: &ScenarioSpec) -> Vec<String> {
 fn cycle_key(frequency: crate::config::Frequency, date: Timestamp) -> String {
     use crate::config::Frequency::*;
     let days = (date / 86_400.0).floor() as i64;
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::model::civil_from_days(days);
     let period = match frequency {
         Daily => format!("{y:04}-{m:02}-{d:02}"),
         // 1970-01-05 was a Monday.
@@ -253,19 +253,6 @@ fn cycle_key(frequency: crate::config::Frequency, date: Timestamp) -> String {
         Yearly => format!("{y:04}"),
     };
     format!("CYCLE_{}_{}", frequency.as_str(), period)
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

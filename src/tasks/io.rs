@@ -68,11 +68,7 @@ pub fn execute(store: &Store, name: &str, inputs: &[VersionRecord]) -> TaskOutco
         Ok(Ok(values)) => TaskOutcome::Completed(values),
         Ok(Err(e)) => TaskOutcome::Failed { reason: e.to_string(), stacktrace: None },
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
+            let message = crate::error::panic_message(panic.as_ref());
             TaskOutcome::Failed { reason: format!("native task {name} panicked: {message}"), stacktrace: None }
         }
     }
