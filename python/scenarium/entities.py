@@ -165,9 +165,6 @@ class DataNode(_Entity):
         stored = _codec.encode(self._engine, value, self._record)
         self._engine.write_data_node(self.id, stored, job_id or "user", comment)
 
-    def append(self, value: Any) -> None:
-        raise NotImplementedError("append is not supported by scenarium data nodes; write the whole value")
-
     @property
     def is_ready_for_reading(self) -> bool:
         return self._latest() is not None

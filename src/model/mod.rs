@@ -111,13 +111,6 @@ named_enum!(
 );
 
 impl JobStatus {
-    pub fn is_finished(&self) -> bool {
-        matches!(
-            self,
-            JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped | JobStatus::Abandoned
-        )
-    }
-
     /// Completed or skipped: its outputs are there for dependants.
     pub fn is_success(&self) -> bool {
         matches!(self, JobStatus::Completed | JobStatus::Skipped)

@@ -112,14 +112,17 @@ pub fn decide(
     if force {
         return Ok(Decision::Run("forced: submit(force=True)".into()));
     }
-    let previous = store.last_finished_job(&task.id)?;
     let Some(entry) = store.cache_entry(key)? else {
+        let previous = store.last_finished_job(&task.id)?;
         return Ok(Decision::Run(what_changed(store, previous.as_ref(), code, inputs)?));
     };
-    let own_result = previous.as_ref().and_then(|p| p.cache_key.as_deref()) == Some(key);
-    if !own_result && !reuses_other_scenarios(task) {
-        let changed = what_changed(store, previous.as_ref(), code, inputs)?;
-        return Ok(Decision::Run(format!("{changed} (cache=False: other scenarios' results are not reused)")));
+    if !reuses_other_scenarios(task) {
+        // Only this task's own last result may be reused; look it up only then.
+        let previous = store.last_finished_job(&task.id)?;
+        if previous.as_ref().and_then(|p| p.cache_key.as_deref()) != Some(key) {
+            let changed = what_changed(store, previous.as_ref(), code, inputs)?;
+            return Ok(Decision::Run(format!("{changed} (cache=False: other scenarios' results are not reused)")));
+        }
     }
     if entry.outputs.len() != task.outputs.len() || !entry.outputs.iter().all(|(_, p)| store.payload_present(p)) {
         return Ok(Decision::Run(format!(

@@ -67,10 +67,6 @@ impl Registry {
         Ok(Registry { path: path.to_owned(), conn: Mutex::new(conn) })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Runs `f` in one IMMEDIATE transaction: all of it is stored, or none.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
