@@ -38,3 +38,38 @@ def write_result(name: str, result: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **result}, indent=2) + "\n")
     return path
+
+
+def run_measured(cmd: list[str], *, interval_s: float = 0.02) -> tuple[str, float]:
+    """Runs ``cmd``; returns its stdout and its peak anonymous resident memory in MiB,
+    sampled every ``interval_s`` from /proc: what the process itself allocated, which
+    the kernel cannot reclaim without swap. The kernel's high-water mark (ru_maxrss,
+    which each child reports itself) also counts pages of memory-mapped files, and
+    polars memory-maps local CSV files, so that one grows with the file's size even
+    when the process holds little."""
+    import threading
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_anon_kib = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_anon_kib
+        status = Path(f"/proc/{proc.pid}/status")
+        while not done.is_set():
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("RssAnon:"):
+                        peak_anon_kib = max(peak_anon_kib, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                return
+            done.wait(interval_s)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{stderr}")
+    return stdout, peak_anon_kib / 1024

@@ -9,22 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import require_release_build, write_result
+from _common import require_release_build, run_measured, write_result
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"  # generated, git-ignored
 
 
 def child(script: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        sys.exit(f"{script} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    stdout, peak_anon_mib = run_measured([sys.executable, str(HERE / script), *args])
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_anon_mib": peak_anon_mib}
 
 
 def main() -> int:
@@ -58,16 +55,18 @@ def main() -> int:
             "first_submit_vs_csv_scan_floor": native["times_s"][0] / baseline["csv_scan_floor_s"],
         }
         print(
-            f"{rows:>11,} rows: native {native_total:6.2f} s (peak {native['peak_rss_mib']:6.0f} MiB), "
-            f"plain polars {baseline_total:6.2f} s (peak {baseline['peak_rss_mib']:6.0f} MiB), "
+            f"{rows:>11,} rows: native {native_total:6.2f} s (peak RSS {native['peak_rss_mib']:5.0f} MiB, "
+            f"anonymous {native['peak_anon_mib']:5.0f} MiB), plain polars {baseline_total:6.2f} s "
+            f"(peak RSS {baseline['peak_rss_mib']:5.0f} MiB, anonymous {baseline['peak_anon_mib']:5.0f} MiB), "
             f"ratio {baseline_total / native_total:4.2f}x; first submit {native['times_s'][0]:.2f} s vs "
             f"CSV-scan floor {baseline['csv_scan_floor_s']:.2f} s"
         )
     if len(args.rows) >= 2:
         small, large = runs[str(min(args.rows))], runs[str(max(args.rows))]
-        growth = large["native"]["peak_rss_mib"] / small["native"]["peak_rss_mib"] - 1
-        runs["memory_growth_small_to_large"] = growth
-        print(f"native peak memory growth from {min(args.rows):,} to {max(args.rows):,} rows: {growth:+.0%}")
+        for kind in ("peak_rss_mib", "peak_anon_mib"):
+            growth = large["native"][kind] / small["native"][kind] - 1
+            runs[f"growth_small_to_large_{kind}"] = growth
+            print(f"native {kind} growth from {min(args.rows):,} to {max(args.rows):,} rows: {growth:+.0%}")
     path = write_result(
         "native",
         {

@@ -203,3 +203,22 @@ def test_a_failing_native_task_fails_its_job(article_dir, monkeypatch) -> None:
         s.submit()
     assert s.scored_df.is_ready_for_reading
     sys.modules.pop("config", None)
+
+
+def test_the_wide_table_is_kept_as_a_recipe_and_reads_as_computed(article_dir, monkeypatch) -> None:
+    s = native_scenario(article_dir, monkeypatch)
+    s.submit()
+    stored = s.segmented_customer_df._engine.latest_version(s.segmented_customer_df.id).value
+    assert stored.kind == "recipe", "task 2's output should not be written: it is cheaper to recompute"
+    expected = ca.featurization_and_segmentation(ca.preprocess_and_score("data/customers_data.csv"), 1000, 1.5)
+    assert s.segmented_customer_df.read().equals(expected)
+    # The objects a recipe reads are still referenced: gc must keep them.
+    sc.gc(grace_period=0)
+    assert s.segmented_customer_df.read().equals(expected)
+    s.payment_threshold.write(1600)
+    assert ids(s.submit(), sc.Status.COMPLETED) == [
+        "featurization_and_segmentation",
+        "segment_analysis",
+        "high_value_cust_summary_statistics",
+    ]
+    sys.modules.pop("config", None)

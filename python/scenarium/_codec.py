@@ -221,6 +221,8 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
         return _MEMORY[stored.token]
     if kind == "external":
         return _read_file(Path(stored.path or ""), stored.format or "", _properties(dn), dn)
+    if kind == "recipe":
+        stored = engine.materialize(stored, dn.id)
     path = engine.object_path(stored.hash or "")
     fmt = stored.format or "pickle"
     try:

@@ -61,7 +61,7 @@ def check_identifier(kind: str, id: str) -> None:
 class StoredValue:
     """Where a stored value's bytes are, and its fingerprint."""
 
-    kind: Literal["inline", "object", "external", "memory"]
+    kind: Literal["inline", "object", "external", "memory", "recipe"]
     fingerprint: str
     json: str | None
     hash: str | None
@@ -152,6 +152,8 @@ class Engine:
     def object_path(self, hash: str) -> str: ...
     def store_file(self, tmp_path: str | PathLike[str], format: str, fingerprint: str | None = None) -> StoredValue:
         """Moves a finished temporary file into the object store (hash, fsync, rename)."""
+    def materialize(self, stored: StoredValue, data_node_id: str) -> StoredValue:
+        """Computes a stored recipe into a Parquet object with the same fingerprint."""
     def store_inline(self, json: str) -> StoredValue: ...
     def store_external(self, path: str | PathLike[str], format: str) -> StoredValue: ...
     def store_memory(self, token: str, fingerprint: str) -> StoredValue: ...

@@ -316,10 +316,12 @@ class GcReport:
     cache_entries_dropped: int
 
 
-def gc(grace_period: timedelta = timedelta(hours=1)) -> GcReport:
+def gc(grace_period: timedelta | float = timedelta(hours=1)) -> GcReport:
     """Deletes stored objects no data-node version refers to (older than ``grace_period``,
-    so that a write in flight in another process is never lost); reports bytes freed."""
-    return GcReport(*_runtime.engine().gc(grace_period.total_seconds()))
+    a timedelta or seconds, so that a write in flight in another process is never lost);
+    reports bytes freed."""
+    seconds = grace_period.total_seconds() if isinstance(grace_period, timedelta) else float(grace_period)
+    return GcReport(*_runtime.engine().gc(seconds))
 
 
 def integrity_check() -> str:

@@ -46,6 +46,32 @@ pub enum Payload {
     External { path: String, format: String },
     /// A value kept only in the memory of the process that wrote it.
     Memory { token: String },
+    /// A native task's table kept as the way to compute it: output `output` of
+    /// native task `task` over `inputs`, which are themselves stored values that
+    /// cannot change (objects, inline scalars, other recipes). Materialized when
+    /// read; cheaper than writing it when the table is wide and feeds only
+    /// reductions (DESIGN.md, Execution).
+    Recipe { task: String, version: u32, output: usize, inputs: Vec<Payload> },
+}
+
+impl Payload {
+    /// The object hashes this value needs in order to be read.
+    pub fn object_hashes(&self) -> Vec<&str> {
+        match self {
+            Payload::Object { hash, .. } => vec![hash.as_str()],
+            Payload::Recipe { inputs, .. } => inputs.iter().flat_map(Payload::object_hashes).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the value stays the same forever (so a recipe may refer to it).
+    pub fn is_immutable(&self) -> bool {
+        match self {
+            Payload::Inline { .. } | Payload::Object { .. } => true,
+            Payload::Recipe { inputs, .. } => inputs.iter().all(Payload::is_immutable),
+            Payload::External { .. } | Payload::Memory { .. } => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -57,7 +57,6 @@ impl Engine {
         self.store.objects.path_of(hash)
     }
 
-    /// Moves a finished temporary file into the object store.
     /// Moves a finished temporary file into the object store. Its fingerprint
     /// is its content hash unless `fingerprint` says otherwise (for values
     /// whose bytes are not a stable description of them).
@@ -73,6 +72,29 @@ impl Engine {
         let (hash, size) = detached(py, move || store.objects.ingest(&tmp_path))?;
         let fp = fingerprint.unwrap_or_else(|| hash.clone());
         Ok(StoredValue::from_payload(&Payload::Object { hash, format, size }, &fp))
+    }
+
+    /// Computes a stored recipe (kind "recipe") into an object and returns it
+    /// as a stored Parquet table with the same fingerprint.
+    fn materialize(&self, py: Python<'_>, stored: &StoredValue, data_node_id: &str) -> PyResult<StoredValue> {
+        let payload = stored.to_new_value().payload;
+        let store = self.store.clone();
+        let outcome = py.detach(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::tasks::materialize(&store, &payload, data_node_id)
+            }))
+        });
+        match outcome {
+            Ok(Ok((hash, size))) => {
+                let table = Payload::Object { hash, format: crate::tasks::TABLE_FORMAT.into(), size };
+                Ok(StoredValue::from_payload(&table, &stored.fingerprint))
+            }
+            Ok(Err(message)) => Err(super::exceptions::TaskError::new_err(message)),
+            Err(panic) => Err(PyRuntimeError::new_err(format!(
+                "internal error in scenarium while computing {data_node_id} (please report it): {}",
+                crate::error::panic_message(panic.as_ref())
+            ))),
+        }
     }
 
     /// A scalar stored inline, given as JSON text.

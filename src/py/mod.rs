@@ -8,6 +8,10 @@ mod records;
 
 use pyo3::prelude::*;
 
+#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[pymodule(gil_used = false)]
 mod _core {
     #[pymodule_export]

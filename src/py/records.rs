@@ -37,6 +37,8 @@ impl StoredValue {
                 path: self.path.clone().unwrap_or_default(),
                 format: self.format.clone().unwrap_or_default(),
             },
+            "recipe" => serde_json::from_str(self.json.as_deref().unwrap_or_default())
+                .unwrap_or_else(|_| Payload::Memory { token: String::new() }),
             _ => Payload::Memory { token: self.token.clone().unwrap_or_default() },
         };
         NewValue { payload, fingerprint: self.fingerprint.clone() }
@@ -72,6 +74,11 @@ impl StoredValue {
             Payload::Memory { token } => {
                 value.kind = "memory".into();
                 value.token = Some(token.clone());
+            }
+            Payload::Recipe { .. } => {
+                value.kind = "recipe".into();
+                value.json = serde_json::to_string(payload).ok();
+                value.format = Some(crate::tasks::TABLE_FORMAT.into());
             }
         }
         value

@@ -9,7 +9,7 @@ use rusqlite::params;
 
 use super::{insert_version, NewValue, Store};
 use crate::error::{Error, Result};
-use crate::model::{new_id, now, DataNodeRecord, Payload, ScenarioRecord, TaskRecord, Timestamp, VersionRecord};
+use crate::model::{new_id, now, DataNodeRecord, ScenarioRecord, TaskRecord, Timestamp, VersionRecord};
 
 /// One configuration version and how many scenarios use it.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -121,13 +121,7 @@ impl Store {
     pub fn gc(&self, grace: Duration) -> Result<GcReport> {
         let referenced: HashSet<String> = self.registry.read(|tx| {
             let bodies: Vec<VersionRecord> = tx.all("SELECT body FROM versions", params![])?;
-            Ok(bodies
-                .into_iter()
-                .filter_map(|v| match v.payload {
-                    Payload::Object { hash, .. } => Some(hash),
-                    _ => None,
-                })
-                .collect())
+            Ok(bodies.iter().flat_map(|v| v.payload.object_hashes()).map(str::to_owned).collect())
         })?;
         let mut report = GcReport::default();
         let cutoff = SystemTime::now() - grace;

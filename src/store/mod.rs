@@ -317,6 +317,7 @@ impl Store {
         match payload {
             Payload::Inline { .. } => true,
             Payload::Object { hash, .. } => self.objects.contains(hash),
+            Payload::Recipe { .. } => payload.object_hashes().iter().all(|h| self.objects.contains(h)),
             // A file at a user's path or a value in some process's memory may
             // have changed since: never reuse them blindly.
             Payload::External { .. } | Payload::Memory { .. } => false,

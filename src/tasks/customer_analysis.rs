@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use super::{NativeInput, NativeOutput, NativeTask, Result, TaskError};
+use super::{Keep, NativeInput, NativeOutput, NativeTask, Result, TaskError};
 
 const TPA: &str = "TotalPurchaseAmount";
 const NOP: &str = "NumberOfPurchases";
@@ -126,7 +126,7 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
     require_columns(task, &mut lf, &[TPA, NOP, ARS, TPT], &[])?;
     let score = true_div(lit(0.5) * col(TPA), 1000.0) + true_div(lit(0.3) * col(NOP), 10.0) + lit(0.2) * col(ARS);
     let scored = lf.select([score.alias(SCORE), col(TPA), col(NOP), col(TPT)]);
-    Ok(vec![NativeOutput { frame: scored, large: true }])
+    Ok(vec![NativeOutput { frame: scored, keep: Keep::Large }])
 }
 
 /// Task 2: features and the High/Low value segment.
@@ -144,7 +144,7 @@ fn featurization_and_segmentation(inputs: &[NativeInput]) -> Result<Vec<NativeOu
         (col(TPA) * col(TPA)).alias("PolynomialFeature"),
         when(greater_than(col(SCORE), score_threshold, true)).then(lit(HIGH)).otherwise(lit(LOW)).alias(SEGMENT),
     ]);
-    Ok(vec![NativeOutput { frame: out, large: true }])
+    Ok(vec![NativeOutput { frame: out, keep: Keep::Recipe }])
 }
 
 fn metric_expr(name: &str, metric: &str, is_float: bool) -> Expr {
@@ -189,7 +189,7 @@ fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
     aggs.push(col("HighSpender").sum().alias("HighSpender"));
     aggs.push(metric_expr(measures[4], &metric, true));
     let out = lf.group_by([col(SEGMENT)]).agg(aggs).sort([SEGMENT], SortMultipleOptions::default());
-    Ok(vec![NativeOutput { frame: out, large: false }])
+    Ok(vec![NativeOutput { frame: out, keep: Keep::Small }])
 }
 
 /// polars' grouped median is not streamed: it would load every column of the
@@ -229,7 +229,7 @@ fn median_by_segment(
         columns.push(Column::new(measure.into(), medians));
     }
     let out = DataFrame::new(segments.len(), columns).map_err(&err)?;
-    Ok(vec![NativeOutput { frame: out.lazy(), large: false }])
+    Ok(vec![NativeOutput { frame: out.lazy(), keep: Keep::Small }])
 }
 
 /// Task 4: summary statistics of the High Value segment.
@@ -286,5 +286,5 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
         ],
     )
     .map_err(polars_err(task))?;
-    Ok(vec![NativeOutput { frame: result.lazy(), large: false }])
+    Ok(vec![NativeOutput { frame: result.lazy(), keep: Keep::Small }])
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_arity, find, NativeInput, NativeOutput, Result, TaskError};
+use super::{check_arity, find, Keep, NativeInput, NativeTask, Result, TaskError};
+use crate::fingerprint;
 use crate::model::{Payload, VersionRecord};
 use crate::orchestrator::TaskOutcome;
 use crate::store::{NewValue, Store};
@@ -29,30 +30,69 @@ pub(super) fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
 
 /// A stored value as a native task's argument.
 pub fn input_from_payload(store: &Store, task: &'static str, version: &VersionRecord) -> Result<NativeInput> {
-    match &version.payload {
-        Payload::Inline { json } => serde_json::from_str(json).map(NativeInput::Scalar).map_err(|e| {
-            TaskError::InvalidData { task, message: format!("unreadable value of {}: {e}", version.data_node_id) }
-        }),
+    input_of(store, task, &version.payload, &version.data_node_id)
+}
+
+fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: &str) -> Result<NativeInput> {
+    match payload {
+        Payload::Inline { json } => serde_json::from_str(json)
+            .map(NativeInput::Scalar)
+            .map_err(|e| TaskError::InvalidData { task, message: format!("unreadable value of {data_node_id}: {e}") }),
         Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
         Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
         Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
             scan_parquet(task, &store.objects.path_of(hash))
         }
+        Payload::Recipe { task: name, version, output, inputs } => {
+            let maker = find(name)?;
+            if maker.version != *version {
+                return Err(TaskError::InvalidData {
+                    task,
+                    message: format!(
+                        "data node {data_node_id} was computed by version {version} of {name}, and this build has \
+                         version {}: submit its scenario again to recompute it",
+                        maker.version
+                    ),
+                });
+            }
+            let args: Vec<NativeInput> =
+                inputs.iter().map(|p| input_of(store, maker.name, p, data_node_id)).collect::<Result<_>>()?;
+            let mut outputs = (maker.run)(&args)?;
+            if *output >= outputs.len() {
+                return Err(TaskError::InvalidData {
+                    task,
+                    message: format!("data node {data_node_id}: {name} has no output number {output}"),
+                });
+            }
+            Ok(NativeInput::Frame(outputs.swap_remove(*output).frame))
+        }
         Payload::Object { format, .. } | Payload::External { format, .. } => Err(TaskError::InvalidData {
             task,
             message: format!(
-                "data node {} holds a {format} value; native tasks take tables stored as Parquet or CSV, and scalars",
-                version.data_node_id
+                "data node {data_node_id} holds a {format} value; native tasks take tables stored as Parquet or CSV, \
+                 and scalars"
             ),
         }),
         Payload::Memory { .. } => Err(TaskError::InvalidData {
             task,
-            message: format!(
-                "data node {} is in_memory: native tasks cannot read Python objects",
-                version.data_node_id
-            ),
+            message: format!("data node {data_node_id} is in_memory: native tasks cannot read Python objects"),
         }),
     }
+}
+
+/// Computes a recipe's table and stores it as an object: (hash, size).
+/// Objects are content-addressed, so materializing twice stores one copy.
+pub fn materialize(store: &Store, recipe: &Payload, data_node_id: &str) -> std::result::Result<(String, u64), String> {
+    let Payload::Recipe { task, .. } = recipe else {
+        return Err(format!("data node {data_node_id} holds no recipe"));
+    };
+    let maker = find(task).map_err(|e| e.to_string())?;
+    let frame = match input_of(store, maker.name, recipe, data_node_id) {
+        Ok(NativeInput::Frame(frame)) => frame,
+        Ok(NativeInput::Scalar(_)) => unreachable!("a recipe's output is a table"),
+        Err(e) => return Err(e.to_string()),
+    };
+    write_table(store, maker.name, frame, Keep::Large)
 }
 
 fn scan_parquet(task: &'static str, path: &Path) -> Result<NativeInput> {
@@ -83,7 +123,38 @@ fn run_stored(store: &Store, name: &str, inputs: &[VersionRecord]) -> std::resul
         .collect::<Result<_>>()
         .map_err(|e| e.to_string())?;
     let outputs = (task.run)(&args).map_err(|e| e.to_string())?;
-    outputs.into_iter().map(|o| write_output(store, task.name, o)).collect()
+    let recipe_possible = inputs.iter().all(|v| v.payload.is_immutable());
+    let mut values = Vec::with_capacity(outputs.len());
+    for (index, output) in outputs.into_iter().enumerate() {
+        values.push(if output.keep == Keep::Recipe && recipe_possible {
+            recipe_value(task, index, inputs)
+        } else {
+            let (hash, size) = write_table(store, task.name, output.frame, output.keep)?;
+            NewValue {
+                payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
+                fingerprint: hash,
+            }
+        });
+    }
+    Ok(values)
+}
+
+/// A recipe is named by what it computes: the task, its version, which output
+/// and the fingerprints of its inputs.
+fn recipe_value(task: &NativeTask, output: usize, inputs: &[VersionRecord]) -> NewValue {
+    let version = task.version.to_string();
+    let output_label = output.to_string();
+    let mut parts = vec![("task", task.name), ("version", version.as_str()), ("output", output_label.as_str())];
+    parts.extend(inputs.iter().map(|v| ("input", v.fingerprint.as_str())));
+    NewValue {
+        fingerprint: fingerprint::combine("scenarium native recipe", parts),
+        payload: Payload::Recipe {
+            task: task.name.to_owned(),
+            version: task.version,
+            output,
+            inputs: inputs.iter().map(|v| v.payload.clone()).collect(),
+        },
+    }
 }
 
 /// LZ4 rather than polars' default zstd: intermediates are written once and read
@@ -92,12 +163,17 @@ fn write_options() -> ParquetWriteOptions {
     ParquetWriteOptions { compression: ParquetCompression::Lz4Raw, ..Default::default() }
 }
 
-/// Streams a result into a temporary Parquet file and moves it into the store.
-fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std::result::Result<NewValue, String> {
+/// Writes a table into a temporary Parquet file and moves it into the store:
+/// (hash, size). Small tables are collected first; others are streamed.
+fn write_table(
+    store: &Store,
+    task: &'static str,
+    frame: LazyFrame,
+    keep: Keep,
+) -> std::result::Result<(String, u64), String> {
     let tmp = store.objects.new_tmp_path(".parquet");
-    let written = if output.large {
-        output
-            .frame
+    let written = if keep != Keep::Small {
+        frame
             .sink(
                 SinkDestination::File { target: SinkTarget::Path(PlRefPath::new(tmp.to_string_lossy().as_ref())) },
                 FileWriteFormat::Parquet(Arc::new(write_options())),
@@ -106,7 +182,7 @@ fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std:
             .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
             .map(|_| ())
     } else {
-        super::collect_streaming(output.frame).and_then(|mut df| {
+        super::collect_streaming(frame).and_then(|mut df| {
             let file = std::fs::File::create(&tmp)?;
             ParquetWriter::new(file).with_compression(write_options().compression).finish(&mut df).map(|_| ())
         })
@@ -115,9 +191,5 @@ fn write_output(store: &Store, task: &'static str, output: NativeOutput) -> std:
         let _ = std::fs::remove_file(&tmp);
         return Err(TaskError::Polars { task, source }.to_string());
     }
-    let (hash, size) = store.objects.ingest(&tmp).map_err(|e| e.to_string())?;
-    Ok(NewValue {
-        payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
-        fingerprint: hash,
-    })
+    store.objects.ingest(&tmp).map_err(|e| e.to_string())
 }

@@ -9,7 +9,7 @@ mod io;
 
 use polars::prelude::*;
 
-pub use io::{execute, input_from_payload};
+pub use io::{execute, input_from_payload, materialize, TABLE_FORMAT};
 
 pub type Result<T, E = TaskError> = std::result::Result<T, E>;
 
@@ -91,12 +91,22 @@ fn unreachable_number(task: &'static str, param: &'static str) -> TaskError {
     }
 }
 
-/// A task's result: small tables are collected, large ones streamed to disk.
+/// A task's result and how to keep it.
 pub struct NativeOutput {
     pub frame: LazyFrame,
-    /// True for results that may be larger than memory: they are written
-    /// with the streaming sink and never collected.
-    pub large: bool,
+    pub keep: Keep,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// A small table: collected, then written.
+    Small,
+    /// A table that may be larger than memory: streamed to disk, never collected.
+    Large,
+    /// A large table that is cheaper to recompute than to write (a few
+    /// columns computed row by row from its inputs): stored as a recipe when
+    /// its inputs cannot change, streamed to disk otherwise.
+    Recipe,
 }
 
 pub type TaskFn = fn(&[NativeInput]) -> Result<Vec<NativeOutput>>;
