@@ -32,6 +32,8 @@ from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, 
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Submission, SubmissionStatus, Task
 from scenarium.exceptions import (
     ConfigError,
+    InvalidConfig,
+    InvalidConfigFile,
     JobFailed,
     NoData,
     NonExistingDataNode,
@@ -69,6 +71,8 @@ __all__ = [
     "untag",
     "Config",
     "ConfigError",
+    "InvalidConfig",
+    "InvalidConfigFile",
     "Core",
     "DataNode",
     "DataNodeConfig",

@@ -32,6 +32,9 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     """
     if not isinstance(config, ScenarioConfig):
         raise ConfigError(f"create_scenario takes a ScenarioConfig, got {config!r}")
+    from scenarium import config_file
+
+    config_file.raise_if_invalid(config)
     engine = _runtime.engine()
     spec = config._spec()
     defaults = _default_values(engine, config, spec, skip=())

@@ -35,6 +35,9 @@ __all__ = [
     "call_native",
     "native_tasks",
     "generate_customers",
+    "lint_config",
+    "parse_config_toml",
+    "write_config_toml",
     "__version__",
     "build_profile",
 ]
@@ -216,3 +219,12 @@ class NoData(ScenariumError): ...
 class StorageError(ScenariumError): ...
 class NotSerializable(StorageError): ...
 class TaskError(ScenariumError): ...
+
+def parse_config_toml(path: str) -> str:
+    """The configuration document of a Taipy TOML file, as JSON; raises InvalidConfigFile."""
+
+def write_config_toml(document_json: str) -> str:
+    """The TOML text of a configuration document given as JSON."""
+
+def lint_config(document_json: str) -> str:
+    """The document-level issues of a configuration document, as a JSON list."""

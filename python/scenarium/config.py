@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import warnings
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
@@ -314,6 +315,8 @@ class Config:
     _scenarios: dict[str, ScenarioConfig] = {}
     _job_config: JobConfig = JobConfig()
     _core_config: CoreConfig = CoreConfig()
+    # False until check() has passed since the last change: create_scenario checks then.
+    _checked: bool = True
 
     @classmethod
     def configure_data_node(
@@ -327,6 +330,7 @@ class Config:
         """Configures a data node; ``default_data`` and other properties go in ``properties``."""
         cfg = DataNodeConfig(id, storage_type, scope, validity_period, **properties)
         cls._data_nodes[id] = cfg
+        cls._checked = False
         return cfg
 
     @classmethod
@@ -348,6 +352,7 @@ class Config:
         """
         cfg = TaskConfig(id, function, input, output, skippable, cache, **properties)
         cls._tasks[id] = cfg
+        cls._checked = False
         return cfg
 
     @classmethod
@@ -366,6 +371,7 @@ class Config:
             properties["sequences"] = {k: [t.id for t in v] for k, v in dict(sequences).items()}
         cfg = ScenarioConfig(id, task_configs, additional_data_node_configs, frequency, comparators, **properties)
         cls._scenarios[id] = cfg
+        cls._checked = False
         return cfg
 
     @classmethod
@@ -382,6 +388,62 @@ class Config:
         cls._core_config = CoreConfig(storage_folder, **properties)
         return cls._core_config
 
+    @classmethod
+    def load(cls, filename: str | os.PathLike[str]) -> None:
+        """Replaces the configuration with a Taipy TOML file's (as Taipy Studio writes them).
+
+        Functions (``"module.fn:function"``) are imported relative to the file's folder,
+        then ``sys.path``; one that cannot be imported is reported by ``check()``.
+        Syntax and value errors raise ``InvalidConfigFile`` naming the file, line and column.
+
+        Example:
+            >>> Config.load("config.toml")  # doctest: +SKIP
+            >>> scenario = sc.create_scenario(Config.scenarios["scenario_1"])  # doctest: +SKIP
+        """
+        from scenarium import config_file
+
+        config_file.apply(config_file.read(filename), replace=True)
+
+    @classmethod
+    def restore(cls, filename: str | os.PathLike[str]) -> None:
+        """Replaces the configuration with a file's, as ``load`` does (Taipy's name for it)."""
+        cls.load(filename)
+
+    @classmethod
+    def override(cls, filename: str | os.PathLike[str]) -> None:
+        """Applies a TOML file over the current configuration: sections and keys it
+        names replace the current ones, the rest stay (e.g. per-environment settings)."""
+        from scenarium import config_file
+
+        config_file.apply(config_file.read(filename), replace=False)
+
+    @classmethod
+    def export(cls, filename: str | os.PathLike[str]) -> None:
+        """Writes the configuration as a Taipy TOML file that ``load`` reads back equal.
+
+        Example:
+            >>> Config.export("config.toml")  # doctest: +SKIP
+        """
+        from scenarium import config_file
+
+        config_file.export(filename)
+
+    @classmethod
+    def check(cls) -> list[Any]:
+        """Every issue of the configuration (errors, then warnings), each naming the
+        section, the key and, for a loaded file, the line; scenarios cannot be created
+        while there are errors.
+
+        Example:
+            >>> for issue in Config.check():  # doctest: +SKIP
+            ...     print(issue)
+        """
+        from scenarium import config_file
+
+        issues = config_file.check()
+        cls._checked = not any(i.level == "error" for i in issues)
+        return issues
+
     data_nodes = _ClassProperty(lambda cls: dict(cls._data_nodes))
     tasks = _ClassProperty(lambda cls: dict(cls._tasks))
     scenarios = _ClassProperty(lambda cls: dict(cls._scenarios))
@@ -396,6 +458,7 @@ class Config:
         cls._scenarios = {}
         cls._job_config = JobConfig()
         cls._core_config = CoreConfig()
+        cls._checked = True
 
 
 def _warn_shadowed_names(scenario_id: str, ids: list[str]) -> None:

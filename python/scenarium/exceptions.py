@@ -59,6 +59,22 @@ def _rebuild_job_failed(message, job_id, task_config_id, stacktrace, submission_
     )
 
 
+class InvalidConfig(ConfigError):
+    """The configuration has errors (``Config.check()`` lists them); ``issues`` holds them.
+
+    Example:
+        >>> try:
+        ...     sc.create_scenario(Config.scenarios["scenario_1"])  # doctest: +SKIP
+        ... except InvalidConfig as e:
+        ...     for issue in e.issues:
+        ...         print(issue)
+    """
+
+    def __init__(self, message: str, *, issues: list | None = None) -> None:
+        super().__init__(message)
+        self.issues = list(issues or [])
+
+
 class UnstableFingerprintWarning(UserWarning):
     """A value's stored bytes do not identify it across processes (a set's pickle
     follows the per-process hash seed): tasks that read it always run."""
@@ -67,6 +83,7 @@ class UnstableFingerprintWarning(UserWarning):
 __all__ = [
     "ConfigError",
     "ConfigVersionMismatch",
+    "InvalidConfig",
     "InvalidConfigFile",
     "JobFailed",
     "NoData",

@@ -5,6 +5,8 @@
 //! ([`check`]), hashes its canonical form into a config version, and stores it.
 
 pub mod check;
+pub mod lint;
+pub mod toml_file;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,6 @@
 //! The Python module `scenarium._core`: the only code that knows Python.
 
+mod config_file;
 mod engine;
 mod error;
 mod exceptions;
@@ -14,6 +15,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[pymodule(gil_used = false)]
 mod _core {
+    #[pymodule_export]
+    use super::config_file::{lint_config, parse_config_toml, write_config_toml};
     #[pymodule_export]
     use super::engine::Engine;
     #[pymodule_export]
