@@ -15,6 +15,7 @@ from scenarium import exceptions
 from scenarium._api import (
     Core,
     Orchestrator,
+    cancel_job,
     create_scenario,
     delete,
     dry_run,
@@ -108,4 +109,5 @@ __all__ = [
     "get_submissions",
     "set_primary",
     "submit",
+    "cancel_job",
 ]

@@ -95,8 +95,9 @@ def submit(
     record = engine.create_submission(entity.id, force)
     runner = _runtime.TaskRunner(engine)
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
+    workers = _workers()
     if wait:
-        done = Submission(engine.run_submission(record.id, runner, callback), engine)
+        done = Submission(engine.run_submission(record.id, runner, callback, workers), engine)
         if done.status is SubmissionStatus.FAILED:
             done._raise_if_failed()
         return done
@@ -104,13 +105,36 @@ def submit(
 
     def run() -> None:
         try:
-            engine.run_submission(record.id, runner, callback)
+            engine.run_submission(record.id, runner, callback, workers)
         except BaseException as e:  # surfaced by Submission.wait()
             submission._error = e
 
     submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
     submission._thread.start()
     return submission
+
+
+def _workers() -> int:
+    """Jobs run at once: ``Config.configure_job_executions(max_nb_of_workers=...)``
+    (default 1: one after another, as Taipy's development mode). Independent jobs
+    then run on that many threads; native tasks run without the GIL."""
+    from scenarium.config import Config
+
+    return Config.job_config.max_nb_of_workers
+
+
+def cancel_job(job: Job | str) -> None:
+    """Keeps a job of a submission running in this process from starting: it ends
+    CANCELED and its dependants ABANDONED; the rest of the submission goes on.
+
+    Example:
+        >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
+        >>> sc.cancel_job(sub.jobs[-1])  # doctest: +SKIP
+    """
+    engine = _runtime.engine()
+    job_id = job if isinstance(job, str) else job.id
+    record = engine.job(job_id)
+    engine.cancel_job(record.submission_id, job_id)
 
 
 def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:

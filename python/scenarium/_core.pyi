@@ -194,12 +194,21 @@ class Engine:
     def submissions(self, entity_id: str | None = None) -> list[SubmissionRecord]: ...
     def create_submission(self, entity_id: str, force: bool = False) -> SubmissionRecord: ...
     def run_submission(
-        self, submission_id: str, runner: Any, on_event: Callable[[JobRecord], object] | None = None
+        self,
+        submission_id: str,
+        runner: Any,
+        on_event: Callable[[JobRecord], object] | None = None,
+        workers: int = 1,
     ) -> SubmissionRecord:
-        """Runs a created submission to its end, without the GIL except while Python task code runs.
+        """Runs a created submission to its end on up to ``workers`` threads, without the GIL
+        except while Python task code runs.
 
-        A KeyboardInterrupt cancels the jobs not yet finished and is re-raised.
+        A KeyboardInterrupt cancels the jobs not yet started and is re-raised.
         """
+    def cancel_submission(self, submission_id: str) -> None:
+        """Starts no more jobs of a submission running in this process."""
+    def cancel_job(self, submission_id: str, job_id: str) -> None:
+        """Keeps one job of a submission running in this process from starting."""
     def plan(self, entity_id: str, runner: Any, force: bool = False) -> list[tuple[str, str, str]]:
         """A dry run: (task config id, "run" | "skip" | "may run" | "fail", reason) per task."""
     @staticmethod

@@ -169,6 +169,18 @@ class TaskRunner:
         # Per submission only: a module edited and reloaded between submissions
         # must be fingerprinted again.
         self._fingerprints: dict[str, str] = {}
+        # Threads running a task now (worker threads when max_nb_of_workers > 1).
+        self._running: set[int] = set()
+
+    def interrupt_running(self) -> None:
+        """Raises KeyboardInterrupt in every thread running a task of this submission
+        (called on Ctrl-C). It lands at the task's next Python instruction; a
+        blocking C call (a long sleep, a query) finishes first."""
+        import ctypes
+
+        for ident in list(self._running):
+            if ident != threading.get_ident():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt))
 
     def code_fingerprint(self, task: _core.TaskRecord) -> str:
         found = self._fingerprints.get(task.function_json)
@@ -183,6 +195,7 @@ class TaskRunner:
     def execute(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+        self._running.add(threading.get_ident())
         try:
             function = resolve(task)
             args: list[Any] = []
@@ -201,6 +214,8 @@ class TaskRunner:
         except Exception as e:
             reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
             return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        finally:
+            self._running.discard(threading.get_ident())
 
     @staticmethod
     def _outputs(task: _core.TaskRecord, result: Any) -> list[Any]:

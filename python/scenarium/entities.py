@@ -390,6 +390,18 @@ class Submission(_Entity):
         self._refresh()
         return self
 
+    def cancel(self) -> Submission:
+        """Starts no more of its jobs: those not started end CANCELED (their dependants
+        ABANDONED); running jobs finish. For a submission running in this process.
+
+        Example:
+            >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
+            >>> sub.cancel().wait().status  # doctest: +SKIP
+            <SubmissionStatus.CANCELED: 'CANCELED'>
+        """
+        self._engine.cancel_submission(self.id)
+        return self
+
     def is_finished(self) -> bool:
         return self.status in (SubmissionStatus.COMPLETED, SubmissionStatus.FAILED, SubmissionStatus.CANCELED)
 

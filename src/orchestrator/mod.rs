@@ -1,16 +1,18 @@
 //! Submissions: resolve the DAG, decide skip or run for each job, run it
 //! through a [`TaskExecutor`], and record every state change.
 //!
-//! Jobs run one after another in topological order on the submitting thread;
-//! the executor decides how a task's code runs (Python callable or native).
+//! Jobs run as a DAG on up to `workers` threads ([`schedule`]); the executor
+//! decides how a Python task's code runs, native tasks run here.
 
 mod decide;
+mod schedule;
 
 pub use decide::{cache_key, InputState};
 use decide::{decide, input_states, Decision};
+pub use schedule::{run_submission, Cancel, RunOptions};
 
 use crate::config::FunctionRef;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
@@ -32,7 +34,7 @@ pub enum TaskOutcome {
 
 /// Runs Python task code (native tasks the orchestrator runs itself).
 /// Implemented by the Python bindings and by tests.
-pub trait TaskExecutor {
+pub trait TaskExecutor: Sync {
     /// A fingerprint of the task's code, or why it cannot be found.
     fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String>;
 
@@ -100,64 +102,6 @@ pub fn create_submission(store: &Store, entity_id: &str, force: bool) -> Result<
         job_ids: jobs.iter().map(|j| j.id.clone()).collect(),
     };
     store.insert_submission(&submission, &jobs)?;
-    Ok(submission)
-}
-
-/// Runs a created submission to its end. `on_event` sees every job state change.
-pub fn run_submission(
-    store: &Store,
-    submission_id: &str,
-    executor: &dyn TaskExecutor,
-    on_event: &mut dyn FnMut(&JobRecord),
-) -> Result<SubmissionRecord> {
-    let mut submission = store.submission(submission_id)?;
-    if submission.status != SubmissionStatus::Submitted {
-        return Err(Error::InvalidArgument(format!(
-            "submission {submission_id} has already run (status {})",
-            submission.status.as_str()
-        )));
-    }
-    let mut jobs: Vec<JobRecord> = submission.job_ids.iter().map(|id| store.job(id)).collect::<Result<_>>()?;
-    let tasks: Vec<TaskRecord> = jobs.iter().map(|j| store.task(&j.task_id)).collect::<Result<_>>()?;
-    let graph = task_graph(&tasks)?;
-    submission.status = SubmissionStatus::Running;
-    store.update_submission(&submission)?;
-
-    let mut interrupted = false;
-    // Jobs were recorded in a topological order: run them in that order.
-    for i in 0..jobs.len() {
-        let task = &tasks[i];
-        if interrupted {
-            let job = &mut jobs[i];
-            end_job(store, job, JobStatus::Canceled, Some("the submission was interrupted".into()), on_event)?;
-            continue;
-        }
-        let failed_upstream: Vec<&str> = graph
-            .upstream(i)
-            .iter()
-            .filter(|&&u| !jobs[u].status.is_success())
-            .map(|&u| tasks[u].config_id.as_str())
-            .collect();
-        let job = &mut jobs[i];
-        if !failed_upstream.is_empty() {
-            let reason = format!("abandoned because upstream task {} did not complete", failed_upstream.join(", "));
-            end_job(store, job, JobStatus::Abandoned, Some(reason), on_event)?;
-            continue;
-        }
-        match run_job(store, job, task, submission.force, executor, on_event)? {
-            JobEnd::Interrupted => interrupted = true,
-            JobEnd::Done => {}
-        }
-    }
-    submission.status = if interrupted {
-        SubmissionStatus::Canceled
-    } else if jobs.iter().all(|j| j.status.is_success()) {
-        SubmissionStatus::Completed
-    } else {
-        SubmissionStatus::Failed
-    };
-    submission.finished_at = Some(now());
-    store.update_submission(&submission)?;
     Ok(submission)
 }
 
@@ -319,5 +263,7 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
     Ok(graph.order().iter().filter_map(|&i| planned[i].take()).collect())
 }
 
+#[cfg(test)]
+mod schedule_tests;
 #[cfg(test)]
 mod tests;

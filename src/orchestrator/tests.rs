@@ -1,5 +1,5 @@
-use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use super::*;
 use crate::config::check::tests::{dn, task};
@@ -11,7 +11,7 @@ use crate::store::tests::{inline, open};
 /// "fail" fails, and every call is logged.
 #[derive(Default)]
 struct SumExecutor {
-    calls: RefCell<Vec<String>>,
+    calls: Mutex<Vec<String>>,
     interrupt_on: Option<&'static str>,
 }
 
@@ -21,7 +21,7 @@ impl TaskExecutor for SumExecutor {
     }
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome {
-        self.calls.borrow_mut().push(task.config_id.clone());
+        self.calls.lock().unwrap().push(task.config_id.clone());
         if self.interrupt_on == Some(task.config_id.as_str()) {
             return TaskOutcome::Interrupted;
         }
@@ -39,7 +39,7 @@ impl TaskExecutor for SumExecutor {
     }
 }
 
-fn scenario(store: &Store, tasks: Vec<crate::config::TaskConfig>, nodes: &[&str]) -> ScenarioRecord {
+pub(super) fn scenario(store: &Store, tasks: Vec<crate::config::TaskConfig>, nodes: &[&str]) -> ScenarioRecord {
     let spec = ScenarioSpec {
         id: "s".into(),
         tasks,
@@ -55,10 +55,21 @@ fn scenario(store: &Store, tasks: Vec<crate::config::TaskConfig>, nodes: &[&str]
 fn submit(store: &Store, s: &ScenarioRecord, exec: &SumExecutor, force: bool) -> (SubmissionRecord, Vec<JobRecord>) {
     let sub = create_submission(store, &s.id, force).unwrap();
     let mut events = Vec::new();
-    let done = run_submission(store, &sub.id, exec, &mut |j| events.push(j.status)).unwrap();
+    let done = run(store, &sub.id, exec, 1, &mut |j| events.push(j.status)).unwrap();
     let jobs = done.job_ids.iter().map(|id| store.job(id).unwrap()).collect();
     assert!(!events.is_empty());
     (done, jobs)
+}
+
+pub(super) fn run(
+    store: &Store,
+    submission_id: &str,
+    exec: &dyn TaskExecutor,
+    workers: usize,
+    on_event: &mut dyn FnMut(&JobRecord),
+) -> Result<SubmissionRecord> {
+    let cancel = Cancel::default();
+    run_submission(store, submission_id, exec, &RunOptions { workers, cancel: &cancel }, on_event, &mut || false)
 }
 
 fn statuses(jobs: &[JobRecord]) -> Vec<(&str, JobStatus)> {
@@ -89,7 +100,7 @@ fn runs_then_skips_then_reruns_what_changed() {
     assert_eq!(statuses(&jobs)[1], ("t2", JobStatus::Skipped));
     let c = store.latest_version(&s.data_nodes["c"]).unwrap().unwrap();
     assert_eq!((c.payload.clone(), c.version), (Payload::Inline { json: "11".into() }, 3), "old result linked back");
-    assert_eq!(exec.calls.borrow().len(), 3);
+    assert_eq!(exec.calls.lock().unwrap().len(), 3);
 
     let (_, jobs) = submit(&store, &s, &exec, true);
     assert_eq!(statuses(&jobs), [("t1", JobStatus::Completed), ("t2", JobStatus::Completed)]);
@@ -127,14 +138,14 @@ fn missing_input_fails_with_the_data_node_named() {
 }
 
 #[test]
-fn interrupt_cancels_the_rest() {
+fn interrupt_cancels_the_rest_and_abandons_dependants() {
     let (_dir, store) = open();
     let s = scenario(&store, vec![task("t1", &["a"], &["b"]), task("t2", &["b"], &["c"])], &["a", "b", "c"]);
     let exec = SumExecutor { interrupt_on: Some("t1"), ..Default::default() };
     let (sub, jobs) = submit(&store, &s, &exec, false);
     assert_eq!(sub.status, SubmissionStatus::Canceled);
-    assert_eq!(statuses(&jobs), [("t1", JobStatus::Canceled), ("t2", JobStatus::Canceled)]);
-    assert!(run_submission(&store, &sub.id, &exec, &mut |_| {}).is_err(), "a finished submission does not rerun");
+    assert_eq!(statuses(&jobs), [("t1", JobStatus::Canceled), ("t2", JobStatus::Abandoned)]);
+    assert!(run(&store, &sub.id, &exec, 1, &mut |_| {}).is_err(), "a finished submission does not rerun");
 }
 
 #[test]
@@ -174,7 +185,7 @@ fn dry_run_plans_without_writing() {
     let planned = plan(&store, &s.id, false, &exec).unwrap();
     assert_eq!(decisions(planned.clone()), ["skip", "run"]);
     assert!(planned[1].reason.contains("\"k\" changed: 10 -> 3"), "{}", planned[1].reason);
-    assert_eq!(exec.calls.borrow().len(), 2, "planning runs nothing");
+    assert_eq!(exec.calls.lock().unwrap().len(), 2, "planning runs nothing");
     assert_eq!(store.submissions(None).unwrap().len(), 1, "planning records nothing");
 }
 

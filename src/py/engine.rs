@@ -2,9 +2,9 @@
 //! entity. Each call that touches disk releases the GIL first, and the store's
 //! registry lock is only ever taken while detached.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
@@ -31,6 +31,15 @@ fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -
 #[pyclass(module = "scenarium._core", frozen)]
 pub struct Engine {
     store: Arc<Store>,
+    /// Cancellation requests of submissions running (or about to run) in this process.
+    cancels: Mutex<HashMap<String, Arc<orchestrator::Cancel>>>,
+}
+
+impl Engine {
+    fn cancel_of(&self, submission_id: &str) -> Arc<orchestrator::Cancel> {
+        let mut cancels = self.cancels.lock().unwrap_or_else(|e| e.into_inner());
+        cancels.entry(submission_id.to_owned()).or_default().clone()
+    }
 }
 
 #[pymethods]
@@ -39,7 +48,7 @@ impl Engine {
     #[new]
     fn new(py: Python<'_>, storage_folder: PathBuf) -> PyResult<Self> {
         let store = detached(py, || Store::open(&storage_folder))?;
-        Ok(Engine { store: Arc::new(store) })
+        Ok(Engine { cancels: Mutex::default(), store: Arc::new(store) })
     }
 
     #[getter]
@@ -271,20 +280,25 @@ impl Engine {
         Ok(detached(py, || orchestrator::create_submission(&self.store, entity_id, force))?.into())
     }
 
-    /// Runs a submission to its end. `runner` runs Python task code (see
-    /// `scenarium._runtime.TaskRunner`); `on_event` is called with each job
-    /// state change. A KeyboardInterrupt cancels the rest and is re-raised.
-    #[pyo3(signature = (submission_id, runner, on_event = None))]
+    /// Runs a submission to its end on up to `workers` threads. `runner` runs
+    /// Python task code (see `scenarium._runtime.TaskRunner`); `on_event` is
+    /// called with each job state change. Ctrl-C (or a KeyboardInterrupt in a
+    /// task) cancels what has not started and is re-raised; `cancel_submission`
+    /// from another thread cancels without raising.
+    #[pyo3(signature = (submission_id, runner, on_event = None, workers = 1))]
     fn run_submission(
         &self,
         py: Python<'_>,
         submission_id: &str,
         runner: Py<PyAny>,
         on_event: Option<Py<PyAny>>,
+        workers: usize,
     ) -> PyResult<SubmissionRecord> {
-        let executor = PyExecutor { runner };
+        let cancel = self.cancel_of(submission_id);
+        let executor = PyExecutor { runner: runner.clone_ref(py) };
         let mut event_error: Option<PyErr> = None;
-        let record = detached(py, || {
+        let mut interrupt: Option<PyErr> = None;
+        let outcome = detached(py, || {
             let mut notify = |job: &model::JobRecord| {
                 if let Some(callback) = &on_event {
                     Python::attach(|py| {
@@ -294,15 +308,44 @@ impl Engine {
                     });
                 }
             };
-            orchestrator::run_submission(&self.store, submission_id, &executor, &mut notify)
-        })?;
+            // Signals reach Python only on the main thread, which waits here.
+            let mut should_stop = || {
+                Python::attach(|py| match py.check_signals() {
+                    Ok(()) => false,
+                    Err(e) => {
+                        // Python tasks running on worker threads get a KeyboardInterrupt too.
+                        let _ = runner.call_method0(py, "interrupt_running");
+                        interrupt = Some(e);
+                        true
+                    }
+                })
+            };
+            let options = orchestrator::RunOptions { workers, cancel: &cancel };
+            orchestrator::run_submission(&self.store, submission_id, &executor, &options, &mut notify, &mut should_stop)
+        });
+        self.cancels.lock().unwrap_or_else(|e| e.into_inner()).remove(submission_id);
+        let record = outcome?;
+        if let Some(e) = interrupt {
+            return Err(e);
+        }
         if let Some(e) = event_error {
             return Err(e);
         }
-        if record.status == model::SubmissionStatus::Canceled {
+        if record.status == model::SubmissionStatus::Canceled && !cancel.requested() {
             return Err(PyKeyboardInterrupt::new_err(format!("submission {} was cancelled", record.id)));
         }
         Ok(record.into())
+    }
+
+    /// Asks a submission running in this process to start no more jobs; the
+    /// jobs not started end CANCELED (or ABANDONED behind them).
+    fn cancel_submission(&self, submission_id: &str) {
+        self.cancel_of(submission_id).cancel_all();
+    }
+
+    /// Asks that one job of a submission in this process not start; its dependants end ABANDONED.
+    fn cancel_job(&self, submission_id: &str, job_id: &str) {
+        self.cancel_of(submission_id).cancel_job(job_id);
     }
 
     /// A dry run: (task config id, decision, reason) per task in run order,

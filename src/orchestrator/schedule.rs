@@ -1,0 +1,241 @@
+//! Runs a submission's jobs as a DAG: a job is ready when every upstream job
+//! has completed or been skipped, and up to `workers` ready jobs run at once.
+//!
+//! One scheduler thread (the caller's) owns the job records, dispatches ready
+//! jobs to scoped worker threads and reports every state change; workers send
+//! their updates back over a channel. With one worker, jobs run on the
+//! caller's thread itself, so that a Python task sees Ctrl-C directly.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{end_job, run_job, task_graph, JobEnd, TaskExecutor};
+use crate::error::{Error, Result};
+use crate::model::{now, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord};
+use crate::store::Store;
+
+/// How often the scheduler looks at cancellation and `should_stop` while jobs run.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Cancellation requests for one submission, from any thread.
+#[derive(Default)]
+pub struct Cancel {
+    all: AtomicBool,
+    jobs: Mutex<HashSet<String>>,
+}
+
+impl Cancel {
+    /// Jobs not started yet will not start.
+    pub fn cancel_all(&self) {
+        self.all.store(true, Ordering::SeqCst);
+    }
+
+    /// This job will not start (if it has not); its dependants are abandoned.
+    pub fn cancel_job(&self, job_id: &str) {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(job_id.to_owned());
+    }
+
+    /// Whether anyone asked to cancel (all of it or a job).
+    pub fn requested(&self) -> bool {
+        self.all_canceled() || !self.jobs.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    fn all_canceled(&self) -> bool {
+        self.all.load(Ordering::SeqCst)
+    }
+
+    fn job_canceled(&self, job_id: &str) -> bool {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).contains(job_id)
+    }
+}
+
+pub struct RunOptions<'a> {
+    /// Jobs running at once (at least 1).
+    pub workers: usize,
+    pub cancel: &'a Cancel,
+}
+
+enum Message {
+    Event(usize, JobRecord),
+    Finished(usize, Result<(JobRecord, JobEnd)>),
+}
+
+/// Runs a created submission to its end. `on_event` sees every job state
+/// change, on this thread; `should_stop` is asked between events (e.g. for
+/// Ctrl-C) and, when true, cancels the jobs not yet started.
+pub fn run_submission(
+    store: &Store,
+    submission_id: &str,
+    executor: &dyn TaskExecutor,
+    options: &RunOptions<'_>,
+    on_event: &mut dyn FnMut(&JobRecord),
+    should_stop: &mut dyn FnMut() -> bool,
+) -> Result<SubmissionRecord> {
+    let mut submission = store.submission(submission_id)?;
+    if submission.status != SubmissionStatus::Submitted {
+        return Err(Error::InvalidArgument(format!(
+            "submission {submission_id} has already run (status {})",
+            submission.status.as_str()
+        )));
+    }
+    let mut jobs: Vec<JobRecord> = submission.job_ids.iter().map(|id| store.job(id)).collect::<Result<_>>()?;
+    let tasks: Vec<TaskRecord> = jobs.iter().map(|j| store.task(&j.task_id)).collect::<Result<_>>()?;
+    let graph = task_graph(&tasks)?;
+    let downstream: Vec<Vec<usize>> =
+        (0..jobs.len()).map(|i| (0..jobs.len()).filter(|&d| graph.upstream(d).contains(&i)).collect()).collect();
+    submission.status = SubmissionStatus::Running;
+    store.update_submission(&submission)?;
+
+    let mut waiting: Vec<usize> = (0..jobs.len()).map(|i| graph.upstream(i).len()).collect();
+    let mut ready: VecDeque<usize> = graph.order().iter().copied().filter(|&i| waiting[i] == 0).collect();
+    let mut finished = vec![false; jobs.len()];
+    let mut stop_reason: Option<&'static str> = None;
+    let mut first_error: Option<Error> = None;
+    let force = submission.force;
+    let workers = options.workers.max(1);
+
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<Message>();
+        let mut running = 0usize;
+        let release = |i: usize, waiting: &mut Vec<usize>, ready: &mut VecDeque<usize>| {
+            for &d in &downstream[i] {
+                waiting[d] -= 1;
+                if waiting[d] == 0 {
+                    ready.push_back(d);
+                }
+            }
+        };
+        loop {
+            while stop_reason.is_none() && running < workers {
+                if options.cancel.all_canceled() {
+                    stop_reason = Some("the submission was canceled");
+                    break;
+                }
+                let Some(i) = ready.pop_front() else { break };
+                let failed: Vec<&str> = graph
+                    .upstream(i)
+                    .iter()
+                    .filter(|&&u| !jobs[u].status.is_success())
+                    .map(|&u| tasks[u].config_id.as_str())
+                    .collect();
+                let ended = if !failed.is_empty() {
+                    let reason = format!("abandoned because upstream task {} did not complete", failed.join(", "));
+                    Some((JobStatus::Abandoned, reason))
+                } else if options.cancel.job_canceled(&jobs[i].id) {
+                    Some((JobStatus::Canceled, "canceled before it started".to_owned()))
+                } else {
+                    None
+                };
+                if let Some((status, reason)) = ended {
+                    if let Err(e) = end_job(store, &mut jobs[i], status, Some(reason), on_event) {
+                        first_error.get_or_insert(e);
+                    }
+                    finished[i] = true;
+                    release(i, &mut waiting, &mut ready);
+                    continue;
+                }
+                if workers == 1 {
+                    let outcome = run_job(store, &mut jobs[i], &tasks[i], force, executor, on_event);
+                    finished[i] = true;
+                    match outcome {
+                        Ok(JobEnd::Interrupted) => stop_reason = Some("the submission was interrupted"),
+                        Ok(JobEnd::Done) => {}
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                            stop_reason = Some("the submission stopped on a storage error");
+                        }
+                    }
+                    release(i, &mut waiting, &mut ready);
+                    continue;
+                }
+                let tx = tx.clone();
+                let mut job = jobs[i].clone();
+                let task = &tasks[i];
+                running += 1;
+                scope.spawn(move || {
+                    let events = tx.clone();
+                    let mut report = |j: &JobRecord| {
+                        let _ = events.send(Message::Event(i, j.clone()));
+                    };
+                    let outcome = run_job(store, &mut job, task, force, executor, &mut report);
+                    let _ = tx.send(Message::Finished(i, outcome.map(|end| (job, end))));
+                });
+            }
+            if running == 0 && (ready.is_empty() || stop_reason.is_some()) {
+                break;
+            }
+            match rx.recv_timeout(POLL) {
+                Ok(Message::Event(i, job)) => {
+                    on_event(&job);
+                    jobs[i] = job;
+                }
+                Ok(Message::Finished(i, outcome)) => {
+                    running -= 1;
+                    finished[i] = true;
+                    match outcome {
+                        Ok((job, end)) => {
+                            jobs[i] = job;
+                            if matches!(end, JobEnd::Interrupted) {
+                                stop_reason.get_or_insert("the submission was interrupted");
+                            }
+                        }
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                            stop_reason.get_or_insert("the submission stopped on a storage error");
+                        }
+                    }
+                    release(i, &mut waiting, &mut ready);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if stop_reason.is_none() && should_stop() {
+                        stop_reason = Some("the submission was interrupted");
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the scheduler holds a sender"),
+            }
+        }
+    });
+
+    // Whatever did not start: canceled if it was free to start, else abandoned.
+    if let Some(why) = stop_reason {
+        for i in graph.order().iter().copied() {
+            if finished[i] {
+                continue;
+            }
+            let blocked_by: Vec<&str> = graph
+                .upstream(i)
+                .iter()
+                .filter(|&&u| !jobs[u].status.is_success())
+                .map(|&u| tasks[u].config_id.as_str())
+                .collect();
+            let (status, reason) = if blocked_by.is_empty() {
+                (JobStatus::Canceled, why.to_owned())
+            } else {
+                (
+                    JobStatus::Abandoned,
+                    format!("abandoned because upstream task {} did not complete", blocked_by.join(", ")),
+                )
+            };
+            end_job(store, &mut jobs[i], status, Some(reason), on_event)?;
+            finished[i] = true;
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let canceled = jobs.iter().any(|j| j.status == JobStatus::Canceled);
+    let failed = jobs.iter().any(|j| j.status == JobStatus::Failed);
+    submission.status = if stop_reason.is_some() || (canceled && !failed) {
+        SubmissionStatus::Canceled
+    } else if jobs.iter().all(|j| j.status.is_success()) {
+        SubmissionStatus::Completed
+    } else {
+        SubmissionStatus::Failed
+    };
+    submission.finished_at = Some(now());
+    store.update_submission(&submission)?;
+    Ok(submission)
+}

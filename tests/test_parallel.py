@@ -1,0 +1,187 @@
+"""Parallel execution: independent jobs overlap, failures stay contained,
+cancellation and Ctrl-C leave every job in a final state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import scenarium as sc
+from scenarium import Config
+
+RELEASE = threading.Event()
+
+
+def timed_sleep(seconds):
+    start = time.perf_counter()
+    time.sleep(seconds)
+    return (start, time.perf_counter())
+
+
+def wait_for_release(x):
+    assert RELEASE.wait(10), "the test never released the task"
+    return x
+
+
+def explode(x):
+    raise ValueError("no")
+
+
+def plus_one(x):
+    return x + 1
+
+
+def two_sleepers(workers: int):
+    Config.configure_job_executions(max_nb_of_workers=workers)
+    d = Config.configure_data_node("d", default_data=0.3)
+    left, right = Config.configure_data_node("left"), Config.configure_data_node("right")
+    tasks = [
+        Config.configure_task("sleep_left", timed_sleep, input=[d], output=[left]),
+        Config.configure_task("sleep_right", timed_sleep, input=[d], output=[right]),
+    ]
+    return sc.create_scenario(Config.configure_scenario("pair", task_configs=tasks))
+
+
+def test_two_workers_run_independent_tasks_at_once() -> None:
+    s = two_sleepers(2)
+    s.submit()
+    (a_start, a_end), (b_start, b_end) = s.left.read(), s.right.read()
+    assert a_start < b_end and b_start < a_end, "the two sleeps overlapped"
+
+
+def test_one_worker_runs_them_one_after_the_other() -> None:
+    s = two_sleepers(1)
+    s.submit()
+    (a_start, a_end), (b_start, b_end) = sorted([s.left.read(), s.right.read()])
+    assert a_end <= b_start
+
+
+def test_a_failure_abandons_dependants_and_completes_independent_tasks() -> None:
+    Config.configure_job_executions(max_nb_of_workers=2)
+    x = Config.configure_data_node("x", default_data=1)
+    bad, after, good = (Config.configure_data_node(n) for n in ("bad", "after", "good"))
+    tasks = [
+        Config.configure_task("explode", explode, input=[x], output=[bad]),
+        Config.configure_task("after_explode", plus_one, input=[bad], output=[after]),
+        Config.configure_task("aside", plus_one, input=[x], output=[good]),
+    ]
+    s = sc.create_scenario(Config.configure_scenario("mixed", task_configs=tasks))
+    s.bad.write(41)
+    with pytest.raises(sc.JobFailed) as e:
+        s.submit()
+    statuses = {j.task_config_id: j.status for j in sc.get(e.value.submission_id).jobs}
+    assert statuses == {
+        "explode": sc.Status.FAILED,
+        "after_explode": sc.Status.ABANDONED,
+        "aside": sc.Status.COMPLETED,
+    }
+    assert s.bad.read() == 41, "the failed task's earlier output is untouched"
+    assert s.good.read() == 2
+
+
+def chain():
+    x = Config.configure_data_node("x", default_data=1)
+    y, z, w = (Config.configure_data_node(n) for n in ("y", "z", "w"))
+    tasks = [
+        Config.configure_task("held", wait_for_release, input=[x], output=[y]),
+        Config.configure_task("second", plus_one, input=[y], output=[z]),
+        Config.configure_task("third", plus_one, input=[z], output=[w]),
+    ]
+    return sc.create_scenario(Config.configure_scenario("chain", task_configs=tasks))
+
+
+def wait_until_running(submission: sc.Submission) -> None:
+    for _ in range(500):
+        if any(j.status is sc.Status.RUNNING for j in submission.jobs):
+            return
+        time.sleep(0.01)
+    raise AssertionError("the first job never started")
+
+
+def test_cancel_stops_what_has_not_started() -> None:
+    RELEASE.clear()
+    s = chain()
+    submission = s.submit(wait=False)
+    wait_until_running(submission)
+    submission.cancel()
+    RELEASE.set()
+    submission.wait()
+    assert submission.status is sc.SubmissionStatus.CANCELED
+    assert [j.status for j in submission.jobs] == [sc.Status.COMPLETED, sc.Status.CANCELED, sc.Status.ABANDONED]
+
+
+def test_cancel_job_cancels_one_job_and_its_dependants() -> None:
+    RELEASE.clear()
+    s = chain()
+    submission = s.submit(wait=False)
+    wait_until_running(submission)
+    sc.cancel_job(submission.jobs[1])
+    RELEASE.set()
+    submission.wait()
+    assert [j.status for j in submission.jobs] == [sc.Status.COMPLETED, sc.Status.CANCELED, sc.Status.ABANDONED]
+    assert "canceled before it started" in submission.jobs[1].reason
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import scenarium as sc
+    from scenarium import Config
+
+    def slow(marker):
+        open(marker, "w").close()
+        for _ in range(400):          # 20 s of Python work, interruptible
+            time.sleep(0.05)
+        return 1
+
+    def plus_one(x):
+        return x + 1
+
+    Config.configure_core(storage_folder=sys.argv[1])
+    Config.configure_job_executions(max_nb_of_workers=int(sys.argv[3]))
+    m = Config.configure_data_node("marker", default_data=sys.argv[2])
+    a, b, c = (Config.configure_data_node(n) for n in "abc")
+    tasks = [
+        Config.configure_task("slow", slow, input=[m], output=[a]),
+        Config.configure_task("next", plus_one, input=[a], output=[b]),
+        Config.configure_task("slow_too", slow, input=[m], output=[c]),
+    ]
+    s = sc.create_scenario(Config.configure_scenario("interrupted", task_configs=tasks))
+    s.submit()
+    """
+)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_cancels_within_a_second_and_leaves_no_job_running(tmp_path, workers) -> None:
+    script, marker, storage = tmp_path / "child.py", tmp_path / "started", tmp_path / "store"
+    script.write_text(CHILD)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(storage), str(marker), str(workers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    for _ in range(1000):
+        if marker.exists() or child.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGINT)
+    start = time.perf_counter()
+    _, stderr = child.communicate(timeout=20)
+    assert "KeyboardInterrupt" in stderr, stderr
+    assert time.perf_counter() - start < 5, "Ctrl-C took effect promptly (target 1 s; 5 s allows a loaded machine)"
+    Config.configure_core(storage_folder=str(storage))
+    jobs = {j.task_config_id: j.status for j in sc.get_jobs()}
+    assert sc.Status.RUNNING not in jobs.values(), jobs
+    assert jobs["next"] in (sc.Status.CANCELED, sc.Status.ABANDONED), jobs
+    assert sc.get_scenarios()[0].submissions[-1].status is sc.SubmissionStatus.CANCELED
