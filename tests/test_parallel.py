@@ -185,3 +185,81 @@ def test_ctrl_c_cancels_within_a_second_and_leaves_no_job_running(tmp_path, work
     assert sc.Status.RUNNING not in jobs.values(), jobs
     assert jobs["next"] in (sc.Status.CANCELED, sc.Status.ABANDONED), jobs
     assert sc.get_scenarios()[0].submissions[-1].status is sc.SubmissionStatus.CANCELED
+
+
+WORK_MODULE = textwrap.dedent(
+    """
+    import time
+
+    def burn(seconds):
+        start = time.time()
+        n = 0
+        while time.time() - start < seconds:   # pure Python: holds the GIL throughout
+            n += 1
+        return (start, time.time())
+
+    def nap(seconds):
+        for _ in range(int(seconds * 20)):
+            time.sleep(0.05)
+        return seconds
+    """
+)
+
+
+@pytest.fixture
+def work_module(tmp_path, monkeypatch):
+    (tmp_path / "work_fns.py").write_text(WORK_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("work_fns", None)
+    import work_fns
+
+    return work_fns
+
+
+def test_standalone_runs_cpu_bound_python_tasks_in_parallel_processes(work_module) -> None:
+    Config.configure_job_executions(mode="standalone", max_nb_of_workers=2)
+    d = Config.configure_data_node("d", default_data=1.0)
+    left, right = Config.configure_data_node("left"), Config.configure_data_node("right")
+    tasks = [
+        Config.configure_task("burn_left", work_module.burn, input=[d], output=[left]),
+        Config.configure_task("burn_right", work_module.burn, input=[d], output=[right]),
+    ]
+    s = sc.create_scenario(Config.configure_scenario("cpu", task_configs=tasks))
+    s.submit()
+    (a_start, a_end), (b_start, b_end) = s.left.read(), s.right.read()
+    assert a_start < b_end and b_start < a_end, "two GIL-holding loops overlapped: separate processes"
+    # Warm workers are reused: a second scenario's jobs run at once too.
+    s2 = sc.create_scenario(Config.scenarios["cpu"])
+    s2.d.write(0.2)
+    assert [j.status for j in s2.submit().jobs] == [sc.Status.COMPLETED] * 2
+
+
+@pytest.mark.parametrize("mode", ["development", "standalone"])
+def test_a_task_over_its_timeout_fails_with_the_reason(work_module, mode) -> None:
+    Config.configure_job_executions(mode=mode, max_nb_of_workers=2)
+    d = Config.configure_data_node("d", default_data=30)
+    out, after = Config.configure_data_node("out"), Config.configure_data_node("after")
+    tasks = [
+        Config.configure_task("nap", work_module.nap, input=[d], output=[out], timeout=0.5),
+        Config.configure_task("after_nap", plus_one, input=[out], output=[after]),
+    ]
+    s = sc.create_scenario(Config.configure_scenario("slow", task_configs=tasks))
+    with pytest.raises(sc.JobFailed, match=r"task 'nap' timed out after 0.5 s"):
+        s.submit()
+    assert s.submissions[-1].jobs[1].status is sc.Status.ABANDONED
+    s.d.write(0.1)
+    assert [j.status for j in s.submit().jobs] == [sc.Status.COMPLETED] * 2, "a new worker took over"
+
+
+def test_events_report_each_state_change_as_it_happens() -> None:
+    RELEASE.set()
+    s = chain()
+    seen = [(job.task_config_id, job.status) for job in s.submit(wait=False).events()]
+    assert seen == [
+        ("held", sc.Status.RUNNING),
+        ("held", sc.Status.COMPLETED),
+        ("second", sc.Status.RUNNING),
+        ("second", sc.Status.COMPLETED),
+        ("third", sc.Status.RUNNING),
+        ("third", sc.Status.COMPLETED),
+    ]

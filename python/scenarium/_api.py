@@ -93,7 +93,9 @@ def submit(
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
     record = engine.create_submission(entity.id, force)
-    runner = _runtime.TaskRunner(engine)
+    from scenarium.config import Config
+
+    runner = _runtime.TaskRunner(engine, standalone=Config.job_config.mode == "standalone")
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
     workers = _workers()
     if wait:
@@ -103,11 +105,18 @@ def submit(
         return done
     submission = Submission(record, engine)
 
+    def report(job: _core.JobRecord) -> None:
+        submission._events.put(Job(job, engine))
+        if on_event is not None:
+            on_event(Job(job, engine))
+
     def run() -> None:
         try:
-            engine.run_submission(record.id, runner, callback, workers)
+            engine.run_submission(record.id, runner, report, workers)
         except BaseException as e:  # surfaced by Submission.wait()
             submission._error = e
+        finally:
+            submission._events.put(None)
 
     submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
     submission._thread.start()

@@ -72,6 +72,23 @@ class StoredValue:
     size: int | None
     path: str | None
     token: str | None
+    def __new__(
+        cls,
+        kind: str,
+        fingerprint: str,
+        json: str | None = None,
+        hash: str | None = None,
+        format: str | None = None,
+        size: int | None = None,
+        path: str | None = None,
+        token: str | None = None,
+    ) -> StoredValue: ...
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[StoredValue],
+        tuple[str, str, str | None, str | None, str | None, int | None, str | None, str | None],
+    ]: ...
 
 @final
 class VersionRecord:

@@ -161,11 +161,25 @@ def _hash_code(code: types.CodeType, parts: list[bytes], doc: Any = None) -> Non
             parts.append(repr(const).encode())
 
 
+class _TaskTimeout(BaseException):
+    """Raised inside a task's thread when its timeout passes (a BaseException, so
+    that the task's own ``except Exception`` does not swallow it)."""
+
+
+def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
+    """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
+
+
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
-    def __init__(self, engine: _core.Engine) -> None:
+    def __init__(self, engine: _core.Engine, standalone: bool = False) -> None:
         self.engine = engine
+        # standalone: Python tasks run in worker processes (scenarium._workers).
+        self.standalone = standalone
         # Per submission only: a module edited and reloaded between submissions
         # must be fingerprinted again.
         self._fingerprints: dict[str, str] = {}
@@ -176,11 +190,9 @@ class TaskRunner:
         """Raises KeyboardInterrupt in every thread running a task of this submission
         (called on Ctrl-C). It lands at the task's next Python instruction; a
         blocking C call (a long sleep, a query) finishes first."""
-        import ctypes
-
         for ident in list(self._running):
             if ident != threading.get_ident():
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt))
+                _raise_in_thread(ident, KeyboardInterrupt)
 
     def code_fingerprint(self, task: _core.TaskRecord) -> str:
         found = self._fingerprints.get(task.function_json)
@@ -193,6 +205,26 @@ class TaskRunner:
         return found
 
     def execute(
+        self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
+    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+        timeout = json.loads(task.properties_json).get("timeout")
+        if self.standalone:
+            from scenarium import _workers
+
+            return _workers.pool(str(self.engine.storage_folder)).run(task, inputs, outputs, timeout)
+        if timeout is None:
+            return self._execute_here(task, inputs, outputs)
+        ident = threading.get_ident()
+        timer = threading.Timer(timeout, _raise_in_thread, (ident, _TaskTimeout))
+        timer.start()
+        try:
+            return self._execute_here(task, inputs, outputs)
+        except _TaskTimeout:
+            return None, f"task {task.config_id!r} timed out after {timeout:g} s", None
+        finally:
+            timer.cancel()
+
+    def _execute_here(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
         self._running.add(threading.get_ident())
@@ -209,7 +241,7 @@ class TaskRunner:
             result = function(*args, **kwargs)
             values = self._outputs(task, result)
             return [_codec.encode(self.engine, v, dn) for v, dn in zip(values, outputs)], None, None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _TaskTimeout):
             raise
         except Exception as e:
             reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"

@@ -143,9 +143,15 @@ class TaskConfig(_ConfigObject):
         output: Any = None,
         skippable: bool = False,
         cache: bool = True,
+        timeout: float | timedelta | None = None,
         **properties: Any,
     ) -> None:
         _core.check_identifier("task", id)
+        if timeout is not None:
+            seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+            if not seconds > 0:
+                raise ConfigError(f"task {id!r}: timeout must be a positive number of seconds, got {timeout!r}")
+            properties["timeout"] = seconds
         if not cache:
             # Stored only when off, so that the default changes no cache key.
             properties["cache"] = False
@@ -342,15 +348,19 @@ class Config:
         output: Any = None,
         skippable: bool = False,
         cache: bool = True,
+        timeout: float | timedelta | None = None,
         **properties: Any,
     ) -> TaskConfig:
         """Configures a task: a list ``input`` binds positionally, a dict by parameter name.
 
         A skippable task is skipped when a job with the same code and inputs has
         completed before, in any scenario. ``cache=False`` limits that to this
-        task's own last result (for tasks with side effects).
+        task's own last result (for tasks with side effects). A job running longer
+        than ``timeout`` (seconds or a timedelta) is stopped and FAILED: in standalone
+        mode its worker process is killed; on a thread it is interrupted at its next
+        Python instruction. Native tasks ignore it.
         """
-        cfg = TaskConfig(id, function, input, output, skippable, cache, **properties)
+        cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, **properties)
         cls._tasks[id] = cfg
         cls._checked = False
         return cfg

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import html
 import json
+import queue
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
@@ -350,9 +351,28 @@ class Submission(_Entity):
         self.id = record.id
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._events: queue.Queue[Job | None] = queue.Queue()
 
     def _refresh(self) -> None:
         self._record = self._engine.submission(self.id)
+
+    def events(self) -> Iterator[Job]:
+        """The job state changes of a ``submit(wait=False)`` submission as they happen
+        (each a Job snapshot: status, start and end time, reason), until it ends.
+
+        Example:
+            >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
+            >>> for job in sub.events():  # doctest: +SKIP
+            ...     print(job.task_config_id, job.status.name)
+        """
+        if self._thread is None:
+            return
+        while True:
+            event = self._events.get()
+            if event is None:
+                self._events.put(None)  # later calls end at once
+                return
+            yield event
 
     @property
     def entity_id(self) -> str:

@@ -87,6 +87,44 @@ impl StoredValue {
 
 #[pymethods]
 impl StoredValue {
+    /// Rebuilt from its fields, e.g. after crossing to a worker process and back.
+    #[new]
+    #[pyo3(signature = (kind, fingerprint, json = None, hash = None, format = None, size = None, path = None, token = None))]
+    #[allow(clippy::too_many_arguments)] // one per field, as pickling needs them
+    fn new(
+        kind: String,
+        fingerprint: String,
+        json: Option<String>,
+        hash: Option<String>,
+        format: Option<String>,
+        size: Option<u64>,
+        path: Option<String>,
+        token: Option<String>,
+    ) -> Self {
+        StoredValue { kind, fingerprint, json, hash, format, size, path, token }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(
+        Bound<'py, pyo3::types::PyType>,
+        (String, String, Option<String>, Option<String>, Option<String>, Option<u64>, Option<String>, Option<String>),
+    )> {
+        let v = slf.get();
+        let fields = (
+            v.kind.clone(),
+            v.fingerprint.clone(),
+            v.json.clone(),
+            v.hash.clone(),
+            v.format.clone(),
+            v.size,
+            v.path.clone(),
+            v.token.clone(),
+        );
+        Ok((slf.get_type(), fields))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "StoredValue(kind={:?}, fingerprint={:?})",

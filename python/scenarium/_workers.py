@@ -1,0 +1,143 @@
+"""Worker processes for ``standalone`` mode: Python tasks run in separate
+processes (spawned, never forked, so that the engine's threads are safe), so
+CPU-bound pure-Python tasks run in parallel.
+
+Nothing but ids crosses the pipe: a worker opens the same storage folder,
+reads the task's inputs from the object store, runs the function and stores
+its outputs there; the parent records them. A worker that exceeds a task's
+timeout, or dies, is killed and replaced; its job fails with the reason.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import sys
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from scenarium import _core
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+def _serve(conn: Connection, storage_folder: str, path: list[str]) -> None:
+    """A worker's loop: one job at a time, until the pipe closes."""
+    sys.path[:0] = [p for p in path if p not in sys.path]
+    from scenarium import _runtime
+
+    engine = _core.Engine(storage_folder)
+    runner = _runtime.TaskRunner(engine)
+    conn.send("ready")  # a task's timeout counts from here, not from the spawn
+    while True:
+        try:
+            task_id, inputs, outputs = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            task = engine.task(task_id)
+            versions = [engine.version(dn, v) for dn, v in inputs]
+            nodes = [engine.data_node(dn) for dn in outputs]
+            if any(n.storage_type == "in_memory" for n in nodes):
+                names = ", ".join(n.config_id for n in nodes if n.storage_type == "in_memory")
+                reply: Any = (
+                    None,
+                    f"task {task.config_id!r} writes in_memory data node(s) {names}, which a "
+                    "standalone worker process cannot hand back; use another storage_type",
+                    None,
+                )
+            else:
+                reply = runner.execute(task, versions, nodes)
+        except BaseException as e:  # noqa: BLE001  (reported to the parent, never lost)
+            reply = (None, f"the worker process failed: {type(e).__name__}: {e}", None)
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, storage_folder: str) -> None:
+        self.conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(
+            target=_serve, args=(child, storage_folder, list(sys.path)), daemon=True, name="scenarium-worker"
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if not self.ready:
+            if self.conn.recv() != "ready":
+                raise OSError("the worker process did not start")
+            self.ready = True
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Idle workers are reused across jobs and submissions of one storage folder."""
+
+    def __init__(self, storage_folder: str) -> None:
+        self.storage_folder = storage_folder
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def run(
+        self,
+        task: _core.TaskRecord,
+        inputs: list[_core.VersionRecord],
+        outputs: list[_core.DataNodeRecord],
+        timeout: float | None,
+    ) -> Any:
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None or not worker.process.is_alive():
+            worker = _Worker(self.storage_folder)
+        message = (task.id, [(v.data_node_id, v.version) for v in inputs], [o.id for o in outputs])
+        try:
+            worker.wait_ready()
+            worker.conn.send(message)
+            if not worker.conn.poll(timeout):
+                worker.kill()
+                return (
+                    None,
+                    f"task {task.config_id!r} timed out after {timeout:g} s (its worker process was stopped)",
+                    None,
+                )
+            reply = worker.conn.recv()
+        except KeyboardInterrupt:
+            worker.kill()
+            raise
+        except (EOFError, OSError, BrokenPipeError) as e:
+            worker.kill()
+            code = worker.process.exitcode
+            return None, f"task {task.config_id!r}: its worker process died (exit code {code}): {e}", None
+        with self._lock:
+            self._idle.append(worker)
+        return reply
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.kill()
+
+
+_pools: dict[str, WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool(storage_folder: str) -> WorkerPool:
+    with _pools_lock:
+        found = _pools.get(storage_folder)
+        if found is None:
+            found = _pools[storage_folder] = WorkerPool(storage_folder)
+        return found
+
+
+@atexit.register
+def _close_all() -> None:
+    for p in list(_pools.values()):
+        p.close()
