@@ -263,3 +263,13 @@ def test_events_report_each_state_change_as_it_happens() -> None:
         ("third", sc.Status.RUNNING),
         ("third", sc.Status.COMPLETED),
     ]
+
+
+def test_several_submissions_in_flight_at_once() -> None:
+    s1, s2 = two_sleepers(2), sc.create_scenario(Config.scenarios["pair"])
+    s2.d.write(0.2)
+    first, second = s1.submit(wait=False), s2.submit(wait=False)
+    assert first.wait().status is sc.SubmissionStatus.COMPLETED
+    assert second.wait().status is sc.SubmissionStatus.COMPLETED
+    (start1, end1), (start2, end2) = s1.left.read(), s2.left.read()
+    assert start1 < end2 and start2 < end1, "the two submissions ran at the same time"
