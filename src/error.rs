@@ -33,6 +33,10 @@ pub enum Error {
 
     #[error("{0}")]
     InvalidArgument(String),
+
+    /// A bug in scenarium (a panic caught before it could cross into Python).
+    #[error("internal error in scenarium (please report it): {0}")]
+    Internal(String),
 }
 
 impl Error {

@@ -39,6 +39,12 @@ pub trait TaskExecutor: Sync {
     fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String>;
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome;
+
+    /// Runs a worker thread's whole life (`body`), e.g. inside one Python
+    /// thread state so that each job does not create and destroy one.
+    fn worker_thread(&self, body: &mut (dyn FnMut() + Send)) {
+        body()
+    }
 }
 
 /// The tasks a submission of `entity_id` (a scenario or a task) runs.

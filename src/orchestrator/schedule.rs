@@ -97,8 +97,32 @@ pub fn run_submission(
     let force = submission.force;
     let workers = options.workers.max(1);
 
+    // Long-lived workers (for the submission): a thread that attaches to
+    // Python per job would pay for a new interpreter thread state each time.
+    let (work_tx, work_rx) = mpsc::channel::<(usize, JobRecord)>();
+    let work_rx = Mutex::new(work_rx);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<Message>();
+        if workers > 1 {
+            for _ in 0..workers {
+                let (tx, work_rx, tasks) = (tx.clone(), &work_rx, &tasks);
+                scope.spawn(move || {
+                    executor.worker_thread(&mut || loop {
+                        let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((i, mut job)) = next else { return };
+                        let mut report = |j: &JobRecord| {
+                            let _ = tx.send(Message::Event(i, j.clone()));
+                        };
+                        // A panic must still report the job finished, or the scheduler would wait forever.
+                        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            run_job(store, &mut job, &tasks[i], force, executor, &mut report)
+                        }))
+                        .unwrap_or_else(|panic| Err(Error::Internal(crate::error::panic_message(panic.as_ref()))));
+                        let _ = tx.send(Message::Finished(i, outcome.map(|end| (job, end))));
+                    })
+                });
+            }
+        }
         let mut running = 0usize;
         let release = |i: usize, waiting: &mut Vec<usize>, ready: &mut VecDeque<usize>| {
             for &d in &downstream[i] {
@@ -151,18 +175,8 @@ pub fn run_submission(
                     release(i, &mut waiting, &mut ready);
                     continue;
                 }
-                let tx = tx.clone();
-                let mut job = jobs[i].clone();
-                let task = &tasks[i];
                 running += 1;
-                scope.spawn(move || {
-                    let events = tx.clone();
-                    let mut report = |j: &JobRecord| {
-                        let _ = events.send(Message::Event(i, j.clone()));
-                    };
-                    let outcome = run_job(store, &mut job, task, force, executor, &mut report);
-                    let _ = tx.send(Message::Finished(i, outcome.map(|end| (job, end))));
-                });
+                let _ = work_tx.send((i, jobs[i].clone()));
             }
             if running == 0 && (ready.is_empty() || stop_reason.is_some()) {
                 break;
@@ -197,6 +211,7 @@ pub fn run_submission(
                 Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the scheduler holds a sender"),
             }
         }
+        drop(work_tx); // the workers end
     });
 
     // Whatever did not start: canceled if it was free to start, else abandoned.

@@ -379,6 +379,12 @@ struct PyExecutor {
 }
 
 impl TaskExecutor for PyExecutor {
+    fn worker_thread(&self, body: &mut (dyn FnMut() + Send)) {
+        // Attached once, then detached: the thread keeps its Python thread
+        // state, and each job's attach only takes the GIL.
+        Python::attach(|py| py.detach(body));
+    }
+
     fn code_fingerprint(&self, task: &model::TaskRecord) -> std::result::Result<String, String> {
         Python::attach(|py| {
             self.runner

@@ -1,6 +1,6 @@
 //! The one place where core errors become Python exceptions.
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::PyErr;
 
 use super::exceptions::*;
@@ -23,6 +23,7 @@ impl From<Error> for PyErr {
             Error::NoData(_) => NoData::new_err(message),
             Error::Storage { .. } | Error::Registry { .. } => StorageError::new_err(message),
             Error::InvalidArgument(_) => PyValueError::new_err(message),
+            Error::Internal(_) => PyRuntimeError::new_err(message),
         }
     }
 }
