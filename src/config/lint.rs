@@ -302,8 +302,10 @@ impl<'a> Linter<'a> {
         );
         // A data node written by two tasks of one scenario has no single truth.
         let mut writers: BTreeMap<String, String> = BTreeMap::new();
+        let task_sections: BTreeMap<&str, &Section> =
+            self.sections("TASK").filter_map(|s| Some((s.id.as_deref()?, s))).collect();
         for (task_id, _) in &task_refs {
-            let Some(task) = self.sections("TASK").find(|s| s.id.as_deref() == Some(task_id)) else { continue };
+            let Some(task) = task_sections.get(task_id.as_str()) else { continue };
             for (output, _) in section_ids(get(task, "outputs")) {
                 if let Some(first) = writers.insert(output.clone(), task_id.clone()) {
                     if first != *task_id {
@@ -344,12 +346,16 @@ impl<'a> Linter<'a> {
         let tasks: Vec<&Section> = self.sections("TASK").collect();
         let mut graph = petgraph::graph::DiGraph::<&str, ()>::new();
         let nodes: Vec<_> = tasks.iter().map(|t| graph.add_node(t.id.as_deref().unwrap_or_default())).collect();
+        let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (writer, task) in tasks.iter().enumerate() {
+            for (output, _) in section_ids(get(task, "outputs")) {
+                writers.entry(output).or_default().push(writer);
+            }
+        }
         for (reader, task) in tasks.iter().enumerate() {
             for (input, _) in section_ids(get(task, "inputs")) {
-                for (writer, other) in tasks.iter().enumerate() {
-                    if section_ids(get(other, "outputs")).iter().any(|(o, _)| *o == input) {
-                        graph.add_edge(nodes[writer], nodes[reader], ());
-                    }
+                for &writer in writers.get(&input).into_iter().flatten() {
+                    graph.add_edge(nodes[writer], nodes[reader], ());
                 }
             }
         }
