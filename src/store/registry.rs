@@ -63,6 +63,7 @@ impl Registry {
             ));
         }
         conn.execute_batch(SCHEMA).map_err(err)?;
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(err)?;
         Ok(Registry { path: path.to_owned(), conn: Mutex::new(conn) })
     }
@@ -102,8 +103,10 @@ impl Tx<'_> {
         Error::Registry { path: self.path.to_owned(), source }
     }
 
+    // Statements are cached: parsing SQL was most of the registry's per-job cost.
     pub fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
-        self.tx.execute(sql, params).map_err(|e| self.err(e))
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.execute(params).map_err(|e| self.err(e))
     }
 
     pub fn encode<T: Serialize>(&self, value: &T) -> Result<String> {
@@ -116,7 +119,8 @@ impl Tx<'_> {
 
     /// The body of the one row `sql` selects, if any.
     pub fn one<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {
-        let body: Option<String> = self.tx.query_row(sql, params, |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let body: Option<String> = stmt.query_row(params, |r| r.get(0)).optional().map_err(|e| self.err(e))?;
         body.map(|b| self.decode(&b)).transpose()
     }
 
@@ -137,7 +141,8 @@ impl Tx<'_> {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Option<(A, B)>> {
-        self.tx.query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(|e| self.err(e))
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(|e| self.err(e))
     }
 
     /// Every row `sql` selects, as tuples of two columns.
@@ -156,7 +161,8 @@ impl Tx<'_> {
     }
 
     pub fn scalar<T: rusqlite::types::FromSql>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<T>> {
-        self.tx.query_row(sql, params, |r| r.get(0)).optional().map_err(|e| self.err(e))
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, |r| r.get(0)).optional().map_err(|e| self.err(e))
     }
 }
 
