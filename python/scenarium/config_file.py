@@ -176,20 +176,31 @@ def apply(document: dict[str, Any], *, replace: bool) -> None:
     Config._checked = False
 
 
+def _blank_data_node(id: str) -> DataNodeConfig:
+    """A data node config with Taipy's defaults, built without validation: a file's
+    mistakes are for check() to report, not for load() to raise."""
+    from scenarium.config import DataNodeConfig, Scope
+
+    cfg = object.__new__(DataNodeConfig)
+    cfg.id, cfg.storage_type, cfg.scope, cfg.validity_period, cfg.properties = id, "pickle", Scope.SCENARIO, None, {}
+    return cfg
+
+
+def _blank_task(id: str) -> TaskConfig:
+    from scenarium.config import TaskConfig
+
+    cfg = object.__new__(TaskConfig)
+    cfg.id, cfg.function, cfg.skippable, cfg.properties = id, None, False, {}
+    cfg.input_configs, cfg.output_configs, cfg._input_params = [], [], []
+    return cfg
+
+
 def _apply_data_node(id: str, v: dict[str, Any]) -> None:
-    from scenarium.config import Config, DataNodeConfig, Scope
+    from scenarium.config import Config
 
     cfg = Config._data_nodes.get(id)
     if cfg is None:
-        cfg = object.__new__(DataNodeConfig)
-        cfg.id, cfg.storage_type, cfg.scope, cfg.validity_period, cfg.properties = (
-            id,
-            "pickle",
-            Scope.SCENARIO,
-            None,
-            {},
-        )
-        Config._data_nodes[id] = cfg
+        cfg = Config._data_nodes[id] = _blank_data_node(id)
     for field in _DATA_NODE_FIELDS:
         if field in v:
             setattr(cfg, field, v.pop(field))
@@ -198,26 +209,22 @@ def _apply_data_node(id: str, v: dict[str, Any]) -> None:
 
 def _data_node_ref(owner: str, id: Any) -> DataNodeConfig:
     """The data node config ``id`` names, or a placeholder that check() reports as missing."""
-    from scenarium.config import Config, DataNodeConfig, Scope
+    from scenarium.config import Config
 
     found = Config._data_nodes.get(str(id))
     if found is not None:
         return found
-    missing = object.__new__(DataNodeConfig)
-    missing.id, missing.storage_type, missing.scope, missing.validity_period = str(id), "pickle", Scope.SCENARIO, None
-    missing.properties = {"_missing": owner}
+    missing = _blank_data_node(str(id))
+    missing.properties["_missing"] = owner
     return missing
 
 
 def _apply_task(id: str, v: dict[str, Any]) -> None:
-    from scenarium.config import Config, TaskConfig
+    from scenarium.config import Config
 
     cfg = Config._tasks.get(id)
     if cfg is None:
-        cfg = object.__new__(TaskConfig)
-        cfg.id, cfg.function, cfg.skippable, cfg.properties = id, None, False, {}
-        cfg.input_configs, cfg.output_configs, cfg._input_params = [], [], []
-        Config._tasks[id] = cfg
+        cfg = Config._tasks[id] = _blank_task(id)
     if "function" in v:
         cfg.function = v.pop("function")
     if "inputs" in v:
@@ -262,15 +269,14 @@ def _apply_scenario(id: str, v: dict[str, Any]) -> None:
 
 
 def _task_ref(scenario: str, id: Any) -> TaskConfig:
-    from scenarium.config import Config, TaskConfig
+    """The task config ``id`` names, or a placeholder that check() reports as missing."""
+    from scenarium.config import Config
 
     found = Config._tasks.get(str(id))
     if found is not None:
         return found
-    missing = object.__new__(TaskConfig)
-    missing.id, missing.function, missing.skippable = str(id), None, False
-    missing.input_configs, missing.output_configs, missing._input_params = [], [], []
-    missing.properties = {"_missing": f"SCENARIO.{scenario}"}
+    missing = _blank_task(str(id))
+    missing.properties["_missing"] = f"SCENARIO.{scenario}"
     return missing
 
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::{end_job, run_job, task_graph, JobEnd, TaskExecutor};
 use crate::error::{Error, Result};
+use crate::graph::TaskGraph;
 use crate::model::{now, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord};
 use crate::store::Store;
 
@@ -139,14 +140,7 @@ pub fn run_submission(
                     break;
                 }
                 let Some(i) = ready.pop_front() else { break };
-                let failed: Vec<&str> = graph
-                    .upstream(i)
-                    .iter()
-                    .filter(|&&u| !jobs[u].status.is_success())
-                    .map(|&u| tasks[u].config_id.as_str())
-                    .collect();
-                let ended = if !failed.is_empty() {
-                    let reason = format!("abandoned because upstream task {} did not complete", failed.join(", "));
+                let ended = if let Some(reason) = abandoned(&graph, &jobs, &tasks, i) {
                     Some((JobStatus::Abandoned, reason))
                 } else if options.cancel.job_canceled(&jobs[i].id) {
                     Some((JobStatus::Canceled, "canceled before it started".to_owned()))
@@ -220,19 +214,9 @@ pub fn run_submission(
             if finished[i] {
                 continue;
             }
-            let blocked_by: Vec<&str> = graph
-                .upstream(i)
-                .iter()
-                .filter(|&&u| !jobs[u].status.is_success())
-                .map(|&u| tasks[u].config_id.as_str())
-                .collect();
-            let (status, reason) = if blocked_by.is_empty() {
-                (JobStatus::Canceled, why.to_owned())
-            } else {
-                (
-                    JobStatus::Abandoned,
-                    format!("abandoned because upstream task {} did not complete", blocked_by.join(", ")),
-                )
+            let (status, reason) = match abandoned(&graph, &jobs, &tasks, i) {
+                Some(reason) => (JobStatus::Abandoned, reason),
+                None => (JobStatus::Canceled, why.to_owned()),
             };
             end_job(store, &mut jobs[i], status, Some(reason), on_event)?;
             finished[i] = true;
@@ -253,4 +237,15 @@ pub fn run_submission(
     submission.finished_at = Some(now());
     store.update_submission(&submission)?;
     Ok(submission)
+}
+
+/// Why job `i` cannot run: the upstream tasks that did not complete, if any.
+fn abandoned(graph: &TaskGraph, jobs: &[JobRecord], tasks: &[TaskRecord], i: usize) -> Option<String> {
+    let failed: Vec<&str> = graph
+        .upstream(i)
+        .iter()
+        .filter(|&&u| !jobs[u].status.is_success())
+        .map(|&u| tasks[u].config_id.as_str())
+        .collect();
+    (!failed.is_empty()).then(|| format!("abandoned because upstream task {} did not complete", failed.join(", ")))
 }
