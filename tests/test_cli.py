@@ -1,0 +1,93 @@
+"""The command line, as a user runs it: each command, --json, bad arguments, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, SAMPLE_CSV
+
+pytest.importorskip("dask.dataframe")  # the article's algo.py imports dask
+
+
+def cli(*args: str, cwd, check_code: int | None = 0) -> subprocess.CompletedProcess:
+    run = subprocess.run(
+        [sys.executable, "-m", "scenarium", "--storage", str(cwd / "store"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    if check_code is not None:
+        assert run.returncode == check_code, (run.stdout, run.stderr)
+    return run
+
+
+@pytest.fixture
+def app(tmp_path):
+    shutil.copytree(REPO / "examples" / "article" / "algos", tmp_path / "algos")
+    shutil.copy(REPO / "examples" / "article" / "config.toml", tmp_path / "config.toml")
+    (tmp_path / "data").mkdir()
+    shutil.copy(SAMPLE_CSV, tmp_path / "data" / "customers_data.csv")
+    return tmp_path
+
+
+def test_run_then_rerun_skips_and_set_reruns_what_changed(app) -> None:
+    first = cli("run", "config.toml", "--json", "--quiet", cwd=app)
+    result = json.loads(first.stdout.strip().splitlines()[-1])
+    assert [j["status"] for j in result["jobs"]] == ["COMPLETED"] * 4
+    again = json.loads(cli("run", "config.toml", "--json", cwd=app).stdout.strip().splitlines()[-1])
+    assert [j["status"] for j in again["jobs"]] == ["SKIPPED"] * 4
+    assert again["scenario"] == result["scenario"], "run reuses the config's latest scenario"
+    changed = cli("run", "config.toml", "--set", "payment_threshold=1600", "--json", "--quiet", cwd=app)
+    statuses = [j["status"] for j in json.loads(changed.stdout.strip().splitlines()[-1])["jobs"]]
+    assert statuses == ["SKIPPED", "COMPLETED", "COMPLETED", "COMPLETED"]
+    assert "payment_threshold" in changed.stdout  # the reason names the changed input
+
+
+def test_ls_show_lineage_compare_gc(app) -> None:
+    cli("run", "config.toml", "--quiet", cwd=app)
+    cli("run", "config.toml", "--new", "--set", 'metric="median"', "--quiet", cwd=app)
+    rows = json.loads(cli("ls", "--json", cwd=app).stdout)
+    assert [r["config_id"] for r in rows] == ["scenario_1", "scenario_1"]
+    assert all(r["last_submission"] == "COMPLETED" for r in rows)
+    first, second = rows[0]["id"], rows[1]["id"]
+    assert first in cli("ls", cwd=app).stdout
+    shown = json.loads(cli("show", first, "--json", cwd=app).stdout)
+    assert shown["data_nodes"]["high_value_summary_df"]["ready"] is True
+    summary_id = shown["data_nodes"]["high_value_summary_df"]["id"]
+    assert "high_value_cust_summary_statistics" in cli("lineage", summary_id, cwd=app).stdout
+    compared = cli("compare", first, second, "--data-node", "metric", cwd=app).stdout
+    assert "mean" in compared and "median" in compared
+    assert "deleted" in cli("gc", "--grace", "0", cwd=app).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("show", "SCENARIO_nope"), 2, "SCENARIO_nope"),
+        (("lineage", "SCENARIO_nope"), 2, "SCENARIO_nope"),
+        (("run", "missing.toml"), 2, "missing.toml: cannot read"),
+        (("run", "config.toml", "--set", "nosuch=1"), 2, "expected DATA_NODE=VALUE with one of"),
+        (("run", "config.toml", "--scenario", "other"), 2, "no scenario config 'other'"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("ls", "--colour"), 2, "unrecognized arguments: --colour"),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(app, args, code, message) -> None:
+    run = cli(*args, cwd=app, check_code=code)
+    assert message in run.stderr, run.stderr
+
+
+def test_a_failing_task_exits_1_with_the_reason(app) -> None:
+    run = cli("run", "config.toml", "--set", 'metric="average"', "--quiet", cwd=app, check_code=1)
+    assert "segment_analysis" in run.stderr and "FAILED" in run.stdout
+
+
+def test_every_command_has_help(app) -> None:
+    for command in ("check", "run", "ls", "show", "lineage", "compare", "gc"):
+        assert "usage: scenarium " + command in cli(command, "--help", cwd=app).stdout
+    assert "--rows" in cli("datagen", "--help", cwd=app).stdout
