@@ -85,6 +85,8 @@ pub fn run_submission(
     let mut jobs: Vec<JobRecord> = submission.job_ids.iter().map(|id| store.job(id)).collect::<Result<_>>()?;
     let tasks: Vec<TaskRecord> = jobs.iter().map(|j| store.task(&j.task_id)).collect::<Result<_>>()?;
     let graph = task_graph(&tasks)?;
+    // Held until the end: another process opening the store can tell this run is alive.
+    let _alive = store.run_lock(submission_id)?;
     let downstream: Vec<Vec<usize>> =
         (0..jobs.len()).map(|i| (0..jobs.len()).filter(|&d| graph.upstream(d).contains(&i)).collect()).collect();
     submission.status = SubmissionStatus::Running;

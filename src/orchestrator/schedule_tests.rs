@@ -7,6 +7,7 @@ use super::tests::{run, scenario};
 use super::*;
 use crate::config::check::tests::task;
 use crate::store::tests::{inline, open};
+use crate::store::Store;
 
 /// Each task waits (up to 5 s) until `expected` tasks are inside `execute` at
 /// once, and records the most it saw: a rendezvous, not a timing.
@@ -132,4 +133,38 @@ fn stopping_cancels_what_has_not_started_and_leaves_nothing_running() {
     assert_eq!(jobs, [JobStatus::Completed, JobStatus::Canceled, JobStatus::Abandoned]);
     assert_eq!(done.status, SubmissionStatus::Canceled);
     assert!(store.jobs().unwrap().iter().all(|j| j.status != JobStatus::Running));
+}
+
+/// A submission left RUNNING by a process that died: the next open ends it.
+fn leave_running(store: &Store) -> SubmissionRecord {
+    let s = scenario(store, vec![task("t1", &["a"], &["b"]), task("t2", &["b"], &["c"])], &["a", "b", "c"]);
+    let mut sub = create_submission(store, &s.id, false).unwrap();
+    sub.status = SubmissionStatus::Running;
+    store.update_submission(&sub).unwrap();
+    let mut first = store.job(&sub.job_ids[0]).unwrap();
+    first.status = JobStatus::Running;
+    store.update_job(&first).unwrap();
+    sub
+}
+
+#[test]
+fn opening_the_store_ends_runs_whose_process_is_gone() {
+    let (dir, store) = open();
+    let sub = leave_running(&store);
+    drop(store);
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let jobs: Vec<JobRecord> = sub.job_ids.iter().map(|id| store.job(id).unwrap()).collect();
+    assert_eq!((jobs[0].status, jobs[1].status), (JobStatus::Failed, JobStatus::Abandoned));
+    assert!(jobs[0].reason.as_deref().unwrap().contains("process running this job ended"));
+    assert_eq!(store.submission(&sub.id).unwrap().status, SubmissionStatus::Failed);
+}
+
+#[test]
+fn a_run_whose_process_is_alive_is_left_alone() {
+    let (dir, store) = open();
+    let sub = leave_running(&store);
+    let _alive = store.run_lock(&sub.id).unwrap();
+    let other = Store::open(&dir.path().join("store")).unwrap();
+    assert_eq!(other.submission(&sub.id).unwrap().status, SubmissionStatus::Running);
+    assert_eq!(other.job(&sub.job_ids[0]).unwrap().status, JobStatus::Running);
 }

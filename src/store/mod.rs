@@ -4,7 +4,9 @@
 mod files;
 mod maintenance;
 pub mod objects;
+mod recovery;
 pub mod registry;
+pub use recovery::RunLock;
 mod scenarios;
 
 use std::fs;
@@ -54,7 +56,9 @@ impl Store {
             .map_err(|e| Error::storage(folder, format!("the storage folder is not writable: {e}")))?;
         let objects = ObjectStore::open(folder.join("objects"))?;
         let registry = Registry::open(&folder.join("registry.sqlite"))?;
-        Ok(Store { folder: folder.to_owned(), registry, objects })
+        let store = Store { folder: folder.to_owned(), registry, objects };
+        store.recover_dead_runs()?;
+        Ok(store)
     }
 
     pub fn folder(&self) -> &Path {

@@ -113,7 +113,7 @@ impl Tx<'_> {
         serde_json::to_string(value).map_err(|e| Error::storage(self.path, format!("cannot encode a record: {e}")))
     }
 
-    fn decode<T: DeserializeOwned>(&self, body: &str) -> Result<T> {
+    pub fn decode<T: DeserializeOwned>(&self, body: &str) -> Result<T> {
         serde_json::from_str(body).map_err(|e| Error::storage(self.path, format!("unreadable record ({e}): {body}")))
     }
 

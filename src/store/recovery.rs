@@ -1,0 +1,117 @@
+//! Submissions whose process died (kill -9, a crash, a power cut) must not
+//! stay RUNNING forever. A process running a submission holds an exclusive
+//! lock on `runs/<submission id>` for as long as it runs; the operating
+//! system releases it when the process ends, however it ends. Opening the
+//! store finds RUNNING submissions whose lock is free: their process is gone,
+//! so their unfinished jobs are ended (RUNNING -> FAILED, not started ->
+//! ABANDONED) in one transaction.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::PathBuf;
+
+use rusqlite::params;
+
+use super::{update_job, Store};
+use crate::error::{Error, Result};
+use crate::model::{now, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus};
+
+/// Held while a submission runs in this process; dropping it releases the lock.
+pub struct RunLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+impl Store {
+    fn run_lock_path(&self, submission_id: &str) -> PathBuf {
+        self.folder.join("runs").join(submission_id)
+    }
+
+    /// Takes the lock that says "a live process runs this submission".
+    pub fn run_lock(&self, submission_id: &str) -> Result<RunLock> {
+        let path = self.run_lock_path(submission_id);
+        let dir = path.parent().expect("a lock path has a folder");
+        fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::storage(&path, e))?;
+        file.try_lock().map_err(|e| Error::storage(&path, format!("the submission is already running: {e}")))?;
+        Ok(RunLock { file, path })
+    }
+
+    /// Ends the submissions left RUNNING by processes that are gone; returns how many.
+    pub fn recover_dead_runs(&self) -> Result<usize> {
+        let unfinished: Vec<(SubmissionRecord, i64)> = self.registry.read(|tx| {
+            let mut rows: Vec<(String, i64)> =
+                tx.rows("SELECT body, COALESCE(pid, 0) FROM submissions ORDER BY rowid", params![])?;
+            rows.retain(|(body, _)| body.contains("\"SUBMITTED\"") || body.contains("\"RUNNING\""));
+            rows.into_iter().map(|(body, pid)| Ok((tx.decode(&body)?, pid))).collect::<Result<Vec<_>>>()
+        })?;
+        let mut recovered = 0;
+        for (mut submission, pid) in unfinished {
+            let dead = match submission.status {
+                // Running: its process holds the run lock for as long as it lives.
+                SubmissionStatus::Running => true,
+                // Created but not started: dead only if the process that created it is gone.
+                SubmissionStatus::Submitted => process_is_gone(pid),
+                _ => false,
+            };
+            if !dead {
+                continue;
+            }
+            // Free lock: nobody runs it. (Held by a live process: leave it.)
+            let Ok(lock) = self.run_lock(&submission.id) else { continue };
+            self.registry.write(|tx| {
+                // It may have finished between the read above and the lock.
+                let current: Option<SubmissionRecord> =
+                    tx.one("SELECT body FROM submissions WHERE id = ?1", params![submission.id])?;
+                if current.is_none_or(|c| c.status != submission.status) {
+                    return Ok(());
+                }
+                let jobs: Vec<JobRecord> =
+                    tx.all("SELECT body FROM jobs WHERE submission_id = ?1 ORDER BY seq", params![submission.id])?;
+                for mut job in jobs {
+                    let (status, reason) = match job.status {
+                        JobStatus::Running => (
+                            JobStatus::Failed,
+                            "the process running this job ended before it finished (killed or crashed)",
+                        ),
+                        JobStatus::Submitted | JobStatus::Pending | JobStatus::Blocked => {
+                            (JobStatus::Abandoned, "the process running its submission ended before it started")
+                        }
+                        _ => continue,
+                    };
+                    job.status = status;
+                    job.reason = Some(reason.into());
+                    job.finished_at = Some(now());
+                    update_job(tx, &job)?;
+                }
+                submission.status = SubmissionStatus::Failed;
+                submission.finished_at = Some(now());
+                tx.execute(
+                    "UPDATE submissions SET body = ?2 WHERE id = ?1",
+                    params![submission.id, tx.encode(&submission)?],
+                )?;
+                Ok(())
+            })?;
+            drop(lock);
+            recovered += 1;
+        }
+        Ok(recovered)
+    }
+}
+
+/// Whether process `pid` no longer exists (Linux: no /proc entry; elsewhere unknown, so no).
+fn process_is_gone(pid: i64) -> bool {
+    let proc_root = std::path::Path::new("/proc");
+    pid > 0 && proc_root.join("self").exists() && !proc_root.join(pid.to_string()).exists()
+}
