@@ -7,10 +7,12 @@ CI runs a few kills (SCENARIUM_CRASH_KILLS, default 6); the reported run uses 10
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -43,12 +45,16 @@ CHILD = textwrap.dedent(
         print(json.dumps(scenario.high_value_summary_df.read().to_dicts()[0]))
         sys.exit(0)
     scenario.path_to_data.write(csv)
-    steps = [("payment_threshold", 1000), ("payment_threshold", 1600), ("metric", "median"),
-             ("summary_statistic_type", "max"), ("metric", "mean"), ("summary_statistic_type", "median")]
-    while True:                      # until killed
-        for node, value in steps:
-            scenario.data_nodes[node].write(value)
-            scenario.submit()
+    metrics, statistics = ["mean", "median", "max"], ["median", "max", "mean"]
+    i = 0
+    while True:                      # until killed; new values each time, so that tasks really run
+        i += 1
+        scenario.payment_threshold.write(1000 + i)
+        scenario.submit()
+        scenario.metric.write(metrics[i % 3])
+        scenario.submit()
+        scenario.summary_statistic_type.write(statistics[i % 3])
+        scenario.submit()
     """
 )
 
@@ -62,23 +68,28 @@ def run_child(mode: str, storage: Path, csv: Path, script: Path) -> subprocess.P
     )
 
 
-def check_after_kill(storage: Path) -> dict:
+def check_after_kill(storage: Path, checked: list[int]) -> dict:
+    """Checks the store after a kill. Versions up to rowid ``checked[0]`` were checked before."""
     engine = _core.Engine(str(storage))  # a fresh open: this is where dead runs are ended
     assert engine.integrity_check() == "ok"
-    jobs = engine.jobs()
-    stuck = [j for j in jobs if j.status in ("RUNNING", "PENDING", "BLOCKED", "SUBMITTED")]
-    assert not stuck, [(j.task_config_id, j.status) for j in stuck]
-    versions = 0
-    for dn in engine.data_nodes():
-        for version in engine.versions(dn.id):
-            value = version.value
-            if value.kind == "object":
-                path = Path(engine.object_path(value.hash))
-                assert path.is_file() and path.stat().st_size == value.size, (dn.config_id, version.version)
-            elif value.kind == "recipe":
-                engine.materialize(value, dn.id)  # its inputs are all there
-            versions += 1
-    return {"jobs": len(jobs), "versions": versions, "failed": sum(j.status == "FAILED" for j in jobs)}
+    with contextlib.closing(sqlite3.connect(storage / "registry.sqlite")) as db:
+        stuck = db.execute(
+            "SELECT body FROM jobs WHERE status IN ('RUNNING', 'PENDING', 'BLOCKED', 'SUBMITTED')"
+        ).fetchall()
+        jobs, failed = db.execute("SELECT count(*), sum(status = 'FAILED') FROM jobs").fetchone()
+        new = db.execute(
+            "SELECT rowid, data_node_id, version FROM versions WHERE rowid > ? ORDER BY rowid", (checked[0],)
+        ).fetchall()
+    assert not stuck, stuck[:3]
+    for rowid, dn_id, number in new:
+        value = engine.version(dn_id, number).value
+        if value.kind == "object":
+            path = Path(engine.object_path(value.hash))
+            assert path.is_file() and path.stat().st_size == value.size, (dn_id, number)
+        elif value.kind == "recipe":
+            engine.materialize(value, dn_id)  # its inputs are all there
+        checked[0] = rowid
+    return {"jobs": jobs, "failed_jobs": failed or 0, "new_versions": len(new)}
 
 
 def test_kill_9_at_random_points_loses_nothing(tmp_path) -> None:
@@ -102,7 +113,7 @@ def test_kill_9_at_random_points_loses_nothing(tmp_path) -> None:
     expected = json.loads(reference.stdout.strip().splitlines()[-1])
     rng = random.Random(int(os.environ.get("SCENARIUM_CRASH_SEED", "7")))
     storage = tmp_path / "store"
-    outcomes = []
+    outcomes, checked = [], [0]
     for kill in range(KILLS):
         child = run_child("run", storage, csv, script)
         delay = rng.uniform(0.2, 3.0)
@@ -111,7 +122,7 @@ def test_kill_9_at_random_points_loses_nothing(tmp_path) -> None:
             raise AssertionError(f"the child ended by itself: {child.communicate()}")
         os.kill(child.pid, signal.SIGKILL)
         child.communicate()  # reaps it and closes its pipes
-        outcomes.append({"kill": kill, "after_s": round(delay, 3), **check_after_kill(storage)})
+        outcomes.append({"kill": kill, "after_s": round(delay, 3), **check_after_kill(storage, checked)})
     finish = run_child("finish", storage, csv, script)
     out, err = finish.communicate(timeout=300)
     assert finish.returncode == 0, err
