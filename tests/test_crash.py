@@ -26,7 +26,7 @@ KILLS = int(os.environ.get("SCENARIUM_CRASH_KILLS", "6"))
 
 CHILD = textwrap.dedent(
     """
-    import json, sys
+    import json, sys, time
     sys.path.insert(0, sys.argv[4])
     import scenarium as sc
     from scenarium import Config
@@ -46,10 +46,10 @@ CHILD = textwrap.dedent(
         sys.exit(0)
     scenario.path_to_data.write(csv)
     metrics, statistics = ["mean", "median", "max"], ["median", "max", "mean"]
-    i = 0
+    i = int(time.time() * 1000) % 1_000_000   # differs from one child to the next
     while True:                      # until killed; new values each time, so that tasks really run
         i += 1
-        scenario.payment_threshold.write(1000 + i)
+        scenario.payment_threshold.write(1000 + i % 5000)
         scenario.submit()
         scenario.metric.write(metrics[i % 3])
         scenario.submit()
