@@ -116,3 +116,18 @@ def test_ids_that_shadow_scenario_attributes_warn() -> None:
         cfg = Config.configure_scenario("shadow", additional_data_node_configs=[tags])
     s = sc.create_scenario(cfg)
     assert s.data_nodes["tags"].read() == ["x"]
+
+
+def test_a_tampered_pickle_is_refused_not_unpickled() -> None:
+    s = sc.create_scenario(
+        Config.configure_scenario("t", additional_data_node_configs=[Config.configure_data_node("v")])
+    )
+    s.v.write({"rows": [1, 2, 3]})
+    stored = s.v._latest().value
+    path = s.v._engine.object_path(stored.hash)
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as f:
+        f.seek(-3, os.SEEK_END)
+        f.write(b"\x00\x00\x00")
+    with pytest.raises(sc.StorageError, match=r"data node 'v' .*modified after it was stored.*refusing to read it"):
+        s.v.read()

@@ -227,8 +227,12 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
     fmt = stored.format or "pickle"
     try:
         if fmt == "pickle":
-            with open(path, "rb") as f:
-                return pickle.load(f)
+            # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
+            try:
+                data = engine.read_object(stored.hash or "")
+            except StorageError as e:
+                raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
+            return pickle.loads(data)
         if fmt == "json":
             with open(path, "rb") as f:
                 return json.load(f)

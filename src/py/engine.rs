@@ -66,6 +66,13 @@ impl Engine {
         self.store.objects.path_of(hash)
     }
 
+    /// An object's bytes after checking them against its blake3 name; raises
+    /// StorageError for a file changed since it was stored.
+    fn read_object<'py>(&self, py: Python<'py>, hash: &str) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let bytes = detached(py, || self.store.objects.read_verified(hash))?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes))
+    }
+
     /// Moves a finished temporary file into the object store. Its fingerprint
     /// is its content hash unless `fingerprint` says otherwise (for values
     /// whose bytes are not a stable description of them).

@@ -66,6 +66,24 @@ impl ObjectStore {
         Ok((hash, size))
     }
 
+    /// An object's bytes, checked against its name: a file changed since it was
+    /// stored (tampered with, or damaged) is refused rather than decoded.
+    pub fn read_verified(&self, hash: &str) -> Result<Vec<u8>> {
+        let path = self.path_of(hash);
+        let bytes = fs::read(&path).map_err(|e| Error::storage(&path, format!("cannot read the stored value: {e}")))?;
+        let actual = fingerprint::of_bytes(&bytes);
+        if actual != hash {
+            return Err(Error::storage(
+                &path,
+                format!(
+                    "the stored value was modified after it was stored (its blake3 is {actual}, its name says \
+                     {hash}): refusing to read it"
+                ),
+            ));
+        }
+        Ok(bytes)
+    }
+
     pub fn put_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
         let tmp = self.new_tmp_path(".part");
         let mut file = File::create(&tmp).map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;
