@@ -207,16 +207,20 @@ def _apply_data_node(id: str, v: dict[str, Any]) -> None:
     cfg.properties.update(v)
 
 
-def _data_node_ref(owner: str, id: Any) -> DataNodeConfig:
-    """The data node config ``id`` names, or a placeholder that check() reports as missing."""
-    from scenarium.config import Config
-
-    found = Config._data_nodes.get(str(id))
+def _ref(configured: dict[str, Any], blank: Callable[[str], Any], owner: str, id: Any) -> Any:
+    """The config ``id`` names, or a blank placeholder (not registered) that check() reports as missing."""
+    found = configured.get(str(id))
     if found is not None:
         return found
-    missing = _blank_data_node(str(id))
+    missing = blank(str(id))
     missing.properties["_missing"] = owner
     return missing
+
+
+def _data_node_ref(owner: str, id: Any) -> DataNodeConfig:
+    from scenarium.config import Config
+
+    return _ref(Config._data_nodes, _blank_data_node, owner, id)
 
 
 def _apply_task(id: str, v: dict[str, Any]) -> None:
@@ -269,15 +273,9 @@ def _apply_scenario(id: str, v: dict[str, Any]) -> None:
 
 
 def _task_ref(scenario: str, id: Any) -> TaskConfig:
-    """The task config ``id`` names, or a placeholder that check() reports as missing."""
     from scenarium.config import Config
 
-    found = Config._tasks.get(str(id))
-    if found is not None:
-        return found
-    missing = _blank_task(str(id))
-    missing.properties["_missing"] = f"SCENARIO.{scenario}"
-    return missing
+    return _ref(Config._tasks, _blank_task, f"SCENARIO.{scenario}", id)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -87,8 +87,12 @@ pub fn run_submission(
     let graph = task_graph(&tasks)?;
     // Held until the end: another process opening the store can tell this run is alive.
     let _alive = store.run_lock(submission_id)?;
-    let downstream: Vec<Vec<usize>> =
-        (0..jobs.len()).map(|i| (0..jobs.len()).filter(|&d| graph.upstream(d).contains(&i)).collect()).collect();
+    let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    for d in 0..jobs.len() {
+        for &u in graph.upstream(d) {
+            downstream[u].push(d);
+        }
+    }
     submission.status = SubmissionStatus::Running;
     store.update_submission(&submission)?;
 
