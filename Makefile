@@ -62,6 +62,15 @@ bench: $(STAMP)
 	cd benches && ../$(BIN)/python bench_skipping.py
 	cd benches && ../$(BIN)/python bench_native.py
 
+.PHONY: notebook  ## open notebooks/app.ipynb in Jupyter (installs jupyterlab into .venv)
+notebook: dev
+	$(BIN)/pip install --quiet jupyterlab
+	cd notebooks && ../$(BIN)/jupyter lab app.ipynb
+
+.PHONY: screenshot  ## run the notebook, export it to HTML, photograph it into docs/notebook.png
+screenshot: dev
+	bash docs/screenshot.sh
+
 .PHONY: clean  ## remove build outputs and the venv
 clean:
 	cargo clean

@@ -69,6 +69,7 @@ def test_native_config_round_trips_with_names_bound(tmp_path, monkeypatch) -> No
     assert '"scenarium.tasks.customer_analysis.segment_analysis:function"' in text
     Config.load(tmp_path / "native.toml")
     assert specs() == before
+    assert list(Config.check()) == []  # inputs bound by name are no "unknown key"
     sys.modules.pop("config", None)
 
 

@@ -8,7 +8,7 @@ import threading
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from scenarium import _codec, _core, _runtime
+from scenarium import _codec, _core, _progress, _runtime
 from scenarium.config import ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, NonExistingEntity
@@ -85,6 +85,7 @@ def submit(
     wait: bool = True,
     timeout: float | None = None,
     on_event: Callable[[Job], None] | None = None,
+    progress: bool | None = None,
 ) -> Submission:
     """Submits a scenario (or a single task) for execution; see :meth:`Scenario.submit`."""
     if not isinstance(entity, (Scenario, Task)):
@@ -99,7 +100,14 @@ def submit(
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
     workers = _workers()
     if wait:
-        done = Submission(engine.run_submission(record.id, runner, callback, workers), engine)
+        where = _progress.wanted(progress)
+        shown = None if where is None else _progress.Progress(where, record.id, len(record.job_ids))
+        try:
+            ended = engine.run_submission(record.id, runner, _progress.wrap(shown, callback), workers)
+        finally:
+            if shown is not None:
+                shown.close()
+        done = Submission(ended, engine)
         if done.status is SubmissionStatus.FAILED:
             done._raise_if_failed()
         return done

@@ -270,6 +270,22 @@ class ScenarioConfig(_ConfigObject):
     def __repr__(self) -> str:
         return f"ScenarioConfig(id={self.id!r}, tasks={[t.id for t in self.task_configs]})"
 
+    def dag(self) -> Any:
+        """The configured graph of data nodes and tasks, as a picture (before any scenario exists).
+
+        Example:
+            >>> Config.configure_scenario("empty").dag().svg.startswith("<svg")
+            True
+        """
+        from scenarium import _dag, _html
+
+        return _dag.Picture(*_html.config_graph(self))
+
+    def _repr_html_(self) -> str:
+        from scenarium import _html
+
+        return _html.scenario_config(self)
+
 
 class JobConfig:
     """How jobs run: ``mode`` ("development" or "standalone") and ``max_nb_of_workers``."""
@@ -393,8 +409,19 @@ class Config:
         return cls._job_config
 
     @classmethod
-    def configure_core(cls, storage_folder: str = ".scenarium", **properties: Any) -> CoreConfig:
-        """Sets the storage folder; takes effect for the next entity operation."""
+    def configure_core(
+        cls, storage_folder: str = ".scenarium", progress: bool | None = None, **properties: Any
+    ) -> CoreConfig:
+        """Sets the storage folder (takes effect for the next entity operation) and whether
+        ``submit()`` shows progress: None (the default) when in Jupyter or a terminal,
+        False never, True always.
+
+        Example:
+            >>> Config.configure_core(storage_folder=".scenarium", progress=False)
+            CoreConfig(storage_folder='.scenarium')
+        """
+        if progress is not None:
+            properties["progress"] = bool(progress)
         cls._core_config = CoreConfig(storage_folder, **properties)
         return cls._core_config
 

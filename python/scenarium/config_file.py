@@ -427,12 +427,38 @@ def export(path: str | os.PathLike[str]) -> None:
 # ---------------------------------------------------------------- checking
 
 
-def check() -> list[Issue]:
+class Issues(list):  # type: ignore[type-arg]
+    """The list ``Config.check()`` returns, readable as a whole in a terminal or notebook."""
+
+    def __repr__(self) -> str:
+        if not self:
+            return "Config.check(): no issues"
+        errors = sum(1 for i in self if i.level == "error")
+        return f"Config.check(): {errors} errors, {len(self) - errors} warnings\n" + "\n".join(map(str, self))
+
+    def _repr_html_(self) -> str:
+        from scenarium import _html
+
+        if not self:
+            return _html.panel("<b>Config.check()</b>: no issues")
+        rows = [
+            [
+                _html.status_badge("FAILED" if i.level == "error" else "PENDING", i.level),
+                _html.esc(f"{i.file}:{i.line}" if i.file and i.line else i.file or ""),
+                f"<code>[{_html.esc(i.section)}]</code> {_html.esc(i.key or '')}",
+                _html.esc(i.message),
+            ]
+            for i in self
+        ]
+        return _html.panel("<b>Config.check()</b>", _html.table(["level", "where", "section", "issue"], rows))
+
+
+def check() -> Issues:
     """Every issue of the current configuration, errors first."""
     doc = document(strict=False)
     issues = [Issue(**i) for i in json.loads(_core.lint_config(json.dumps(doc)))]
     issues += _function_issues()
-    return sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0))
+    return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
 def _function_issues() -> list[Issue]:

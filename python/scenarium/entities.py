@@ -7,14 +7,13 @@ to the registry, so an object always shows what is stored now.
 from __future__ import annotations
 
 import enum
-import html
 import json
 import queue
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core
+from scenarium import _codec, _core, _dag, _html
 from scenarium.config import Scope
 from scenarium.exceptions import JobFailed, NoData
 
@@ -81,14 +80,9 @@ class Explanation:
         return str(self)
 
     def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><td>{html.escape(t)}</td><td>{html.escape(d)}</td><td>{html.escape(r)}</td></tr>"
-            for t, d, r in self.rows
-        )
-        return (
-            f"<div><b>{html.escape(self.title)}</b><table><tr><th>task</th><th>decision</th><th>why</th></tr>"
-            f"{body}</table></div>"
-        )
+        badge = {"RAN": "COMPLETED", "run": "RUNNING", "skip": "SKIPPED", "may run": "PENDING", "fail": "FAILED"}
+        rows = [[_html.esc(t), _html.status_badge(badge.get(d, d)), _html.esc(r)] for t, d, r in self.rows]
+        return _html.panel(f"<b>{_html.esc(self.title)}</b>", _html.table(["task", "decision", "why"], rows))
 
 
 class _Entity:
@@ -211,15 +205,7 @@ class DataNode(_Entity):
         return f"DataNode(id={self.id!r}, config_id={self.config_id!r}, version={self.version})"
 
     def _repr_html_(self) -> str:
-        try:
-            value = self.read()
-            preview = value._repr_html_() if hasattr(value, "_repr_html_") else html.escape(repr(value)[:500])
-        except NoData:
-            preview = "<i>no data</i>"
-        return (
-            f"<div><b>DataNode</b> <code>{html.escape(self.config_id)}</code> "
-            f"(version {self.version}, {html.escape(self.storage_type)})<br>{preview}</div>"
-        )
+        return _html.data_node(self)
 
 
 class Task(_Entity):
@@ -334,6 +320,9 @@ class Job(_Entity):
 
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, task={self.task_config_id!r}, status={self.status.name})"
+
+    def _repr_html_(self) -> str:
+        return _html.job(self)
 
 
 class Submission(_Entity):
@@ -463,17 +452,19 @@ class Submission(_Entity):
         jobs = ", ".join(f"{j.task_config_id}={j.status.name}" for j in self.jobs)
         return f"Submission(id={self.id!r}, status={self._record.status}, jobs=[{jobs}])"
 
+    def timeline(self) -> Any:
+        """A Gantt chart of the jobs (a matplotlib Figure): when each started and
+        ended, coloured by status. Needs ``pip install 'scenarium[plot]'``.
+
+        Example:
+            >>> scenario.submit().timeline()  # doctest: +SKIP
+        """
+        from scenarium import _plots
+
+        return _plots.timeline(self)
+
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(r['task'])}</td><td>{r['status']}</td>"
-            f"<td>{'' if r['duration_s'] is None else format(r['duration_s'], '.3f') + ' s'}</td>"
-            f"<td>{html.escape(r['reason'] or '')}</td></tr>"
-            for r in self.summary()
-        )
-        return (
-            f"<div><b>Submission</b> <code>{html.escape(self.id)}</code>: {self._record.status}"
-            f"<table><tr><th>task</th><th>status</th><th>duration</th><th>reason</th></tr>{rows}</table></div>"
-        )
+        return _html.submission(self)
 
 
 class Scenario(_Entity):
@@ -582,6 +573,7 @@ class Scenario(_Entity):
         timeout: float | None = None,
         on_event: Callable[[Job], None] | None = None,
         dry_run: bool = False,
+        progress: bool | None = None,
     ) -> Any:
         """Runs the scenario's tasks, skipping those whose inputs and code are unchanged.
 
@@ -590,30 +582,30 @@ class Scenario(_Entity):
         submission runs in the background and ``Submission.wait()`` joins it.
         ``dry_run=True`` runs nothing and returns an :class:`Explanation` of
         what would run and why (see :func:`scenarium.dry_run`).
+        While it waits, progress shows in Jupyter and in a terminal;
+        ``progress=False`` (or ``Config.configure_core(progress=False)``) turns
+        it off, ``progress=True`` shows it even when the output is not a terminal.
         """
         from scenarium._api import dry_run as plan
         from scenarium._api import submit
 
         if dry_run:
             return plan(self, force=force)
-        return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event)
+        return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event, progress=progress)
 
     def __repr__(self) -> str:
         name = f", name={self._record.name!r}" if self._record.name else ""
         return f"Scenario(id={self.id!r}, config_id={self.config_id!r}{name})"
 
+    def dag(self) -> _dag.Picture:
+        """The scenario's graph as a picture: data nodes and tasks, each task coloured
+        by the status of its job in the latest submission.
+
+        Example:
+            >>> scenario.dag()  # doctest: +SKIP
+            >>> scenario.dag().save("pipeline.svg")  # doctest: +SKIP
+        """
+        return _dag.Picture(*_html.scenario_graph(self))
+
     def _repr_html_(self) -> str:
-        rows = []
-        for cfg, dn in self.data_nodes.items():
-            latest = dn._latest()
-            value = "<i>no data</i>"
-            if latest is not None and latest.value.kind == "inline":
-                value = html.escape(latest.value.json or "")
-            elif latest is not None:
-                value = f"{html.escape(latest.value.format or latest.value.kind)} (version {latest.version})"
-            rows.append(f"<tr><td>{html.escape(cfg)}</td><td>{value}</td></tr>")
-        title = html.escape(self._record.name or self.config_id)
-        return (
-            f"<div><b>Scenario</b> {title} <code>{html.escape(self.id)}</code>"
-            f"<table><tr><th>data node</th><th>latest</th></tr>{''.join(rows)}</table></div>"
-        )
+        return _html.scenario(self)

@@ -75,6 +75,17 @@ class InvalidConfig(ConfigError):
         self.issues = list(issues or [])
 
 
+class MissingOptionalDependency(ScenariumError, ImportError):
+    """A feature needs a package that is not installed; the message says what to install.
+
+    Example:
+        >>> try:
+        ...     submission.timeline()  # doctest: +SKIP
+        ... except MissingOptionalDependency as e:
+        ...     print(e)  # Submission.timeline() draws with matplotlib: pip install 'scenarium[plot]'
+    """
+
+
 class UnstableFingerprintWarning(UserWarning):
     """A value's stored bytes do not identify it across processes (a set's pickle
     follows the per-process hash seed): tasks that read it always run."""
@@ -86,6 +97,7 @@ __all__ = [
     "InvalidConfig",
     "InvalidConfigFile",
     "JobFailed",
+    "MissingOptionalDependency",
     "NoData",
     "NonExistingDataNode",
     "NonExistingEntity",

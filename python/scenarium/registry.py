@@ -8,12 +8,11 @@ Example:
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
 
-from scenarium import _runtime
+from scenarium import _dag, _html, _runtime
 from scenarium.entities import DataNode, Scenario
 from scenarium.exceptions import ConfigError, NoData, NonExistingEntity
 
@@ -59,15 +58,37 @@ class Lineage:
             lines.append(f"{'  ' * r['depth']}{r['node']} written by {origin}{inputs}")
         return "\n".join(lines)
 
+    def dag(self) -> _dag.Picture:
+        """The lineage as a picture: each version and the job that wrote it, coloured by the job's status.
+
+        Example:
+            >>> sc.lineage(scenario.high_value_summary_df).dag()  # doctest: +SKIP
+        """
+        nodes, edges = [], []
+        for r in self.rows:
+            nodes.append(_dag.Node(r["node"], r["node"], "data", "data", f"written by {r['writer']}"))
+            if r["job_id"] is not None:
+                tip = f"{r['task']} ({r['job_status']}), {r['job_id']} in {r['submission_id']}"
+                nodes.append(_dag.Node(r["job_id"], r["task"], "task", r["job_status"], tip))
+                edges.append((r["job_id"], r["node"]))
+                edges += [(i, r["job_id"]) for i in r["inputs"]]
+        known = {n.id for n in nodes}
+        return _dag.Picture(nodes, [(a, b) for a, b in edges if a in known and b in known])
+
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{k}</th>" for k in ("node", "writer", "task", "submission", "inputs"))
-        body = "".join(
-            f"<tr><td style='padding-left:{r['depth']}em'>{html.escape(r['node'])}</td>"
-            f"<td>{html.escape(r['writer'])}</td><td>{html.escape(r['task'] or '')}</td>"
-            f"<td>{html.escape(r['submission_id'] or '')}</td><td>{html.escape(', '.join(r['inputs']))}</td></tr>"
+        rows = [
+            [
+                f"<span style='padding-left:{r['depth']}em'><code>{_html.esc(r['node'])}</code></span>",
+                _html.esc(r["task"] or r["writer"]),
+                "" if r["job_status"] is None else _html.status_badge(r["job_status"]),
+                _html.esc(r["submission_id"] or ""),
+                _html.esc(", ".join(r["inputs"])),
+            ]
             for r in self.rows
-        )
-        return f"<div><b>Lineage</b><table><tr>{head}</tr>{body}</table></div>"
+        ]
+        table = _html.table(["version", "written by", "job", "submission", "from"], rows)
+        layout = '<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">'
+        return _html.panel("<b>Lineage</b>", f"{layout}<div>{self.dag().svg}</div><div>{table}</div></div>")
 
 
 def lineage(data_node: DataNode, version: int | None = None) -> Lineage:
@@ -190,12 +211,19 @@ class Comparison(Mapping[str, dict[str, Any]]):
     """
 
     def __init__(
-        self, labels: list[str], custom: dict[str, dict[str, Any]], table: Any, details: dict[str, Any]
+        self,
+        labels: list[str],
+        custom: dict[str, dict[str, Any]],
+        table: Any,
+        details: dict[str, Any],
+        numbers: dict[str, list[float]] | None = None,
     ) -> None:
         self.labels = labels
         self.custom = custom
         self.table = table
         self.details = details
+        self.numbers = numbers or {}
+        """The numeric data nodes' values, one per scenario."""
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         return self.custom[key]
@@ -216,10 +244,25 @@ class Comparison(Mapping[str, dict[str, Any]]):
         return f"Comparison of {', '.join(self.labels)}: differs in {differs}\n{self.table}"
 
     def _repr_html_(self) -> str:
-        parts = [f"<div><b>Comparison</b> of {html.escape(', '.join(self.labels))}", self.table._repr_html_()]
+        parts = [self.table._repr_html_()]
+        differing = set(self.differences)
         for dn, frame in self.details.items():
-            parts.append(f"<p><code>{html.escape(dn)}</code></p>{frame._repr_html_()}")
-        return "".join(parts) + "</div>"
+            if dn not in differing:
+                continue
+            parts.append(f"<h4>{_html.esc(dn)}</h4>{frame._repr_html_()}")
+        return _html.panel(f"<b>Comparison</b> of {_html.esc(', '.join(self.labels))}", *parts)
+
+    def plot(self, data_nodes: list[str] | None = None) -> Any:
+        """A matplotlib figure: one panel per data node that differs (or each of
+        ``data_nodes``): a bar per scenario for numbers; for tables, how much each
+        numeric column's mean changed from the first scenario's, in percent. Needs ``pip install 'scenarium[plot]'``.
+
+        Example:
+            >>> sc.compare_scenarios(baseline, generous).plot()  # doctest: +SKIP
+        """
+        from scenarium import _plots
+
+        return _plots.comparison(self, data_nodes)
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -257,6 +300,7 @@ def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = No
     written = {dn for s in scenarios[:1] for t in s.tasks.values() for dn in t._record.outputs}
     custom: dict[str, dict[str, Any]] = {}
     rows, details = [], {}
+    numbers: dict[str, list[float]] = {}
     for name in names:
         nodes = [getattr(s, name) for s in scenarios]
         try:
@@ -273,9 +317,11 @@ def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = No
         rows.append(row)
         if values is not None and all(hasattr(v, "columns") and hasattr(v, "shape") for v in values):
             details[name] = _frame_details(values, labels)
+        elif values is not None and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            numbers[name] = [float(v) for v in values]
     import polars as pl
 
-    return Comparison(labels, custom, pl.DataFrame(rows), details)
+    return Comparison(labels, custom, pl.DataFrame(rows), details, numbers)
 
 
 def get_versions() -> list[dict[str, Any]]:
