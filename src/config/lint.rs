@@ -51,7 +51,9 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "description",
             "name",
         ],
-        "TASK" => &["function", "inputs", "input_params", "outputs", "skippable", "cache", "timeout", "description", "name"],
+        "TASK" => {
+            &["function", "inputs", "input_params", "outputs", "skippable", "cache", "timeout", "description", "name"]
+        }
         "SCENARIO" => {
             &["tasks", "additional_data_nodes", "frequency", "comparators", "sequences", "description", "name"]
         }
