@@ -131,3 +131,41 @@ def test_a_tampered_pickle_is_refused_not_unpickled() -> None:
         f.write(b"\x00\x00\x00")
     with pytest.raises(sc.StorageError, match=r"data node 'v' .*modified after it was stored.*refusing to read it"):
         s.v.read()
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/escaped", "ab/../../../escaped", "AB" * 32])
+def test_a_registry_row_cannot_point_outside_the_store(tmp_path, name) -> None:
+    import sqlite3
+
+    s = sc.create_scenario(
+        Config.configure_scenario("t", additional_data_node_configs=[Config.configure_data_node("v")])
+    )
+    s.v.write({"rows": [1, 2, 3]})
+    good = s.v._latest().value.hash
+    registry = sqlite3.connect(tmp_path / ".scenarium" / "registry.sqlite")
+    with registry:
+        registry.execute("UPDATE versions SET body = replace(body, ?, ?)", (good, name))
+    registry.close()
+    with pytest.raises(sc.StorageError, match=r"is not an object name \(64 lowercase hex digits\)"):
+        s.v.read()
+    with pytest.raises(sc.StorageError, match="is not an object name"):
+        s.v._engine.object_path(name)
+
+
+def test_temporary_names_stay_in_the_store() -> None:
+    engine = sc.create_scenario(Config.configure_scenario("t"))._engine
+    assert engine.new_tmp_path(".parquet").suffix == ".parquet"
+    with pytest.raises(ValueError, match="may hold only letters, digits"):
+        engine.new_tmp_path("/../../outside")
+
+
+def test_every_exception_is_exported_documented_and_in_the_readme_table() -> None:
+    from conftest import REPO
+
+    table = (REPO / "README.md").read_text().split("## When things go wrong", 1)[1].split("\n## ", 1)[0]
+    for name in sc.exceptions.__all__:
+        error = getattr(sc, name)
+        assert error is getattr(sc.exceptions, name)
+        assert error.__doc__ and len(error.__doc__.strip()) > 20, name
+        assert f"`{name}`" in table, f"{name} is missing from the README's error table"
+        assert issubclass(error, (sc.ScenariumError, UserWarning)), name

@@ -139,7 +139,7 @@ def test_pandas_frames_are_accepted() -> None:
         ),
         (
             "TotalPurchaseAmount,NumberOfPurchases,AverageReviewScore,TotalPurchaseTime\nabc,2,3,4\n",
-            'column "TotalPurchaseAmount" must be numeric but holds str',
+            'bad.csv, line 2: column "TotalPurchaseAmount" holds "abc", which is not a number',
         ),
     ],
 )

@@ -109,7 +109,7 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             _write_json(value, tmp, dn)
         elif kind is not None and storage in ("pickle", "parquet", "csv"):
             fmt = f"{'csv' if storage == 'csv' else 'parquet'}/{kind}"
-            _write_frame(value, kind, tmp, fmt.split("/")[0])
+            _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
             raise NotSerializable(
                 f"data node {dn.config_id!r} ({dn.id}) has storage_type {storage!r} and takes a "
@@ -155,7 +155,7 @@ def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
             f"cannot store a {type(value).__qualname__} in data node {dn.config_id!r} ({dn.id}): it cannot be "
             f"pickled ({type(e).__name__}: {e}); return plain data, or use storage_type='in_memory'"
         ) from e
-    _write_bytes(tmp, data)
+    _write_bytes(tmp, data, dn)
 
 
 def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
@@ -166,22 +166,43 @@ def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
             f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
             f"a {type(value).__qualname__}: {e}"
         ) from e
-    _write_bytes(tmp, data)
+    _write_bytes(tmp, data, dn)
 
 
-def _write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def _write_bytes(path: str | os.PathLike[str], data: bytes, dn: Any) -> None:
     try:
         with open(path, "wb") as f:
             f.write(data)
     except OSError as e:
-        raise StorageError(f"cannot write {path}: {e}") from e
+        raise StorageError(f"cannot store the value of data node {dn.config_id!r} ({dn.id}) in {path}: {e}") from e
 
 
-def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str) -> None:
-    if kind == "polars":
-        value.write_parquet(path) if fmt == "parquet" else value.write_csv(path)
-    else:
-        value.to_parquet(path) if fmt == "parquet" else value.to_csv(path, index=False)
+def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, dn: Any) -> None:
+    try:
+        if kind == "polars":
+            value.write_parquet(path) if fmt == "parquet" else value.write_csv(path)
+        else:
+            value.to_parquet(path) if fmt == "parquet" else value.to_csv(path, index=False)
+    except Exception as e:
+        if _is_io_failure(e):
+            raise StorageError(
+                f"cannot store the {fmt} file of data node {dn.config_id!r} ({dn.id}) in {path}: {e}; "
+                "its earlier versions are untouched"
+            ) from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) cannot store this {kind} DataFrame as {fmt}: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _is_io_failure(error: BaseException) -> bool:
+    """Whether a writer's exception comes from the file system (full disk, quota,
+    permissions): an OSError in its chain, or polars' Rust I/O error text."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) or "(os error " in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _write_file(value: Any, path: Path, storage: str, dn: Any) -> None:
@@ -198,7 +219,7 @@ def _write_file(value: Any, path: Path, storage: str, dn: Any) -> None:
                     f"data node {dn.config_id!r} writes {storage} file {path} and takes a polars "
                     f"or pandas DataFrame, not a {type(value).__qualname__}"
                 )
-            _write_frame(value, kind, tmp, storage)
+            _write_frame(value, kind, tmp, storage, dn)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)

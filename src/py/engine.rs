@@ -58,12 +58,12 @@ impl Engine {
 
     /// A fresh temporary path inside the object store, for a value being written.
     #[pyo3(signature = (suffix = ""))]
-    fn new_tmp_path(&self, suffix: &str) -> PathBuf {
-        self.store.objects.new_tmp_path(suffix)
+    fn new_tmp_path(&self, suffix: &str) -> PyResult<PathBuf> {
+        Ok(self.store.objects.new_tmp_path(suffix)?)
     }
 
-    fn object_path(&self, hash: &str) -> PathBuf {
-        self.store.objects.path_of(hash)
+    fn object_path(&self, hash: &str) -> PyResult<PathBuf> {
+        Ok(self.store.objects.path_of(hash)?)
     }
 
     /// An object's bytes after checking them against its blake3 name; raises

@@ -32,18 +32,32 @@ impl ObjectStore {
         self.root.join("tmp")
     }
 
-    /// A fresh path in the temporary folder, on the same file system as the objects.
-    pub fn new_tmp_path(&self, suffix: &str) -> PathBuf {
-        self.tmp_dir().join(format!("{}{suffix}", uuid::Uuid::new_v4()))
+    /// A fresh path in the temporary folder, on the same file system as the
+    /// objects. `suffix` is a file extension such as ".parquet".
+    pub fn new_tmp_path(&self, suffix: &str) -> Result<PathBuf> {
+        let plain = suffix.len() <= 32 && suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !plain {
+            return Err(Error::InvalidArgument(format!(
+                "temporary file suffix {suffix:?} may hold only letters, digits, '.', '_' and '-' (at most 32)"
+            )));
+        }
+        Ok(self.tmp_dir().join(format!("{}{suffix}", uuid::Uuid::new_v4())))
     }
 
-    pub fn path_of(&self, hash: &str) -> PathBuf {
-        let (dir, rest) = hash.split_at(2.min(hash.len()));
-        self.root.join(dir).join(rest)
+    /// Where the object named `hash` lives. Only a blake3 hex digest is a name,
+    /// so a tampered registry row cannot point outside the store.
+    pub fn path_of(&self, hash: &str) -> Result<PathBuf> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(Error::storage(
+                &self.root,
+                format!("{hash:?} is not an object name (64 lowercase hex digits): the registry was altered?"),
+            ));
+        }
+        Ok(self.root.join(&hash[..2]).join(&hash[2..]))
     }
 
     pub fn contains(&self, hash: &str) -> bool {
-        self.path_of(hash).is_file()
+        self.path_of(hash).is_ok_and(|p| p.is_file())
     }
 
     /// Moves a finished temporary file into the store; returns (hash, size).
@@ -53,7 +67,7 @@ impl ObjectStore {
         let size = file.metadata().map_err(|e| Error::storage(tmp, e))?.len();
         drop(file);
         let hash = fingerprint::of_file(tmp)?;
-        let target = self.path_of(&hash);
+        let target = self.path_of(&hash)?;
         if target.is_file() {
             let _ = fs::remove_file(tmp);
             return Ok((hash, size));
@@ -69,7 +83,7 @@ impl ObjectStore {
     /// An object's bytes, checked against its name: a file changed since it was
     /// stored (tampered with, or damaged) is refused rather than decoded.
     pub fn read_verified(&self, hash: &str) -> Result<Vec<u8>> {
-        let path = self.path_of(hash);
+        let path = self.path_of(hash)?;
         let bytes = fs::read(&path).map_err(|e| Error::storage(&path, format!("cannot read the stored value: {e}")))?;
         let actual = fingerprint::of_bytes(&bytes);
         if actual != hash {
@@ -85,7 +99,7 @@ impl ObjectStore {
     }
 
     pub fn put_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
-        let tmp = self.new_tmp_path(".part");
+        let tmp = self.new_tmp_path(".part")?;
         let mut file = File::create(&tmp).map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;
         if let Err(e) = file.write_all(bytes) {
             drop(file);
@@ -112,7 +126,20 @@ mod tests {
         let (h1, n) = store.put_bytes(b"hello").unwrap();
         let (h2, _) = store.put_bytes(b"hello").unwrap();
         assert_eq!((h1.as_str(), n), (h2.as_str(), 5));
-        assert_eq!(fs::read(store.path_of(&h1)).unwrap(), b"hello");
+        assert_eq!(fs::read(store.path_of(&h1).unwrap()).unwrap(), b"hello");
         assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn only_digests_and_plain_suffixes_make_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+        for name in ["../../x", "/etc/passwd", "ab/../../../../x", &"A".repeat(64), &"a".repeat(63), ""] {
+            assert!(store.path_of(name).is_err(), "{name:?} was accepted");
+            assert!(!store.contains(name));
+        }
+        assert!(store.path_of(&"0a".repeat(32)).unwrap().starts_with(store.root()));
+        assert!(store.new_tmp_path("/../../x").is_err());
+        assert!(store.new_tmp_path(".parquet").unwrap().starts_with(store.tmp_dir()));
     }
 }

@@ -29,13 +29,20 @@ impl Drop for RunLock {
 }
 
 impl Store {
-    fn run_lock_path(&self, submission_id: &str) -> PathBuf {
-        self.folder.join("runs").join(submission_id)
+    /// `runs/<submission id>`; an id that is not a plain file name (a tampered
+    /// registry row) is refused rather than followed outside the folder.
+    fn run_lock_path(&self, submission_id: &str) -> Result<PathBuf> {
+        let plain =
+            !submission_id.is_empty() && submission_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+        if !plain {
+            return Err(Error::InvalidArgument(format!("{submission_id:?} is not a submission id")));
+        }
+        Ok(self.folder.join("runs").join(submission_id))
     }
 
     /// Takes the lock that says "a live process runs this submission".
     pub fn run_lock(&self, submission_id: &str) -> Result<RunLock> {
-        let path = self.run_lock_path(submission_id);
+        let path = self.run_lock_path(submission_id)?;
         let dir = path.parent().expect("a lock path has a folder");
         fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
         let file = OpenOptions::new()

@@ -120,7 +120,7 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
         NativeInput::Frame(lf) => lf.clone(),
         scalar => {
             let path = scalar.as_str(task, "path_to_data")?;
-            super::io::scan_csv(task, path)?
+            super::io::numeric_columns(task, super::io::scan_csv(task, path)?, path, &[TPA, NOP, ARS, TPT])?
         }
     };
     require_columns(task, &mut lf, &[TPA, NOP, ARS, TPT], &[])?;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_arity, find, Keep, NativeInput, NativeTask, Result, TaskError};
+use super::{check_arity, diagnose, find, Keep, NativeInput, NativeTask, Result, TaskError};
 use crate::fingerprint;
 use crate::model::{Payload, VersionRecord};
 use crate::orchestrator::TaskOutcome;
@@ -28,6 +28,38 @@ pub(super) fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
         .map_err(|source| TaskError::Polars { task, source })
 }
 
+/// Makes `columns` of a scanned CSV numeric when the schema inference read them
+/// as text: an error naming the file, line and value if one holds a non-number,
+/// else a cast (a file with a header and no rows has text columns; pandas gives
+/// it zero rows, and so does this).
+pub(super) fn numeric_columns(
+    task: &'static str,
+    mut lf: LazyFrame,
+    path: &str,
+    columns: &[&str],
+) -> Result<LazyFrame> {
+    let schema = lf.collect_schema().map_err(|source| TaskError::Polars { task, source })?;
+    for &name in columns {
+        if !schema.get(name).is_some_and(|d| d.is_string()) {
+            continue;
+        }
+        let not_a_number = col(name).is_not_null().and(col(name).cast(DataType::Float64).is_null());
+        let bad = lf
+            .clone()
+            .select([col(name)])
+            .filter(not_a_number)
+            .first()
+            .collect()
+            .map_err(|source| TaskError::Polars { task, source })?;
+        if bad.height() > 0 {
+            let value = bad.column(name).ok().and_then(|c| c.str().ok()?.get(0).map(str::to_owned));
+            return Err(diagnose::not_a_number(task, path, name, &value.unwrap_or_default(), 0));
+        }
+        lf = lf.with_column(col(name).cast(DataType::Float64));
+    }
+    Ok(lf)
+}
+
 /// A stored value as a native task's argument.
 pub fn input_from_payload(store: &Store, task: &'static str, version: &VersionRecord) -> Result<NativeInput> {
     input_of(store, task, &version.payload, &version.data_node_id)
@@ -41,7 +73,9 @@ fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: 
         Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
         Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
         Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
-            scan_parquet(task, &store.objects.path_of(hash))
+            let path =
+                store.objects.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            scan_parquet(task, &path)
         }
         Payload::Recipe { task: name, version, output, inputs } => {
             let maker = find(name)?;
@@ -92,7 +126,7 @@ pub fn materialize(store: &Store, recipe: &Payload, data_node_id: &str) -> std::
         Ok(NativeInput::Scalar(_)) => unreachable!("a recipe's output is a table"),
         Err(e) => return Err(e.to_string()),
     };
-    write_table(store, maker.name, frame, Keep::Large)
+    write_table(store, maker.name, frame, Keep::Large).map_err(|e| e.to_string())
 }
 
 fn scan_parquet(task: &'static str, path: &Path) -> Result<NativeInput> {
@@ -122,14 +156,15 @@ fn run_stored(store: &Store, name: &str, inputs: &[VersionRecord]) -> std::resul
         .map(|v| input_from_payload(store, task.name, v))
         .collect::<Result<_>>()
         .map_err(|e| e.to_string())?;
-    let outputs = (task.run)(&args).map_err(|e| e.to_string())?;
+    let outputs = (task.run)(&args).map_err(|e| diagnose::locate(e, &args).to_string())?;
     let recipe_possible = inputs.iter().all(|v| v.payload.is_immutable());
     let mut values = Vec::with_capacity(outputs.len());
     for (index, output) in outputs.into_iter().enumerate() {
         values.push(if output.keep == Keep::Recipe && recipe_possible {
             recipe_value(task, index, inputs)
         } else {
-            let (hash, size) = write_table(store, task.name, output.frame, output.keep)?;
+            let (hash, size) = write_table(store, task.name, output.frame, output.keep)
+                .map_err(|e| diagnose::locate(e, &args).to_string())?;
             NewValue {
                 payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
                 fingerprint: hash,
@@ -165,13 +200,9 @@ fn write_options() -> ParquetWriteOptions {
 
 /// Writes a table into a temporary Parquet file and moves it into the store:
 /// (hash, size). Small tables are collected first; others are streamed.
-fn write_table(
-    store: &Store,
-    task: &'static str,
-    frame: LazyFrame,
-    keep: Keep,
-) -> std::result::Result<(String, u64), String> {
-    let tmp = store.objects.new_tmp_path(".parquet");
+fn write_table(store: &Store, task: &'static str, frame: LazyFrame, keep: Keep) -> Result<(String, u64)> {
+    let tmp =
+        store.objects.new_tmp_path(".parquet").map_err(|e| TaskError::Storage { task, message: e.to_string() })?;
     let written = if keep != Keep::Small {
         frame
             .sink(
@@ -189,7 +220,11 @@ fn write_table(
     };
     if let Err(source) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(TaskError::Polars { task, source }.to_string());
+        if diagnose::is_io_failure(&source) {
+            let message = format!("cannot store its output table in {}: {}", tmp.display(), diagnose::clean(&source));
+            return Err(TaskError::Storage { task, message });
+        }
+        return Err(TaskError::Polars { task, source });
     }
-    store.objects.ingest(&tmp).map_err(|e| e.to_string())
+    store.objects.ingest(&tmp).map_err(|e| TaskError::Storage { task, message: e.to_string() })
 }

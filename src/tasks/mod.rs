@@ -5,6 +5,7 @@
 //! its code identity for the skip rule: bump it whenever its results change.
 
 pub mod customer_analysis;
+mod diagnose;
 mod io;
 
 use polars::prelude::*;
@@ -22,7 +23,10 @@ pub enum TaskError {
     #[error("{task}: {message}")]
     InvalidData { task: &'static str, message: String },
 
-    #[error("{task}: {source}")]
+    #[error("{task}: {message}; its earlier versions are untouched")]
+    Storage { task: &'static str, message: String },
+
+    #[error("{}: {}", .task, diagnose::clean(.source))]
     Polars {
         task: &'static str,
         #[source]
@@ -136,10 +140,13 @@ pub fn find(name: &str) -> Result<&'static NativeTask> {
 pub fn call(name: &str, inputs: &[NativeInput]) -> Result<Vec<DataFrame>> {
     let task = find(name)?;
     check_arity(task, inputs.len())?;
-    let outputs = (task.run)(inputs)?;
+    let outputs = (task.run)(inputs).map_err(|e| diagnose::locate(e, inputs))?;
     outputs
         .into_iter()
-        .map(|o| collect_streaming(o.frame).map_err(|source| TaskError::Polars { task: task.name, source }))
+        .map(|o| {
+            collect_streaming(o.frame)
+                .map_err(|source| diagnose::locate(TaskError::Polars { task: task.name, source }, inputs))
+        })
         .collect()
 }
 

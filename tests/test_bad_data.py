@@ -1,0 +1,129 @@
+"""Files users really have: each is read as pandas reads it, or refused with an
+error naming the task, the file, the line, the column and the value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import scenarium as sc
+from scenarium import Config
+from scenarium.tasks import customer_analysis as ca
+from test_native import assert_same, pandas_preprocess_and_score
+
+HEADER = (
+    "CustomerID,Age,Country,TotalPurchaseAmount,NumberOfPurchases,AverageReviewScore,TotalPurchaseTime,"
+    "SignupDate,IsPrime"
+)
+ROWS = [
+    "1,20,Japan,625.98,3,1.9,1442,2018-05-25,False",
+    '2,50,"Korea, Republic of",354.56,3,1.8,189,2019-12-14,True',
+    "3,55,France,5438.86,15,1.3,2509,2022-06-01,False",
+]
+READABLE = {
+    "header only": HEADER + "\n",
+    "quoted fields with commas": "\n".join([HEADER, *ROWS]) + "\n",
+    "CRLF line ends": "\r\n".join([HEADER, *ROWS]) + "\r\n",
+    "UTF-8 BOM": "\ufeff" + "\n".join([HEADER, *ROWS]) + "\n",
+    "NaN and empty cells": "\n".join([HEADER, ROWS[0], "2,50,Japan,NaN,3,,189,2019-12-14,True", "3,,,,,,,,"]) + "\n",
+    "zero NumberOfPurchases": "\n".join([HEADER, ROWS[0], "2,50,Japan,354.56,0,1.8,189,2019-12-14,True"]) + "\n",
+    "no final newline": "\n".join([HEADER, *ROWS]),
+    "short row": "\n".join([HEADER, ROWS[0], "2,50,Japan,354.56"]) + "\n",
+}
+
+
+@pytest.mark.parametrize("case", list(READABLE))
+def test_read_as_pandas_reads_it(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(READABLE[case].encode())
+    native = ca.preprocess_and_score(str(path))
+    expected = pandas_preprocess_and_score(str(path))
+    if case == "header only":
+        assert native.shape == expected.shape == (0, 4)
+        return
+    assert_same(native, expected.astype({c: float for c in expected.columns if expected[c].dtype == object}))
+
+
+def with_bad_value(row: int, total: int) -> str:
+    lines = [HEADER] + [ROWS[0]] * total
+    lines[row] = '9,50,"Japan, north",12abc,3,1.8,189,2019-12-14,True'
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "total"),
+    [(1, 5), (4_000, 5_000), (30_000, 30_005)],  # within and past the rows polars reads to guess types
+)
+def test_text_in_a_numeric_column_names_file_line_column_and_value(tmp_path: Path, row: int, total: int) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(with_bad_value(row, total), newline="")
+    expected = (
+        f'preprocess_and_score: {path}, line {row + 1}: column "TotalPurchaseAmount" holds "12abc", '
+        "which is not a number"
+    )
+    with pytest.raises(sc.exceptions.TaskError) as direct:
+        ca.preprocess_and_score(str(path))
+    assert expected in str(direct.value)
+    with pytest.raises(TypeError):  # pandas fails too, naming neither line nor value
+        pandas_preprocess_and_score(str(path))
+
+    source = Config.configure_data_node("path", default_data=str(path))
+    scored = Config.configure_data_node("scored")
+    task = Config.configure_task("score", ca.preprocess_and_score, [source], [scored])
+    scenario = sc.create_scenario(Config.configure_scenario("bad", task_configs=[task]))
+    with pytest.raises(sc.JobFailed) as failed:
+        scenario.submit()
+    assert expected in str(failed.value)
+    assert failed.value.task_config_id == "score"
+
+
+def test_python_task_returning_the_wrong_number_of_values() -> None:
+    a = Config.configure_data_node("a", default_data=1)
+    b, c = Config.configure_data_node("b"), Config.configure_data_node("c")
+    task = Config.configure_task("split", lambda x: (x, x, x), [a], [b, c])
+    scenario = sc.create_scenario(Config.configure_scenario("two", task_configs=[task]))
+    with pytest.raises(sc.JobFailed, match=r"task 'split' has 2 outputs and must return a tuple of 2 values"):
+        scenario.submit()
+    with pytest.raises(sc.NoData):
+        scenario.b.read()
+
+
+def test_a_function_renamed_since_the_scenario_was_stored(tmp_path: Path) -> None:
+    (tmp_path / "fns.py").write_text("def double(x):\n    return 2 * x\n")
+    create = textwrap.dedent(
+        """
+        import scenarium as sc
+        from scenarium import Config
+        import fns
+        x = Config.configure_data_node("x", default_data=2)
+        y = Config.configure_data_node("y")
+        t = Config.configure_task("double", fns.double, [x], [y])
+        s = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+        s.submit()
+        print(s.id)
+        """
+    )
+    scenario_id = run_python(tmp_path, create).strip()
+    (tmp_path / "fns.py").write_text("def twice(x):\n    return 2 * x\n")
+    resubmit = f"""
+import scenarium as sc
+try:
+    sc.get({scenario_id!r}).submit(force=True)
+except sc.JobFailed as e:
+    print(type(e).__name__, e)
+"""
+    out = run_python(tmp_path, resubmit)
+    assert "JobFailed task 'double' failed" in out
+    assert "calls fns.double, which cannot be found" in out and "Was it renamed or moved" in out
+
+
+def run_python(folder: Path, code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
