@@ -55,11 +55,13 @@ format: $(STAMP)
 wheel: $(STAMP)
 	$(BIN)/maturin build --release --out dist
 
-.PHONY: bench  ## release build, then the benchmarks; results go to benches/results/
+.PHONY: bench  ## release build, then the benchmarks (ROWS="1M 10M 30M" to choose sizes); results in benches/results/
 bench: $(STAMP)
 	rm -f python/scenarium/_core*.so
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet --release 2>&1 | grep -v '^\s*$$' || true
+	cd benches && ../$(BIN)/python bench_suite.py $(if $(ROWS),--rows $(ROWS),)
 	cd benches && ../$(BIN)/python bench_skipping.py
+	cd benches && ../$(BIN)/python bench_overhead.py
 	cd benches && ../$(BIN)/python bench_native.py
 
 .PHONY: notebook  ## open notebooks/app.ipynb in Jupyter (installs jupyterlab into .venv)

@@ -1,38 +1,40 @@
-"""The baseline a data scientist would write without scenarium: plain eager Python
-polars doing the article's four steps, intermediates kept in memory, re-running
-what each of the four submits changes (all; 2-4; 3-4; 4). Prints one JSON line.
+"""What a data scientist would write without a pipeline tool: the article's four
+steps in Python polars, as one script. Prints one JSON line.
 
-    python baseline_polars.py CSV
+    python baseline_polars.py {eager,lazy} CSV
+
+eager: intermediates kept in memory, each submit re-running what its change
+affects (all; 2-4; 3-4; 4). lazy: each submit one lazy query from the CSV to the
+two results, on the streaming engine. Divisions by constants use numpy's true
+division, as pandas does: polars multiplies by the reciprocal, which differs in
+the last bit and moves a few customers across the 1.5 score threshold.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
+import numpy as np
 import polars as pl
+from _sequence import STEPS, peak_rss_mib, records
+
+MEASURES = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
+COLUMNS = ["TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore", "TotalPurchaseTime"]
 
 
-def score(path: str) -> pl.DataFrame:
-    df = pl.read_csv(
-        path, columns=["TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore", "TotalPurchaseTime"]
+def scored(frame: pl.LazyFrame | pl.DataFrame):
+    score = (
+        np.divide(0.5 * pl.col("TotalPurchaseAmount"), 1000.0)
+        + np.divide(0.3 * pl.col("NumberOfPurchases"), 10.0)
+        + 0.2 * pl.col("AverageReviewScore")
     )
-    return df.select(
-        (
-            0.5 * pl.col("TotalPurchaseAmount") / 1000
-            + 0.3 * pl.col("NumberOfPurchases") / 10
-            + 0.2 * pl.col("AverageReviewScore")
-        ).alias("CUSTOMER_SCORE"),
-        "TotalPurchaseAmount",
-        "NumberOfPurchases",
-        "TotalPurchaseTime",
-    )
+    return frame.select(score.alias("CUSTOMER_SCORE"), *MEASURES[1:])
 
 
-def segment(df: pl.DataFrame, payment: float, threshold: float) -> pl.DataFrame:
-    return df.with_columns(
+def segmented(frame, payment: float, threshold: float):
+    return frame.with_columns(
         (pl.col("TotalPurchaseAmount") > payment).cast(pl.Int64).alias("HighSpender"),
         (pl.col("TotalPurchaseTime") / pl.col("NumberOfPurchases")).alias("AverageTimeBetweenPurchases"),
         (pl.col("TotalPurchaseAmount") * pl.col("NumberOfPurchases")).alias("Interaction1"),
@@ -45,61 +47,76 @@ def segment(df: pl.DataFrame, payment: float, threshold: float) -> pl.DataFrame:
     )
 
 
-def analyse(df: pl.DataFrame, metric: str) -> pl.DataFrame:
-    measures = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
-    aggs = [getattr(pl.col(m), metric)() for m in measures]
-    aggs += [pl.col("HighSpender").sum(), getattr(pl.col("AverageTimeBetweenPurchases"), metric)()]
-    return df.group_by("ValueSegment").agg(aggs).sort("ValueSegment")
+def analysed(frame, metric: str):
+    name = {"count": "count", "std": "std"}.get(metric, metric)
+    aggs = [getattr(pl.col(m), name)() for m in MEASURES]
+    aggs += [pl.col("HighSpender").sum(), getattr(pl.col("AverageTimeBetweenPurchases"), name)()]
+    return frame.group_by("ValueSegment").agg(aggs).sort("ValueSegment")
 
 
-def summarise(df: pl.DataFrame, analysis: pl.DataFrame, statistic: str) -> pl.DataFrame:
-    high = df.filter(pl.col("ValueSegment") == "High Value")
-    return pl.DataFrame(
-        {
-            "SummaryStatisticType": [statistic],
-            "AveragePurchaseHighValue": [getattr(high["TotalPurchaseAmount"], statistic)()],
-            "MedianScoreHighValue": [high["CUSTOMER_SCORE"].median()],
-            "SegmentAnalysisHighValue": [
-                analysis.filter(pl.col("ValueSegment") == "High Value")["TotalPurchaseAmount"][0]
-            ],
-        }
+def summarised(frame, analysis, statistic: str):
+    high = frame.filter(pl.col("ValueSegment") == "High Value")
+    segment_value = analysis.filter(pl.col("ValueSegment") == "High Value").select("TotalPurchaseAmount").head(1)
+    stats = high.select(
+        pl.lit(statistic).alias("SummaryStatisticType"),
+        getattr(pl.col("TotalPurchaseAmount"), statistic)().cast(pl.Float64).alias("AveragePurchaseHighValue"),
+        pl.col("CUSTOMER_SCORE").median().alias("MedianScoreHighValue"),
     )
+    if isinstance(stats, pl.LazyFrame):
+        return pl.concat(
+            [stats, segment_value.rename({"TotalPurchaseAmount": "SegmentAnalysisHighValue"})], how="horizontal"
+        )
+    return stats.hstack(segment_value.rename({"TotalPurchaseAmount": "SegmentAnalysisHighValue"}))
+
+
+def eager(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
+    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    times = []
+    frame = segments = analysis = summary = None
+    for node, value in STEPS[:4]:
+        start = time.perf_counter()
+        if node is not None:
+            params[node] = value
+        if node is None:
+            frame = scored(pl.read_csv(path, columns=COLUMNS))
+        if node in (None, "payment_threshold"):
+            segments = segmented(frame, params["payment_threshold"], params["score_threshold"])
+        if node in (None, "payment_threshold", "metric"):
+            analysis = analysed(segments, params["metric"])
+        summary = summarised(segments, analysis, params["summary_statistic_type"])
+        times.append(time.perf_counter() - start)
+    return times, analysis, summary
+
+
+def lazy(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
+    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    times = []
+    for node, value in STEPS[:4]:
+        start = time.perf_counter()
+        if node is not None:
+            params[node] = value
+        segments = segmented(scored(pl.scan_csv(path)), params["payment_threshold"], params["score_threshold"])
+        analysis = analysed(segments, params["metric"])
+        summary = summarised(segments, analysis, params["summary_statistic_type"])
+        analysis, summary = pl.collect_all([analysis, summary], engine="streaming")
+        times.append(time.perf_counter() - start)
+    return times, analysis, summary
 
 
 def main() -> int:
-    path = sys.argv[1]
-    times = []
+    mode, path = sys.argv[1], sys.argv[2]
+    times, analysis, summary = (eager if mode == "eager" else lazy)(path)
     start = time.perf_counter()
-    scored = score(path)
-    segmented = segment(scored, 1000, 1.5)
-    analysis = analyse(segmented, "mean")
-    summarise(segmented, analysis, "median")
-    times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    segmented = segment(scored, 1600, 1.5)
-    analysis = analyse(segmented, "mean")
-    summarise(segmented, analysis, "median")
-    times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    analysis = analyse(segmented, "median")
-    summarise(segmented, analysis, "median")
-    times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    summary = summarise(segmented, analysis, "max")
-    times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    pl.scan_csv(path).select(
-        ["TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore", "TotalPurchaseTime"]
-    ).collect(engine="streaming")
+    pl.scan_csv(path).select(COLUMNS).collect(engine="streaming")
     floor = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
                 "times_s": times,
                 "csv_scan_floor_s": floor,
-                "peak_rss_mib": peak_kib / 1024,
-                "summary": summary.to_dicts()[0],
+                "peak_rss_mib": peak_rss_mib(),
+                "segment_result": records(analysis),
+                "summary": records(summary),
             }
         )
     )
