@@ -40,7 +40,7 @@ def write_result(name: str, result: dict) -> Path:
     return path
 
 
-def run_measured(cmd: list[str], *, interval_s: float = 0.02) -> tuple[str, float]:
+def run_measured(cmd: list[str], *, interval_s: float = 0.02, cwd: str | None = None) -> tuple[str, float]:
     """Runs ``cmd``; returns its stdout and its peak anonymous resident memory in MiB,
     sampled every ``interval_s`` from /proc: what the process itself allocated, which
     the kernel cannot reclaim without swap. The kernel's high-water mark (ru_maxrss,
@@ -49,7 +49,7 @@ def run_measured(cmd: list[str], *, interval_s: float = 0.02) -> tuple[str, floa
     when the process holds little."""
     import threading
 
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
     peak_anon_kib = 0
     done = threading.Event()
 

@@ -78,7 +78,8 @@ def run_system(name: str, python: str, csv: Path) -> dict:
     if script[0] == "app_sequence.py":
         args.append(str(storage))
     try:
-        stdout, peak_anon = run_measured(args)
+        # In the storage folder: Taipy keeps its own state in ./.taipy whatever it is told.
+        stdout, peak_anon = run_measured(args, cwd=str(storage))
     finally:
         shutil.rmtree(storage, ignore_errors=True)
     return {**json.loads(stdout.strip().splitlines()[-1]), "peak_anon_mib": peak_anon}

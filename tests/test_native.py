@@ -222,3 +222,26 @@ def test_the_wide_table_is_kept_as_a_recipe_and_reads_as_computed(article_dir, m
         "high_value_cust_summary_statistics",
     ]
     sys.modules.pop("config", None)
+
+
+def test_pandas_frames_are_stored_as_arrow_and_feed_native_tasks() -> None:
+    from scenarium import Config
+
+    def load() -> pd.DataFrame:
+        frame = pd.read_csv(SAMPLE_CSV)
+        frame.index = [i % 7 for i in range(len(frame))]  # as Dask's compute() leaves it: not a RangeIndex
+        return frame
+
+    raw = Config.configure_data_node("raw")
+    scored = Config.configure_data_node("scored")
+    tasks = [
+        Config.configure_task("load", load, [], [raw]),
+        Config.configure_task("score", ca.preprocess_and_score, [raw], [scored]),
+    ]
+    scenario = sc.create_scenario(Config.configure_scenario("mixed", task_configs=tasks))
+    scenario.submit()
+    assert scenario.raw._latest().value.format == "arrow/pandas"
+    back = scenario.raw.read()
+    pd.testing.assert_frame_equal(back, load())  # values, dtypes and the index
+    assert scenario.scored._latest().value.format == "parquet/polars"
+    assert_same(scenario.scored.read(), pandas_preprocess_and_score(str(SAMPLE_CSV)))

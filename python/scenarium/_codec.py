@@ -25,6 +25,12 @@ from scenarium.exceptions import NoData, NotSerializable, StorageError, Unstable
 
 _INT64 = (-(2**63), 2**63 - 1)
 
+# The file format of a DataFrame in a data node of each storage type. A pandas
+# frame in a pickle node is an Arrow IPC file: five times faster than Parquet
+# both ways (pandas' Parquet encoding is the slow part), as fast as a pickle,
+# and not code. polars writes Parquet fast, and Parquet is smaller.
+_FRAME_CONTAINER = {("pickle", "pandas"): "arrow", ("pickle", "polars"): "parquet"}
+
 # Values of in_memory data nodes: they live in this process only.
 _MEMORY: dict[str, Any] = {}
 
@@ -108,7 +114,7 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             fmt = "json"
             _write_json(value, tmp, dn)
         elif kind is not None and storage in ("pickle", "parquet", "csv"):
-            fmt = f"{'csv' if storage == 'csv' else 'parquet'}/{kind}"
+            fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
             _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
             raise NotSerializable(
@@ -179,7 +185,9 @@ def _write_bytes(path: str | os.PathLike[str], data: bytes, dn: Any) -> None:
 
 def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, dn: Any) -> None:
     try:
-        if kind == "polars":
+        if fmt == "arrow":
+            _write_arrow(value, path)
+        elif kind == "polars":
             value.write_parquet(path) if fmt == "parquet" else value.write_csv(path)
         else:
             value.to_parquet(path) if fmt == "parquet" else value.to_csv(path, index=False)
@@ -192,6 +200,23 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
         raise NotSerializable(
             f"data node {dn.config_id!r} ({dn.id}) cannot store this {kind} DataFrame as {fmt}: {type(e).__name__}: {e}"
         ) from e
+
+
+def _write_arrow(frame: Any, path: str | os.PathLike[str]) -> None:
+    """A pandas frame as an uncompressed Arrow IPC file; pandas' metadata in the
+    schema brings back its index and dtypes (the same bytes for the same frame)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame)
+    with pa.OSFile(os.fspath(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_arrow(path: str | os.PathLike[str]) -> Any:
+    import pyarrow as pa
+
+    with pa.memory_map(os.fspath(path)) as source:
+        return pa.ipc.open_file(source).read_all().to_pandas()
 
 
 def _is_io_failure(error: BaseException) -> bool:
@@ -258,6 +283,8 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
             with open(path, "rb") as f:
                 return json.load(f)
         container, frame = fmt.split("/")
+        if container == "arrow":
+            return _read_arrow(path)
         if frame == "polars":
             import polars as pl
 

@@ -96,11 +96,11 @@ def preview(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> tuple[s
     from scenarium import _codec
 
     fmt = stored.format or ""
-    if stored.kind == "object" and fmt.startswith("parquet/"):
+    if stored.kind == "object" and fmt.split("/")[0] in ("parquet", "arrow"):
         import polars as pl
 
         path = engine.object_path(stored.hash or "")
-        lazy = pl.scan_parquet(path)
+        lazy = pl.scan_parquet(path) if fmt.startswith("parquet/") else pl.scan_ipc(path)
         columns = len(lazy.collect_schema())
         rows = lazy.select(pl.len()).collect().item()
         return _frame_html(lazy.head(PREVIEW_ROWS).collect()), f"{rows:,} rows × {columns} columns"

@@ -202,8 +202,10 @@ fn median_by_segment(
     measures: &[&str],
 ) -> Result<Vec<NativeOutput>> {
     let err = polars_err(task);
+    // pandas' groupby leaves out rows without a segment.
     let counts = super::collect_streaming(
         lf.clone()
+            .filter(col(SEGMENT).is_not_null())
             .group_by([col(SEGMENT)])
             .agg([col("HighSpender").sum().alias("HighSpender")])
             .sort([SEGMENT], SortMultipleOptions::default()),

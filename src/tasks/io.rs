@@ -13,6 +13,8 @@ use crate::orchestrator::TaskOutcome;
 use crate::store::{NewValue, Store};
 
 /// The format tag of tables written by native tasks (Python reads them as polars).
+/// Parquet with LZ4. (Uncompressed Arrow IPC was measured too: scanning it with
+/// polars 0.55 was slower, 9.7 s against 8.2 s for the median submit at 30M rows.)
 pub const TABLE_FORMAT: &str = "parquet/polars";
 
 pub(super) fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
@@ -72,6 +74,12 @@ fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: 
             .map_err(|e| TaskError::InvalidData { task, message: format!("unreadable value of {data_node_id}: {e}") }),
         Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
         Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
+        // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
+        Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
+            let path =
+                store.objects.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            scan_arrow(task, &path)
+        }
         Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
             let path =
                 store.objects.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
@@ -127,6 +135,13 @@ pub fn materialize(store: &Store, recipe: &Payload, data_node_id: &str) -> std::
         Err(e) => return Err(e.to_string()),
     };
     write_table(store, maker.name, frame, Keep::Large).map_err(|e| e.to_string())
+}
+
+fn scan_arrow(task: &'static str, path: &Path) -> Result<NativeInput> {
+    let path = PlRefPath::new(path.to_string_lossy().as_ref());
+    LazyFrame::scan_ipc(path, Default::default(), Default::default())
+        .map(NativeInput::Frame)
+        .map_err(|source| TaskError::Polars { task, source })
 }
 
 fn scan_parquet(task: &'static str, path: &Path) -> Result<NativeInput> {
