@@ -11,6 +11,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+DATA = Path(__file__).resolve().parent / "data"  # generated, git-ignored
+
+
+def customers_csv(rows: int) -> Path:
+    """The generated CSV of ``rows`` customers (seed 7), made on first use."""
+    from scenarium import datagen
+
+    DATA.mkdir(exist_ok=True)
+    csv = DATA / f"customers_{rows}.csv"
+    if not csv.exists():
+        datagen.write_csv(str(csv), rows, 7, progress=sys.stderr.isatty())
+    return csv
 
 
 def require_release_build() -> None:

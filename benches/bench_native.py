@@ -13,10 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import require_release_build, run_measured, write_result
+from _common import customers_csv, require_release_build, run_measured, write_result
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"  # generated, git-ignored
 
 
 def child(script: str, *args: str) -> dict:
@@ -29,14 +28,9 @@ def main() -> int:
     parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), nargs="+", default=[10_000_000, 30_000_000])
     args = parser.parse_args()
     require_release_build()
-    from scenarium import datagen
-
-    DATA.mkdir(exist_ok=True)
     runs = {}
     for rows in args.rows:
-        csv = DATA / f"customers_{rows}.csv"
-        if not csv.exists():
-            datagen.write_csv(str(csv), rows, 7, progress=sys.stderr.isatty())
+        csv = customers_csv(rows)
         storage = Path(tempfile.mkdtemp(prefix="scenarium-bench-native-"))
         try:
             native = child("native_sequence.py", str(csv), str(storage))

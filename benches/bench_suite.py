@@ -28,10 +28,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _common import RESULTS, machine, require_release_build, run_measured
+from _common import RESULTS, customers_csv, machine, require_release_build, run_measured
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 TAIPY_VENV = HERE / ".venv-taipy"
 TAIPY_REQUIREMENTS = ["taipy==4.1.1", "dask[dataframe]==2026.8.0"]
 NATIVE = "scenarium, native tasks"
@@ -205,8 +204,6 @@ def main() -> int:
     parser.add_argument("--wheel", action="store_true", help="also time `maturin build --release`")
     args = parser.parse_args()
     require_release_build()
-    from scenarium import datagen
-
     pythons = {name: sys.executable for name in args.systems}
     taipy_version = None
     notes = []
@@ -219,12 +216,9 @@ def main() -> int:
         else:
             pythons["Taipy + Dask (article)"], taipy_version = python, said
 
-    DATA.mkdir(exist_ok=True)
     sizes = {}
     for rows in args.rows:
-        csv = DATA / f"customers_{rows}.csv"
-        if not csv.exists():
-            datagen.write_csv(str(csv), rows, 7, progress=sys.stderr.isatty())
+        csv = customers_csv(rows)
         runs: dict[str, list[dict]] = {name: [] for name in pythons}
         for turn in range(args.repeat):
             for name, python in pythons.items():
@@ -243,7 +237,7 @@ def main() -> int:
             "systems": summary,
             "runs": runs,
         }
-    largest = DATA / f"customers_{max(args.rows)}.csv"
+    largest = customers_csv(max(args.rows))
     extras = {
         "fully_skipped_submit_ms": 1000 * sizes[str(max(args.rows))]["systems"][NATIVE]["skip_s"],
         "orchestration_ms_per_job_1000_task_chain": overhead_ms_per_job(),
