@@ -96,7 +96,7 @@ def submit(
     record = engine.create_submission(entity.id, force)
     from scenarium.config import Config
 
-    runner = _runtime.TaskRunner(engine, standalone=Config.job_config.mode == "standalone")
+    runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode)
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
     workers = _workers()
     if wait:
@@ -137,6 +137,10 @@ def _workers() -> int:
     then run on that many threads; native tasks run without the GIL."""
     from scenarium.config import Config
 
+    if Config.job_config.mode == "dask" and Config.job_config.max_nb_of_workers == 1:
+        from scenarium import _dask
+
+        return _dask.threads()
     return Config.job_config.max_nb_of_workers
 
 

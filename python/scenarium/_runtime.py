@@ -173,13 +173,42 @@ def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
 
 
+def run_task(
+    store: Any, task: Any, values: list[_core.StoredValue], input_nodes: list[Any], output_nodes: list[Any]
+) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+    """Runs a task's function on its stored inputs and stores its outputs in ``store``
+    (an Engine, or an ObjectStore on a worker); (outputs, failure reason, traceback)."""
+    try:
+        function = resolve(task)
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for (param, _), value, node in zip(task.inputs, values, input_nodes):
+            decoded = _codec.decode(store, value, node)
+            if param is None:
+                args.append(decoded)
+            else:
+                kwargs[param] = decoded
+        result = function(*args, **kwargs)
+        results = TaskRunner._outputs(task, result)
+        return [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)], None, None
+    except (KeyboardInterrupt, _TaskTimeout):
+        raise
+    except Exception as e:
+        reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
+        return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
-    def __init__(self, engine: _core.Engine, standalone: bool = False) -> None:
+    def __init__(self, engine: _core.Engine, standalone: bool = False, mode: str | None = None) -> None:
         self.engine = engine
-        # standalone: Python tasks run in worker processes (scenarium._workers).
-        self.standalone = standalone
+        # standalone: Python tasks run in worker processes (scenarium._workers);
+        # dask: on a Dask cluster (scenarium._dask).
+        self.mode = mode or ("standalone" if standalone else "development")
+        self.standalone = self.mode == "standalone"
+        # Native tasks go to the cluster too (the core asks before running one here).
+        self.native_remote = self.mode == "dask"
         # Per submission only: a module edited and reloaded between submissions
         # must be fingerprinted again.
         self._fingerprints: dict[str, str] = {}
@@ -208,6 +237,10 @@ class TaskRunner:
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
         timeout = json.loads(task.properties_json).get("timeout")
+        if self.mode == "dask":
+            from scenarium import _dask
+
+            return _dask.run(self.engine, task, inputs, outputs, timeout)
         if self.standalone:
             from scenarium import _workers
 
@@ -229,23 +262,8 @@ class TaskRunner:
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
         self._running.add(threading.get_ident())
         try:
-            function = resolve(task)
-            args: list[Any] = []
-            kwargs: dict[str, Any] = {}
-            for (param, dn_id), version in zip(task.inputs, inputs):
-                value = _codec.decode(self.engine, version.value, self.engine.data_node(dn_id))
-                if param is None:
-                    args.append(value)
-                else:
-                    kwargs[param] = value
-            result = function(*args, **kwargs)
-            values = self._outputs(task, result)
-            return [_codec.encode(self.engine, v, dn) for v, dn in zip(values, outputs)], None, None
-        except (KeyboardInterrupt, _TaskTimeout):
-            raise
-        except Exception as e:
-            reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
-            return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            input_nodes = [self.engine.data_node(dn_id) for _, dn_id in task.inputs]
+            return run_task(self.engine, task, [v.value for v in inputs], input_nodes, outputs)
         finally:
             self._running.discard(threading.get_ident())
 

@@ -288,11 +288,12 @@ class ScenarioConfig(_ConfigObject):
 
 
 class JobConfig:
-    """How jobs run: ``mode`` ("development" or "standalone") and ``max_nb_of_workers``."""
+    """How jobs run: ``mode`` ("development", "standalone" or "dask", with ``address`` or
+    ``client``) and ``max_nb_of_workers`` (in dask mode, default: the cluster's threads)."""
 
     def __init__(self, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any) -> None:
-        if mode not in ("development", "standalone"):
-            raise ConfigError(f"job execution mode {mode!r} is not 'development' or 'standalone'")
+        if mode not in ("development", "standalone", "dask"):
+            raise ConfigError(f"job execution mode {mode!r} is not 'development', 'standalone' or 'dask'")
         if int(max_nb_of_workers) < 1:
             raise ConfigError(f"max_nb_of_workers must be at least 1, got {max_nb_of_workers!r}")
         self.mode = mode

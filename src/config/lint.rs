@@ -324,14 +324,14 @@ impl<'a> Linter<'a> {
 
     fn job(&mut self, section: &Section) {
         if let Some(entry) = get(section, "mode") {
-            let modes = ["development", "standalone"];
+            let modes = ["development", "standalone", "dask"];
             if !matches!(&entry.value, Typed::Str(m) if modes.contains(&m.as_str())) {
                 let shown = describe(&entry.value);
                 let hint = match &entry.value {
                     Typed::Str(s) => did_you_mean(s, &modes),
                     _ => String::new(),
                 };
-                let message = format!("mode must be \"development\" or \"standalone\", got {shown}{hint}");
+                let message = format!("mode must be \"development\", \"standalone\" or \"dask\", got {shown}{hint}");
                 self.push(Level::Error, section, Some(entry), message);
             }
         }

@@ -17,7 +17,7 @@ use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
-use crate::store::{NewValue, Store};
+use crate::store::{NewValue, ObjectStore, Store};
 use crate::tasks;
 
 /// How a task ended, as its executor reports it.
@@ -39,6 +39,20 @@ pub trait TaskExecutor: Sync {
     fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String>;
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome;
+
+    /// Runs native task `name`: here by default; an executor that sends jobs
+    /// elsewhere (a Dask cluster) may send native ones too.
+    fn execute_native(
+        &self,
+        objects: &ObjectStore,
+        name: &str,
+        task: &TaskRecord,
+        inputs: &[VersionRecord],
+        outputs: &[DataNodeRecord],
+    ) -> TaskOutcome {
+        let _ = (task, outputs);
+        tasks::execute(objects, name, inputs)
+    }
 
     /// Runs a worker thread's whole life (`body`), e.g. inside one Python
     /// thread state so that each job does not create and destroy one.
@@ -182,7 +196,7 @@ fn run_job(
     on_event(job);
     let versions: Vec<VersionRecord> = inputs.into_iter().map(|i| i.version).collect();
     let outcome = match &task.function {
-        FunctionRef::Native { name, .. } => tasks::execute(store, name, &versions),
+        FunctionRef::Native { name, .. } => executor.execute_native(&store.objects, name, task, &versions, &outputs),
         FunctionRef::Python { .. } => executor.execute(task, &versions, &outputs),
     };
     match outcome {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 
+use super::objects;
 use super::records::*;
 use crate::config::ScenarioSpec;
 use crate::model::{self, Payload};
@@ -17,7 +18,7 @@ use crate::store::{NewValue, Store};
 use crate::{fingerprint, Result as CoreResult};
 
 /// Runs `f` without the GIL and turns a panic into a Python `RuntimeError`.
-fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
+pub(super) fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
     let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
     match outcome {
         Ok(result) => result.map_err(PyErr::from),
@@ -69,8 +70,7 @@ impl Engine {
     /// An object's bytes after checking them against its blake3 name; raises
     /// StorageError for a file changed since it was stored.
     fn read_object<'py>(&self, py: Python<'py>, hash: &str) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-        let bytes = detached(py, || self.store.objects.read_verified(hash))?;
-        Ok(pyo3::types::PyBytes::new(py, &bytes))
+        objects::read_object(py, &self.store.objects, hash)
     }
 
     /// Moves a finished temporary file into the object store. Its fingerprint
@@ -84,46 +84,24 @@ impl Engine {
         format: String,
         fingerprint: Option<String>,
     ) -> PyResult<StoredValue> {
-        let store = self.store.clone();
-        let (hash, size) = detached(py, move || store.objects.ingest(&tmp_path))?;
-        let fp = fingerprint.unwrap_or_else(|| hash.clone());
-        Ok(StoredValue::from_payload(&Payload::Object { hash, format, size }, &fp))
+        objects::store_file(py, &self.store.objects, tmp_path, format, fingerprint)
     }
 
     /// Computes a stored recipe (kind "recipe") into an object and returns it
     /// as a stored Parquet table with the same fingerprint.
     fn materialize(&self, py: Python<'_>, stored: &StoredValue, data_node_id: &str) -> PyResult<StoredValue> {
-        let payload = stored.to_new_value().payload;
-        let store = self.store.clone();
-        let outcome = py.detach(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::tasks::materialize(&store, &payload, data_node_id)
-            }))
-        });
-        match outcome {
-            Ok(Ok((hash, size))) => {
-                let table = Payload::Object { hash, format: crate::tasks::TABLE_FORMAT.into(), size };
-                Ok(StoredValue::from_payload(&table, &stored.fingerprint))
-            }
-            Ok(Err(message)) => Err(super::exceptions::TaskError::new_err(message)),
-            Err(panic) => Err(PyRuntimeError::new_err(format!(
-                "internal error in scenarium while computing {data_node_id} (please report it): {}",
-                crate::error::panic_message(panic.as_ref())
-            ))),
-        }
+        objects::materialize(py, &self.store.objects, stored, data_node_id)
     }
 
     /// A scalar stored inline, given as JSON text.
     fn store_inline(&self, json: String) -> StoredValue {
-        let fp = fingerprint::combine("scenarium inline value", [("json", json.as_str())]);
-        StoredValue::from_payload(&Payload::Inline { json }, &fp)
+        objects::inline(json)
     }
 
     /// A file at a user's path, fingerprinted by its content now.
     fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
         let fp = detached(py, || self.store.file_fingerprint(&path))?;
-        let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
-        Ok(StoredValue::from_payload(&payload, &fp))
+        Ok(objects::external(path, format, &fp))
     }
 
     /// A value that lives only in this process's memory.
@@ -386,6 +364,26 @@ struct PyExecutor {
 }
 
 impl TaskExecutor for PyExecutor {
+    /// Native tasks run here unless the runner sends jobs to a cluster
+    /// (`TaskRunner.native_remote`), which then runs them on its workers.
+    fn execute_native(
+        &self,
+        objects: &crate::store::ObjectStore,
+        name: &str,
+        task: &model::TaskRecord,
+        inputs: &[model::VersionRecord],
+        outputs: &[model::DataNodeRecord],
+    ) -> TaskOutcome {
+        let remote = Python::attach(|py| {
+            self.runner.getattr(py, "native_remote").and_then(|v| v.extract::<bool>(py)).unwrap_or(false)
+        });
+        if remote {
+            self.execute(task, inputs, outputs)
+        } else {
+            crate::tasks::execute(objects, name, inputs)
+        }
+    }
+
     fn worker_thread(&self, body: &mut (dyn FnMut() + Send)) {
         // Attached once, then detached: the thread keeps its Python thread
         // state, and each job's attach only takes the GIL.

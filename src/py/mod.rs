@@ -5,6 +5,7 @@ mod engine;
 mod error;
 mod exceptions;
 mod native;
+mod objects;
 mod records;
 
 use pyo3::prelude::*;
@@ -27,6 +28,8 @@ mod _core {
     };
     #[pymodule_export]
     use super::native::{call_native, generate_customers, native_tasks};
+    #[pymodule_export]
+    use super::objects::ObjectStore;
     #[pymodule_export]
     use super::records::{
         DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord, VersionRecord,

@@ -10,7 +10,7 @@ use super::{check_arity, diagnose, find, Keep, NativeInput, NativeTask, Result, 
 use crate::fingerprint;
 use crate::model::{Payload, VersionRecord};
 use crate::orchestrator::TaskOutcome;
-use crate::store::{NewValue, Store};
+use crate::store::{NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars).
 /// Parquet with LZ4. (Uncompressed Arrow IPC was measured too: scanning it with
@@ -63,11 +63,11 @@ pub(super) fn numeric_columns(
 }
 
 /// A stored value as a native task's argument.
-pub fn input_from_payload(store: &Store, task: &'static str, version: &VersionRecord) -> Result<NativeInput> {
+pub fn input_from_payload(store: &ObjectStore, task: &'static str, version: &VersionRecord) -> Result<NativeInput> {
     input_of(store, task, &version.payload, &version.data_node_id)
 }
 
-fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: &str) -> Result<NativeInput> {
+fn input_of(store: &ObjectStore, task: &'static str, payload: &Payload, data_node_id: &str) -> Result<NativeInput> {
     match payload {
         Payload::Inline { json } => serde_json::from_str(json)
             .map(NativeInput::Scalar)
@@ -76,13 +76,11 @@ fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: 
         Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
         // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
         Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
-            let path =
-                store.objects.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            let path = store.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
             scan_arrow(task, &path)
         }
         Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
-            let path =
-                store.objects.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            let path = store.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
             scan_parquet(task, &path)
         }
         Payload::Recipe { task: name, version, output, inputs } => {
@@ -124,7 +122,11 @@ fn input_of(store: &Store, task: &'static str, payload: &Payload, data_node_id: 
 
 /// Computes a recipe's table and stores it as an object: (hash, size).
 /// Objects are content-addressed, so materializing twice stores one copy.
-pub fn materialize(store: &Store, recipe: &Payload, data_node_id: &str) -> std::result::Result<(String, u64), String> {
+pub fn materialize(
+    store: &ObjectStore,
+    recipe: &Payload,
+    data_node_id: &str,
+) -> std::result::Result<(String, u64), String> {
     let Payload::Recipe { task, .. } = recipe else {
         return Err(format!("data node {data_node_id} holds no recipe"));
     };
@@ -152,7 +154,7 @@ fn scan_parquet(task: &'static str, path: &Path) -> Result<NativeInput> {
 }
 
 /// Runs native task `name` on stored inputs and stores its outputs.
-pub fn execute(store: &Store, name: &str, inputs: &[VersionRecord]) -> TaskOutcome {
+pub fn execute(store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> TaskOutcome {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_stored(store, name, inputs))) {
         Ok(Ok(values)) => TaskOutcome::Completed(values),
         Ok(Err(e)) => TaskOutcome::Failed { reason: e.to_string(), stacktrace: None },
@@ -163,7 +165,7 @@ pub fn execute(store: &Store, name: &str, inputs: &[VersionRecord]) -> TaskOutco
     }
 }
 
-fn run_stored(store: &Store, name: &str, inputs: &[VersionRecord]) -> std::result::Result<Vec<NewValue>, String> {
+fn run_stored(store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> std::result::Result<Vec<NewValue>, String> {
     let task = find(name).map_err(|e| e.to_string())?;
     check_arity(task, inputs.len()).map_err(|e| e.to_string())?;
     let args: Vec<NativeInput> = inputs
@@ -215,9 +217,8 @@ fn write_options() -> ParquetWriteOptions {
 
 /// Writes a table into a temporary Parquet file and moves it into the store:
 /// (hash, size). Small tables are collected first; others are streamed.
-fn write_table(store: &Store, task: &'static str, frame: LazyFrame, keep: Keep) -> Result<(String, u64)> {
-    let tmp =
-        store.objects.new_tmp_path(".parquet").map_err(|e| TaskError::Storage { task, message: e.to_string() })?;
+fn write_table(store: &ObjectStore, task: &'static str, frame: LazyFrame, keep: Keep) -> Result<(String, u64)> {
+    let tmp = store.new_tmp_path(".parquet").map_err(|e| TaskError::Storage { task, message: e.to_string() })?;
     let written = if keep != Keep::Small {
         frame
             .sink(
@@ -241,5 +242,5 @@ fn write_table(store: &Store, task: &'static str, frame: LazyFrame, keep: Keep) 
         }
         return Err(TaskError::Polars { task, source });
     }
-    store.objects.ingest(&tmp).map_err(|e| TaskError::Storage { task, message: e.to_string() })
+    store.ingest(&tmp).map_err(|e| TaskError::Storage { task, message: e.to_string() })
 }

@@ -1,0 +1,174 @@
+//! `ObjectStore`: the object store of a storage folder without its registry,
+//! for processes that compute but do not record (Dask workers). `Engine`
+//! answers the same calls through the same functions here.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::engine::detached;
+use super::records::StoredValue;
+use crate::fingerprint;
+use crate::model::{Payload, VersionRecord};
+use crate::orchestrator::TaskOutcome;
+use crate::store::ObjectStore as Objects;
+
+pub(super) fn read_object<'py>(
+    py: Python<'py>,
+    objects: &Objects,
+    hash: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let bytes = detached(py, || objects.read_verified(hash))?;
+    Ok(pyo3::types::PyBytes::new(py, &bytes))
+}
+
+pub(super) fn store_file(
+    py: Python<'_>,
+    objects: &Objects,
+    tmp_path: PathBuf,
+    format: String,
+    fingerprint: Option<String>,
+) -> PyResult<StoredValue> {
+    let (hash, size) = detached(py, move || objects.ingest(&tmp_path))?;
+    let fp = fingerprint.unwrap_or_else(|| hash.clone());
+    Ok(StoredValue::from_payload(&Payload::Object { hash, format, size }, &fp))
+}
+
+pub(super) fn materialize(
+    py: Python<'_>,
+    objects: &Objects,
+    stored: &StoredValue,
+    data_node_id: &str,
+) -> PyResult<StoredValue> {
+    let payload = stored.to_new_value().payload;
+    let outcome = py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::tasks::materialize(objects, &payload, data_node_id)
+        }))
+    });
+    match outcome {
+        Ok(Ok((hash, size))) => {
+            let table = Payload::Object { hash, format: crate::tasks::TABLE_FORMAT.into(), size };
+            Ok(StoredValue::from_payload(&table, &stored.fingerprint))
+        }
+        Ok(Err(message)) => Err(super::exceptions::TaskError::new_err(message)),
+        Err(panic) => Err(PyRuntimeError::new_err(format!(
+            "internal error in scenarium while computing {data_node_id} (please report it): {}",
+            crate::error::panic_message(panic.as_ref())
+        ))),
+    }
+}
+
+pub(super) fn inline(json: String) -> StoredValue {
+    let fp = fingerprint::combine("scenarium inline value", [("json", json.as_str())]);
+    StoredValue::from_payload(&Payload::Inline { json }, &fp)
+}
+
+pub(super) fn external(path: PathBuf, format: String, fingerprint: &str) -> StoredValue {
+    let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
+    StoredValue::from_payload(&payload, fingerprint)
+}
+
+/// The objects of a storage folder, without its registry: what a worker on
+/// another machine needs to read a job's inputs and store its outputs.
+///
+/// Example (Python): `ObjectStore(".scenarium").store_inline("42")`
+#[pyclass(module = "scenarium._core", frozen)]
+pub struct ObjectStore {
+    objects: Objects,
+    folder: PathBuf,
+}
+
+#[pymethods]
+impl ObjectStore {
+    #[new]
+    fn new(py: Python<'_>, storage_folder: PathBuf) -> PyResult<Self> {
+        let root = storage_folder.join("objects");
+        let objects = detached(py, || Objects::open(root))?;
+        Ok(ObjectStore { objects, folder: storage_folder })
+    }
+
+    #[getter]
+    fn storage_folder(&self) -> PathBuf {
+        self.folder.clone()
+    }
+
+    #[pyo3(signature = (suffix = ""))]
+    fn new_tmp_path(&self, suffix: &str) -> PyResult<PathBuf> {
+        Ok(self.objects.new_tmp_path(suffix)?)
+    }
+
+    fn object_path(&self, hash: &str) -> PyResult<PathBuf> {
+        Ok(self.objects.path_of(hash)?)
+    }
+
+    fn read_object<'py>(&self, py: Python<'py>, hash: &str) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        read_object(py, &self.objects, hash)
+    }
+
+    #[pyo3(signature = (tmp_path, format, fingerprint = None))]
+    fn store_file(
+        &self,
+        py: Python<'_>,
+        tmp_path: PathBuf,
+        format: String,
+        fingerprint: Option<String>,
+    ) -> PyResult<StoredValue> {
+        store_file(py, &self.objects, tmp_path, format, fingerprint)
+    }
+
+    fn materialize(&self, py: Python<'_>, stored: &StoredValue, data_node_id: &str) -> PyResult<StoredValue> {
+        materialize(py, &self.objects, stored, data_node_id)
+    }
+
+    fn store_inline(&self, json: String) -> StoredValue {
+        inline(json)
+    }
+
+    /// A file at a user's path, fingerprinted by its content now (no registry, so no cache).
+    fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
+        let fp = detached(py, || {
+            let canonical = std::fs::canonicalize(&path).map_err(|e| crate::Error::storage(&path, e))?;
+            fingerprint::of_file(&canonical)
+        })?;
+        Ok(external(path, format, &fp))
+    }
+
+    fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {
+        StoredValue::from_payload(&Payload::Memory { token }, &fingerprint)
+    }
+
+    /// Runs native task `name` on stored inputs, storing its outputs here:
+    /// (outputs, None) or (None, why it failed). The GIL is released meanwhile.
+    fn run_native(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        inputs: Vec<PyRef<'_, StoredValue>>,
+    ) -> (Option<Vec<StoredValue>>, Option<String>) {
+        let versions: Vec<VersionRecord> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, stored)| {
+                let value = stored.to_new_value();
+                VersionRecord {
+                    data_node_id: format!("input {}", i + 1),
+                    version: 0,
+                    written_at: 0.0,
+                    writer: "dask".into(),
+                    comment: None,
+                    fingerprint: value.fingerprint,
+                    payload: value.payload,
+                }
+            })
+            .collect();
+        match py.detach(|| crate::tasks::execute(&self.objects, name, &versions)) {
+            TaskOutcome::Completed(values) => {
+                (Some(values.iter().map(|v| StoredValue::from_payload(&v.payload, &v.fingerprint)).collect()), None)
+            }
+            TaskOutcome::Failed { reason, .. } => (None, Some(reason)),
+            TaskOutcome::Interrupted => (None, Some(format!("native task {name} was interrupted"))),
+        }
+    }
+}
