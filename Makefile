@@ -63,6 +63,7 @@ bench: $(STAMP)
 	cd benches && ../$(BIN)/python bench_skipping.py
 	cd benches && ../$(BIN)/python bench_overhead.py
 	cd benches && ../$(BIN)/python bench_native.py
+	cd benches && ../$(BIN)/python bench_dask.py
 
 .PHONY: notebook  ## open notebooks/app.ipynb in Jupyter (installs jupyterlab into .venv)
 notebook: dev
