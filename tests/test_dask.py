@@ -149,3 +149,32 @@ def test_native_tasks_run_on_the_workers_with_the_same_results(tmp_path, cluster
     # The jobs opened the object store on the workers: they ran there.
     opened = cluster.run(lambda: sorted(__import__("scenarium._dask").__dict__["_dask"]._stores))
     assert any(str(tmp_path / "dask" / ".scenarium") in folders for folders in opened.values())
+
+
+def slow_increment(x: int) -> int:
+    import time
+
+    time.sleep(1.5)
+    return x + 1
+
+
+def test_cancelling_a_submission_on_the_cluster(tmp_path, cluster) -> None:
+    Config._reset()
+    Config.configure_core(storage_folder=str(tmp_path / ".scenarium"), progress=False)
+    Config.configure_job_executions(mode="dask", client=cluster)
+    a = Config.configure_data_node("a", default_data=1)
+    b, c = Config.configure_data_node("b"), Config.configure_data_node("c")
+    tasks = [
+        Config.configure_task("first", slow_increment, [a], [b]),
+        Config.configure_task("second", slow_increment, [b], [c]),
+    ]
+    scenario = sc.create_scenario(Config.configure_scenario("slow", task_configs=tasks))
+    submission = scenario.submit(wait=False)
+    for job in submission.events():
+        if job.status is sc.Status.RUNNING:
+            submission.cancel()
+            break
+    submission.wait(60)
+    statuses = {j.task_config_id: j.status for j in submission.jobs}
+    assert statuses == {"first": sc.Status.COMPLETED, "second": sc.Status.CANCELED}
+    assert scenario.b.read() == 2
