@@ -280,7 +280,7 @@ impl Engine {
         workers: usize,
     ) -> PyResult<SubmissionRecord> {
         let cancel = self.cancel_of(submission_id);
-        let executor = PyExecutor { runner: runner.clone_ref(py) };
+        let executor = PyExecutor::new(py, runner.clone_ref(py));
         let mut event_error: Option<PyErr> = None;
         let mut interrupt: Option<PyErr> = None;
         let outcome = detached(py, || {
@@ -343,7 +343,7 @@ impl Engine {
         runner: Py<PyAny>,
         force: bool,
     ) -> PyResult<Vec<(String, String, String)>> {
-        let executor = PyExecutor { runner };
+        let executor = PyExecutor::new(py, runner);
         let planned = detached(py, || orchestrator::plan(&self.store, entity_id, force, &executor))?;
         Ok(planned.into_iter().map(|p| (p.task_config_id, p.decision.to_string(), p.reason)).collect())
     }
@@ -361,11 +361,20 @@ impl Engine {
 
 struct PyExecutor {
     runner: Py<PyAny>,
+    /// The runner sends native tasks to a cluster too (`TaskRunner.native_remote`).
+    native_remote: bool,
+}
+
+impl PyExecutor {
+    fn new(py: Python<'_>, runner: Py<PyAny>) -> Self {
+        let native_remote = runner.getattr(py, "native_remote").and_then(|v| v.extract::<bool>(py)).unwrap_or(false);
+        PyExecutor { runner, native_remote }
+    }
 }
 
 impl TaskExecutor for PyExecutor {
-    /// Native tasks run here unless the runner sends jobs to a cluster
-    /// (`TaskRunner.native_remote`), which then runs them on its workers.
+    /// Native tasks run here, without touching Python, unless the runner sends
+    /// jobs to a cluster, which then runs them on its workers.
     fn execute_native(
         &self,
         objects: &crate::store::ObjectStore,
@@ -374,10 +383,7 @@ impl TaskExecutor for PyExecutor {
         inputs: &[model::VersionRecord],
         outputs: &[model::DataNodeRecord],
     ) -> TaskOutcome {
-        let remote = Python::attach(|py| {
-            self.runner.getattr(py, "native_remote").and_then(|v| v.extract::<bool>(py)).unwrap_or(false)
-        });
-        if remote {
+        if self.native_remote {
             self.execute(task, inputs, outputs)
         } else {
             crate::tasks::execute(objects, name, inputs)
