@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from typing import Any
 
 from scenarium import _core
@@ -99,7 +100,8 @@ def run(
         "input_nodes": [nodes[dn] for _, dn in task.inputs],
         "output_nodes": [_fields(n, _NODE_FIELDS) for n in outputs],
     }
-    future = client().submit(_run_on_worker, str(engine.storage_folder), job, pure=False, key=f"{task.id}-{id(job)}")
+    key = f"{task.config_id}-{uuid.uuid4().hex}"  # unique, and names the task in Dask's dashboard
+    future = client().submit(_run_on_worker, str(engine.storage_folder), job, pure=False, key=key)
     try:
         return future.result(timeout=timeout)
     except distributed.TimeoutError:
