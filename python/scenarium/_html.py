@@ -168,6 +168,15 @@ def submission(sub: Submission) -> str:
 
 def scenario_graph(scenario: Scenario) -> tuple[list[_dag.Node], list[tuple[str, str]]]:
     """Data nodes and tasks of a scenario, tasks styled by their last job."""
+    return _scenario_graph(scenario, _latest_versions(scenario))
+
+
+def _latest_versions(scenario: Scenario) -> dict[str, Any]:
+    """Each data node's latest version record (None if never written), read once per picture."""
+    return {dn_id: scenario._engine.latest_version(dn_id) for dn_id in scenario._record.data_nodes.values()}
+
+
+def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_dag.Node], list[tuple[str, str]]]:
     engine = scenario._engine
     record = scenario._record
     last: dict[str, Any] = {}
@@ -178,7 +187,7 @@ def scenario_graph(scenario: Scenario) -> tuple[list[_dag.Node], list[tuple[str,
             last[j.task_config_id] = j
     nodes: list[_dag.Node] = []
     for config_id, dn_id in record.data_nodes.items():
-        latest = engine.latest_version(dn_id)
+        latest = latests[dn_id]
         tip = "no data" if latest is None else f"version {latest.version}, written by {latest.writer}"
         if latest is not None and latest.value.kind == "inline":
             tip += f": {latest.value.json}"
@@ -196,8 +205,8 @@ def scenario_graph(scenario: Scenario) -> tuple[list[_dag.Node], list[tuple[str,
 
 def scenario(s: Scenario) -> str:
     record = s._refresh()
-    engine = s._engine
-    nodes, edges = scenario_graph(s)
+    latests = _latest_versions(s)
+    nodes, edges = _scenario_graph(s, latests)
     task_ids = {n.id for n in nodes if n.kind == "task"}
     written = {b for a, b in edges if a in task_ids}
     params, outputs = [], []
@@ -206,7 +215,7 @@ def scenario(s: Scenario) -> str:
     by_use = sorted(config_id_of, key=lambda dn_id: _first_use(dn_id, edges, in_pipeline_order))
     for dn_id in by_use:
         config_id = config_id_of[dn_id]
-        latest = engine.latest_version(dn_id)
+        latest = latests[dn_id]
         value = '<span class="muted">no data</span>' if latest is None else short_value(latest.value)
         if dn_id in written:
             version = "" if latest is None else str(latest.version)

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use super::objects;
 use super::records::*;
 use crate::config::ScenarioSpec;
-use crate::model::{self, Payload};
+use crate::model;
 use crate::orchestrator::{self, TaskExecutor, TaskOutcome};
 use crate::store::{NewValue, Store};
 use crate::{fingerprint, Result as CoreResult};
@@ -106,7 +106,7 @@ impl Engine {
 
     /// A value that lives only in this process's memory.
     fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {
-        StoredValue::from_payload(&Payload::Memory { token }, &fingerprint)
+        objects::memory(token, &fingerprint)
     }
 
     #[pyo3(signature = (spec_json, defaults, name = None, creation_date = None))]

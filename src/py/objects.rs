@@ -65,6 +65,10 @@ pub(super) fn inline(json: String) -> StoredValue {
     StoredValue::from_payload(&Payload::Inline { json }, &fp)
 }
 
+pub(super) fn memory(token: String, fingerprint: &str) -> StoredValue {
+    StoredValue::from_payload(&Payload::Memory { token }, fingerprint)
+}
+
 pub(super) fn external(path: PathBuf, format: String, fingerprint: &str) -> StoredValue {
     let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
     StoredValue::from_payload(&payload, fingerprint)
@@ -136,7 +140,7 @@ impl ObjectStore {
     }
 
     fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {
-        StoredValue::from_payload(&Payload::Memory { token }, &fingerprint)
+        memory(token, &fingerprint)
     }
 
     /// Runs native task `name` on stored inputs, storing its outputs here:
