@@ -243,5 +243,5 @@ def test_pandas_frames_are_stored_as_arrow_and_feed_native_tasks() -> None:
     assert scenario.raw._latest().value.format == "arrow/pandas"
     back = scenario.raw.read()
     pd.testing.assert_frame_equal(back, load())  # values, dtypes and the index
-    assert scenario.scored._latest().value.format == "parquet/polars"
+    assert scenario.scored._latest().value.format == "arrow/polars"
     assert_same(scenario.scored.read(), pandas_preprocess_and_score(str(SAMPLE_CSV)))

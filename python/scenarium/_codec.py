@@ -283,11 +283,14 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
             with open(path, "rb") as f:
                 return json.load(f)
         container, frame = fmt.split("/")
-        if container == "arrow":
+        if container == "arrow" and frame == "pandas":
             return _read_arrow(path)
         if frame == "polars":
             import polars as pl
 
+            if container == "arrow":
+                # polars reads it into memory (this polars has no memory_map option).
+                return pl.read_ipc(path)
             return pl.read_parquet(path) if container == "parquet" else pl.read_csv(path)
         import pandas as pd
 

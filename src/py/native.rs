@@ -42,7 +42,7 @@ pub fn call_native(
                 .map(NativeInput::Scalar)
                 .map_err(|e| PyValueError::new_err(format!("bad scalar argument {value:?}: {e}"))),
             "table" => LazyFrame::scan_ipc(PlRefPath::new(value), Default::default(), Default::default())
-                .map(NativeInput::Frame)
+                .map(|lf| NativeInput::Table(tasks::Table::Lazy(lf)))
                 .map_err(|e| PyRuntimeError::new_err(format!("cannot read the table argument {value}: {e}"))),
             other => Err(PyValueError::new_err(format!("unknown argument kind {other:?}"))),
         })

@@ -67,6 +67,14 @@ impl ObjectStore {
         let size = file.metadata().map_err(|e| Error::storage(tmp, e))?.len();
         drop(file);
         let hash = fingerprint::of_file(tmp)?;
+        self.ingest_synced(tmp, &hash).map(|(hash, _)| (hash, size))
+    }
+
+    /// `ingest` for a file its writer has already flushed to disk and hashed
+    /// while writing it.
+    pub fn ingest_synced(&self, tmp: &Path, hash: &str) -> Result<(String, u64)> {
+        let size = fs::metadata(tmp).map_err(|e| Error::storage(tmp, e))?.len();
+        let hash = hash.to_owned();
         let target = self.path_of(&hash)?;
         if target.is_file() {
             let _ = fs::remove_file(tmp);

@@ -4,13 +4,17 @@
 //! Adding one is one file and one line in [`REGISTRY`]. A task's `version` is
 //! its code identity for the skip rule: bump it whenever its results change.
 
+mod csv_scores;
 pub mod customer_analysis;
 mod diagnose;
 mod io;
+mod stats;
+mod table;
 
 use polars::prelude::*;
 
 pub use io::{execute, input_from_payload, materialize, TABLE_FORMAT};
+pub use table::Table;
 
 pub type Result<T, E = TaskError> = std::result::Result<T, E>;
 
@@ -43,8 +47,8 @@ pub enum TaskError {
 pub enum NativeInput {
     /// A scalar: a number, a string (maybe a path), a bool or null.
     Scalar(serde_json::Value),
-    /// A table, lazily scanned from the object store or given in memory.
-    Frame(LazyFrame),
+    /// A table, read from the object store or given in memory.
+    Table(Table),
 }
 
 impl NativeInput {
@@ -69,9 +73,9 @@ impl NativeInput {
         }
     }
 
-    pub fn frame(&self, task: &'static str, param: &'static str) -> Result<LazyFrame> {
+    pub fn table(&self, task: &'static str, param: &'static str) -> Result<Table> {
         match self {
-            NativeInput::Frame(lf) => Ok(lf.clone()),
+            NativeInput::Table(table) => Ok(table.clone()),
             other => {
                 Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a table".into() })
             }
@@ -81,7 +85,7 @@ impl NativeInput {
     fn describe(&self) -> String {
         match self {
             NativeInput::Scalar(v) => v.to_string(),
-            NativeInput::Frame(_) => "a table".into(),
+            NativeInput::Table(_) => "a table".into(),
         }
     }
 }
@@ -97,7 +101,7 @@ fn unreachable_number(task: &'static str, param: &'static str) -> TaskError {
 
 /// A task's result and how to keep it.
 pub struct NativeOutput {
-    pub frame: LazyFrame,
+    pub table: Table,
     pub keep: Keep,
 }
 
@@ -141,13 +145,7 @@ pub fn call(name: &str, inputs: &[NativeInput]) -> Result<Vec<DataFrame>> {
     let task = find(name)?;
     check_arity(task, inputs.len())?;
     let outputs = (task.run)(inputs).map_err(|e| diagnose::locate(e, inputs))?;
-    outputs
-        .into_iter()
-        .map(|o| {
-            collect_streaming(o.frame)
-                .map_err(|source| diagnose::locate(TaskError::Polars { task: task.name, source }, inputs))
-        })
-        .collect()
+    outputs.into_iter().map(|o| o.table.collect(task.name).map_err(|e| diagnose::locate(e, inputs))).collect()
 }
 
 /// Runs a query on the streaming engine and returns its table. (Only a plan

@@ -1,0 +1,238 @@
+//! Tables as native tasks see them: a stored Arrow IPC file (maybe with
+//! columns computed on the fly, e.g. task 2's recipe), or any polars query.
+//! Either is read batch by batch, so memory does not grow with its rows.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+
+use polars::prelude::*;
+use polars_arrow::io::ipc::read::{read_file_metadata, FileReader};
+
+use super::csv_scores::{self, Layout, Stop};
+use super::{Result, TaskError};
+
+/// How many of a stored table's batches are read as one.
+const BLOCKS_PER_BATCH: usize = 8;
+
+/// A table argument or result of a native task.
+#[derive(Clone)]
+pub enum Table {
+    /// Any polars query: an in-memory frame, a Parquet or CSV scan, ...
+    Lazy(LazyFrame),
+    /// An uncompressed Arrow IPC file in the object store, read with plain
+    /// reads (not memory-mapped, so the pages read do not stay in the
+    /// process's resident memory), then `added` columns computed per batch.
+    Stored(StoredTable),
+    /// Task 1's scores of a CSV, parsed by csv_scores when the table is
+    /// written, with polars' reader (`fallback`) for what it does not handle.
+    Scored(Arc<ScoredCsv>),
+}
+
+pub struct ScoredCsv {
+    pub task: &'static str,
+    pub path: String,
+    pub layout: Layout,
+    pub score_name: &'static str,
+    pub score: fn(f64, f64, f64) -> f64,
+    /// polars' reader of the same scores, for files the fast reader hands over.
+    pub fallback: fn(&'static str, &str) -> Result<LazyFrame>,
+}
+
+#[derive(Clone)]
+pub struct StoredTable {
+    pub path: PathBuf,
+    added: Vec<Expr>,
+}
+
+impl Table {
+    pub fn stored(path: PathBuf) -> Table {
+        Table::Stored(StoredTable { path, added: Vec::new() })
+    }
+
+    /// The table as a polars query.
+    pub fn lazy(&self) -> PolarsResult<LazyFrame> {
+        match self {
+            Table::Lazy(lf) => Ok(lf.clone()),
+            Table::Scored(_) => {
+                let df =
+                    self.collect("reading a table").map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+                Ok(df.lazy())
+            }
+            Table::Stored(stored) => {
+                let path = PlRefPath::new(stored.path.to_string_lossy().as_ref());
+                let lf = LazyFrame::scan_ipc(path, Default::default(), Default::default())?;
+                Ok(if stored.added.is_empty() { lf } else { lf.with_columns(stored.added.clone()) })
+            }
+        }
+    }
+
+    /// The whole table in memory (for direct calls from Python).
+    pub fn collect(&self, task: &'static str) -> Result<DataFrame> {
+        let Table::Scored(_) = self else {
+            let lf = self.lazy().map_err(|source| TaskError::Polars { task, source })?;
+            return super::collect_streaming(lf).map_err(|source| TaskError::Polars { task, source });
+        };
+        let frames = std::sync::Mutex::new(Vec::new());
+        let mut schema = Schema::default();
+        self.produce(
+            task,
+            &mut |started| {
+                schema = started.clone();
+                frames.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                Ok(())
+            },
+            &|df| {
+                frames.lock().unwrap_or_else(|p| p.into_inner()).push(df);
+                Ok(())
+            },
+        )?;
+        let mut frames = frames.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter();
+        let Some(mut df) = frames.next() else { return Ok(DataFrame::empty_with_schema(&schema)) };
+        for more in frames {
+            df.vstack_mut_owned(more).map_err(|source| TaskError::Polars { task, source })?;
+        }
+        Ok(df)
+    }
+
+    /// The table with more columns, computed row by row from its own.
+    pub fn with_columns(self, exprs: Vec<Expr>) -> PolarsResult<Table> {
+        Ok(match self {
+            Table::Lazy(lf) => Table::Lazy(lf.with_columns(exprs)),
+            scored @ Table::Scored(_) => Table::Lazy(scored.lazy()?.with_columns(exprs)),
+            Table::Stored(mut stored) => {
+                stored.added.extend(exprs);
+                Table::Stored(stored)
+            }
+        })
+    }
+
+    pub fn schema(&self) -> PolarsResult<Schema> {
+        match self {
+            Table::Scored(scored) => Ok(scored.layout.schema(scored.score_name)),
+            _ => Ok(self.lazy()?.collect_schema()?.as_ref().clone()),
+        }
+    }
+
+    /// Every row in order, in batches: `start` is called with the schema before
+    /// the first batch, and again if the rows must be produced anew (a column
+    /// found to be float after all, or a file the fast reader hands to polars).
+    pub fn produce(
+        &self,
+        task: &'static str,
+        start: &mut dyn FnMut(&Schema) -> Result<()>,
+        push: &(dyn Fn(DataFrame) -> Result<()> + Sync),
+    ) -> Result<()> {
+        let Table::Scored(scored) = self else {
+            let schema = self.schema().map_err(|source| TaskError::Polars { task, source })?;
+            start(&schema)?;
+            let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+            return self.for_each_batch(task, &columns, 1, |_, df| push(df));
+        };
+        let mut layout = scored.layout.clone();
+        loop {
+            start(&layout.schema(scored.score_name))?;
+            let mut forward = |df| push(df);
+            match csv_scores::read(scored.task, &scored.path, &layout, scored.score_name, scored.score, &mut forward) {
+                Ok(()) => return Ok(()),
+                Err(Stop::Float(column)) => layout.is_int[column] = false,
+                Err(Stop::Failed(e)) => return Err(e),
+                Err(Stop::Fallback) => break,
+            }
+        }
+        Table::Lazy((scored.fallback)(scored.task, &scored.path)?).produce(task, start, push)
+    }
+
+    /// Calls `f` with each batch of `columns`, in row order. Stored tables are
+    /// read by `threads` readers at once, each taking every `threads`-th batch
+    /// and calling its own `f` (so results that depend on order must be merged
+    /// by the caller in reader order: `f` gets the reader's number).
+    pub fn for_each_batch<F>(&self, task: &'static str, columns: &[&str], threads: usize, f: F) -> Result<()>
+    where
+        F: Fn(usize, DataFrame) -> Result<()> + Sync,
+    {
+        let polars_err = |source| TaskError::Polars { task, source };
+        let select: Vec<Expr> = columns.iter().map(|&c| col(c)).collect();
+        match self {
+            Table::Scored(_) => Table::Lazy(self.lazy().map_err(polars_err)?).for_each_batch(task, columns, threads, f),
+            Table::Lazy(lf) => {
+                let (send, receive) = sync_channel::<PolarsResult<DataFrame>>(2);
+                let query = lf.clone().select(select);
+                std::thread::scope(|scope| {
+                    let sender = send.clone();
+                    let runner = scope.spawn(move || {
+                        let sink = query.sink_batches(
+                            PlanCallback::new(move |df| Ok(sender.send(Ok(df)).is_err())),
+                            true,
+                            None,
+                        );
+                        if let Err(e) = sink.and_then(|q| q.collect_with_engine(Engine::Streaming)) {
+                            let _ = send.send(Err(e));
+                        }
+                    });
+                    let mut outcome = Ok(());
+                    for batch in receive.iter() {
+                        outcome = batch.map_err(polars_err).and_then(|df| f(0, df));
+                        if outcome.is_err() {
+                            break;
+                        }
+                    }
+                    drop(receive);
+                    let _ = runner.join();
+                    outcome
+                })
+            }
+            Table::Stored(stored) => {
+                let open = || -> PolarsResult<FileReader<BufReader<File>>> {
+                    let mut file = BufReader::new(File::open(&stored.path)?);
+                    let metadata = read_file_metadata(&mut file)?;
+                    Ok(FileReader::new(file, metadata, None, None))
+                };
+                let blocks = open().map_err(polars_err)?.metadata().blocks.len();
+                // Several stored batches at a time: each query on a batch costs
+                // about a millisecond to plan, whatever its size.
+                let items = blocks.div_ceil(BLOCKS_PER_BATCH);
+                let threads = threads.clamp(1, items.max(1));
+                let run = |reader_number: usize| -> Result<()> {
+                    let mut reader = open().map_err(polars_err)?;
+                    let mut item = reader_number;
+                    while item < items {
+                        reader.set_current_block(item * BLOCKS_PER_BATCH);
+                        let mut df: Option<DataFrame> = None;
+                        for batch in reader.by_ref().take(BLOCKS_PER_BATCH) {
+                            let more = DataFrame::from(batch.map_err(polars_err)?);
+                            match df.as_mut() {
+                                None => df = Some(more),
+                                Some(df) => {
+                                    df.vstack_mut_owned(more).map_err(polars_err)?;
+                                }
+                            }
+                        }
+                        let Some(df) = df else { break };
+                        let df = df
+                            .lazy()
+                            .with_columns(stored.added.clone())
+                            .select(select.clone())
+                            .collect()
+                            .map_err(polars_err)?;
+                        f(reader_number, df)?;
+                        item += threads;
+                    }
+                    Ok(())
+                };
+                std::thread::scope(|scope| {
+                    let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
+                    let mut outcome = run(0);
+                    for other in others {
+                        let result = other.join().unwrap_or_else(|_| {
+                            Err(TaskError::InvalidData { task, message: "a reader thread panicked".into() })
+                        });
+                        outcome = outcome.and(result);
+                    }
+                    outcome
+                })
+            }
+        }
+    }
+}
