@@ -7,7 +7,6 @@
 use polars::prelude::*;
 
 use super::csv_scores;
-use super::stats::{self, Groups, Moments, Values, NO_GROUP};
 use super::table::ScoredCsv;
 use super::{Keep, NativeInput, NativeOutput, NativeTask, Result, Table, TaskError};
 
@@ -184,101 +183,19 @@ fn featurization_and_segmentation(inputs: &[NativeInput]) -> Result<Vec<NativeOu
     Ok(vec![NativeOutput { table: out, keep: Keep::Recipe }])
 }
 
-const MEASURES: [&str; 5] = [SCORE, TPA, NOP, TPT, "AverageTimeBetweenPurchases"];
-const HIGH_SPENDER: &str = "HighSpender";
-
-/// How many readers a pass over a stored table uses.
-fn readers() -> usize {
-    rayon::current_num_threads().clamp(1, 4)
-}
-
-/// One reader's share of a pass: per group, the moments of each measure, the
-/// number of high spenders, and (for medians) the gathered values of one measure.
-#[derive(Default)]
-struct Share {
-    groups: Groups,
-    moments: Vec<[Moments; 5]>,
-    high_spenders: Vec<i64>,
-    gathered: Vec<Vec<f64>>,
-}
-
-impl Share {
-    fn group_slots(&mut self) {
-        let n = self.groups.keys.len();
-        self.moments.resize_with(n, Default::default);
-        self.high_spenders.resize(n, 0);
-        self.gathered.resize_with(n, Vec::new);
+fn metric_expr(name: &str, metric: &str, is_float: bool) -> Expr {
+    // pandas skips NaN as well as missing values.
+    let c = if is_float { col(name).fill_nan(lit(NULL)) } else { col(name) };
+    match metric {
+        "mean" => c.mean(),
+        "median" => c.median(),
+        "min" => c.min(),
+        "max" => c.max(),
+        "sum" => c.sum(),
+        "std" => c.std(1),
+        _ => c.count().cast(DataType::Int64),
     }
-
-    /// Adds another reader's share, matching groups by key.
-    fn merge(&mut self, other: Share) {
-        for (g, key) in other.groups.keys.iter().enumerate() {
-            let mine = self.groups.index_of(key);
-            self.group_slots();
-            for (m, moments) in other.moments[g].iter().enumerate() {
-                self.moments[mine][m].merge(moments);
-            }
-            self.high_spenders[mine] += other.high_spenders[g];
-            self.gathered[mine].extend_from_slice(&other.gathered[g]);
-        }
-    }
-}
-
-/// Reads `table` once: the moments of all measures when `all_moments`, and
-/// the values of measure `gather` per group when asked.
-fn pass(task: &'static str, table: &Table, all_moments: bool, with_m2: bool, gather: Option<usize>) -> Result<Share> {
-    let err = polars_err(task);
-    let mut columns = vec![SEGMENT];
-    if all_moments {
-        columns.extend(MEASURES);
-        columns.push(HIGH_SPENDER);
-    }
-    if let Some(m) = gather {
-        if !columns.contains(&MEASURES[m]) {
-            columns.push(MEASURES[m]);
-        }
-    }
-    let shares: Vec<std::sync::Mutex<Share>> = (0..readers()).map(|_| Default::default()).collect();
-    table.for_each_batch(task, &columns, shares.len(), |reader, df| {
-        let mut share = shares[reader].lock().unwrap_or_else(|p| p.into_inner());
-        let share = &mut *share;
-        let group_of = share.groups.assign(df.column(SEGMENT).map_err(&err)?).map_err(&err)?;
-        share.group_slots();
-        if all_moments {
-            for (m, measure) in MEASURES.iter().enumerate() {
-                let values = Values::of(df.column(measure).map_err(&err)?).map_err(&err)?;
-                let mut per_group: Vec<Moments> = share.moments.iter().map(|g| g[m].clone()).collect();
-                Moments::accumulate(&mut per_group, &group_of, &values, with_m2);
-                for (g, moments) in per_group.into_iter().enumerate() {
-                    share.moments[g][m] = moments;
-                }
-            }
-            let spenders = df.column(HIGH_SPENDER).map_err(&err)?.cast(&DataType::Int64).map_err(&err)?;
-            for (row, v) in spenders.i64().map_err(&err)?.iter().enumerate() {
-                if let (g, Some(v)) = (group_of[row], v) {
-                    if g != NO_GROUP {
-                        share.high_spenders[g as usize] += v;
-                    }
-                }
-            }
-        }
-        if let Some(m) = gather {
-            let values = Values::of(df.column(MEASURES[m]).map_err(&err)?).map_err(&err)?;
-            values.each(|row, v| {
-                let g = group_of[row];
-                if g != NO_GROUP {
-                    share.gathered[g as usize].push(v);
-                }
-            });
-        }
-        Ok(())
-    })?;
-    let mut shares = shares.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()));
-    let mut total = shares.next().unwrap_or_default();
-    for share in shares {
-        total.merge(share);
-    }
-    Ok(total)
+    .alias(name)
 }
 
 /// Task 3: the metric of each measure per segment, and the number of high spenders.
@@ -294,68 +211,71 @@ fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
             expected: format!("one of {}", METRICS.join(", ")),
         });
     }
-    let schema = require_columns(task, &table, &[SCORE, TPA, NOP, TPT, HIGH_SPENDER, MEASURES[4]], &[SEGMENT])?;
-    let is_int = |m: &str| schema.get(m).is_some_and(|d| d.is_integer() || d.is_bool());
-    let total = pass(task, &table, true, metric == "std", None)?;
-    let order = total.groups.sorted();
-    let mut medians: Vec<Vec<Option<f64>>> = Vec::new();
+    let measures = [SCORE, TPA, NOP, TPT, "AverageTimeBetweenPurchases"];
+    let schema = require_columns(
+        task,
+        &table,
+        &[SCORE, TPA, NOP, TPT, "HighSpender", "AverageTimeBetweenPurchases"],
+        &[SEGMENT],
+    )?;
+    let lf = table.lazy().map_err(polars_err(task))?;
     if metric == "median" {
-        // One measure at a time, so memory holds one column, not five.
-        for m in 0..MEASURES.len() {
-            let mut gathered = pass(task, &table, false, false, Some(m))?;
-            let mut column = Vec::with_capacity(order.len());
-            for &g in &order {
-                let at = gathered.groups.index_of(&total.groups.keys[g]);
-                gathered.group_slots();
-                column.push(stats::median(&mut gathered.gathered[at]));
-            }
-            medians.push(column);
-        }
+        return median_by_segment(task, lf, &schema, &measures);
     }
-    let err = polars_err(task);
-    let keys: Vec<&str> = order.iter().map(|&g| total.groups.keys[g].as_str()).collect();
-    let mut columns = vec![Column::new(SEGMENT.into(), keys)];
-    for (m, &measure) in MEASURES.iter().enumerate() {
-        if m == 4 {
-            let spenders: Vec<i64> = order.iter().map(|&g| total.high_spenders[g]).collect();
-            columns.push(Column::new(HIGH_SPENDER.into(), spenders));
-        }
-        let of = |f: &dyn Fn(&Moments) -> Option<f64>| -> Vec<Option<f64>> {
-            order.iter().map(|&g| f(&total.moments[g][m])).collect()
-        };
-        let column = match metric.as_str() {
-            "mean" => Column::new(measure.into(), of(&Moments::mean)),
-            "median" => Column::new(measure.into(), std::mem::take(&mut medians[m])),
-            "std" => Column::new(measure.into(), of(&Moments::std)),
-            "count" => {
-                let counts: Vec<i64> = order.iter().map(|&g| total.moments[g][m].count as i64).collect();
-                Column::new(measure.into(), counts)
-            }
-            "sum" => Column::new(measure.into(), of(&|mo| Some(mo.sum()))),
-            "min" => Column::new(measure.into(), of(&Moments::min)),
-            _ => Column::new(measure.into(), of(&Moments::max)),
-        };
-        let keeps_int = is_int(measure) && matches!(metric.as_str(), "sum" | "min" | "max");
-        columns.push(if keeps_int { column.cast(&DataType::Int64).map_err(&err)? } else { column });
-    }
-    let out = DataFrame::new(order.len(), columns).map_err(&err)?;
-    Ok(vec![NativeOutput { table: Table::Lazy(out.lazy()), keep: Keep::Small }])
+    let mut aggs: Vec<Expr> = measures[..4].iter().map(|m| metric_expr(m, &metric, is_float(&schema, m))).collect();
+    aggs.push(col("HighSpender").sum().alias("HighSpender"));
+    aggs.push(metric_expr(measures[4], &metric, true));
+    let out = lf.group_by([col(SEGMENT)]).agg(aggs).sort([SEGMENT], SortMultipleOptions::default());
+    Ok(vec![NativeOutput { table: Table::Lazy(out), keep: Keep::Small }])
 }
 
-/// One reader's share of task 4's pass over the High Value rows.
-#[derive(Default)]
-struct HighValueShare {
-    rows: u64,
-    amounts: Moments,
-    amount_values: Vec<f64>,
-    scores: Vec<f64>,
+/// polars' grouped median is not streamed: it would load every column of the
+/// whole table at once. Here each (segment, column) median reads that column
+/// of that segment alone, so memory is bounded by one column of one segment.
+fn median_by_segment(
+    task: &'static str,
+    lf: LazyFrame,
+    schema: &Schema,
+    measures: &[&str],
+) -> Result<Vec<NativeOutput>> {
+    let err = polars_err(task);
+    // pandas' groupby leaves out rows without a segment.
+    let counts = super::collect_streaming(
+        lf.clone()
+            .filter(col(SEGMENT).is_not_null())
+            .group_by([col(SEGMENT)])
+            .agg([col("HighSpender").sum().alias("HighSpender")])
+            .sort([SEGMENT], SortMultipleOptions::default()),
+    )
+    .map_err(&err)?;
+    let segments: Vec<String> =
+        counts.column(SEGMENT).map_err(&err)?.str().map_err(&err)?.iter().flatten().map(str::to_owned).collect();
+    let mut columns = vec![counts.column(SEGMENT).map_err(&err)?.clone()];
+    for (i, &measure) in measures.iter().enumerate() {
+        if i == measures.len() - 1 {
+            columns.push(counts.column("HighSpender").map_err(&err)?.clone());
+        }
+        let values = if is_float(schema, measure) { col(measure).fill_nan(lit(NULL)) } else { col(measure) };
+        let mut medians: Vec<Option<f64>> = Vec::with_capacity(segments.len());
+        for segment in &segments {
+            let one = lf
+                .clone()
+                .filter(col(SEGMENT).eq(lit(segment.as_str())))
+                .select([values.clone().median().alias(measure)]);
+            let df = super::collect_streaming(one).map_err(&err)?;
+            medians.push(df.column(measure).map_err(&err)?.get(0).map_err(&err)?.extract::<f64>());
+        }
+        columns.push(Column::new(measure.into(), medians));
+    }
+    let out = DataFrame::new(segments.len(), columns).map_err(&err)?;
+    Ok(vec![NativeOutput { table: Table::Lazy(out.lazy()), keep: Keep::Small }])
 }
 
 /// Task 4: summary statistics of the High Value segment.
 fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
     let task = HIGH_VALUE_CUST_SUMMARY_STATISTICS.name;
     let table = inputs[0].table(task, "df")?;
-    let analysis = inputs[1].table(task, "segment_analysis")?;
+    let analysis_table = inputs[1].table(task, "segment_analysis")?;
     let statistic = inputs[2].as_str(task, "summary_statistic_type")?.to_owned();
     if !SUMMARY_STATISTICS.contains(&statistic.as_str()) {
         return Err(TaskError::InvalidParameter {
@@ -365,48 +285,26 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
             expected: format!("one of {}", SUMMARY_STATISTICS.join(", ")),
         });
     }
-    require_columns(task, &table, &[TPA, SCORE], &[SEGMENT])?;
-    require_columns(task, &analysis, &[TPA], &[SEGMENT])?;
-    let err = polars_err(task);
-    let gather_amounts = statistic == "median";
-    let shares: Vec<std::sync::Mutex<HighValueShare>> = (0..readers()).map(|_| Default::default()).collect();
-    table.for_each_batch(task, &[SEGMENT, TPA, SCORE], shares.len(), |reader, df| {
-        let mut share = shares[reader].lock().unwrap_or_else(|p| p.into_inner());
-        let share = &mut *share;
-        let high: Vec<u32> = df
-            .column(SEGMENT)
-            .map_err(&err)?
-            .str()
-            .map_err(&err)?
-            .iter()
-            .map(|segment| if segment == Some(HIGH) { 0 } else { NO_GROUP })
-            .collect();
-        share.rows += high.iter().filter(|&&h| h == 0).count() as u64;
-        let amounts = Values::of(df.column(TPA).map_err(&err)?).map_err(&err)?;
-        Moments::accumulate(std::slice::from_mut(&mut share.amounts), &high, &amounts, false);
-        if gather_amounts {
-            amounts.each(|row, v| {
-                if high[row] == 0 {
-                    share.amount_values.push(v);
-                }
-            });
-        }
-        Values::of(df.column(SCORE).map_err(&err)?).map_err(&err)?.each(|row, v| {
-            if high[row] == 0 {
-                share.scores.push(v);
-            }
-        });
-        Ok(())
-    })?;
-    let mut total = HighValueShare::default();
-    for share in shares {
-        let share = share.into_inner().unwrap_or_else(|p| p.into_inner());
-        total.rows += share.rows;
-        total.amounts.merge(&share.amounts);
-        total.amount_values.extend(share.amount_values);
-        total.scores.extend(share.scores);
-    }
-    if total.rows == 0 {
+    let schema = require_columns(task, &table, &[TPA, SCORE], &[SEGMENT])?;
+    require_columns(task, &analysis_table, &[TPA], &[SEGMENT])?;
+    let df = table.lazy().map_err(polars_err(task))?;
+    let analysis = analysis_table.lazy().map_err(polars_err(task))?;
+    let high = df.filter(col(SEGMENT).eq(lit(HIGH)));
+    let amount = if is_float(&schema, TPA) { col(TPA).fill_nan(lit(NULL)) } else { col(TPA) };
+    let amount = match statistic.as_str() {
+        "mean" => amount.mean(),
+        "median" => amount.median(),
+        "max" => amount.max(),
+        _ => amount.min(),
+    };
+    let stats = high.select([
+        len().alias("rows"),
+        amount.cast(DataType::Float64).alias("AveragePurchaseHighValue"),
+        col(SCORE).fill_nan(lit(NULL)).median().alias("MedianScoreHighValue"),
+    ]);
+    let stats = super::collect_streaming(stats).map_err(polars_err(task))?;
+    let rows = stats.column("rows").map_err(polars_err(task))?.get(0).map_err(polars_err(task))?;
+    if rows.extract::<u64>() == Some(0) {
         return Err(TaskError::InvalidData {
             task,
             message: "no customer is in the \"High Value\" segment (no score is above score_threshold), \
@@ -414,28 +312,20 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
                 .into(),
         });
     }
-    let amount = match statistic.as_str() {
-        "mean" => total.amounts.mean(),
-        "median" => stats::median(&mut total.amount_values),
-        "max" => total.amounts.max(),
-        _ => total.amounts.min(),
-    };
     let segment_value = analysis
-        .lazy()
-        .map_err(&err)?
         .filter(col(SEGMENT).eq(lit(HIGH)))
         .select([col(TPA).first().alias("SegmentAnalysisHighValue")])
         .collect()
-        .map_err(&err)?;
+        .map_err(polars_err(task))?;
     let result = DataFrame::new(
         1,
         vec![
             Column::new("SummaryStatisticType".into(), [statistic.as_str()]),
-            Column::new("AveragePurchaseHighValue".into(), [amount]),
-            Column::new("MedianScoreHighValue".into(), [stats::median(&mut total.scores)]),
-            segment_value.column("SegmentAnalysisHighValue").map_err(&err)?.clone(),
+            stats.column("AveragePurchaseHighValue").map_err(polars_err(task))?.clone(),
+            stats.column("MedianScoreHighValue").map_err(polars_err(task))?.clone(),
+            segment_value.column("SegmentAnalysisHighValue").map_err(polars_err(task))?.clone(),
         ],
     )
-    .map_err(&err)?;
+    .map_err(polars_err(task))?;
     Ok(vec![NativeOutput { table: Table::Lazy(result.lazy()), keep: Keep::Small }])
 }

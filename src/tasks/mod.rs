@@ -8,7 +8,6 @@ mod csv_scores;
 pub mod customer_analysis;
 mod diagnose;
 mod io;
-mod stats;
 mod table;
 
 use polars::prelude::*;
