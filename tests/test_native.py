@@ -114,6 +114,43 @@ def test_native_equals_the_article_on_every_metric_and_statistic(tmp_path, algo,
                 assert_same(summary, expected_summary)
 
 
+@pytest.mark.parametrize(("rows", "seed", "edits"), CASES)
+def test_in_a_scenario_native_tasks_equal_the_article_on_every_metric(
+    tmp_path, algo, monkeypatch, rows, seed, edits
+) -> None:
+    """In a scenario, tasks 3 and 4 read task 1's stored table and compute task
+    2's columns in their own pass (src/tasks/segments.rs): the same numbers."""
+    path = make_csv(tmp_path / "c.csv", rows, seed, **edits)
+    expected_scored = pandas_preprocess_and_score(path)
+    scenario = native_scenario(tmp_path, monkeypatch)
+    scenario.path_to_data.write(path)
+    for payment, score in [(1000, 1.5), (1600, 1.5), (1000.5, 0.0), (1000, 99.0)]:
+        scenario.payment_threshold.write(payment)
+        scenario.score_threshold.write(score)
+        expected_seg = quiet(algo.featurization_and_segmentation, expected_scored.copy(), payment, score)
+        high = (expected_seg["ValueSegment"] == "High Value").any()
+        for metric in METRICS:
+            scenario.metric.write(metric)
+            expected_result = quiet(algo.segment_analysis, expected_seg, metric)
+            for statistic in STATISTICS:
+                scenario.summary_statistic_type.write(statistic)
+                if not high:
+                    with pytest.raises(sc.JobFailed, match='no customer is in the "High Value"'):
+                        scenario.submit(progress=False)
+                    assert_same(scenario.segment_result.read(), expected_result)
+                    continue
+                scenario.submit(progress=False)
+                assert_same(scenario.segment_result.read(), expected_result)
+                expected_summary = quiet(
+                    algo.high_value_cust_summary_statistics, expected_seg, expected_result, statistic
+                )
+                assert_same(scenario.high_value_summary_df.read(), expected_summary)
+    assert scenario.segmented_customer_df._engine.latest_version(scenario.segmented_customer_df.id).value.kind == (
+        "recipe"
+    )
+    sys.modules.pop("config", None)
+
+
 def test_no_high_value_customer_is_a_clear_error(tmp_path) -> None:
     scored = ca.preprocess_and_score(make_csv(tmp_path / "c.csv", 100, 5))
     segmented = ca.featurization_and_segmentation(scored, 1000, 1e9)

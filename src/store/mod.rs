@@ -50,7 +50,9 @@ impl Store {
     pub fn open(folder: &Path) -> Result<Self> {
         fs::create_dir_all(folder)
             .map_err(|e| Error::storage(folder, format!("cannot create the storage folder: {e}")))?;
-        let probe = folder.join(".write-probe");
+        // A name of its own: processes opening the same folder at once would
+        // otherwise remove each other's probe.
+        let probe = folder.join(format!(".write-probe-{}", uuid::Uuid::new_v4().simple()));
         fs::write(&probe, b"")
             .and_then(|_| fs::remove_file(&probe))
             .map_err(|e| Error::storage(folder, format!("the storage folder is not writable: {e}")))?;

@@ -93,8 +93,8 @@ pub fn layout(task: &'static str, path: &str, names: [&'static str; 4]) -> Resul
         }
     }
     // A column with no value in the first rows is float, as polars' cast makes it.
-    for i in 0..4 {
-        layout.is_int[i] &= seen[i];
+    for (is_int, seen) in layout.is_int.iter_mut().zip(seen) {
+        *is_int &= seen;
     }
     Ok(Some(layout))
 }
@@ -134,9 +134,12 @@ pub fn read(
     let (send_done, receive_done) = channel::<(usize, std::result::Result<DataFrame, Stop>)>();
     // Blocks handed on: the reader stays a few blocks ahead, so memory stays bounded.
     let written = AtomicUsize::new(0);
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         let written = &written;
-        let reader = scope.spawn(move || read_blocks(path, layout.data_start, send_block, written, 2 * workers + 2));
+        let spare = &spare;
+        let reader =
+            scope.spawn(move || read_blocks(path, layout.data_start, send_block, written, 2 * workers + 2, spare));
         for _ in 0..workers {
             let send_done = send_done.clone();
             let receive_block = &receive_block;
@@ -144,6 +147,7 @@ pub fn read(
                 let next = receive_block.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok((number, offset, bytes)) = next else { return };
                 let parsed = parse_block(task, path, layout, &bytes, offset, score_name, score);
+                spare.lock().unwrap_or_else(|p| p.into_inner()).push(bytes);
                 if send_done.send((number, parsed)).is_err() {
                     return;
                 }
@@ -184,6 +188,7 @@ fn read_blocks(
     send: std::sync::mpsc::SyncSender<(usize, u64, Vec<u8>)>,
     written: &AtomicUsize,
     window: usize,
+    spare: &Mutex<Vec<Vec<u8>>>,
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
     let mut file = File::open(path)?;
@@ -195,25 +200,24 @@ fn read_blocks(
         while number >= written.load(Ordering::Acquire).saturating_add(window) {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let mut block = std::mem::take(&mut carry);
+        // Buffers come back from the parsers: fresh memory costs a page fault per page.
+        let mut block = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+        block.clear();
+        block.reserve(carry.len() + BLOCK);
+        block.extend_from_slice(&carry);
+        carry.clear();
         let filled = block.len();
-        block.resize(filled + BLOCK, 0);
-        let mut len = filled;
-        while len < block.len() {
-            let n = file.read(&mut block[len..])?;
-            if n == 0 {
-                break;
-            }
-            len += n;
-        }
-        block.truncate(len);
+        (&mut file).take(BLOCK as u64).read_to_end(&mut block)?;
         if block.is_empty() {
             return Ok(());
         }
-        let at_end = len < filled + BLOCK;
+        let at_end = block.len() < filled + BLOCK;
         if !at_end {
             match memchr::memrchr(b'\n', &block) {
-                Some(last) => carry = block.split_off(last + 1),
+                Some(last) => {
+                    carry.extend_from_slice(&block[last + 1..]);
+                    block.truncate(last + 1);
+                }
                 None => {
                     // One line longer than a block: keep reading it.
                     carry = block;
@@ -256,50 +260,75 @@ fn parse_block(
     }
     let rows_guess = bytes.len() / 40 + 1;
     let mut columns: Vec<Parsed> = (0..4)
-        .map(|_| Parsed {
-            ints: Vec::new(),
+        .map(|i| Parsed {
+            ints: Vec::with_capacity(if layout.is_int[i] { rows_guess } else { 0 }),
             floats: Vec::with_capacity(rows_guess),
             valid: Vec::with_capacity(rows_guess),
             missing: 0,
         })
         .collect();
-    let mut line_start = 0;
-    for line in bytes.split(|&b| b == b'\n') {
-        let here = line_start;
-        line_start += line.len() + 1;
+    // Which of the four each field position is, and the last one needed.
+    let mut slot_of = vec![u8::MAX; layout.fields];
+    for (i, &at) in layout.index.iter().enumerate() {
+        slot_of[at] = i as u8;
+    }
+    let last_needed = *layout.index.iter().max().expect("four columns");
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let here = pos;
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |e| pos + e);
+        pos = end + 1;
+        let line = &bytes[here..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
         let mut got = [false; 4];
         let mut fields = 0;
-        for (at, field) in line.split(|&b| b == b',').enumerate() {
-            fields = at + 1;
-            let Some(i) = layout.index.iter().position(|&x| x == at) else { continue };
-            got[i] = true;
-            let text = trim(field);
-            let column = &mut columns[i];
-            let starts_numeric = text.first().is_some_and(u8::is_ascii_digit);
-            let value = if !starts_numeric && is_missing(text) {
-                None
-            } else if layout.is_int[i] {
-                match parse_int(text) {
-                    Some(v) => Some(v as f64),
-                    None if parse_float(text).is_some() => return Err(Stop::Float(i)),
-                    None => return Err(not_a_number(task, path, layout.names[i], text, offset + here as u64)),
+        let mut start = 0;
+        loop {
+            let comma = line[start..].iter().position(|&b| b == b',').map(|c| start + c);
+            let field = &line[start..comma.unwrap_or(line.len())];
+            let at = fields;
+            fields += 1;
+            if let Some(&slot) = slot_of.get(at).filter(|&&slot| slot != u8::MAX) {
+                let i = usize::from(slot);
+                got[i] = true;
+                let text = trim(field);
+                let column = &mut columns[i];
+                let starts_numeric = text.first().is_some_and(u8::is_ascii_digit);
+                let missing = !starts_numeric && is_missing(text);
+                let value = if missing {
+                    None
+                } else if layout.is_int[i] {
+                    match parse_int(text) {
+                        Some(v) => {
+                            column.ints.push(v);
+                            Some(v as f64)
+                        }
+                        None if parse_float(text).is_some() => return Err(Stop::Float(i)),
+                        None => return Err(not_a_number(task, path, layout.names[i], text, offset + here as u64)),
+                    }
+                } else {
+                    match parse_float(text) {
+                        Some(v) => Some(v),
+                        None => return Err(not_a_number(task, path, layout.names[i], text, offset + here as u64)),
+                    }
+                };
+                if missing && layout.is_int[i] {
+                    column.ints.push(0);
                 }
-            } else {
-                match parse_float(text) {
-                    Some(v) => Some(v),
-                    None => return Err(not_a_number(task, path, layout.names[i], text, offset + here as u64)),
-                }
-            };
-            if layout.is_int[i] {
-                column.ints.push(value.map_or(0, |_| parse_int(text).unwrap_or(0)));
+                column.floats.push(value.unwrap_or(f64::NAN));
+                column.valid.push(!missing);
+                column.missing += usize::from(missing);
             }
-            column.floats.push(value.unwrap_or(f64::NAN));
-            column.valid.push(value.is_some());
-            column.missing += usize::from(value.is_none());
+            let Some(comma) = comma else { break };
+            start = comma + 1;
+            if at >= last_needed {
+                // The rest only matters for its number of fields.
+                fields += 1 + memchr::memchr_iter(b',', &line[start..]).count();
+                break;
+            }
         }
         if fields > layout.fields {
             return Err(Stop::Failed(TaskError::InvalidData {

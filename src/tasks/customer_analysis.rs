@@ -7,7 +7,8 @@
 use polars::prelude::*;
 
 use super::csv_scores;
-use super::table::ScoredCsv;
+use super::segments;
+use super::table::{ScoredCsv, Segmentation};
 use super::{Keep, NativeInput, NativeOutput, NativeTask, Result, Table, TaskError};
 
 const TPA: &str = "TotalPurchaseAmount";
@@ -168,17 +169,25 @@ fn featurization_and_segmentation(inputs: &[NativeInput]) -> Result<Vec<NativeOu
     let payment_threshold = inputs[1].as_f64(task, "payment_threshold")?;
     let score_threshold = inputs[2].as_f64(task, "score_threshold")?;
     let schema = require_columns(task, &table, &[SCORE, TPA, NOP, TPT], &[])?;
+    let segmentation = Segmentation { payment_threshold, score_threshold };
     let out = table
-        .with_columns(vec![
-            greater_than(col(TPA), payment_threshold, is_float(&schema, TPA))
-                .cast(DataType::Int64)
-                .alias("HighSpender"),
-            (col(TPT).cast(DataType::Float64) / col(NOP).cast(DataType::Float64)).alias("AverageTimeBetweenPurchases"),
-            (col(TPA) * col(NOP)).alias("Interaction1"),
-            (col(TPT) * col(SCORE)).alias("Interaction2"),
-            (col(TPA) * col(TPA)).alias("PolynomialFeature"),
-            when(greater_than(col(SCORE), score_threshold, true)).then(lit(HIGH)).otherwise(lit(LOW)).alias(SEGMENT),
-        ])
+        .segmented(
+            vec![
+                greater_than(col(TPA), payment_threshold, is_float(&schema, TPA))
+                    .cast(DataType::Int64)
+                    .alias("HighSpender"),
+                (col(TPT).cast(DataType::Float64) / col(NOP).cast(DataType::Float64))
+                    .alias("AverageTimeBetweenPurchases"),
+                (col(TPA) * col(NOP)).alias("Interaction1"),
+                (col(TPT) * col(SCORE)).alias("Interaction2"),
+                (col(TPA) * col(TPA)).alias("PolynomialFeature"),
+                when(greater_than(col(SCORE), score_threshold, true))
+                    .then(lit(HIGH))
+                    .otherwise(lit(LOW))
+                    .alias(SEGMENT),
+            ],
+            segmentation,
+        )
         .map_err(polars_err(task))?;
     Ok(vec![NativeOutput { table: out, keep: Keep::Recipe }])
 }
@@ -218,6 +227,11 @@ fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
         &[SCORE, TPA, NOP, TPT, "HighSpender", "AverageTimeBetweenPurchases"],
         &[SEGMENT],
     )?;
+    if let Some((stored, segmentation)) = table.segmented_store() {
+        let ints = measures.map(|m| schema.get(m).is_some_and(|d| d.is_integer() || d.is_bool()));
+        let out = segments::segment_analysis(task, stored, segmentation, &metric, ints)?;
+        return Ok(vec![NativeOutput { table: Table::Lazy(out.lazy()), keep: Keep::Small }]);
+    }
     let lf = table.lazy().map_err(polars_err(task))?;
     if metric == "median" {
         return median_by_segment(task, lf, &schema, &measures);
@@ -287,24 +301,11 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
     }
     let schema = require_columns(task, &table, &[TPA, SCORE], &[SEGMENT])?;
     require_columns(task, &analysis_table, &[TPA], &[SEGMENT])?;
-    let df = table.lazy().map_err(polars_err(task))?;
-    let analysis = analysis_table.lazy().map_err(polars_err(task))?;
-    let high = df.filter(col(SEGMENT).eq(lit(HIGH)));
-    let amount = if is_float(&schema, TPA) { col(TPA).fill_nan(lit(NULL)) } else { col(TPA) };
-    let amount = match statistic.as_str() {
-        "mean" => amount.mean(),
-        "median" => amount.median(),
-        "max" => amount.max(),
-        _ => amount.min(),
+    let (rows, amount, score_median) = match table.segmented_store() {
+        Some((stored, segmentation)) => segments::high_value_summary(task, stored, segmentation, &statistic)?,
+        None => high_value_stats_by_polars(task, &table, &schema, &statistic)?,
     };
-    let stats = high.select([
-        len().alias("rows"),
-        amount.cast(DataType::Float64).alias("AveragePurchaseHighValue"),
-        col(SCORE).fill_nan(lit(NULL)).median().alias("MedianScoreHighValue"),
-    ]);
-    let stats = super::collect_streaming(stats).map_err(polars_err(task))?;
-    let rows = stats.column("rows").map_err(polars_err(task))?.get(0).map_err(polars_err(task))?;
-    if rows.extract::<u64>() == Some(0) {
+    if rows == 0 {
         return Err(TaskError::InvalidData {
             task,
             message: "no customer is in the \"High Value\" segment (no score is above score_threshold), \
@@ -312,6 +313,7 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
                 .into(),
         });
     }
+    let analysis = analysis_table.lazy().map_err(polars_err(task))?;
     let segment_value = analysis
         .filter(col(SEGMENT).eq(lit(HIGH)))
         .select([col(TPA).first().alias("SegmentAnalysisHighValue")])
@@ -321,11 +323,44 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
         1,
         vec![
             Column::new("SummaryStatisticType".into(), [statistic.as_str()]),
-            stats.column("AveragePurchaseHighValue").map_err(polars_err(task))?.clone(),
-            stats.column("MedianScoreHighValue").map_err(polars_err(task))?.clone(),
+            Column::new("AveragePurchaseHighValue".into(), [amount]),
+            Column::new("MedianScoreHighValue".into(), [score_median]),
             segment_value.column("SegmentAnalysisHighValue").map_err(polars_err(task))?.clone(),
         ],
     )
     .map_err(polars_err(task))?;
     Ok(vec![NativeOutput { table: Table::Lazy(result.lazy()), keep: Keep::Small }])
+}
+
+/// Task 4's numbers by polars, for tables other than task 2's stored recipe:
+/// (High Value rows, the statistic of their amounts, the median of their scores).
+fn high_value_stats_by_polars(
+    task: &'static str,
+    table: &Table,
+    schema: &Schema,
+    statistic: &str,
+) -> Result<(u64, Option<f64>, Option<f64>)> {
+    let err = polars_err(task);
+    let high = table.lazy().map_err(&err)?.filter(col(SEGMENT).eq(lit(HIGH)));
+    let amount = if is_float(schema, TPA) { col(TPA).fill_nan(lit(NULL)) } else { col(TPA) };
+    let amount = match statistic {
+        "mean" => amount.mean(),
+        "median" => amount.median(),
+        "max" => amount.max(),
+        _ => amount.min(),
+    };
+    let stats = high.select([
+        len().cast(DataType::UInt64).alias("rows"),
+        amount.cast(DataType::Float64).alias("amount"),
+        col(SCORE).fill_nan(lit(NULL)).cast(DataType::Float64).median().alias("score"),
+    ]);
+    let stats = super::collect_streaming(stats).map_err(&err)?;
+    let value = |name: &str| -> Result<AnyValue<'static>> {
+        Ok(stats.column(name).map_err(&err)?.get(0).map_err(&err)?.into_static())
+    };
+    Ok((
+        value("rows")?.extract::<u64>().unwrap_or(0),
+        value("amount")?.extract::<f64>(),
+        value("score")?.extract::<f64>(),
+    ))
 }

@@ -8,6 +8,7 @@ mod csv_scores;
 pub mod customer_analysis;
 mod diagnose;
 mod io;
+mod segments;
 mod table;
 
 use polars::prelude::*;

@@ -18,6 +18,7 @@ const BLOCKS_PER_BATCH: usize = 8;
 
 /// A table argument or result of a native task.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // a task has a handful of tables: boxing buys nothing
 pub enum Table {
     /// Any polars query: an in-memory frame, a Parquet or CSV scan, ...
     Lazy(LazyFrame),
@@ -44,11 +45,145 @@ pub struct ScoredCsv {
 pub struct StoredTable {
     pub path: PathBuf,
     added: Vec<Expr>,
+    /// Set when `added` are exactly task 2's columns over task 1's table, so
+    /// that tasks 3 and 4 can compute them in their own pass (segments.rs).
+    pub segmentation: Option<Segmentation>,
+}
+
+/// Task 2's parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Segmentation {
+    pub payment_threshold: f64,
+    pub score_threshold: f64,
+}
+
+impl StoredTable {
+    /// Calls `f` with each stored batch as written (no computed columns), by
+    /// `threads` readers at once, each taking a contiguous run of batches.
+    ///
+    /// The file is memory-mapped and its arrays used in place: on these
+    /// machines a page fault on fresh memory costs microseconds, and copying
+    /// each batch into new buffers cost more than the statistics. Each batch's
+    /// pages are released once it is done, so resident memory stays small.
+    /// Only for tables of plain numbers (no dictionaries), written by scenarium.
+    pub fn for_each_block<F>(&self, task: &'static str, threads: usize, f: F) -> Result<()>
+    where
+        F: Fn(usize, DataFrame) -> Result<()> + Sync,
+    {
+        let polars_err = |source| TaskError::Polars { task, source };
+        let io_err = |e: std::io::Error| polars_err(PolarsError::from(e));
+        let file = File::open(&self.path).map_err(io_err)?;
+        // SAFETY: objects are never modified in place (content-addressed,
+        // written once, then renamed into the store).
+        let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?);
+        let metadata = read_file_metadata(&mut std::io::Cursor::new(&map[..])).map_err(polars_err)?;
+        let no_dictionaries: polars_arrow::io::ipc::read::Dictionaries = Default::default();
+        let blocks = metadata.blocks.len();
+        let threads = threads.clamp(1, blocks.max(1));
+        let run = |reader: usize| -> Result<()> {
+            for block in (reader * blocks / threads)..((reader + 1) * blocks / threads) {
+                // SAFETY: the buffers are plain numbers (the caller checked the
+                // schema), which mmap_unchecked bounds-checks against the map.
+                let batch =
+                    unsafe { polars_arrow::mmap::mmap_unchecked(&metadata, &no_dictionaries, map.clone(), block) }
+                        .map_err(polars_err)?;
+                f(reader, DataFrame::from(batch))?;
+                let range = metadata.blocks[block];
+                let start = range.offset as usize;
+                let len = range.meta_data_length as usize + range.body_length as usize;
+                // SAFETY: the arrays of this batch are gone; the pages are the
+                // file's and are read back from the page cache if touched again.
+                let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len) };
+            }
+            Ok(())
+        };
+        std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
+            let mut outcome = run(0);
+            for other in others {
+                let result = other.join().unwrap_or_else(|_| {
+                    Err(TaskError::InvalidData { task, message: "a reader thread panicked".into() })
+                });
+                outcome = outcome.and(result);
+            }
+            outcome
+        })
+    }
+}
+
+/// Reads an Arrow IPC file `group` batches at a time, by `threads` readers.
+fn read_blocks(
+    task: &'static str,
+    path: &std::path::Path,
+    group: usize,
+    threads: usize,
+    f: &(dyn Fn(usize, DataFrame) -> Result<()> + Sync),
+) -> Result<()> {
+    let polars_err = |source| TaskError::Polars { task, source };
+    let open = || -> PolarsResult<FileReader<BufReader<File>>> {
+        let mut file = BufReader::new(File::open(path)?);
+        let metadata = read_file_metadata(&mut file)?;
+        Ok(FileReader::new(file, metadata, None, None))
+    };
+    let blocks = open().map_err(polars_err)?.metadata().blocks.len();
+    let items = blocks.div_ceil(group);
+    let threads = threads.clamp(1, items.max(1));
+    let run = |reader_number: usize| -> Result<()> {
+        let mut reader = open().map_err(polars_err)?;
+        let mut item = reader_number;
+        while item < items {
+            reader.set_current_block(item * group);
+            let mut df: Option<DataFrame> = None;
+            for batch in reader.by_ref().take(group) {
+                let more = DataFrame::from(batch.map_err(polars_err)?);
+                match df.as_mut() {
+                    None => df = Some(more),
+                    Some(df) => {
+                        df.vstack_mut_owned(more).map_err(polars_err)?;
+                    }
+                }
+            }
+            let Some(df) = df else { break };
+            f(reader_number, df)?;
+            item += threads;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
+        let mut outcome = run(0);
+        for other in others {
+            let result = other
+                .join()
+                .unwrap_or_else(|_| Err(TaskError::InvalidData { task, message: "a reader thread panicked".into() }));
+            outcome = outcome.and(result);
+        }
+        outcome
+    })
 }
 
 impl Table {
     pub fn stored(path: PathBuf) -> Table {
-        Table::Stored(StoredTable { path, added: Vec::new() })
+        Table::Stored(StoredTable { path, added: Vec::new(), segmentation: None })
+    }
+
+    /// The stored table under task 2's columns, if that is what this is.
+    pub fn segmented_store(&self) -> Option<(&StoredTable, Segmentation)> {
+        match self {
+            Table::Stored(stored) => stored.segmentation.map(|s| (stored, s)),
+            _ => None,
+        }
+    }
+
+    /// Task 2's columns over this table; `segmentation` says which parameters
+    /// when this is task 1's stored table as written.
+    pub fn segmented(self, exprs: Vec<Expr>, segmentation: Segmentation) -> PolarsResult<Table> {
+        let raw = matches!(&self, Table::Stored(s) if s.added.is_empty() && s.segmentation.is_none());
+        let mut table = self.with_columns(exprs)?;
+        if let (true, Table::Stored(stored)) = (raw, &mut table) {
+            stored.segmentation = Some(segmentation);
+        }
+        Ok(table)
     }
 
     /// The table as a polars query.
@@ -184,53 +319,16 @@ impl Table {
                 })
             }
             Table::Stored(stored) => {
-                let open = || -> PolarsResult<FileReader<BufReader<File>>> {
-                    let mut file = BufReader::new(File::open(&stored.path)?);
-                    let metadata = read_file_metadata(&mut file)?;
-                    Ok(FileReader::new(file, metadata, None, None))
-                };
-                let blocks = open().map_err(polars_err)?.metadata().blocks.len();
                 // Several stored batches at a time: each query on a batch costs
                 // about a millisecond to plan, whatever its size.
-                let items = blocks.div_ceil(BLOCKS_PER_BATCH);
-                let threads = threads.clamp(1, items.max(1));
-                let run = |reader_number: usize| -> Result<()> {
-                    let mut reader = open().map_err(polars_err)?;
-                    let mut item = reader_number;
-                    while item < items {
-                        reader.set_current_block(item * BLOCKS_PER_BATCH);
-                        let mut df: Option<DataFrame> = None;
-                        for batch in reader.by_ref().take(BLOCKS_PER_BATCH) {
-                            let more = DataFrame::from(batch.map_err(polars_err)?);
-                            match df.as_mut() {
-                                None => df = Some(more),
-                                Some(df) => {
-                                    df.vstack_mut_owned(more).map_err(polars_err)?;
-                                }
-                            }
-                        }
-                        let Some(df) = df else { break };
-                        let df = df
-                            .lazy()
-                            .with_columns(stored.added.clone())
-                            .select(select.clone())
-                            .collect()
-                            .map_err(polars_err)?;
-                        f(reader_number, df)?;
-                        item += threads;
-                    }
-                    Ok(())
-                };
-                std::thread::scope(|scope| {
-                    let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
-                    let mut outcome = run(0);
-                    for other in others {
-                        let result = other.join().unwrap_or_else(|_| {
-                            Err(TaskError::InvalidData { task, message: "a reader thread panicked".into() })
-                        });
-                        outcome = outcome.and(result);
-                    }
-                    outcome
+                read_blocks(task, &stored.path, BLOCKS_PER_BATCH, threads, &|reader, df| {
+                    let df = df
+                        .lazy()
+                        .with_columns(stored.added.clone())
+                        .select(select.clone())
+                        .collect()
+                        .map_err(polars_err)?;
+                    f(reader, df)
                 })
             }
         }

@@ -1,0 +1,432 @@
+//! Tasks 3 and 4 on task 2's recipe over task 1's stored table, in Rust: one
+//! pass reads the four stored columns, computes the segment, HighSpender and
+//! AverageTimeBetweenPurchases row by row exactly as task 2's expressions do,
+//! and accumulates each segment's statistics; medians take a second pass.
+//!
+//! Statistics as pandas computes them: NaN and missing values skipped, sums
+//! compensated across batches, the standard deviation with one degree of
+//! freedom from merged moments, and exact medians (the mean of the two middle
+//! values) found by a radix histogram of the values' bits, then a selection
+//! among the few values in the median's bucket, so memory stays small.
+
+use polars::prelude::*;
+
+use super::table::{Segmentation, StoredTable};
+use super::{Result, TaskError};
+
+/// The stored columns, in the order the kernels use them.
+pub const STORED: [&str; 4] = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"];
+/// Task 3's measures: the stored four, then AverageTimeBetweenPurchases.
+pub const MEASURES: usize = 5;
+/// Segment numbers: "High Value" sorts before "Low Value", as pandas' groupby sorts.
+pub const HIGH: usize = 0;
+pub const LOW: usize = 1;
+
+const BUCKET_BITS: u32 = 16;
+
+/// A value's position in the total order of f64 as an unsigned integer.
+fn order_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+fn bucket(v: f64) -> usize {
+    (order_key(v) >> (64 - BUCKET_BITS)) as usize
+}
+
+/// Count, sum, extremes and second moment of one measure in one segment.
+#[derive(Clone, Debug)]
+pub struct Moments {
+    pub count: u64,
+    sum: f64,
+    compensation: f64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments {
+            count: 0,
+            sum: 0.0,
+            compensation: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            mean: 0.0,
+            m2: 0.0,
+        }
+    }
+}
+
+impl Moments {
+    /// Adds a batch's moments (Chan et al.; the sums Kahan-compensated).
+    fn merge(&mut self, other: &Moments) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return;
+        }
+        let n = (self.count + other.count) as f64;
+        let delta = other.mean - self.mean;
+        self.m2 += other.m2 + delta * delta * self.count as f64 * other.count as f64 / n;
+        self.mean += delta * other.count as f64 / n;
+        self.count += other.count;
+        let y = (other.sum - other.compensation) - self.compensation;
+        let t = self.sum + y;
+        self.compensation = (t - self.sum) - y;
+        self.sum = t;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+    pub fn min(&self) -> Option<f64> {
+        (self.count > 0).then_some(self.min)
+    }
+    pub fn max(&self) -> Option<f64> {
+        (self.count > 0).then_some(self.max)
+    }
+    pub fn sum(&self) -> f64 {
+        self.sum
+    }
+    pub fn std(&self) -> Option<f64> {
+        (self.count > 1).then(|| (self.m2 / (self.count - 1) as f64).sqrt())
+    }
+}
+
+/// One stored batch as f64 columns (NaN where a value is missing: the
+/// statistics skip NaN and missing alike) with task 2's columns computed.
+/// Kept and refilled batch after batch: fresh memory costs a page fault per
+/// page on these machines.
+#[derive(Default)]
+struct Rows {
+    /// score, amount, purchases, time, time between purchases.
+    measures: [Vec<f64>; MEASURES],
+    segment: Vec<u8>,
+    high_spender: Vec<bool>,
+}
+
+/// Appends a numeric column's values as f64 to `out`, NaN for missing ones.
+fn extend_f64(out: &mut Vec<f64>, column: &Column) -> PolarsResult<()> {
+    out.clear();
+    macro_rules! values {
+        ($ca:expr) => {
+            for array in $ca.downcast_iter() {
+                match array.validity().filter(|v| v.unset_bits() > 0) {
+                    None => out.extend(array.values().iter().map(|&v| v as f64)),
+                    Some(valid) => {
+                        out.extend(
+                            array
+                                .values()
+                                .iter()
+                                .zip(valid.iter())
+                                .map(|(&v, ok)| if ok { v as f64 } else { f64::NAN }),
+                        )
+                    }
+                }
+            }
+        };
+    }
+    match column.dtype() {
+        DataType::Float64 => values!(column.f64()?),
+        DataType::Int64 => values!(column.i64()?),
+        _ => values!(column.cast(&DataType::Float64)?.f64()?),
+    }
+    Ok(())
+}
+
+fn fill_rows(task: &'static str, df: &DataFrame, segmentation: Segmentation, rows: &mut Rows) -> Result<()> {
+    let err = |source| TaskError::Polars { task, source };
+    for (m, name) in STORED.iter().enumerate() {
+        extend_f64(&mut rows.measures[m], df.column(name).map_err(err)?).map_err(err)?;
+    }
+    let [score, amount, purchases, time, between] = &mut rows.measures;
+    // The comparisons are false for NaN and missing values, as task 2's are.
+    rows.segment.clear();
+    rows.segment.extend(score.iter().map(|&s| if s > segmentation.score_threshold { HIGH as u8 } else { LOW as u8 }));
+    rows.high_spender.clear();
+    rows.high_spender.extend(amount.iter().map(|&a| a > segmentation.payment_threshold));
+    between.clear();
+    between.extend(time.iter().zip(purchases.iter()).map(|(&t, &p)| t / p));
+    Ok(())
+}
+
+/// Per segment, per measure: moments, and the median's histogram or gathered values.
+#[derive(Default)]
+struct Share {
+    rows: [u64; 2],
+    moments: [[Moments; MEASURES]; 2],
+    high_spenders: [i64; 2],
+    histograms: Vec<Vec<u64>>,
+    gathered: Vec<Vec<f64>>,
+    scratch: Rows,
+}
+
+/// What a pass computes besides the counts.
+#[derive(Clone, Copy)]
+struct Wanted<'a> {
+    /// Which measures (index into the five) and segments to find medians of.
+    medians: &'a [(usize, usize)],
+    /// Second pass: the bucket range holding each median.
+    ranges: Option<&'a [(usize, usize)]>,
+    moments: bool,
+    m2: bool,
+}
+
+fn slot(m: usize, s: usize) -> usize {
+    m * 2 + s
+}
+
+fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Result<Share> {
+    let threads = rayon::current_num_threads().clamp(1, 4);
+    let shares: Vec<std::sync::Mutex<Share>> = (0..threads)
+        .map(|_| {
+            std::sync::Mutex::new(Share {
+                histograms: vec![Vec::new(); MEASURES * 2],
+                gathered: vec![Vec::new(); MEASURES * 2],
+                ..Default::default()
+            })
+        })
+        .collect();
+    table.for_each_block(task, threads, |reader, df| {
+        let mut share = shares[reader].lock().unwrap_or_else(|p| p.into_inner());
+        let share = &mut *share;
+        let mut rows = std::mem::take(&mut share.scratch);
+        fill_rows(task, &df, seg, &mut rows)?;
+        for &s in &rows.segment {
+            share.rows[s as usize] += 1;
+        }
+        for (row, &hs) in rows.high_spender.iter().enumerate() {
+            share.high_spenders[rows.segment[row] as usize] += i64::from(hs);
+        }
+        if wanted.moments {
+            for (m, values) in rows.measures.iter().enumerate() {
+                let mut batch: [Moments; 2] = Default::default();
+                for (&v, &s) in values.iter().zip(&rows.segment) {
+                    if !v.is_nan() {
+                        let b = &mut batch[s as usize];
+                        b.count += 1;
+                        b.sum += v;
+                        b.min = b.min.min(v);
+                        b.max = b.max.max(v);
+                    }
+                }
+                for b in &mut batch {
+                    b.mean = if b.count > 0 { b.sum / b.count as f64 } else { 0.0 };
+                }
+                if wanted.m2 {
+                    for (&v, &s) in values.iter().zip(&rows.segment) {
+                        if !v.is_nan() {
+                            let b = &mut batch[s as usize];
+                            b.m2 += (v - b.mean) * (v - b.mean);
+                        }
+                    }
+                }
+                for (s, b) in batch.iter().enumerate() {
+                    share.moments[s][m].merge(b);
+                }
+            }
+        }
+        // One sweep per measure, whichever segments want its median.
+        for m in 0..MEASURES {
+            let mut ranges: [Option<(usize, usize)>; 2] = [None, None];
+            for (i, &(wm, ws)) in wanted.medians.iter().enumerate() {
+                if wm == m {
+                    ranges[ws] = Some(wanted.ranges.map_or((0, usize::MAX), |r| r[i]));
+                }
+            }
+            if ranges == [None, None] {
+                continue;
+            }
+            let values = rows.measures[m].iter().zip(&rows.segment).filter(|(v, _)| !v.is_nan());
+            if wanted.ranges.is_none() {
+                for (s, range) in ranges.iter().enumerate() {
+                    if range.is_some() {
+                        share.histograms[slot(m, s)].resize(1 << BUCKET_BITS, 0);
+                    }
+                }
+                let (first, second) = share.histograms.split_at_mut(slot(m, 1));
+                let mut histograms = [ranges[0].map(|_| &mut first[slot(m, 0)]), ranges[1].map(|_| &mut second[0])];
+                for (&v, &g) in values {
+                    if let Some(histogram) = histograms[g as usize].as_deref_mut() {
+                        histogram[bucket(v)] += 1;
+                    }
+                }
+            } else {
+                for (&v, &g) in values {
+                    if let Some((low, high)) = ranges[g as usize] {
+                        let b = bucket(v);
+                        if low <= b && b <= high {
+                            share.gathered[slot(m, g as usize)].push(v);
+                        }
+                    }
+                }
+            }
+        }
+        share.scratch = rows;
+        Ok(())
+    })?;
+    let mut shares = shares.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut total = shares.next().expect("one reader at least");
+    for share in shares {
+        for s in 0..2 {
+            total.rows[s] += share.rows[s];
+            total.high_spenders[s] += share.high_spenders[s];
+            for m in 0..MEASURES {
+                total.moments[s][m].merge(&share.moments[s][m]);
+            }
+        }
+        for (mine, theirs) in total.histograms.iter_mut().zip(share.histograms) {
+            if mine.is_empty() {
+                *mine = theirs;
+            } else {
+                mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+            }
+        }
+        for (mine, theirs) in total.gathered.iter_mut().zip(share.gathered) {
+            mine.extend(theirs);
+        }
+    }
+    Ok(total)
+}
+
+/// A first pass with histograms of `medians` (and moments when asked), then
+/// a second pass gathering the values in each median's bucket: (the first
+/// pass's share, the medians).
+fn with_medians(
+    task: &'static str,
+    table: &StoredTable,
+    seg: Segmentation,
+    medians: &[(usize, usize)],
+    moments: bool,
+    m2: bool,
+) -> Result<(Share, Vec<Option<f64>>)> {
+    let counted = pass(task, table, seg, Wanted { medians, ranges: None, moments, m2 })?;
+    if medians.is_empty() {
+        return Ok((counted, Vec::new()));
+    }
+    let mut ranks = Vec::new();
+    let mut ranges = Vec::new();
+    for &(m, s) in medians {
+        let histogram = &counted.histograms[slot(m, s)];
+        let n: u64 = histogram.iter().sum();
+        let (lower_rank, upper_rank) = (n.saturating_sub(1) / 2, n / 2);
+        let (mut low, mut high, mut below_low, mut seen) = (0, 0, 0, 0u64);
+        for (b, &count) in histogram.iter().enumerate() {
+            if count > 0 && lower_rank >= seen && lower_rank < seen + count {
+                (low, below_low) = (b, seen);
+            }
+            if count > 0 && upper_rank >= seen && upper_rank < seen + count {
+                high = b;
+                break;
+            }
+            seen += count;
+        }
+        ranks.push((n, (lower_rank - below_low) as usize, (upper_rank - below_low) as usize));
+        ranges.push((low, high));
+    }
+    let gathering = Wanted { medians, ranges: Some(&ranges), moments: false, m2: false };
+    let mut gathered = pass(task, table, seg, gathering)?;
+    let found = medians
+        .iter()
+        .zip(ranks)
+        .map(|(&(m, s), (n, lower, upper))| {
+            if n == 0 {
+                return None;
+            }
+            let values = &mut gathered.gathered[slot(m, s)];
+            let (below, &mut upper_value, _) = values.select_nth_unstable_by(upper, f64::total_cmp);
+            if lower == upper {
+                return Some(upper_value);
+            }
+            let lower_value = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Some((lower_value + upper_value) / 2.0)
+        })
+        .collect();
+    Ok((counted, found))
+}
+
+/// Task 3's table: per segment present, the metric of each measure and the
+/// number of high spenders. `ints` says which measures are integer columns.
+pub fn segment_analysis(
+    task: &'static str,
+    table: &StoredTable,
+    seg: Segmentation,
+    metric: &str,
+    ints: [bool; MEASURES],
+) -> Result<DataFrame> {
+    let pairs: Vec<(usize, usize)> =
+        if metric == "median" { (0..MEASURES).flat_map(|m| [(m, HIGH), (m, LOW)]).collect() } else { Vec::new() };
+    let (total, medians) = with_medians(task, table, seg, &pairs, true, metric == "std")?;
+    let present: Vec<usize> = [HIGH, LOW].into_iter().filter(|&s| total.rows[s] > 0).collect();
+    let err = |source| TaskError::Polars { task, source };
+    let names = ["High Value", "Low Value"];
+    let mut columns = vec![Column::new("ValueSegment".into(), present.iter().map(|&s| names[s]).collect::<Vec<_>>())];
+    let measure_names = [STORED[0], STORED[1], STORED[2], STORED[3], "AverageTimeBetweenPurchases"];
+    for (m, &name) in measure_names.iter().enumerate() {
+        if m == 4 {
+            let spenders: Vec<i64> = present.iter().map(|&s| total.high_spenders[s]).collect();
+            columns.push(Column::new("HighSpender".into(), spenders));
+        }
+        let of = |f: &dyn Fn(&Moments) -> Option<f64>| -> Vec<Option<f64>> {
+            present.iter().map(|&s| f(&total.moments[s][m])).collect()
+        };
+        let column = match metric {
+            "mean" => Column::new(name.into(), of(&Moments::mean)),
+            "median" => Column::new(name.into(), present.iter().map(|&s| medians[m * 2 + s]).collect::<Vec<_>>()),
+            "std" => Column::new(name.into(), of(&Moments::std)),
+            "count" => {
+                let counts: Vec<i64> = present.iter().map(|&s| total.moments[s][m].count as i64).collect();
+                Column::new(name.into(), counts)
+            }
+            "sum" => Column::new(name.into(), of(&|mo| Some(mo.sum()))),
+            "min" => Column::new(name.into(), of(&Moments::min)),
+            _ => Column::new(name.into(), of(&Moments::max)),
+        };
+        let keeps_int = ints[m] && matches!(metric, "sum" | "min" | "max");
+        columns.push(if keeps_int { column.cast(&DataType::Int64).map_err(err)? } else { column });
+    }
+    DataFrame::new(present.len(), columns).map_err(err)
+}
+
+/// Task 4's numbers: (High Value rows, the statistic of their amounts, the
+/// median of their scores).
+pub fn high_value_summary(
+    task: &'static str,
+    table: &StoredTable,
+    seg: Segmentation,
+    statistic: &str,
+) -> Result<(u64, Option<f64>, Option<f64>)> {
+    let (amount, score) = ((1, HIGH), (0, HIGH));
+    let wanted: &[(usize, usize)] = if statistic == "median" { &[score, amount] } else { &[score] };
+    let (total, medians) = with_medians(task, table, seg, wanted, statistic != "median", false)?;
+    let amounts = &total.moments[HIGH][1];
+    let value = match statistic {
+        "median" => medians[1],
+        "mean" => amounts.mean(),
+        "max" => amounts.max(),
+        _ => amounts.min(),
+    };
+    Ok((total.rows[HIGH], value, medians[0]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_sort_as_numbers() {
+        let values = [f64::NEG_INFINITY, -1e300, -2.5, -0.0, 0.0, 1e-300, 3.0, 1e300, f64::INFINITY];
+        assert!(values.windows(2).all(|w| order_key(w[0]) < order_key(w[1])));
+    }
+}
