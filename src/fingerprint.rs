@@ -8,10 +8,31 @@ pub fn of_bytes(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-/// Content hash of a file: memory-mapped and multi-threaded for large files.
+/// How much of a file is hashed, then released, at a time.
+const WINDOW: usize = 64 << 20;
+
+/// Content hash of a file: memory-mapped and multi-threaded, a window at a
+/// time, each window's pages released once hashed, so that hashing a file
+/// larger than memory does not count it in the process's resident memory.
 pub fn of_file(path: &Path) -> Result<String> {
+    let fail = |e: std::io::Error| Error::storage(path, format!("cannot read to fingerprint: {e}"));
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let len = file.metadata().map_err(fail)?.len() as usize;
     let mut hasher = blake3::Hasher::new();
-    hasher.update_mmap_rayon(path).map_err(|e| Error::storage(path, format!("cannot read to fingerprint: {e}")))?;
+    if len < WINDOW {
+        hasher.update_reader(file).map_err(fail)?;
+        return Ok(hasher.finalize().to_hex().to_string());
+    }
+    // SAFETY: a file changed while it is hashed gives a wrong hash, which the
+    // caller's stat check (store::files) detects and does not cache.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
+    for start in (0..len).step_by(WINDOW) {
+        let end = (start + WINDOW).min(len);
+        hasher.update_rayon(&map[start..end]);
+        // SAFETY: the hashed pages are not used again; if they were, they
+        // would be read back from the file.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+    }
     Ok(hasher.finalize().to_hex().to_string())
 }
 
