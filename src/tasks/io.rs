@@ -285,12 +285,41 @@ fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String
 struct Sink {
     file: std::io::BufWriter<std::fs::File>,
     hasher: blake3::Hasher,
+    written: u64,
+    flushing_from: u64,
 }
+
+/// How much is written before the disk is asked to start storing it.
+const WRITEBACK_STEP: u64 = 32 << 20;
 
 impl Sink {
     fn create(path: &Path) -> std::io::Result<Sink> {
         let file = std::fs::File::create(path)?;
-        Ok(Sink { file: std::io::BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new() })
+        Ok(Sink {
+            file: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: blake3::Hasher::new(),
+            written: 0,
+            flushing_from: 0,
+        })
+    }
+
+    /// Starts writing what is written so far to the disk, without waiting,
+    /// so that the fsync at the end (a table is durable before it is
+    /// recorded) finds little left to do: at 30M rows it waited 1.5 s.
+    fn start_writeback(&mut self) {
+        if self.written - self.flushing_from < WRITEBACK_STEP {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let fd = self.file.get_ref().as_raw_fd();
+            let (offset, len) = (self.flushing_from as i64, (self.written - self.flushing_from) as i64);
+            // SAFETY: a plain system call on an open file; failure only means
+            // the final fsync does all the work.
+            unsafe { libc::sync_file_range(fd, offset, len, libc::SYNC_FILE_RANGE_WRITE) };
+        }
+        self.flushing_from = self.written;
     }
 }
 
@@ -303,6 +332,8 @@ impl std::io::Write for HashingWriter {
         let mut sink = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let n = sink.file.write(bytes)?;
         sink.hasher.update(&bytes[..n]);
+        sink.written += n as u64;
+        sink.start_writeback();
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
