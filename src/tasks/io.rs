@@ -14,9 +14,8 @@ use crate::store::{NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars):
 /// uncompressed Arrow IPC, in batches. Against Parquet with LZ4 at 30M rows
-/// (benches/results/intermediates.md): 2 s to write instead of 5 s, and a
-/// streaming pass over four columns in 0.29 s instead of 0.52 s (though the
-/// median's eleven scans came out slower: 9.8 s against 7.5 s).
+/// (benches/results/intermediates.md): 2 s to write instead of 5 s, and tasks
+/// 3 and 4 read it memory-mapped, in place (segments.rs).
 pub const TABLE_FORMAT: &str = "arrow/polars";
 
 /// A CSV file that exists and has at least a header.
