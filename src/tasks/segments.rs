@@ -179,8 +179,59 @@ struct Wanted<'a> {
     medians: &'a [(usize, usize)],
     /// Second pass: the bucket range holding each median.
     ranges: Option<&'a [(usize, usize)]>,
-    moments: bool,
+    /// Which measures' moments to accumulate.
+    moments: &'a [usize],
     m2: bool,
+}
+
+/// Independent accumulators for consecutive rows: one set would make every
+/// addition wait for the previous one (the segments interleave).
+const LANES: usize = 4;
+
+/// One batch's moments of one measure, per segment: sums in `LANES`
+/// interleaved accumulators, the second moment around the batch's own mean.
+fn batch_moments(values: &[f64], segment: &[u8], with_m2: bool) -> [Moments; 2] {
+    let mut lanes: [[Moments; 2]; LANES] = Default::default();
+    for (v, s) in values.chunks(LANES).zip(segment.chunks(LANES)) {
+        for lane in 0..v.len() {
+            if !v[lane].is_nan() {
+                let b = &mut lanes[lane][s[lane] as usize];
+                b.count += 1;
+                b.sum += v[lane];
+                b.min = b.min.min(v[lane]);
+                b.max = b.max.max(v[lane]);
+            }
+        }
+    }
+    let mut batch: [Moments; 2] = Default::default();
+    for lane in &lanes {
+        for (b, l) in batch.iter_mut().zip(lane) {
+            b.count += l.count;
+            b.sum += l.sum;
+            b.min = b.min.min(l.min);
+            b.max = b.max.max(l.max);
+        }
+    }
+    for b in &mut batch {
+        b.mean = if b.count > 0 { b.sum / b.count as f64 } else { 0.0 };
+    }
+    if with_m2 {
+        let means = [batch[0].mean, batch[1].mean];
+        let mut m2 = [[0.0f64; 2]; LANES];
+        for (v, s) in values.chunks(LANES).zip(segment.chunks(LANES)) {
+            for lane in 0..v.len() {
+                if !v[lane].is_nan() {
+                    let d = v[lane] - means[s[lane] as usize];
+                    m2[lane][s[lane] as usize] += d * d;
+                }
+            }
+        }
+        for lane in &m2 {
+            batch[0].m2 += lane[0];
+            batch[1].m2 += lane[1];
+        }
+    }
+    batch
 }
 
 fn slot(m: usize, s: usize) -> usize {
@@ -209,32 +260,10 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
         for (row, &hs) in rows.high_spender.iter().enumerate() {
             share.high_spenders[rows.segment[row] as usize] += i64::from(hs);
         }
-        if wanted.moments {
-            for (m, values) in rows.measures.iter().enumerate() {
-                let mut batch: [Moments; 2] = Default::default();
-                for (&v, &s) in values.iter().zip(&rows.segment) {
-                    if !v.is_nan() {
-                        let b = &mut batch[s as usize];
-                        b.count += 1;
-                        b.sum += v;
-                        b.min = b.min.min(v);
-                        b.max = b.max.max(v);
-                    }
-                }
-                for b in &mut batch {
-                    b.mean = if b.count > 0 { b.sum / b.count as f64 } else { 0.0 };
-                }
-                if wanted.m2 {
-                    for (&v, &s) in values.iter().zip(&rows.segment) {
-                        if !v.is_nan() {
-                            let b = &mut batch[s as usize];
-                            b.m2 += (v - b.mean) * (v - b.mean);
-                        }
-                    }
-                }
-                for (s, b) in batch.iter().enumerate() {
-                    share.moments[s][m].merge(b);
-                }
+        for &m in wanted.moments {
+            let batch = batch_moments(&rows.measures[m], &rows.segment, wanted.m2);
+            for (s, b) in batch.iter().enumerate() {
+                share.moments[s][m].merge(b);
             }
         }
         // One sweep per measure, whichever segments want its median.
@@ -308,7 +337,7 @@ fn with_medians(
     table: &StoredTable,
     seg: Segmentation,
     medians: &[(usize, usize)],
-    moments: bool,
+    moments: &[usize],
     m2: bool,
 ) -> Result<(Share, Vec<Option<f64>>)> {
     let counted = pass(task, table, seg, Wanted { medians, ranges: None, moments, m2 })?;
@@ -335,7 +364,7 @@ fn with_medians(
         ranks.push((n, (lower_rank - below_low) as usize, (upper_rank - below_low) as usize));
         ranges.push((low, high));
     }
-    let gathering = Wanted { medians, ranges: Some(&ranges), moments: false, m2: false };
+    let gathering = Wanted { medians, ranges: Some(&ranges), moments: &[], m2: false };
     let mut gathered = pass(task, table, seg, gathering)?;
     let found = medians
         .iter()
@@ -367,7 +396,7 @@ pub fn segment_analysis(
 ) -> Result<DataFrame> {
     let pairs: Vec<(usize, usize)> =
         if metric == "median" { (0..MEASURES).flat_map(|m| [(m, HIGH), (m, LOW)]).collect() } else { Vec::new() };
-    let (total, medians) = with_medians(task, table, seg, &pairs, true, metric == "std")?;
+    let (total, medians) = with_medians(task, table, seg, &pairs, &[0, 1, 2, 3, 4], metric == "std")?;
     let present: Vec<usize> = [HIGH, LOW].into_iter().filter(|&s| total.rows[s] > 0).collect();
     let err = |source| TaskError::Polars { task, source };
     let names = ["High Value", "Low Value"];
@@ -409,7 +438,8 @@ pub fn high_value_summary(
 ) -> Result<(u64, Option<f64>, Option<f64>)> {
     let (amount, score) = ((1, HIGH), (0, HIGH));
     let wanted: &[(usize, usize)] = if statistic == "median" { &[score, amount] } else { &[score] };
-    let (total, medians) = with_medians(task, table, seg, wanted, statistic != "median", false)?;
+    let amounts_only: &[usize] = if statistic == "median" { &[] } else { &[1] };
+    let (total, medians) = with_medians(task, table, seg, wanted, amounts_only, false)?;
     let amounts = &total.moments[HIGH][1];
     let value = match statistic {
         "median" => medians[1],
