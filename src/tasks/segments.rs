@@ -145,19 +145,24 @@ fn extend_f64(out: &mut Vec<f64>, column: &Column) -> PolarsResult<()> {
     Ok(())
 }
 
-fn fill_rows(task: &'static str, df: &DataFrame, segmentation: Segmentation, rows: &mut Rows) -> Result<()> {
+/// Fills `rows` from a batch: only the score and the amount unless `all`.
+fn fill_rows(task: &'static str, df: &DataFrame, seg: Segmentation, all: bool, rows: &mut Rows) -> Result<()> {
     let err = |source| TaskError::Polars { task, source };
-    for (m, name) in STORED.iter().enumerate() {
+    let stored = if all { &STORED[..] } else { &STORED[..2] };
+    for (m, name) in stored.iter().enumerate() {
         extend_f64(&mut rows.measures[m], df.column(name).map_err(err)?).map_err(err)?;
     }
+    let segmentation = seg;
     let [score, amount, purchases, time, between] = &mut rows.measures;
     // The comparisons are false for NaN and missing values, as task 2's are.
     rows.segment.clear();
     rows.segment.extend(score.iter().map(|&s| if s > segmentation.score_threshold { HIGH as u8 } else { LOW as u8 }));
     rows.high_spender.clear();
-    rows.high_spender.extend(amount.iter().map(|&a| a > segmentation.payment_threshold));
     between.clear();
-    between.extend(time.iter().zip(purchases.iter()).map(|(&t, &p)| t / p));
+    if all {
+        rows.high_spender.extend(amount.iter().map(|&a| a > segmentation.payment_threshold));
+        between.extend(time.iter().zip(purchases.iter()).map(|(&t, &p)| t / p));
+    }
     Ok(())
 }
 
@@ -253,7 +258,10 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
         let mut share = shares[reader].lock().unwrap_or_else(|p| p.into_inner());
         let share = &mut *share;
         let mut rows = std::mem::take(&mut share.scratch);
-        fill_rows(task, &df, seg, &mut rows)?;
+        // Task 4 reads only scores and amounts.
+        let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2)
+            || wanted.moments.len() == MEASURES;
+        fill_rows(task, &df, seg, all, &mut rows)?;
         for &s in &rows.segment {
             share.rows[s as usize] += 1;
         }
