@@ -146,13 +146,12 @@ fn extend_f64(out: &mut Vec<f64>, column: &Column) -> PolarsResult<()> {
 }
 
 /// Fills `rows` from a batch: only the score and the amount unless `all`.
-fn fill_rows(task: &'static str, df: &DataFrame, seg: Segmentation, all: bool, rows: &mut Rows) -> Result<()> {
+fn fill_rows(task: &'static str, df: &DataFrame, segmentation: Segmentation, all: bool, rows: &mut Rows) -> Result<()> {
     let err = |source| TaskError::Polars { task, source };
     let stored = if all { &STORED[..] } else { &STORED[..2] };
     for (m, name) in stored.iter().enumerate() {
         extend_f64(&mut rows.measures[m], df.column(name).map_err(err)?).map_err(err)?;
     }
-    let segmentation = seg;
     let [score, amount, purchases, time, between] = &mut rows.measures;
     // The comparisons are false for NaN and missing values, as task 2's are.
     rows.segment.clear();
@@ -259,8 +258,7 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
         let share = &mut *share;
         let mut rows = std::mem::take(&mut share.scratch);
         // Task 4 reads only scores and amounts.
-        let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2)
-            || wanted.moments.len() == MEASURES;
+        let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
         fill_rows(task, &df, seg, all, &mut rows)?;
         for &s in &rows.segment {
             share.rows[s as usize] += 1;

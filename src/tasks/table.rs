@@ -97,17 +97,7 @@ impl StoredTable {
             }
             Ok(())
         };
-        std::thread::scope(|scope| {
-            let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
-            let mut outcome = run(0);
-            for other in others {
-                let result = other.join().unwrap_or_else(|_| {
-                    Err(TaskError::InvalidData { task, message: "a reader thread panicked".into() })
-                });
-                outcome = outcome.and(result);
-            }
-            outcome
-        })
+        on_readers(task, threads, run)
     }
 }
 
@@ -149,6 +139,13 @@ fn read_blocks(
         }
         Ok(())
     };
+    on_readers(task, threads, run)
+}
+
+/// Runs `run(0)` here and `run(1..threads)` on threads of their own; the
+/// first error wins.
+fn on_readers(task: &'static str, threads: usize, run: impl Fn(usize) -> Result<()> + Sync) -> Result<()> {
+    let run = &run;
     std::thread::scope(|scope| {
         let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
         let mut outcome = run(0);
