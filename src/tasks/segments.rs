@@ -165,15 +165,71 @@ fn fill_rows(task: &'static str, df: &DataFrame, segmentation: Segmentation, all
     Ok(())
 }
 
-/// Per segment, per measure: moments, and the median's histogram or gathered values.
+/// Histogram slots of one measure: a bucket per segment, then one for NaN,
+/// so that a value's slot is computed without a branch.
+const SLOTS: usize = (2 << BUCKET_BITS) + 1;
+const NAN_SLOT: usize = 2 << BUCKET_BITS;
+
+fn slot_of(v: f64, segment: u8) -> usize {
+    if v.is_nan() {
+        NAN_SLOT
+    } else {
+        ((segment as usize) << BUCKET_BITS) | bucket(v)
+    }
+}
+
+/// What one reader's batches add up to.
 #[derive(Default)]
 struct Share {
     rows: [u64; 2],
     moments: [[Moments; MEASURES]; 2],
     high_spenders: [i64; 2],
-    histograms: Vec<Vec<u64>>,
-    gathered: Vec<Vec<f64>>,
+    /// Per measure whose median is wanted, counts per slot: 32 bits keep a
+    /// histogram in the core's cache; folded into `histograms` before they
+    /// could overflow.
+    counts: [Vec<u32>; MEASURES],
+    in_counts: u64,
+    histograms: [Vec<u64>; MEASURES],
+    /// Second pass: per measure and segment, the values in the median's buckets.
+    gathered: [[Vec<f64>; 2]; MEASURES],
     scratch: Rows,
+}
+
+impl Share {
+    fn fold_counts(&mut self) {
+        for (counts, histogram) in self.counts.iter_mut().zip(&mut self.histograms) {
+            if counts.is_empty() {
+                continue;
+            }
+            histogram.resize(SLOTS, 0);
+            for (total, count) in histogram.iter_mut().zip(counts.iter_mut()) {
+                *total += u64::from(std::mem::take(count));
+            }
+        }
+        self.in_counts = 0;
+    }
+
+    fn add(&mut self, other: Share) {
+        for s in 0..2 {
+            self.rows[s] += other.rows[s];
+            self.high_spenders[s] += other.high_spenders[s];
+            for m in 0..MEASURES {
+                self.moments[s][m].merge(&other.moments[s][m]);
+            }
+        }
+        for (mine, theirs) in self.histograms.iter_mut().zip(other.histograms) {
+            if mine.is_empty() {
+                *mine = theirs;
+            } else {
+                mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+            }
+        }
+        for (mine, theirs) in self.gathered.iter_mut().zip(other.gathered) {
+            for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                mine.extend(theirs);
+            }
+        }
+    }
 }
 
 /// What a pass computes besides the counts.
@@ -238,74 +294,80 @@ fn batch_moments(values: &[f64], segment: &[u8], with_m2: bool) -> [Moments; 2] 
     batch
 }
 
-fn slot(m: usize, s: usize) -> usize {
-    m * 2 + s
+/// Adds a batch's values to a measure's histogram (both segments at once).
+fn count_buckets(counts: &mut [u32], values: &[f64], segment: &[u8]) {
+    for (&v, &s) in values.iter().zip(segment) {
+        counts[slot_of(v, s)] += 1;
+    }
+}
+
+/// Per segment, the buckets holding its median: (first bucket, width), or
+/// (u32::MAX, 0), which no bucket matches, for a segment not wanted.
+type BucketRanges = [(u32, u32); 2];
+
+/// Keeps a batch's values whose bucket lies in their segment's range.
+fn gather(out: &mut [Vec<f64>; 2], values: &[f64], segment: &[u8], ranges: BucketRanges) {
+    for (&v, &s) in values.iter().zip(segment) {
+        let (first, width) = ranges[usize::from(s & 1)];
+        if (bucket(v) as u32).wrapping_sub(first) <= width && !v.is_nan() {
+            out[usize::from(s & 1)].push(v);
+        }
+    }
+}
+
+/// The measures whose median a pass histograms (first pass) or gathers
+/// (second pass, with each segment's bucket range).
+fn plan(wanted: &Wanted) -> ([bool; MEASURES], [Option<BucketRanges>; MEASURES]) {
+    let mut histogram = [false; MEASURES];
+    let mut ranges: [Option<BucketRanges>; MEASURES] = [None; MEASURES];
+    for (i, &(m, s)) in wanted.medians.iter().enumerate() {
+        match wanted.ranges {
+            None => histogram[m] = true,
+            Some(found) => {
+                let (low, high) = found[i];
+                ranges[m].get_or_insert([(u32::MAX, 0); 2])[s] = (low as u32, (high - low) as u32);
+            }
+        }
+    }
+    (histogram, ranges)
 }
 
 fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Result<Share> {
     let threads = rayon::current_num_threads().clamp(1, 4);
-    let shares: Vec<std::sync::Mutex<Share>> = (0..threads)
-        .map(|_| {
-            std::sync::Mutex::new(Share {
-                histograms: vec![Vec::new(); MEASURES * 2],
-                gathered: vec![Vec::new(); MEASURES * 2],
-                ..Default::default()
-            })
-        })
-        .collect();
+    let (histogram, ranges) = plan(&wanted);
+    // Task 4 reads only scores and amounts.
+    let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
+    let shares: Vec<std::sync::Mutex<Share>> = (0..threads).map(|_| Default::default()).collect();
     table.for_each_block(task, threads, |reader, df| {
         let mut share = shares[reader].lock().unwrap_or_else(|p| p.into_inner());
         let share = &mut *share;
         let mut rows = std::mem::take(&mut share.scratch);
-        // Task 4 reads only scores and amounts.
-        let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
         fill_rows(task, &df, seg, all, &mut rows)?;
-        for &s in &rows.segment {
-            share.rows[s as usize] += 1;
-        }
-        for (row, &hs) in rows.high_spender.iter().enumerate() {
-            share.high_spenders[rows.segment[row] as usize] += i64::from(hs);
-        }
+        let high = rows.segment.iter().filter(|&&s| s == HIGH as u8).count();
+        share.rows[HIGH] += high as u64;
+        share.rows[LOW] += (rows.segment.len() - high) as u64;
+        let spenders = rows.high_spender.iter().filter(|&&h| h).count();
+        let high_spenders =
+            rows.high_spender.iter().zip(&rows.segment).filter(|(&h, &s)| h & (s == HIGH as u8)).count();
+        share.high_spenders[HIGH] += high_spenders as i64;
+        share.high_spenders[LOW] += (spenders - high_spenders) as i64;
         for &m in wanted.moments {
             let batch = batch_moments(&rows.measures[m], &rows.segment, wanted.m2);
             for (s, b) in batch.iter().enumerate() {
                 share.moments[s][m].merge(b);
             }
         }
-        // One sweep per measure, whichever segments want its median.
+        if share.in_counts + rows.segment.len() as u64 > u64::from(u32::MAX) {
+            share.fold_counts();
+        }
+        share.in_counts += rows.segment.len() as u64;
         for m in 0..MEASURES {
-            let mut ranges: [Option<(usize, usize)>; 2] = [None, None];
-            for (i, &(wm, ws)) in wanted.medians.iter().enumerate() {
-                if wm == m {
-                    ranges[ws] = Some(wanted.ranges.map_or((0, usize::MAX), |r| r[i]));
-                }
+            if histogram[m] {
+                share.counts[m].resize(SLOTS, 0);
+                count_buckets(&mut share.counts[m], &rows.measures[m], &rows.segment);
             }
-            if ranges == [None, None] {
-                continue;
-            }
-            let values = rows.measures[m].iter().zip(&rows.segment).filter(|(v, _)| !v.is_nan());
-            if wanted.ranges.is_none() {
-                for (s, range) in ranges.iter().enumerate() {
-                    if range.is_some() {
-                        share.histograms[slot(m, s)].resize(1 << BUCKET_BITS, 0);
-                    }
-                }
-                let (first, second) = share.histograms.split_at_mut(slot(m, 1));
-                let mut histograms = [ranges[0].map(|_| &mut first[slot(m, 0)]), ranges[1].map(|_| &mut second[0])];
-                for (&v, &g) in values {
-                    if let Some(histogram) = histograms[g as usize].as_deref_mut() {
-                        histogram[bucket(v)] += 1;
-                    }
-                }
-            } else {
-                for (&v, &g) in values {
-                    if let Some((low, high)) = ranges[g as usize] {
-                        let b = bucket(v);
-                        if low <= b && b <= high {
-                            share.gathered[slot(m, g as usize)].push(v);
-                        }
-                    }
-                }
+            if let Some(ranges) = ranges[m] {
+                gather(&mut share.gathered[m], &rows.measures[m], &rows.segment, ranges);
             }
         }
         share.scratch = rows;
@@ -313,28 +375,13 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
     })?;
     let mut shares = shares.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()));
     let mut total = shares.next().expect("one reader at least");
-    for share in shares {
-        for s in 0..2 {
-            total.rows[s] += share.rows[s];
-            total.high_spenders[s] += share.high_spenders[s];
-            for m in 0..MEASURES {
-                total.moments[s][m].merge(&share.moments[s][m]);
-            }
-        }
-        for (mine, theirs) in total.histograms.iter_mut().zip(share.histograms) {
-            if mine.is_empty() {
-                *mine = theirs;
-            } else {
-                mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
-            }
-        }
-        for (mine, theirs) in total.gathered.iter_mut().zip(share.gathered) {
-            mine.extend(theirs);
-        }
+    total.fold_counts();
+    for mut share in shares {
+        share.fold_counts();
+        total.add(share);
     }
     Ok(total)
 }
-
 /// A first pass with histograms of `medians` (and moments when asked), then
 /// a second pass gathering the values in each median's bucket: (the first
 /// pass's share, the medians).
@@ -353,7 +400,9 @@ fn with_medians(
     let mut ranks = Vec::new();
     let mut ranges = Vec::new();
     for &(m, s) in medians {
-        let histogram = &counted.histograms[slot(m, s)];
+        let segment_buckets = s << BUCKET_BITS..(s + 1) << BUCKET_BITS;
+        // Empty when the table has no rows.
+        let histogram = counted.histograms[m].get(segment_buckets).unwrap_or(&[]);
         let n: u64 = histogram.iter().sum();
         let (lower_rank, upper_rank) = (n.saturating_sub(1) / 2, n / 2);
         let (mut low, mut high, mut below_low, mut seen) = (0, 0, 0, 0u64);
@@ -379,7 +428,7 @@ fn with_medians(
             if n == 0 {
                 return None;
             }
-            let values = &mut gathered.gathered[slot(m, s)];
+            let values = &mut gathered.gathered[m][s];
             let (below, &mut upper_value, _) = values.select_nth_unstable_by(upper, f64::total_cmp);
             if lower == upper {
                 return Some(upper_value);
@@ -464,5 +513,31 @@ mod tests {
     fn order_keys_sort_as_numbers() {
         let values = [f64::NEG_INFINITY, -1e300, -2.5, -0.0, 0.0, 1e-300, 3.0, 1e300, f64::INFINITY];
         assert!(values.windows(2).all(|w| order_key(w[0]) < order_key(w[1])));
+    }
+
+    #[test]
+    fn histograms_count_each_segment_apart_and_skip_nan() {
+        let mut share = Share::default();
+        share.counts[1].resize(SLOTS, 0);
+        count_buckets(&mut share.counts[1], &[1.0, 1.0, f64::NAN, 1.0], &[0, 1, 0, 0]);
+        share.fold_counts();
+        assert!(share.counts[1].iter().all(|&c| c == 0), "folding empties the 32-bit counts");
+        let histogram = &share.histograms[1];
+        assert_eq!(histogram[bucket(1.0)], 2);
+        assert_eq!(histogram[(1 << BUCKET_BITS) | bucket(1.0)], 1);
+        assert_eq!(histogram[NAN_SLOT], 1);
+        assert!(share.histograms[0].is_empty());
+    }
+
+    #[test]
+    fn gathering_keeps_only_each_segments_buckets() {
+        let mut out: [Vec<f64>; 2] = Default::default();
+        let values = [1.0, 2.0, 1.0, 2.0, f64::NAN, -3.0];
+        let segment = [0, 0, 1, 1, 0, 1];
+        let b = |v: f64| bucket(v) as u32;
+        gather(&mut out, &values, &segment, [(b(1.0), 0), (u32::MAX, 0)]);
+        assert_eq!(out, [vec![1.0], vec![]]);
+        gather(&mut out, &values, &segment, [(u32::MAX, 0), (b(-3.0), b(2.0) - b(-3.0))]);
+        assert_eq!(out, [vec![1.0], vec![1.0, 2.0, -3.0]]);
     }
 }
