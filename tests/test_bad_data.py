@@ -33,6 +33,13 @@ READABLE = {
     "zero NumberOfPurchases": "\n".join([HEADER, ROWS[0], "2,50,Japan,354.56,0,1.8,189,2019-12-14,True"]) + "\n",
     "no final newline": "\n".join([HEADER, *ROWS]),
     "short row": "\n".join([HEADER, ROWS[0], "2,50,Japan,354.56"]) + "\n",
+    # Without quotes, so that scenarium's own reader (not polars') reads them.
+    "CRLF line ends, no quotes": "\r\n".join([HEADER, ROWS[0], ROWS[2]]) + "\r\n",
+    "no final newline, no quotes": "\n".join([HEADER, ROWS[0], ROWS[2]]),
+    "blank lines": "\n".join([HEADER, "", ROWS[0], "", "\r", ROWS[2], ""]) + "\n",
+    "signs and bare points": "\n".join([HEADER, ROWS[0], "3,55,France,-5438.86,+15,.5,2509,2022-06-01,False"]) + "\n",
+    "long numbers": "\n".join([HEADER, ROWS[0], "3,55,France,123456789.125,15,1.25,123456789012,2022-06-01,False"])
+    + "\n",
 }
 
 

@@ -8,7 +8,9 @@ mod csv_scores;
 pub mod customer_analysis;
 mod diagnose;
 mod io;
+mod numbers;
 mod segments;
+mod separators;
 mod table;
 
 use polars::prelude::*;
