@@ -10,7 +10,7 @@ reported, every system's final segment table (and, among systems binding task 4'
 inputs the same way, its summary) is checked equal to the others' within 1e-9
 relative: a fast wrong answer cannot win. Taipy 4 is installed into its own venv
 (benches/.venv-taipy); when that fails, Taipy is skipped with the reason.
-Results: benches/results/<date>-<machine>.{md,json,png}.
+Results: benches/results/<date>-<machine>[-<label>].{md,json,png}.
 """
 
 from __future__ import annotations
@@ -207,6 +207,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     parser.add_argument("--wheel", action="store_true", help="also time `maturin build --release`")
+    parser.add_argument("--label", help="appended to the results' file names, so a partial run keeps the full one")
     args = parser.parse_args()
     require_release_build()
     pythons = {name: sys.executable for name in args.systems}
@@ -260,6 +261,8 @@ def main() -> int:
         "extras": extras,
     }
     stem = f"{datetime.now(timezone.utc):%Y-%m-%d}-{os.cpu_count()}cpu-{round(result['machine']['memory_gib'])}gib"
+    if args.label:
+        stem += f"-{args.label}"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     from suite_report import chart, markdown
