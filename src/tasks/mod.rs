@@ -8,6 +8,7 @@ mod csv_scores;
 pub mod customer_analysis;
 mod diagnose;
 mod io;
+mod medians;
 mod numbers;
 mod segments;
 mod separators;

@@ -11,6 +11,7 @@
 
 use polars::prelude::*;
 
+use super::medians::{self, bucket, Target, Window, BUCKET_BITS};
 use super::table::{Segmentation, StoredTable};
 use super::{Result, TaskError};
 
@@ -21,22 +22,6 @@ pub const MEASURES: usize = 5;
 /// Segment numbers: "High Value" sorts before "Low Value", as pandas' groupby sorts.
 pub const HIGH: usize = 0;
 pub const LOW: usize = 1;
-
-const BUCKET_BITS: u32 = 16;
-
-/// A value's position in the total order of f64 as an unsigned integer.
-fn order_key(v: f64) -> u64 {
-    let bits = v.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
-}
-
-fn bucket(v: f64) -> usize {
-    (order_key(v) >> (64 - BUCKET_BITS)) as usize
-}
 
 /// Count, sum, extremes and second moment of one measure in one segment.
 #[derive(Clone, Debug)]
@@ -109,10 +94,10 @@ impl Moments {
 /// Kept and refilled batch after batch: fresh memory costs a page fault per
 /// page on these machines.
 #[derive(Default)]
-struct Rows {
+pub(super) struct Rows {
     /// score, amount, purchases, time, time between purchases.
-    measures: [Vec<f64>; MEASURES],
-    segment: Vec<u8>,
+    pub measures: [Vec<f64>; MEASURES],
+    pub segment: Vec<u8>,
     high_spender: Vec<bool>,
 }
 
@@ -146,7 +131,13 @@ fn extend_f64(out: &mut Vec<f64>, column: &Column) -> PolarsResult<()> {
 }
 
 /// Fills `rows` from a batch: only the score and the amount unless `all`.
-fn fill_rows(task: &'static str, df: &DataFrame, segmentation: Segmentation, all: bool, rows: &mut Rows) -> Result<()> {
+pub(super) fn fill_rows(
+    task: &'static str,
+    df: &DataFrame,
+    segmentation: Segmentation,
+    all: bool,
+    rows: &mut Rows,
+) -> Result<()> {
     let err = |source| TaskError::Polars { task, source };
     let stored = if all { &STORED[..] } else { &STORED[..2] };
     for (m, name) in stored.iter().enumerate() {
@@ -190,8 +181,8 @@ struct Share {
     counts: [Vec<u32>; MEASURES],
     in_counts: u64,
     histograms: [Vec<u64>; MEASURES],
-    /// Second pass: per measure and segment, the values in the median's buckets.
-    gathered: [[Vec<f64>; 2]; MEASURES],
+    /// Per measure and segment, each reader's window (medians.rs).
+    windows: [[Vec<Window>; 2]; MEASURES],
     scratch: Rows,
 }
 
@@ -217,16 +208,16 @@ impl Share {
                 self.moments[s][m].merge(&other.moments[s][m]);
             }
         }
+        for (mine, theirs) in self.windows.iter_mut().zip(other.windows) {
+            for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                mine.extend(theirs);
+            }
+        }
         for (mine, theirs) in self.histograms.iter_mut().zip(other.histograms) {
             if mine.is_empty() {
                 *mine = theirs;
             } else {
                 mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
-            }
-        }
-        for (mine, theirs) in self.gathered.iter_mut().zip(other.gathered) {
-            for (mine, theirs) in mine.iter_mut().zip(theirs) {
-                mine.extend(theirs);
             }
         }
     }
@@ -237,8 +228,6 @@ impl Share {
 struct Wanted<'a> {
     /// Which measures (index into the five) and segments to find medians of.
     medians: &'a [(usize, usize)],
-    /// Second pass: the bucket range holding each median.
-    ranges: Option<&'a [(usize, usize)]>,
     /// Which measures' moments to accumulate.
     moments: &'a [usize],
     m2: bool,
@@ -301,40 +290,34 @@ fn count_buckets(counts: &mut [u32], values: &[f64], segment: &[u8]) {
     }
 }
 
-/// Per segment, the buckets holding its median: (first bucket, width), or
-/// (u32::MAX, 0), which no bucket matches, for a segment not wanted.
-type BucketRanges = [(u32, u32); 2];
-
-/// Keeps a batch's values whose bucket lies in their segment's range.
-fn gather(out: &mut [Vec<f64>; 2], values: &[f64], segment: &[u8], ranges: BucketRanges) {
+/// `count_buckets`, and each segment's window counts the values in its
+/// buckets, in the same sweep.
+fn count_buckets_and_windows(counts: &mut [u32], values: &[f64], segment: &[u8], windows: [Option<&mut Window>; 2]) {
+    let firsts = [0, 1].map(|s| windows[s].as_ref().map_or(usize::MAX, |w| w.first()));
+    let [mut high, mut low] = windows;
     for (&v, &s) in values.iter().zip(segment) {
-        let (first, width) = ranges[usize::from(s & 1)];
-        if (bucket(v) as u32).wrapping_sub(first) <= width && !v.is_nan() {
-            out[usize::from(s & 1)].push(v);
+        let slot = slot_of(v, s);
+        counts[slot] += 1;
+        let at = (slot & ((1 << BUCKET_BITS) - 1)).wrapping_sub(firsts[usize::from(s & 1)]);
+        if at < Window::SPAN && slot != NAN_SLOT {
+            let window = if s == HIGH as u8 { high.as_deref_mut() } else { low.as_deref_mut() };
+            window.expect("a window where a first bucket is").add(at, medians::order_key(v));
         }
     }
 }
 
-/// The measures whose median a pass histograms (first pass) or gathers
-/// (second pass, with each segment's bucket range).
-fn plan(wanted: &Wanted) -> ([bool; MEASURES], [Option<BucketRanges>; MEASURES]) {
-    let mut histogram = [false; MEASURES];
-    let mut ranges: [Option<BucketRanges>; MEASURES] = [None; MEASURES];
-    for (i, &(m, s)) in wanted.medians.iter().enumerate() {
-        match wanted.ranges {
-            None => histogram[m] = true,
-            Some(found) => {
-                let (low, high) = found[i];
-                ranges[m].get_or_insert([(u32::MAX, 0); 2])[s] = (low as u32, (high - low) as u32);
-            }
-        }
+/// The measures whose keys a pass counts, for medians.
+fn counted_measures(wanted: &Wanted) -> [bool; MEASURES] {
+    let mut counted = [false; MEASURES];
+    for &(m, _) in wanted.medians {
+        counted[m] = true;
     }
-    (histogram, ranges)
+    counted
 }
 
 fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Result<Share> {
     let threads = rayon::current_num_threads().clamp(1, 4);
-    let (histogram, ranges) = plan(&wanted);
+    let histogram = counted_measures(&wanted);
     // Task 4 reads only scores and amounts.
     let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
     let shares: Vec<std::sync::Mutex<Share>> = (0..threads).map(|_| Default::default()).collect();
@@ -361,14 +344,26 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
             share.fold_counts();
         }
         share.in_counts += rows.segment.len() as u64;
-        for m in 0..MEASURES {
-            if histogram[m] {
-                share.counts[m].resize(SLOTS, 0);
-                count_buckets(&mut share.counts[m], &rows.measures[m], &rows.segment);
+        let batch = rows.segment.len() as u64;
+        for (m, _) in histogram.iter().enumerate().filter(|(_, h)| **h) {
+            let (counts, windows, values) = (&mut share.counts[m], &mut share.windows[m], &rows.measures[m]);
+            counts.resize(SLOTS, 0);
+            let wants = |s: usize| wanted.medians.contains(&(m, s));
+            if (0..2).any(|s| wants(s) && windows[s].is_empty()) {
+                // The reader's first batch: windows where its medians fall.
+                count_buckets(counts, values, &rows.segment);
+                for s in (0..2).filter(|&s| wants(s)) {
+                    let mut window = Window::around_median(&counts[s << BUCKET_BITS..(s + 1) << BUCKET_BITS]);
+                    window.count(values, &rows.segment, s as u8);
+                    windows[s].push(window);
+                }
+                continue;
             }
-            if let Some(ranges) = ranges[m] {
-                gather(&mut share.gathered[m], &rows.measures[m], &rows.segment, ranges);
+            let [high, low] = windows;
+            fn open(windows: &mut [Window], rows: u64) -> Option<&mut Window> {
+                windows.first_mut().and_then(|w| if w.make_room(rows) { Some(w) } else { None })
             }
+            count_buckets_and_windows(counts, values, &rows.segment, [open(high, batch), open(low, batch)]);
         }
         share.scratch = rows;
         Ok(())
@@ -383,8 +378,8 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
     Ok(total)
 }
 /// A first pass with histograms of `medians` (and moments when asked), then
-/// a second pass gathering the values in each median's bucket: (the first
-/// pass's share, the medians).
+/// the medians found from them (medians.rs): (the first pass's share, the
+/// medians).
 fn with_medians(
     task: &'static str,
     table: &StoredTable,
@@ -393,50 +388,32 @@ fn with_medians(
     moments: &[usize],
     m2: bool,
 ) -> Result<(Share, Vec<Option<f64>>)> {
-    let counted = pass(task, table, seg, Wanted { medians, ranges: None, moments, m2 })?;
-    if medians.is_empty() {
-        return Ok((counted, Vec::new()));
-    }
-    let mut ranks = Vec::new();
-    let mut ranges = Vec::new();
+    let counted = pass(task, table, seg, Wanted { medians, moments, m2 })?;
+    // Per median: its targets' places (none when the segment has no value).
+    let mut targets = Vec::new();
+    let mut places = Vec::new();
     for &(m, s) in medians {
         let segment_buckets = s << BUCKET_BITS..(s + 1) << BUCKET_BITS;
         // Empty when the table has no rows.
         let histogram = counted.histograms[m].get(segment_buckets).unwrap_or(&[]);
         let n: u64 = histogram.iter().sum();
-        let (lower_rank, upper_rank) = (n.saturating_sub(1) / 2, n / 2);
-        let (mut low, mut high, mut below_low, mut seen) = (0, 0, 0, 0u64);
-        for (b, &count) in histogram.iter().enumerate() {
-            if count > 0 && lower_rank >= seen && lower_rank < seen + count {
-                (low, below_low) = (b, seen);
-            }
-            if count > 0 && upper_rank >= seen && upper_rank < seen + count {
-                high = b;
-                break;
-            }
-            seen += count;
+        if n == 0 {
+            places.push(None);
+            continue;
         }
-        ranks.push((n, (lower_rank - below_low) as usize, (upper_rank - below_low) as usize));
-        ranges.push((low, high));
+        // pandas' median: the mean of the two middle values (one when n is odd).
+        let (lower, upper) = ((n - 1) / 2, n / 2);
+        for rank in if upper != lower { vec![lower, upper] } else { vec![lower] } {
+            let mut target = Target::new(m, s, histogram, rank);
+            target.narrow_with(&counted.windows[m][s]);
+            targets.push(target);
+        }
+        places.push(Some((targets.len() - 1 - usize::from(upper != lower), targets.len() - 1)));
     }
-    let gathering = Wanted { medians, ranges: Some(&ranges), moments: &[], m2: false };
-    let mut gathered = pass(task, table, seg, gathering)?;
-    let found = medians
-        .iter()
-        .zip(ranks)
-        .map(|(&(m, s), (n, lower, upper))| {
-            if n == 0 {
-                return None;
-            }
-            let values = &mut gathered.gathered[m][s];
-            let (below, &mut upper_value, _) = values.select_nth_unstable_by(upper, f64::total_cmp);
-            if lower == upper {
-                return Some(upper_value);
-            }
-            let lower_value = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            Some((lower_value + upper_value) / 2.0)
-        })
-        .collect();
+    medians::find(task, table, seg, &mut targets)?;
+    let value = |i: usize| targets[i].found.expect("found");
+    let found =
+        places.into_iter().map(|place| place.map(|(lower, upper)| (value(lower) + value(upper)) / 2.0)).collect();
     Ok((counted, found))
 }
 
@@ -508,12 +485,7 @@ pub fn high_value_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn order_keys_sort_as_numbers() {
-        let values = [f64::NEG_INFINITY, -1e300, -2.5, -0.0, 0.0, 1e-300, 3.0, 1e300, f64::INFINITY];
-        assert!(values.windows(2).all(|w| order_key(w[0]) < order_key(w[1])));
-    }
+    use crate::tasks::Table;
 
     #[test]
     fn histograms_count_each_segment_apart_and_skip_nan() {
@@ -529,15 +501,54 @@ mod tests {
         assert!(share.histograms[0].is_empty());
     }
 
+    /// A stored table of `n` rows in batches of `batch`, scores ascending
+    /// (so that the first batches are no sample of the whole).
+    fn sorted_table(dir: &std::path::Path, n: usize, batch: usize) -> (StoredTable, Segmentation) {
+        let score: Vec<f64> = (0..n).map(|i| 3.0 * i as f64 / n as f64).collect();
+        // Distinct amounts, all in one 16-bit bucket ([992, 1024)).
+        let amount: Vec<f64> = (0..n).map(|i| 1000.0 + ((i * 7919) % n) as f64 * 1e-5).collect();
+        // Ties: 3/4 of the rows buy once, more than a bucket gathered at once.
+        let purchases: Vec<i64> = (0..n).map(|i| i64::from(i % 4 != 0)).collect();
+        let time: Vec<i64> = (0..n).map(|i| i as i64).collect();
+        let df = df!(STORED[0] => score, STORED[1] => amount, STORED[2] => purchases, STORED[3] => time).unwrap();
+        let path = dir.join("table.arrow");
+        let arrow_schema = df.schema().to_arrow(CompatLevel::newest());
+        let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow_schema.iter_values());
+        let mut writer = IpcWriter::new(std::fs::File::create(&path).unwrap()).batched(df.schema(), fields).unwrap();
+        for start in (0..n).step_by(batch) {
+            writer.write_batch(&df.slice(start as i64, batch)).unwrap();
+        }
+        writer.finish().unwrap();
+        let seg = Segmentation { payment_threshold: 1000.002, score_threshold: 1.5 };
+        let table = Table::stored(path).segmented(Vec::new(), seg).unwrap();
+        let (stored, seg) = table.segmented_store().unwrap();
+        (stored.clone(), seg)
+    }
+
+    fn median_by_sorting(mut values: Vec<f64>) -> Option<f64> {
+        values.retain(|v| !v.is_nan());
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        (n > 0).then(|| (values[(n - 1) / 2] + values[n / 2]) / 2.0)
+    }
+
     #[test]
-    fn gathering_keeps_only_each_segments_buckets() {
-        let mut out: [Vec<f64>; 2] = Default::default();
-        let values = [1.0, 2.0, 1.0, 2.0, f64::NAN, -3.0];
-        let segment = [0, 0, 1, 1, 0, 1];
-        let b = |v: f64| bucket(v) as u32;
-        gather(&mut out, &values, &segment, [(b(1.0), 0), (u32::MAX, 0)]);
-        assert_eq!(out, [vec![1.0], vec![]]);
-        gather(&mut out, &values, &segment, [(u32::MAX, 0), (b(-3.0), b(2.0) - b(-3.0))]);
-        assert_eq!(out, [vec![1.0], vec![1.0, 2.0, -3.0]]);
+    fn medians_are_exact_when_buckets_are_large_and_first_batches_unrepresentative() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 400_000;
+        let (stored, seg) = sorted_table(dir.path(), n, 25_000);
+        let pairs: Vec<(usize, usize)> = (0..MEASURES).flat_map(|m| [(m, HIGH), (m, LOW)]).collect();
+        let (_, found) = with_medians("t", &stored, seg, &pairs, &[], false).unwrap();
+        for (&(m, s), found) in pairs.iter().zip(found) {
+            let values: Vec<f64> = (0..n)
+                .filter(|&i| (3.0 * i as f64 / n as f64 > seg.score_threshold) == (s == HIGH))
+                .map(|i| {
+                    let amount = 1000.0 + ((i * 7919) % n) as f64 * 1e-5;
+                    let purchases = f64::from(u8::from(i % 4 != 0));
+                    [3.0 * i as f64 / n as f64, amount, purchases, i as f64, i as f64 / purchases][m]
+                })
+                .collect();
+            assert_eq!(found, median_by_sorting(values), "measure {m}, segment {s}");
+        }
     }
 }
