@@ -306,6 +306,11 @@ fn count_buckets_and_windows(counts: &mut [u32], values: &[f64], segment: &[u8],
     }
 }
 
+/// The reader's window of a segment, if it has one that can count `rows` more.
+fn open(windows: &mut [Window], rows: u64) -> Option<&mut Window> {
+    windows.first_mut().filter(|w| w.first() != usize::MAX).and_then(|w| w.make_room(rows).then_some(w))
+}
+
 /// The measures whose keys a pass counts, for medians.
 fn counted_measures(wanted: &Wanted) -> [bool; MEASURES] {
     let mut counted = [false; MEASURES];
@@ -360,9 +365,6 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
                 continue;
             }
             let [high, low] = windows;
-            fn open(windows: &mut [Window], rows: u64) -> Option<&mut Window> {
-                windows.first_mut().and_then(|w| if w.make_room(rows) { Some(w) } else { None })
-            }
             count_buckets_and_windows(counts, values, &rows.segment, [open(high, batch), open(low, batch)]);
         }
         share.scratch = rows;
