@@ -11,6 +11,7 @@ pub mod datagen;
 pub mod error;
 pub mod fingerprint;
 pub mod graph;
+pub mod interrupt;
 pub mod model;
 pub mod orchestrator;
 pub mod store;

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import scenarium as sc
-from scenarium import Config
+from scenarium import Config, datagen
 
 RELEASE = threading.Event()
 
@@ -185,6 +185,59 @@ def test_ctrl_c_cancels_within_a_second_and_leaves_no_job_running(tmp_path, work
     assert sc.Status.RUNNING not in jobs.values(), jobs
     assert jobs["next"] in (sc.Status.CANCELED, sc.Status.ABANDONED), jobs
     assert sc.get_scenarios()[0].submissions[-1].status is sc.SubmissionStatus.CANCELED
+
+
+NATIVE_CHILD = textwrap.dedent(
+    """
+    import sys
+    import scenarium as sc
+    from scenarium import Config
+    from scenarium.tasks import customer_analysis as ca
+
+    storage, marker, csv, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    Config.configure_core(storage_folder=storage, progress=False)
+    Config.configure_job_executions(max_nb_of_workers=workers)
+    path = Config.configure_data_node("path", default_data=csv)
+    scored = Config.configure_data_node("scored")
+    task = Config.configure_task("score", ca.preprocess_and_score, input=[path], output=[scored])
+    s = sc.create_scenario(Config.configure_scenario("interrupted", task_configs=[task]))
+
+    def started(job):
+        if job.status is sc.Status.RUNNING:
+            open(marker, "w").close()
+
+    s.submit(on_event=started)
+    """
+)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_a_running_native_task_part_way(tmp_path, workers) -> None:
+    script, marker, storage, csv = tmp_path / "child.py", tmp_path / "started", tmp_path / "store", tmp_path / "c.csv"
+    script.write_text(NATIVE_CHILD)
+    # Rows enough that reading them takes long after the job starts, even in a release build.
+    datagen.write_csv(str(csv), 3_000_000, seed=3)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(storage), str(marker), str(csv), str(workers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    for _ in range(3000):
+        if marker.exists() or child.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert "KeyboardInterrupt" in stderr, stderr
+    Config.configure_core(storage_folder=str(storage))
+    [job] = sc.get_jobs()
+    assert job.status is sc.Status.CANCELED, (job.status, job.reason)
+    assert "interrupted" in job.reason
+    with pytest.raises(sc.exceptions.NoData):  # nothing half-written was recorded
+        sc.get_scenarios()[0].scored.read()
 
 
 WORK_MODULE = textwrap.dedent(

@@ -11,6 +11,9 @@ pub use decide::{cache_key, InputState};
 use decide::{decide, input_states, Decision};
 pub use schedule::{run_submission, Cancel, RunOptions};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::config::FunctionRef;
 use crate::error::Result;
 use crate::graph::{TaskGraph, TaskNode};
@@ -152,12 +155,15 @@ fn finish(job: &mut JobRecord, status: JobStatus, reason: Option<String>) {
     }
 }
 
+/// Runs one job with the submission's `interrupt` flag on this thread
+/// (crate::interrupt): native work stops part-way when it is set.
 fn run_job(
     store: &Store,
     job: &mut JobRecord,
     task: &TaskRecord,
     force: bool,
     executor: &dyn TaskExecutor,
+    interrupt: &Arc<AtomicBool>,
     on_event: &mut dyn FnMut(&JobRecord),
 ) -> Result<JobEnd> {
     let inputs = match input_states(store, task, true)? {
@@ -196,7 +202,15 @@ fn run_job(
     on_event(job);
     let versions: Vec<VersionRecord> = inputs.into_iter().map(|i| i.version).collect();
     let outcome = match &task.function {
-        FunctionRef::Native { name, .. } => executor.execute_native(&store.objects, name, task, &versions, &outputs),
+        FunctionRef::Native { name, .. } => {
+            let run = || executor.execute_native(&store.objects, name, task, &versions, &outputs);
+            match crate::interrupt::with(Some(interrupt.clone()), run) {
+                done @ TaskOutcome::Completed(_) => done,
+                // Whatever else a native task said once interrupted, it was interrupted.
+                _ if interrupt.load(Ordering::SeqCst) => TaskOutcome::Interrupted,
+                other => other,
+            }
+        }
         FunctionRef::Python { .. } => executor.execute(task, &versions, &outputs),
     };
     match outcome {

@@ -4,15 +4,18 @@
 //! One scheduler thread (the caller's) owns the job records, dispatches ready
 //! jobs to scoped worker threads and reports every state change; workers send
 //! their updates back over a channel. With one worker, jobs run on the
-//! caller's thread itself, so that a Python task sees Ctrl-C directly.
+//! caller's thread itself, so that a Python task sees Ctrl-C directly; a
+//! native job runs on a worker thread and stops at its next block when the
+//! scheduler, which keeps polling, sees Ctrl-C (`Cancel::interrupt`).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{end_job, run_job, task_graph, JobEnd, TaskExecutor};
+use crate::config::FunctionRef;
 use crate::error::{Error, Result};
 use crate::graph::TaskGraph;
 use crate::model::{now, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord};
@@ -26,9 +29,17 @@ const POLL: Duration = Duration::from_millis(50);
 pub struct Cancel {
     all: AtomicBool,
     jobs: Mutex<HashSet<String>>,
+    /// Set on Ctrl-C: running native jobs stop at their next block.
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Cancel {
+    /// Jobs not started will not start, and running native jobs stop.
+    pub fn interrupt(&self) {
+        self.cancel_all();
+        self.interrupt.store(true, Ordering::SeqCst);
+    }
+
     /// Jobs not started yet will not start.
     pub fn cancel_all(&self) {
         self.all.store(true, Ordering::SeqCst);
@@ -57,6 +68,10 @@ pub struct RunOptions<'a> {
     /// Jobs running at once (at least 1).
     pub workers: usize,
     pub cancel: &'a Cancel,
+}
+
+fn is_native(task: &TaskRecord) -> bool {
+    matches!(task.function, FunctionRef::Native { .. })
 }
 
 enum Message {
@@ -110,7 +125,10 @@ pub fn run_submission(
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<Message>();
-        if workers > 1 {
+        // With one worker, native jobs run on a worker too: this thread then
+        // keeps asking `should_stop`, and a Ctrl-C stops them part-way.
+        if workers > 1 || tasks.iter().any(is_native) {
+            let interrupt = &options.cancel.interrupt;
             for _ in 0..workers {
                 let (tx, work_rx, tasks) = (tx.clone(), &work_rx, &tasks);
                 scope.spawn(move || {
@@ -122,7 +140,7 @@ pub fn run_submission(
                         };
                         // A panic must still report the job finished, or the scheduler would wait forever.
                         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_job(store, &mut job, &tasks[i], force, executor, &mut report)
+                            run_job(store, &mut job, &tasks[i], force, executor, interrupt, &mut report)
                         }))
                         .unwrap_or_else(|panic| Err(Error::Internal(crate::error::panic_message(panic.as_ref()))));
                         let _ = tx.send(Message::Finished(i, outcome.map(|end| (job, end))));
@@ -161,8 +179,9 @@ pub fn run_submission(
                     release(i, &mut waiting, &mut ready);
                     continue;
                 }
-                if workers == 1 {
-                    let outcome = run_job(store, &mut jobs[i], &tasks[i], force, executor, on_event);
+                if workers == 1 && !is_native(&tasks[i]) {
+                    let interrupt = &options.cancel.interrupt;
+                    let outcome = run_job(store, &mut jobs[i], &tasks[i], force, executor, interrupt, on_event);
                     finished[i] = true;
                     match outcome {
                         Ok(JobEnd::Interrupted) => stop_reason = Some("the submission was interrupted"),
@@ -206,6 +225,7 @@ pub fn run_submission(
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if stop_reason.is_none() && should_stop() {
                         stop_reason = Some("the submission was interrupted");
+                        options.cancel.interrupt();
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the scheduler holds a sender"),

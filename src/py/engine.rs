@@ -268,7 +268,8 @@ impl Engine {
     /// Runs a submission to its end on up to `workers` threads. `runner` runs
     /// Python task code (see `scenarium._runtime.TaskRunner`); `on_event` is
     /// called with each job state change. Ctrl-C (or a KeyboardInterrupt in a
-    /// task) cancels what has not started and is re-raised; `cancel_submission`
+    /// task) cancels what has not started, stops running native tasks at their
+    /// next block, and is re-raised; `cancel_submission`
     /// from another thread cancels without raising.
     #[pyo3(signature = (submission_id, runner, on_event = None, workers = 1))]
     fn run_submission(

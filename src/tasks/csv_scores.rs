@@ -162,6 +162,10 @@ pub fn read(
         let mut next = 0;
         let mut outcome = Ok(());
         for (number, parsed) in receive_done.iter() {
+            if let Err(e) = super::table::stop_if_interrupted(task) {
+                outcome = Err(Stop::Failed(e));
+                break;
+            }
             waiting.insert(number, parsed);
             while let Some(parsed) = waiting.remove(&next) {
                 next += 1;

@@ -27,6 +27,8 @@ pub enum TaskError {
     #[error("{task}: parameter {param:?} is {value}; expected {expected}")]
     InvalidParameter { task: &'static str, param: &'static str, value: String, expected: String },
 
+    #[error("{task}: interrupted")]
+    Interrupted { task: &'static str },
     #[error("{task}: {message}")]
     InvalidData { task: &'static str, message: String },
 

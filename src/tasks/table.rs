@@ -82,6 +82,7 @@ impl StoredTable {
         let threads = threads.clamp(1, blocks.max(1));
         let run = |reader: usize| -> Result<()> {
             for block in (reader * blocks / threads)..((reader + 1) * blocks / threads) {
+                stop_if_interrupted(task)?;
                 // SAFETY: the buffers are plain numbers (the caller checked the
                 // schema), which mmap_unchecked bounds-checks against the map.
                 let batch =
@@ -122,6 +123,7 @@ fn read_blocks(
         let mut reader = open().map_err(polars_err)?;
         let mut item = reader_number;
         while item < items {
+            stop_if_interrupted(task)?;
             reader.set_current_block(item * group);
             let mut df: Option<DataFrame> = None;
             for batch in reader.by_ref().take(group) {
@@ -144,10 +146,24 @@ fn read_blocks(
 
 /// Runs `run(0)` here and `run(1..threads)` on threads of their own; the
 /// first error wins.
+/// An error if the user interrupted the submission this work is for.
+pub(super) fn stop_if_interrupted(task: &'static str) -> Result<()> {
+    if crate::interrupt::requested() {
+        return Err(TaskError::Interrupted { task });
+    }
+    Ok(())
+}
+
 fn on_readers(task: &'static str, threads: usize, run: impl Fn(usize) -> Result<()> + Sync) -> Result<()> {
     let run = &run;
+    let interrupt = crate::interrupt::current();
     std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads).map(|n| scope.spawn(move || run(n))).collect();
+        let others: Vec<_> = (1..threads)
+            .map(|n| {
+                let interrupt = interrupt.clone();
+                scope.spawn(move || crate::interrupt::with(interrupt, || run(n)))
+            })
+            .collect();
         let mut outcome = run(0);
         for other in others {
             let result = other
@@ -305,7 +321,7 @@ impl Table {
                     });
                     let mut outcome = Ok(());
                     for batch in receive.iter() {
-                        outcome = batch.map_err(polars_err).and_then(|df| f(0, df));
+                        outcome = stop_if_interrupted(task).and(batch.map_err(polars_err)).and_then(|df| f(0, df));
                         if outcome.is_err() {
                             break;
                         }
