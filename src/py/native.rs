@@ -47,26 +47,63 @@ pub fn call_native(
             other => Err(PyValueError::new_err(format!("unknown argument kind {other:?}"))),
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let outcome = py.detach(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Vec<PathBuf>, String> {
-            let frames = tasks::call(&name, &inputs).map_err(|e| e.to_string())?;
-            frames
-                .into_iter()
-                .map(|mut df| {
-                    let path = out_dir.join(format!("{}.arrow", uuid::Uuid::new_v4()));
-                    let file =
-                        std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                    IpcWriter::new(file).finish(&mut df).map_err(|e| e.to_string())?;
-                    Ok(path)
-                })
-                .collect()
-        }))
-    });
+    let run = || -> Result<Vec<PathBuf>, String> {
+        let frames = tasks::call(&name, &inputs).map_err(|e| e.to_string())?;
+        frames
+            .into_iter()
+            .map(|mut df| {
+                let path = out_dir.join(format!("{}.arrow", uuid::Uuid::new_v4()));
+                let file = std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                IpcWriter::new(file).finish(&mut df).map_err(|e| e.to_string())?;
+                Ok(path)
+            })
+            .collect()
+    };
+    let (outcome, interrupted) = interruptible(py, run);
+    if let Some(e) = interrupted {
+        return Err(e);
+    }
     match outcome {
         Ok(Ok(paths)) => Ok(paths),
         Ok(Err(message)) => Err(TaskError::new_err(message)),
         Err(_) => Err(PyRuntimeError::new_err(format!("native task {name} panicked (please report it)"))),
     }
+}
+
+/// Runs `work` on another thread while this one, the GIL released, asks
+/// Python every 50 ms whether Ctrl-C was pressed; if so the work's interrupt
+/// flag is set (crate::interrupt), it stops at its next block of data, and
+/// the KeyboardInterrupt is returned with whatever the work returned.
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> (std::thread::Result<T>, Option<PyErr>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let flag = Arc::new(AtomicBool::new(false));
+    let mut interrupt = None;
+    let outcome = py.detach(|| {
+        std::thread::scope(|scope| {
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            let work_flag = flag.clone();
+            let worker = scope.spawn(move || {
+                let outcome = crate::interrupt::with(Some(work_flag), || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                });
+                let _ = done_tx.send(());
+                outcome
+            });
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(std::time::Duration::from_millis(50))
+            {
+                if interrupt.is_none() {
+                    if let Err(e) = Python::attach(|py| py.check_signals()) {
+                        flag.store(true, Ordering::SeqCst);
+                        interrupt = Some(e);
+                    }
+                }
+            }
+            worker.join().unwrap_or_else(Err)
+        })
+    });
+    (outcome, interrupt)
 }
 
 /// Writes `rows` customers with the article's columns to `path`,

@@ -168,3 +168,24 @@ pub fn check_arity(task: &NativeTask, given: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn an_interrupted_call_stops_at_its_first_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("customers.csv");
+        let header = "TotalPurchaseAmount,NumberOfPurchases,AverageReviewScore,TotalPurchaseTime";
+        std::fs::write(&path, format!("{header}\n100.5,2,3.5,40\n")).unwrap();
+        let args = [NativeInput::Scalar(path.to_str().unwrap().into())];
+        let task = "customer_analysis.preprocess_and_score";
+        let interrupted = crate::interrupt::with(Some(Arc::new(AtomicBool::new(true))), || call(task, &args));
+        assert!(matches!(interrupted, Err(TaskError::Interrupted { .. })), "{:?}", interrupted.map(|f| f.len()));
+        assert_eq!(call(task, &args).unwrap()[0].height(), 1, "without the flag it runs");
+    }
+}

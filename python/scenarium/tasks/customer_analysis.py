@@ -1,8 +1,11 @@
 """The article's customer analysis (``algos/algo.py``) as native Rust tasks on polars.
 
-They read and write Parquet with polars' streaming engine, so a scenario built
-from them works on CSVs larger than memory. Called directly they take polars
-(or pandas) DataFrames and scalars and return polars DataFrames.
+In a scenario they read the CSV in blocks and keep their tables as Arrow IPC
+files in the store, read back a block at a time, so a scenario built from
+them works on CSVs larger than memory. Called directly they take polars (or
+pandas) DataFrames, file paths and scalars and return polars DataFrames.
+Ctrl-C stops them at their next block of data, in a scenario or called
+directly.
 
 Unlike the article's config, bind task 4 by meaning: ``df`` is the segmented
 frame and ``segment_analysis`` the result of task 3.
