@@ -159,22 +159,24 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_ctrl_c_cancels_within_a_second_and_leaves_no_job_running(tmp_path, workers) -> None:
-    script, marker, storage = tmp_path / "child.py", tmp_path / "started", tmp_path / "store"
-    script.write_text(CHILD)
+def started_child(args: list, marker, cwd) -> subprocess.Popen:
+    """A Python child process running `args`, once it has created `marker`."""
     child = subprocess.Popen(
-        [sys.executable, str(script), str(storage), str(marker), str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
+        [sys.executable, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
     )
-    for _ in range(1000):
+    for _ in range(3000):
         if marker.exists() or child.poll() is not None:
             break
         time.sleep(0.01)
     assert marker.exists(), child.communicate()
+    return child
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_cancels_within_a_second_and_leaves_no_job_running(tmp_path, workers) -> None:
+    script, marker, storage = tmp_path / "child.py", tmp_path / "started", tmp_path / "store"
+    script.write_text(CHILD)
+    child = started_child([script, storage, marker, workers], marker, tmp_path)
     os.kill(child.pid, signal.SIGINT)
     start = time.perf_counter()
     _, stderr = child.communicate(timeout=20)
@@ -217,18 +219,7 @@ def test_ctrl_c_stops_a_running_native_task_part_way(tmp_path, workers) -> None:
     script.write_text(NATIVE_CHILD)
     # Rows enough that reading them takes long after the job starts, even in a release build.
     datagen.write_csv(str(csv), 3_000_000, seed=3)
-    child = subprocess.Popen(
-        [sys.executable, str(script), str(storage), str(marker), str(csv), str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    for _ in range(3000):
-        if marker.exists() or child.poll() is not None:
-            break
-        time.sleep(0.01)
-    assert marker.exists(), child.communicate()
+    child = started_child([script, storage, marker, csv, workers], marker, tmp_path)
     os.kill(child.pid, signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert "KeyboardInterrupt" in stderr, stderr
