@@ -45,6 +45,9 @@ pub fn of_file(path: &Path) -> Result<String> {
             }
         });
         for read in full_rx.iter() {
+            if crate::interrupt::requested() {
+                return Err(Error::storage(path, "fingerprinting interrupted"));
+            }
             let chunk = read.map_err(fail)?;
             hasher.update_rayon(&chunk);
             // The reader stops when this side hangs up.
@@ -82,6 +85,16 @@ mod tests {
         let exact: Vec<u8> = bytes[..2 * CHUNK].to_vec();
         std::fs::write(&path, &exact).unwrap();
         assert_eq!(of_file(&path).unwrap(), of_bytes(&exact));
+    }
+
+    #[test]
+    fn an_interrupted_fingerprint_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, vec![b'x'; 2 * CHUNK]).unwrap();
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let outcome = crate::interrupt::with(Some(flag), || of_file(&path));
+        assert!(outcome.unwrap_err().to_string().contains("interrupted"));
     }
 
     #[test]

@@ -155,6 +155,12 @@ fn finish(job: &mut JobRecord, status: JobStatus, reason: Option<String>) {
     }
 }
 
+fn interrupted(store: &Store, job: &mut JobRecord, on_event: &mut dyn FnMut(&JobRecord)) -> Result<JobEnd> {
+    let reason = "interrupted by the user (KeyboardInterrupt)".to_string();
+    end_job(store, job, JobStatus::Canceled, Some(reason), on_event)?;
+    Ok(JobEnd::Interrupted)
+}
+
 /// Runs one job with the submission's `interrupt` flag on this thread
 /// (crate::interrupt): native work stops part-way when it is set.
 fn run_job(
@@ -166,8 +172,10 @@ fn run_job(
     interrupt: &Arc<AtomicBool>,
     on_event: &mut dyn FnMut(&JobRecord),
 ) -> Result<JobEnd> {
-    let inputs = match input_states(store, task, true)? {
+    // Fingerprinting a large input file takes a while: it stops on Ctrl-C too.
+    let inputs = match crate::interrupt::with(Some(interrupt.clone()), || input_states(store, task, true))? {
         Ok(inputs) => inputs,
+        Err(_) if interrupt.load(Ordering::SeqCst) => return interrupted(store, job, on_event),
         Err(reason) => {
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
             return Ok(JobEnd::Done);
@@ -232,11 +240,7 @@ fn run_job(
             job.stacktrace = stacktrace;
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
         }
-        TaskOutcome::Interrupted => {
-            let reason = "interrupted by the user (KeyboardInterrupt)".to_string();
-            end_job(store, job, JobStatus::Canceled, Some(reason), on_event)?;
-            return Ok(JobEnd::Interrupted);
-        }
+        TaskOutcome::Interrupted => return interrupted(store, job, on_event),
     }
     Ok(JobEnd::Done)
 }
