@@ -300,8 +300,10 @@ fn count_buckets_and_windows(counts: &mut [u32], values: &[f64], segment: &[u8],
         counts[slot] += 1;
         let at = (slot & ((1 << BUCKET_BITS) - 1)).wrapping_sub(firsts[usize::from(s & 1)]);
         if at < Window::SPAN && slot != NAN_SLOT {
-            let window = if s == HIGH as u8 { high.as_deref_mut() } else { low.as_deref_mut() };
-            window.expect("a window where a first bucket is").add(at, medians::order_key(v));
+            // (A segment without a window matches here only through wrap-around.)
+            if let Some(window) = if s == HIGH as u8 { high.as_deref_mut() } else { low.as_deref_mut() } {
+                window.add(at, medians::order_key(v));
+            }
         }
     }
 }
