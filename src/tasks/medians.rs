@@ -119,6 +119,52 @@ impl Window {
     }
 }
 
+/// A histogram counted in 32 bits, which keeps it in the core's cache, and
+/// folded into 64-bit totals before a count could overflow.
+#[derive(Clone, Default)]
+pub struct Tally {
+    counts: Vec<u32>,
+    pending: u64,
+    totals: Vec<u64>,
+}
+
+impl Tally {
+    /// The `slots` counts, with room for `rows` more values.
+    pub fn counts(&mut self, slots: usize, rows: u64) -> &mut [u32] {
+        if self.pending + rows > u64::from(u32::MAX) {
+            self.fold();
+        }
+        self.pending += rows;
+        self.counts.resize(slots, 0);
+        &mut self.counts
+    }
+
+    pub fn fold(&mut self) {
+        if !self.counts.is_empty() {
+            self.totals.resize(self.counts.len(), 0);
+            for (total, count) in self.totals.iter_mut().zip(&mut self.counts) {
+                *total += u64::from(std::mem::take(count));
+            }
+        }
+        self.pending = 0;
+    }
+
+    pub fn add(&mut self, mut other: Tally) {
+        self.fold();
+        other.fold();
+        if self.totals.is_empty() {
+            self.totals = other.totals;
+        } else {
+            self.totals.iter_mut().zip(other.totals).for_each(|(a, b)| *a += b);
+        }
+    }
+
+    /// The totals (after `fold`); empty when nothing was counted.
+    pub fn totals(&self) -> &[u64] {
+        &self.totals
+    }
+}
+
 /// The value of rank `rank` (from 0, in ascending order) among one
 /// measure's values in one segment: among those whose key starts with
 /// `prefix` (`bits` long) it has rank `rank`, and there are `count` of them.
@@ -209,7 +255,7 @@ impl Target {
         } else if seen.min == seen.max {
             self.found = Some(seen.min);
         } else {
-            self.narrow(&seen.wide, self.sub_bits());
+            self.narrow(seen.tally.totals(), self.sub_bits());
         }
     }
 }
@@ -218,43 +264,22 @@ impl Target {
 #[derive(Clone)]
 struct Seen {
     values: Vec<f64>,
-    /// Counts of the next 16 bits: 32 bits keep them in cache, folded into
-    /// `wide` before they could overflow.
-    counts: Vec<u32>,
-    in_counts: u64,
-    wide: Vec<u64>,
+    /// Counts of the keys' next bits.
+    tally: Tally,
     min: f64,
     max: f64,
 }
 
 impl Seen {
     fn new() -> Seen {
-        Seen {
-            values: Vec::new(),
-            counts: Vec::new(),
-            in_counts: 0,
-            wide: Vec::new(),
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
-    }
-
-    fn fold(&mut self) {
-        if self.counts.is_empty() {
-            return;
-        }
-        self.wide.resize(self.counts.len(), 0);
-        for (total, count) in self.wide.iter_mut().zip(&mut self.counts) {
-            *total += u64::from(std::mem::take(count));
-        }
-        self.in_counts = 0;
+        Seen { values: Vec::new(), tally: Tally::default(), min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 
     fn record(&mut self, target: &Target, v: f64, key: u64) {
         if target.gathers() {
             self.values.push(v);
         } else {
-            self.counts[target.sub_bucket(key)] += 1;
+            self.tally.counts[target.sub_bucket(key)] += 1;
             self.min = self.min.min(v);
             self.max = self.max.max(v);
         }
@@ -262,13 +287,7 @@ impl Seen {
 
     fn add(&mut self, mut other: Seen) {
         self.values.append(&mut other.values);
-        self.fold();
-        other.fold();
-        if self.wide.is_empty() {
-            self.wide = other.wide;
-        } else {
-            self.wide.iter_mut().zip(other.wide).for_each(|(a, b)| *a += b);
-        }
+        self.tally.add(other.tally);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -336,11 +355,7 @@ fn narrowing_pass(task: &'static str, table: &StoredTable, seg: Segmentation, bu
         fill_rows(task, &df, seg, all, rows)?;
         let batch = rows.segment.len() as u64;
         for (seen, target) in seen.iter_mut().zip(buckets).filter(|(_, t)| !t.gathers()) {
-            if seen.in_counts + batch > u64::from(u32::MAX) {
-                seen.fold();
-            }
-            seen.in_counts += batch;
-            seen.counts.resize(1 << target.sub_bits(), 0);
+            seen.tally.counts(1 << target.sub_bits(), batch);
         }
         for &m in &measures {
             // Per segment, one range of keys spanning this measure's buckets:
@@ -372,7 +387,7 @@ fn narrowing_pass(task: &'static str, table: &StoredTable, seg: Segmentation, bu
         }
     }
     for seen in &mut total {
-        seen.fold();
+        seen.tally.fold();
     }
     Ok(total)
 }
@@ -414,13 +429,13 @@ mod tests {
         assert_eq!(ties.found, Some(1.0));
         // Distinct values: narrowed to the sub-bucket of rank 5, then gathered.
         let mut seen = Seen::new();
-        seen.counts = vec![0; 1 << BUCKET_BITS];
+        let counts = seen.tally.counts(1 << BUCKET_BITS, 10);
         for k in 0..10u64 {
             let v = 1.0 + k as f64 / 1e6;
-            seen.counts[target.sub_bucket(order_key(v))] += 1;
+            counts[target.sub_bucket(order_key(v))] += 1;
             (seen.min, seen.max) = (seen.min.min(v), seen.max.max(v));
         }
-        seen.fold();
+        seen.tally.fold();
         target.settle(seen);
         assert!(target.gathers() && target.found.is_none());
         assert_eq!(target.bits, 32);

@@ -11,7 +11,7 @@
 
 use polars::prelude::*;
 
-use super::medians::{self, bucket, Target, Window, BUCKET_BITS};
+use super::medians::{self, bucket, Tally, Target, Window, BUCKET_BITS};
 use super::table::{Segmentation, StoredTable};
 use super::{Result, TaskError};
 
@@ -175,31 +175,14 @@ struct Share {
     rows: [u64; 2],
     moments: [[Moments; MEASURES]; 2],
     high_spenders: [i64; 2],
-    /// Per measure whose median is wanted, counts per slot: 32 bits keep a
-    /// histogram in the core's cache; folded into `histograms` before they
-    /// could overflow.
-    counts: [Vec<u32>; MEASURES],
-    in_counts: u64,
-    histograms: [Vec<u64>; MEASURES],
+    /// Per measure whose median is wanted, counts per slot.
+    tallies: [Tally; MEASURES],
     /// Per measure and segment, each reader's window (medians.rs).
     windows: [[Vec<Window>; 2]; MEASURES],
     scratch: Rows,
 }
 
 impl Share {
-    fn fold_counts(&mut self) {
-        for (counts, histogram) in self.counts.iter_mut().zip(&mut self.histograms) {
-            if counts.is_empty() {
-                continue;
-            }
-            histogram.resize(SLOTS, 0);
-            for (total, count) in histogram.iter_mut().zip(counts.iter_mut()) {
-                *total += u64::from(std::mem::take(count));
-            }
-        }
-        self.in_counts = 0;
-    }
-
     fn add(&mut self, other: Share) {
         for s in 0..2 {
             self.rows[s] += other.rows[s];
@@ -213,12 +196,8 @@ impl Share {
                 mine.extend(theirs);
             }
         }
-        for (mine, theirs) in self.histograms.iter_mut().zip(other.histograms) {
-            if mine.is_empty() {
-                *mine = theirs;
-            } else {
-                mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
-            }
+        for (mine, theirs) in self.tallies.iter_mut().zip(other.tallies) {
+            mine.add(theirs);
         }
     }
 }
@@ -347,14 +326,10 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
                 share.moments[s][m].merge(b);
             }
         }
-        if share.in_counts + rows.segment.len() as u64 > u64::from(u32::MAX) {
-            share.fold_counts();
-        }
-        share.in_counts += rows.segment.len() as u64;
         let batch = rows.segment.len() as u64;
         for (m, _) in histogram.iter().enumerate().filter(|(_, h)| **h) {
-            let (counts, windows, values) = (&mut share.counts[m], &mut share.windows[m], &rows.measures[m]);
-            counts.resize(SLOTS, 0);
+            let (counts, windows, values) =
+                (share.tallies[m].counts(SLOTS, batch), &mut share.windows[m], &rows.measures[m]);
             let wants = |s: usize| wanted.medians.contains(&(m, s));
             if (0..2).any(|s| wants(s) && windows[s].is_empty()) {
                 // The reader's first batch: windows where its medians fall.
@@ -374,11 +349,10 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
     })?;
     let mut shares = shares.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()));
     let mut total = shares.next().expect("one reader at least");
-    total.fold_counts();
-    for mut share in shares {
-        share.fold_counts();
+    for share in shares {
         total.add(share);
     }
+    total.tallies.iter_mut().for_each(Tally::fold);
     Ok(total)
 }
 /// A first pass with histograms of `medians` (and moments when asked), then
@@ -399,7 +373,7 @@ fn with_medians(
     for &(m, s) in medians {
         let segment_buckets = s << BUCKET_BITS..(s + 1) << BUCKET_BITS;
         // Empty when the table has no rows.
-        let histogram = counted.histograms[m].get(segment_buckets).unwrap_or(&[]);
+        let histogram = counted.tallies[m].totals().get(segment_buckets).unwrap_or(&[]);
         let n: u64 = histogram.iter().sum();
         if n == 0 {
             places.push(None);
@@ -494,15 +468,14 @@ mod tests {
     #[test]
     fn histograms_count_each_segment_apart_and_skip_nan() {
         let mut share = Share::default();
-        share.counts[1].resize(SLOTS, 0);
-        count_buckets(&mut share.counts[1], &[1.0, 1.0, f64::NAN, 1.0], &[0, 1, 0, 0]);
-        share.fold_counts();
-        assert!(share.counts[1].iter().all(|&c| c == 0), "folding empties the 32-bit counts");
-        let histogram = &share.histograms[1];
+        count_buckets(share.tallies[1].counts(SLOTS, 4), &[1.0, 1.0, f64::NAN, 1.0], &[0, 1, 0, 0]);
+        share.tallies[1].fold();
+        assert!(share.tallies[1].counts(SLOTS, 0).iter().all(|&c| c == 0), "folding empties the 32-bit counts");
+        let histogram = share.tallies[1].totals();
         assert_eq!(histogram[bucket(1.0)], 2);
         assert_eq!(histogram[(1 << BUCKET_BITS) | bucket(1.0)], 1);
         assert_eq!(histogram[NAN_SLOT], 1);
-        assert!(share.histograms[0].is_empty());
+        assert!(share.tallies[0].totals().is_empty());
     }
 
     /// A stored table of `n` rows in batches of `batch`, scores ascending
