@@ -37,6 +37,10 @@ test: dev
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m mypy.stubtest scenarium._core
 
+.PHONY: property-long  ## the code-identity property test at nightly size (5000 sequences, 12 steps)
+property-long: dev
+	SCN_PROPERTY_SEQUENCES=5000 SCN_PROPERTY_STEPS=12 $(BIN)/python -m pytest -q tests/test_code_property.py
+
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff
 lint: dev
 	cargo fmt --check
@@ -61,6 +65,7 @@ bench: $(STAMP)
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet --release 2>&1 | grep -v '^\s*$$' || true
 	cd benches && ../$(BIN)/python bench_suite.py $(if $(ROWS),--rows $(ROWS),)
 	cd benches && ../$(BIN)/python bench_skipping.py
+	cd benches && ../$(BIN)/python bench_code_identity.py
 	cd benches && ../$(BIN)/python bench_overhead.py
 	cd benches && ../$(BIN)/python bench_native.py
 	cd benches && ../$(BIN)/python bench_dask.py

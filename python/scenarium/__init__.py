@@ -27,6 +27,7 @@ from scenarium._api import (
     get_submissions,
     set_primary,
     submit,
+    why,
 )
 from scenarium._core import __version__, build_profile
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
@@ -118,6 +119,7 @@ __all__ = [
     "create_scenario",
     "delete",
     "dry_run",
+    "why",
     "exceptions",
     "get",
     "get_data_nodes",

@@ -176,6 +176,33 @@ def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:
     return Explanation(rows, f"Dry run of {entity.id}")
 
 
+def why(entity: Union[Task, Scenario, str]) -> Any:
+    """The whole cache key of a task, part by part: the functions, classes, values
+    and packages its code reaches, the files and environment variables it declares,
+    its inputs (with the files and folders they name), how its outputs are stored,
+    what changed since its last job and what the next submit would do. For a
+    scenario, a dict of these by task config id. Runs and writes nothing.
+
+    Example:
+        >>> print(sc.why(scenario.tasks["featurization_and_segmentation"]))  # doctest: +SKIP
+        task featurization_and_segmentation: run (the task's code changed: function helpers.segment changed)
+          key 3f1c...
+          code:
+            function helpers.segment                           9a0e...
+    """
+    from scenarium._why import KeyReport
+
+    engine = _runtime.engine()
+    runner = _runtime.TaskRunner(engine)
+    if isinstance(entity, str):
+        entity = get(entity)
+    if isinstance(entity, Scenario):
+        return {t.config_id: KeyReport(engine.key_report(t.id, runner)) for t in entity.tasks.values()}
+    if not isinstance(entity, Task):
+        raise TypeError(f"why() takes a Task, a Scenario or their id, not {type(entity).__name__}")
+    return KeyReport(engine.key_report(entity.id, runner))
+
+
 _PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission"}
 
 

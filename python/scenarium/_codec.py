@@ -69,19 +69,32 @@ def json_safe(value: Any) -> Any:
         return [json_safe(v) for v in value]
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_safe(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if type(value) is float:  # inf and nan: JSON has no such numbers
+        return {"float": repr(value)}
+    if type(value) is int:  # beyond 64 bits
+        return {"int": str(value)}
+    from scenarium import _code_identity, _runtime
+
     if callable(value):
-        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}"
-    return repr(value)
+        return _runtime.function_ref(value)
+    # No repr: it may hold a memory address or be truncated. The same value gives
+    # the same text in every process.
+    return {
+        "type": f"{type(value).__module__}.{type(value).__qualname__}",
+        "fingerprint": _code_identity.value_digest(value),
+    }
 
 
 def value_fingerprint(value: Any) -> str:
-    """A fingerprint of a configuration default, so a changed default is a changed config."""
+    """A fingerprint of a value that is the same in every process (a configuration
+    default, an in_memory value), so a changed default is a changed config."""
     if _is_inline(value):
         return "inline:" + json.dumps(value)
-    try:
-        return _core.Engine.blake3_hex(pickle.dumps(value, protocol=5))
-    except Exception:
-        return "unpicklable:" + type(value).__qualname__
+    from scenarium import _code_identity
+
+    return _code_identity.value_digest(value)
 
 
 def _properties(dn: Any) -> dict[str, Any]:
@@ -93,14 +106,53 @@ def _file_path(props: dict[str, Any]) -> str | None:
     return None if path is None else str(path)
 
 
+# How many strings of a container value are recorded as possible paths.
+_MAX_PATHS = 1000
+
+
+def _path_candidates(value: Any, found: list[str], depth: int = 0) -> None:
+    """Strings inside lists, tuples, sets and dicts (keys too) that could be paths."""
+    if len(found) >= _MAX_PATHS or depth > 10:
+        return
+    if isinstance(value, str):
+        if value and len(value) < 4096 and "\0" not in value and value not in found:
+            found.append(value)
+    elif isinstance(value, os.PathLike):
+        _path_candidates(os.fspath(value), found, depth)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value if not isinstance(value, (set, frozenset)) else sorted(value, key=repr):
+            _path_candidates(item, found, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _path_candidates(key, found, depth + 1)
+            _path_candidates(item, found, depth + 1)
+
+
 def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
-    """Stores ``value`` for data node record ``dn``; raises NotSerializable naming the node."""
+    """Stores ``value`` for data node record ``dn``; raises NotSerializable naming the node.
+    The strings a container value holds are recorded with it: a task reading a list
+    or dict of paths re-runs when one of those files changes."""
+    stored = _encode(engine, value, dn)
+    if isinstance(value, (list, tuple, set, frozenset, dict, os.PathLike)):
+        candidates: list[str] = []
+        _path_candidates(value, candidates)
+        if candidates:
+            stored = stored.with_paths(candidates)
+    return stored
+
+
+def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     storage = dn.storage_type
     props = _properties(dn)
     if storage == "in_memory":
         token = uuid.uuid4().hex
         _MEMORY[token] = value
-        return engine.store_memory(token, value_fingerprint(value) + ":" + token)
+        # By content, so that a task downstream of an unchanged value is skipped;
+        # a value with no canonical encoding never matches another.
+        fingerprint = value_fingerprint(value)
+        if fingerprint.startswith("opaque:"):
+            fingerprint += ":" + token
+        return engine.store_memory(token, fingerprint)
     path = _file_path(props)
     if path is not None and storage in ("csv", "parquet", "json"):
         _write_file(value, Path(path), storage, dn)
@@ -125,6 +177,10 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             fmt = "pickle"
             _write_pickle(value, tmp, dn)
             if _has_unstable_pickle(value):
+                # A set's pickle follows the hash seed; its canonical digest does not.
+                digest = value_fingerprint(value)
+                if not digest.startswith("opaque:"):
+                    return engine.store_file(str(tmp), fmt, f"canonical:{digest}")
                 warnings.warn(
                     f"data node {dn.config_id!r} holds a {type(value).__qualname__} containing a set: its pickle "
                     "depends on the process's hash seed, so it cannot identify the value across processes; tasks "

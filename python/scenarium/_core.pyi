@@ -74,6 +74,7 @@ class StoredValue:
     size: int | None
     path: str | None
     token: str | None
+    paths: list[str]
     def __new__(
         cls,
         kind: str,
@@ -84,12 +85,15 @@ class StoredValue:
         size: int | None = None,
         path: str | None = None,
         token: str | None = None,
+        paths: list[str] = ...,
     ) -> StoredValue: ...
+    def with_paths(self, paths: list[str]) -> StoredValue:
+        """The same value, recording the strings inside it that may name files or folders."""
     def __reduce__(
         self,
     ) -> tuple[
         type[StoredValue],
-        tuple[str, str, str | None, str | None, str | None, int | None, str | None, str | None],
+        tuple[str, str, str | None, str | None, str | None, int | None, str | None, str | None, list[str]],
     ]: ...
 
 @final
@@ -148,6 +152,7 @@ class JobRecord:
     finished_at: float | None
     cache_key: str | None
     code_fingerprint: str | None
+    code_parts: dict[str, str] | None
     inputs: list[tuple[str, int, str]]
     outputs: list[tuple[str, int]]
     reason: str | None
@@ -249,6 +254,10 @@ class Engine:
         """Keeps one job of a submission running in this process from starting."""
     def plan(self, entity_id: str, runner: Any, force: bool = False) -> list[tuple[str, str, str]]:
         """A dry run: (task config id, "run" | "skip" | "may run" | "fail", reason) per task."""
+    def key_report(self, task_id: str, runner: Any) -> str:
+        """Everything the cache key of a task is made of now, as JSON (``sc.why``)."""
+    def file_fingerprint(self, path: str | PathLike[str]) -> str: ...
+    def tree_fingerprint(self, path: str | PathLike[str]) -> str: ...
     @staticmethod
     def blake3_hex(data: bytes) -> str: ...
 

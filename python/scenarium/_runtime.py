@@ -3,6 +3,7 @@ folder, task functions (found, fingerprinted and called) and their values."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -11,7 +12,7 @@ import traceback
 import types
 from typing import Any, Callable
 
-from scenarium import _codec, _core
+from scenarium import _code_identity, _codec, _core
 
 _engines: dict[str, _core.Engine] = {}
 _engines_lock = threading.Lock()
@@ -30,31 +31,39 @@ def engine() -> _core.Engine:
 
 
 def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
+    """Where a task's code lives, stable across processes: a plain function by its
+    module and qualified name (importable when the name leads back to it); a bound
+    method, a ``partial`` or a callable object by what it wraps, marked with ``<...>``
+    so that it is never imported by name (it is found through its TaskConfig)."""
     native = getattr(function, "__scenarium_native__", None)
     if native is not None:
         name, version = native
         return {"kind": "native", "name": name, "version": version}
-    module = getattr(function, "__module__", None) or "__main__"
-    qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or repr(function)
-    return {"kind": "python", "module": module, "qualname": qualname}
-
-
-def _configured_function(ref: dict[str, Any]) -> Callable[..., Any] | None:
-    """A callable configured in this process with this reference, e.g. a
-    function defined in a notebook, which cannot be imported."""
-    from scenarium.config import Config
-
-    for task in Config._tasks.values():
-        if function_ref(task.function) == ref:
-            return task.function
-    return None
+    if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
+        module = getattr(function, "__module__", None) or "__main__"
+        qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "?")
+        return {"kind": "python", "module": module, "qualname": qualname}
+    if isinstance(function, types.MethodType):
+        inner, what = function.__func__, "bound method"
+    elif isinstance(function, functools.partial):
+        inner, what = function.func, "partial of"
+    else:
+        inner, what = type(function), "instance of"
+    module = getattr(inner, "__module__", None) or "__main__"
+    qualname = getattr(inner, "__qualname__", None) or type(inner).__qualname__
+    return {"kind": "python", "module": module, "qualname": f"<{what} {qualname}>"}
 
 
 def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
+    """The callable a task runs: the one configured in this process for the task's
+    config id (a task's identity is its TaskConfig and its callable, never a name
+    that two lambdas or two bound methods share), else imported by name."""
+    from scenarium.config import Config
+
     ref = json.loads(task.function_json)
-    found = _configured_function(ref)
-    if found is not None:
-        return found
+    configured = Config._tasks.get(task.config_id)
+    if configured is not None and function_ref(configured.function) == ref:
+        return configured.function
     if ref["kind"] == "native":
         from scenarium.tasks import by_name
 
@@ -78,87 +87,12 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     return target
 
 
-_SIMPLE = (int, float, complex, str, bytes, bool, type(None))
-_CO_HAS_DOCSTRING = getattr(__import__("inspect"), "CO_HAS_DOCSTRING", None)  # Python >= 3.14
-
-
-def code_fingerprint_of(function: Callable[..., Any]) -> str:
-    """blake3 of what decides a task's result besides its inputs: its identity,
-    its code (recursively over nested code objects and constants, ignoring
-    docstrings and line numbers), its defaults, the values its closure and its
-    module-level names hold when those are plain constants, and, recursively,
-    the functions of its own module that it calls."""
-    ref = function_ref(function)
-    if ref["kind"] == "native":
-        return f"native:{ref['name']}:{ref['version']}"
-    parts: list[bytes] = [json.dumps(ref, sort_keys=True).encode()]
-    _hash_callable(function, parts, set(), getattr(function, "__module__", None))
-    return _core.Engine.blake3_hex(b"\0".join(parts))
-
-
-def _hash_callable(function: Any, parts: list[bytes], seen: set[int], module: str | None) -> None:
-    code = getattr(function, "__code__", None)
-    if code is None:
-        # A callable object: its class's __call__ holds the code.
-        call = type(function).__dict__.get("__call__")
-        code = getattr(call, "__code__", None)
-        function = call if code is not None else function
-    if code is None:
-        parts.append(repr(function).encode())
-        return
-    if id(code) in seen:
-        return
-    seen.add(id(code))
-    _hash_code(code, parts, doc=getattr(function, "__doc__", None))
-    parts.append(repr((getattr(function, "__defaults__", None), getattr(function, "__kwdefaults__", None))).encode())
-    for cell in getattr(function, "__closure__", None) or ():
-        try:
-            _hash_reference(cell.cell_contents, parts, seen, module)
-        except ValueError:  # an empty cell
-            parts.append(b"<empty cell>")
-    module_globals = getattr(function, "__globals__", {})
-    for name in sorted(_names_used(code)):
-        if name in module_globals:
-            parts.append(name.encode())
-            _hash_reference(module_globals[name], parts, seen, module)
-
-
-def _hash_reference(value: Any, parts: list[bytes], seen: set[int], module: str | None) -> None:
-    if isinstance(value, _SIMPLE) or (
-        isinstance(value, (tuple, frozenset)) and all(isinstance(v, _SIMPLE) for v in value)
-    ):
-        parts.append(repr(value).encode())
-    elif isinstance(value, types.FunctionType) and value.__module__ == module:
-        _hash_callable(value, parts, seen, module)
-    # Modules, classes and other modules' functions count by name only (their
-    # names are in the code); hashing all of a library would cost too much.
-
-
-def _names_used(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
-
-
-def _hash_code(code: types.CodeType, parts: list[bytes], doc: Any = None) -> None:
-    parts.append(code.co_code)
-    parts.append(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)).encode())
-    consts = code.co_consts
-    if _CO_HAS_DOCSTRING is not None:
-        has_doc = bool(code.co_flags & _CO_HAS_DOCSTRING)
-    elif doc is not None:
-        has_doc = bool(consts) and consts[0] == doc
-    else:  # a nested function: up to 3.13, co_consts[0] is the docstring slot of a def
-        has_doc = bool(consts) and isinstance(consts[0], str) and code.co_name != "<lambda>"
-    for i, const in enumerate(consts):
-        if i == 0 and has_doc:
-            continue
-        if isinstance(const, types.CodeType):
-            _hash_code(const, parts)
-        else:
-            parts.append(repr(const).encode())
+def code_identity_of(task: _core.TaskRecord, function: Callable[..., Any], engine: _core.Engine) -> dict[str, str]:
+    """The named parts of a Python task's code identity (``_code_identity``), with
+    the extra dependencies the task declares (``depends_on``; files are fingerprinted
+    by ``engine``)."""
+    depends_on = json.loads(task.properties_json).get("depends_on") or []
+    return _code_identity.identity(function, depends_on, engine)
 
 
 class _TaskTimeout(BaseException):
@@ -211,7 +145,7 @@ class TaskRunner:
         self.native_remote = self.mode == "dask"
         # Per submission only: a module edited and reloaded between submissions
         # must be fingerprinted again.
-        self._fingerprints: dict[str, str] = {}
+        self._identities: dict[str, dict[str, str]] = {}
         # Threads running a task now (worker threads when max_nb_of_workers > 1).
         self._running: set[int] = set()
 
@@ -223,37 +157,39 @@ class TaskRunner:
             if ident != threading.get_ident():
                 _raise_in_thread(ident, KeyboardInterrupt)
 
-    def code_fingerprint(self, task: _core.TaskRecord) -> str:
-        found = self._fingerprints.get(task.function_json)
+    def code_identity(self, task: _core.TaskRecord) -> dict[str, str]:
+        found = self._identities.get(task.id)
         if found is None:
             try:
-                found = code_fingerprint_of(resolve(task))
+                found = code_identity_of(task, resolve(task), self.engine)
             except LookupError as e:
                 raise RuntimeError(str(e)) from None
-            self._fingerprints[task.function_json] = found
+            self._identities[task.id] = found
         return found
 
     def execute(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
-    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, str | None]:
+        """(outputs, failure reason, traceback, why the result must not be reused)."""
         timeout = json.loads(task.properties_json).get("timeout")
         if self.mode == "dask":
             from scenarium import _dask
 
-            return _dask.run(self.engine, task, inputs, outputs, timeout)
+            return (*_dask.run(self.engine, task, inputs, outputs, timeout), None)
         if self.standalone:
             from scenarium import _workers
 
-            return _workers.pool(str(self.engine.storage_folder)).run(task, inputs, outputs, timeout)
+            expected = self.code_identity(task)
+            return _workers.pool(str(self.engine.storage_folder)).run(task, inputs, outputs, timeout, expected)
         if timeout is None:
-            return self._execute_here(task, inputs, outputs)
+            return (*self._execute_here(task, inputs, outputs), None)
         ident = threading.get_ident()
         timer = threading.Timer(timeout, _raise_in_thread, (ident, _TaskTimeout))
         timer.start()
         try:
-            return self._execute_here(task, inputs, outputs)
+            return (*self._execute_here(task, inputs, outputs), None)
         except _TaskTimeout:
-            return None, f"task {task.config_id!r} timed out after {timeout:g} s", None
+            return None, f"task {task.config_id!r} timed out after {timeout:g} s", None, None
         finally:
             timer.cancel()
 

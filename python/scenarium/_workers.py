@@ -32,11 +32,22 @@ def _serve(conn: Connection, storage_folder: str, path: list[str]) -> None:
     conn.send("ready")  # a task's timeout counts from here, not from the spawn
     while True:
         try:
-            task_id, inputs, outputs = conn.recv()
+            task_id, inputs, outputs, expected, run_anyway = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
         try:
             task = engine.task(task_id)
+            # This process imported the task's modules when it first ran one of
+            # them: if they were edited since, it would run the old code under
+            # the new code's key. Compare with what the submitting process saw.
+            actual = _runtime.code_identity_of(task, _runtime.resolve(task), engine)
+            if actual != expected and not run_anyway:
+                conn.send(("stale code", None, None, None))
+                continue
+            note = None
+            if actual != expected:
+                changed = sorted(k for k in {*actual, *expected} if actual.get(k) != expected.get(k))
+                note = f"the task's code changed between submit and run ({', '.join(changed[:5])})"
             versions = [engine.version(dn, v) for dn, v in inputs]
             nodes = [engine.data_node(dn) for dn in outputs]
             if any(n.storage_type == "in_memory" for n in nodes):
@@ -46,11 +57,12 @@ def _serve(conn: Connection, storage_folder: str, path: list[str]) -> None:
                     f"task {task.config_id!r} writes in_memory data node(s) {names}, which a "
                     "standalone worker process cannot hand back; use another storage_type",
                     None,
+                    None,
                 )
             else:
-                reply = runner.execute(task, versions, nodes)
+                reply = (*runner.execute(task, versions, nodes)[:3], note)
         except BaseException as e:  # noqa: BLE001  (reported to the parent, never lost)
-            reply = (None, f"the worker process failed: {type(e).__name__}: {e}", None)
+            reply = (None, f"the worker process failed: {type(e).__name__}: {e}", None, None)
         conn.send(reply)
 
 
@@ -90,12 +102,31 @@ class WorkerPool:
         inputs: list[_core.VersionRecord],
         outputs: list[_core.DataNodeRecord],
         timeout: float | None,
+        expected: dict[str, str],
+    ) -> Any:
+        """Runs a job on an idle worker; ``expected`` is the code identity the submitting
+        process computed. A worker that imported older code is replaced by a new one;
+        if the code changed again meanwhile, the job runs and is marked not reusable."""
+        reply = self._run_once(task, inputs, outputs, timeout, expected, run_anyway=False)
+        if reply[0] == "stale code":
+            reply = self._run_once(task, inputs, outputs, timeout, expected, run_anyway=True)
+        return reply
+
+    def _run_once(
+        self,
+        task: _core.TaskRecord,
+        inputs: list[_core.VersionRecord],
+        outputs: list[_core.DataNodeRecord],
+        timeout: float | None,
+        expected: dict[str, str],
+        run_anyway: bool,
     ) -> Any:
         with self._lock:
-            worker = self._idle.pop() if self._idle else None
+            worker = self._idle.pop() if self._idle and not run_anyway else None
         if worker is None or not worker.process.is_alive():
             worker = _Worker(self.storage_folder)
-        message = (task.id, [(v.data_node_id, v.version) for v in inputs], [o.id for o in outputs])
+        inputs_ref = [(v.data_node_id, v.version) for v in inputs]
+        message = (task.id, inputs_ref, [o.id for o in outputs], expected, run_anyway)
         try:
             worker.wait_ready()
             worker.conn.send(message)
@@ -105,6 +136,7 @@ class WorkerPool:
                     None,
                     f"task {task.config_id!r} timed out after {timeout:g} s (its worker process was stopped)",
                     None,
+                    None,
                 )
             reply = worker.conn.recv()
         except KeyboardInterrupt:
@@ -113,9 +145,12 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError) as e:
             worker.kill()
             code = worker.process.exitcode
-            return None, f"task {task.config_id!r}: its worker process died (exit code {code}): {e}", None
-        with self._lock:
-            self._idle.append(worker)
+            return None, f"task {task.config_id!r}: its worker process died (exit code {code}): {e}", None, None
+        if reply[0] == "stale code":
+            worker.kill()  # its imported modules are older than the files
+        else:
+            with self._lock:
+                self._idle.append(worker)
         return reply
 
     def close(self) -> None:

@@ -6,6 +6,7 @@
     scenarium show SCENARIO_... [--json]          # a scenario, data node, task, job or submission
     scenarium lineage DATANODE_...                # what a value was computed from
     scenarium compare SCENARIO_a SCENARIO_b
+    scenarium explain SCENARIO_...|TASK_... [--config config.toml]   # each task's whole cache key
     scenarium gc [--grace SECONDS]
     scenarium datagen --rows 1000000 --out customers.csv
 
@@ -190,6 +191,20 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    if args.config:  # so that the tasks' functions resolve as configured
+        Config.load(args.config)
+        if args.storage:
+            Config.configure_core(storage_folder=args.storage)
+    reports = sc.why(args.id)
+    reports = reports if isinstance(reports, dict) else {reports.task_config_id: reports}
+    if args.json:
+        print(json.dumps({k: vars(r) for k, r in reports.items()}, indent=2, default=str))
+    else:
+        print("\n\n".join(str(r) for r in reports.values()))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scenarium", description="scenarium: scenarios and pipelines")
     parser.add_argument("--storage", help="storage folder (default: $SCENARIUM_STORAGE or .scenarium)")
@@ -221,6 +236,10 @@ def _parser() -> argparse.ArgumentParser:
     compare = command("compare", _compare, "compare scenarios data node by data node")
     compare.add_argument("ids", nargs="+", metavar="ID")
     compare.add_argument("--data-node", help="only this data node config id")
+    explain = command("explain", _explain, "show the whole cache key of a scenario's tasks or of one task")
+    explain.add_argument("id", help="a SCENARIO_... or TASK_... id")
+    explain.add_argument("--config", help="a TOML file to load first, so that task functions resolve")
+    explain.add_argument("--json", action="store_true")
     gc = command("gc", _gc, "delete stored objects no version refers to")
     gc.add_argument("--grace", type=float, default=3600.0, help="keep objects younger than this (seconds)")
     commands.add_parser("datagen", help="generate the article's customer CSV (see datagen --help)", add_help=False)

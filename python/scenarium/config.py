@@ -144,9 +144,12 @@ class TaskConfig(_ConfigObject):
         skippable: bool = False,
         cache: bool = True,
         timeout: float | timedelta | None = None,
+        depends_on: Iterable[Any] | None = None,
         **properties: Any,
     ) -> None:
         _core.check_identifier("task", id)
+        if depends_on:
+            properties["depends_on"] = _dependencies(id, depends_on)
         if timeout is not None:
             seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
             if not seconds > 0:
@@ -366,6 +369,7 @@ class Config:
         skippable: bool = False,
         cache: bool = True,
         timeout: float | timedelta | None = None,
+        depends_on: Iterable[Any] | None = None,
         **properties: Any,
     ) -> TaskConfig:
         """Configures a task: a list ``input`` binds positionally, a dict by parameter name.
@@ -376,8 +380,20 @@ class Config:
         than ``timeout`` (seconds or a timedelta) is stopped and FAILED: in standalone
         mode its worker process is killed; on a thread it is interrupted at its next
         Python instruction. Native tasks ignore it.
+
+        A task's cache key covers the code it can reach (see ``scenarium.why``); what
+        code cannot show goes in ``depends_on``: files, folders and glob patterns
+        (``"lookup/*.csv"``, relative to the working directory at submit time),
+        environment variables (``"$MODEL_SEED"``) and whole modules (a module object,
+        for code that looks names up with ``getattr``).
+
+        Example:
+            >>> import os
+            >>> t = Config.configure_task("fit", os.path.basename, depends_on=["$MODEL_SEED"])
+            >>> t.properties["depends_on"]
+            ['$MODEL_SEED']
         """
-        cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, **properties)
+        cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, depends_on, **properties)
         cls._tasks[id] = cfg
         cls._checked = False
         return cfg
@@ -510,6 +526,26 @@ def _warn_shadowed_names(scenario_id: str, ids: list[str]) -> None:
                 f"data node or task; reach it with scenario.data_nodes[{name!r}] or scenario.tasks[{name!r}]",
                 stacklevel=3,
             )
+
+
+def _dependencies(task_id: str, depends_on: Iterable[Any]) -> list[str]:
+    """``depends_on`` entries as the strings the code identity reads: a path or
+    pattern, ``$NAME`` for an environment variable, ``module:NAME`` for a module."""
+    import types
+
+    if isinstance(depends_on, (str, os.PathLike, types.ModuleType)):
+        depends_on = [depends_on]
+    found = []
+    for entry in depends_on:
+        if isinstance(entry, types.ModuleType):
+            found.append(f"module:{entry.__name__}")
+        elif isinstance(entry, (str, os.PathLike)) and os.fspath(entry):
+            found.append(str(os.fspath(entry)))
+        else:
+            raise ConfigError(
+                f"task {task_id!r}: depends_on takes paths, glob patterns, '$ENV_VAR' names and modules, got {entry!r}"
+            )
+    return found
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -89,7 +90,11 @@ def _python_value(typed: dict[str, Any], base_dir: str | None) -> Any:
     from scenarium.config import Frequency, Scope
 
     kind, value = typed["type"], typed.get("value")
-    if kind in ("str", "int", "float", "bool", "section"):
+    if kind == "float":
+        return float(value)  # "inf", "-inf" and "nan" arrive as strings
+    if kind == "big_int":
+        return int(value)
+    if kind in ("str", "int", "bool", "section"):
         return value
     if kind == "datetime":
         return datetime.fromisoformat(value)
@@ -295,9 +300,12 @@ def _typed(value: Any, where: str, strict: bool = True) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"type": "bool", "value": value}
     if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            return {"type": "big_int", "value": str(value)}
         return {"type": "int", "value": value}
     if isinstance(value, float):
-        return {"type": "float", "value": value}
+        # JSON has no inf or nan: the core reads them as strings.
+        return {"type": "float", "value": value if math.isfinite(value) else repr(value)}
     if isinstance(value, str):
         return {"type": "str", "value": value}
     if isinstance(value, datetime):

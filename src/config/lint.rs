@@ -389,6 +389,7 @@ fn describe(value: &Typed) -> String {
     match value {
         Typed::Str(s) => format!("the string {s:?}"),
         Typed::Int(i) => format!("the integer {i}"),
+        Typed::BigInt(i) => format!("the integer {i}"),
         Typed::Float(f) => format!("the number {f}"),
         Typed::Bool(b) => format!("the boolean {b}"),
         Typed::Datetime(d) => format!("the date-time {d}"),

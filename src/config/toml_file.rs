@@ -26,7 +26,11 @@ pub const TYPES: &[&str] =
 pub enum Typed {
     Str(String),
     Int(i64),
-    Float(f64),
+    /// An integer beyond 64 bits, in decimal (TOML's integers stop at 64 bits,
+    /// so it is written as a typed string).
+    BigInt(String),
+    /// Non-finite values cross JSON as "inf", "-inf" and "nan".
+    Float(#[serde(with = "float_text")] f64),
     Bool(bool),
     /// ISO 8601, as Python's `datetime.fromisoformat` reads it.
     Datetime(String),
@@ -41,6 +45,38 @@ pub enum Typed {
     Class(String),
     List(Vec<Typed>),
     Table(Vec<Entry>),
+}
+
+fn is_big_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// JSON has no inf or nan: they travel as strings, finite numbers as numbers.
+mod float_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            v if v.is_finite() => s.serialize_f64(*v),
+            v if v.is_nan() => s.serialize_str("nan"),
+            v if *v > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Number {
+            Finite(f64),
+            Text(String),
+        }
+        match Number::deserialize(d)? {
+            Number::Finite(v) => Ok(v),
+            Number::Text(t) => t.parse().map_err(|_| serde::de::Error::custom(format!("{t:?} is not a number"))),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -237,7 +273,11 @@ fn env_var_name(body: &str) -> Option<&str> {
 fn convert(body: &str, type_name: &str) -> Result<Typed, String> {
     Ok(match type_name {
         "str" => Typed::Str(body.to_owned()),
-        "int" => Typed::Int(body.trim().parse().map_err(|_| format!("{body:?} is not an integer (:int)"))?),
+        "int" => match body.trim().parse() {
+            Ok(i) => Typed::Int(i),
+            Err(_) if is_big_integer(body.trim()) => Typed::BigInt(body.trim().trim_start_matches('+').to_owned()),
+            Err(_) => return Err(format!("{body:?} is not an integer (:int)")),
+        },
         "float" => Typed::Float(body.trim().parse().map_err(|_| format!("{body:?} is not a number (:float)"))?),
         "bool" => Typed::Bool(match body.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
@@ -401,6 +441,7 @@ fn toml_value(value: &Typed) -> toml::Value {
         Typed::Str(s) if split_type(s).1.is_some() || env_var_name(s).is_some() => typed(s.clone(), "str"),
         Typed::Str(s) => toml::Value::String(s.clone()),
         Typed::Int(i) => typed(i.to_string(), "int"),
+        Typed::BigInt(i) => typed(i.clone(), "int"),
         Typed::Float(f) => typed(format!("{f:?}"), "float"),
         Typed::Bool(b) => typed(if *b { "True" } else { "False" }.into(), "bool"),
         Typed::Datetime(d) => typed(d.clone(), "datetime"),

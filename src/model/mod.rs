@@ -84,6 +84,9 @@ pub struct VersionRecord {
     pub comment: Option<String>,
     pub fingerprint: String,
     pub payload: Payload,
+    /// Strings inside the value that may name files or folders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +159,10 @@ pub struct JobRecord {
     /// blake3 of task code and input fingerprints; set once inputs are known.
     pub cache_key: Option<String>,
     pub code_fingerprint: Option<String>,
+    /// The named parts of the code identity (`code_fingerprint` is their
+    /// digest), so that a later job can say which one changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_parts: Option<BTreeMap<String, String>>,
     /// (data node id, version, fingerprint) of each input, in binding order.
     pub inputs: Vec<(String, i64, String)>,
     /// (data node id, version) written or linked by this job.

@@ -1,23 +1,36 @@
 //! Whether a job must run, and why: the cache key, the skip rule and the
 //! explanation a user reads when a task ran.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::fingerprint;
-use crate::model::{JobRecord, Payload, TaskRecord, VersionRecord};
+use crate::model::{DataNodeRecord, JobRecord, Payload, TaskRecord, VersionRecord};
 use crate::store::{CacheEntry, NewValue, Store};
 
-const CACHE_KEY_DOMAIN: &str = "scenarium 2026-11 job cache key v1";
+const CACHE_KEY_DOMAIN: &str = "scenarium 2026-12 job cache key v2";
+const CODE_DOMAIN: &str = "scenarium 2026-12 code identity v2";
+/// How many strings of an inline value are looked at as possible paths.
+const MAX_PATH_CANDIDATES: usize = 10_000;
+
+/// The named parts of a task's code identity (`_code_identity.py`): label -> hash.
+pub type CodeParts = BTreeMap<String, String>;
+
+/// One fingerprint of all the parts.
+pub fn code_digest(parts: &CodeParts) -> String {
+    fingerprint::combine(CODE_DOMAIN, parts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
 
 /// An input as the cache key sees it: its version and its effective
-/// fingerprint (a path string also covers the file it names).
+/// fingerprint, which also covers the files its value names and how the task
+/// reads it (storage type, `exposed_type`, encodings).
 #[derive(Clone, Debug)]
 pub struct InputState {
     pub version: VersionRecord,
     pub fingerprint: String,
-    /// The file a string input names, when it names one.
-    pub file: Option<String>,
+    /// The files and folders the input stands for, with their fingerprints.
+    pub files: Vec<(String, String)>,
 }
 
 /// The inputs of `task`, latest versions in binding order, or why it cannot
@@ -30,11 +43,11 @@ pub fn input_states(
 ) -> Result<std::result::Result<Vec<InputState>, String>> {
     let mut inputs = Vec::with_capacity(task.inputs.len());
     for binding in &task.inputs {
+        let node = store.data_node(&binding.data_node)?;
         let Some(version) = store.latest_version(&binding.data_node)? else {
-            let dn = store.data_node(&binding.data_node)?;
-            return Ok(Err(Error::NoData(dn.config_id).to_string()));
+            return Ok(Err(Error::NoData(node.config_id).to_string()));
         };
-        match input_state(store, version, record) {
+        match input_state(store, &node, version, record) {
             Ok(state) => inputs.push(state),
             Err(e) => return Ok(Err(e.to_string())),
         }
@@ -42,48 +55,128 @@ pub fn input_states(
     Ok(Ok(inputs))
 }
 
-fn input_state(store: &Store, version: VersionRecord, record: bool) -> Result<InputState> {
-    match version.payload.clone() {
+/// Properties of a data node that change neither what a task reads from it
+/// nor what is written to it. Every other property counts (a denylist, so that
+/// a new read option can never be left out of the key).
+const NOT_READ: &[&str] = &["default_data", "description", "name", "label", "owner_id", "tags", "comment"];
+
+/// How a data node's value reaches a task (or is stored): its storage type and
+/// the properties that shape it, as canonical JSON.
+pub fn access_descriptor(node: &DataNodeRecord) -> String {
+    let properties: BTreeMap<&String, &serde_json::Value> =
+        node.properties.iter().filter(|(k, _)| !NOT_READ.contains(&k.as_str())).collect();
+    serde_json::json!({"storage_type": node.storage_type.as_str(), "properties": properties}).to_string()
+}
+
+fn input_state(store: &Store, node: &DataNodeRecord, version: VersionRecord, record: bool) -> Result<InputState> {
+    let (version, files) = match version.payload.clone() {
         Payload::External { path, .. } => {
             let current = store.file_fingerprint(Path::new(&path))?;
             let version = if current == version.fingerprint || !record {
                 version
             } else {
-                let value = NewValue { payload: version.payload.clone(), fingerprint: current.clone() };
+                let value =
+                    NewValue { payload: version.payload.clone(), fingerprint: current.clone(), paths: Vec::new() };
                 store.write_data_node(&version.data_node_id, &value, "file", Some(format!("{path} changed on disk")))?
             };
-            Ok(InputState { version, fingerprint: current, file: Some(path) })
+            (version, vec![(path, current)])
         }
+        // A string naming an existing file or folder, anywhere in the value
+        // (a list or dict of paths too), stands for its content as well, so a
+        // CSV changed in place at the same path is never served stale.
         Payload::Inline { json } => {
-            // A string naming an existing file stands for the file's content too,
-            // so a CSV changed in place at the same path is never served stale.
-            let named_file = serde_json::from_str::<String>(&json).ok().filter(|p| Path::new(p).is_file());
-            match named_file {
-                Some(path) => {
-                    let file_fp = store.file_fingerprint(Path::new(&path))?;
-                    let fingerprint = fingerprint::combine(
-                        "scenarium path input",
-                        [("value", version.fingerprint.as_str()), ("file", file_fp.as_str())],
-                    );
-                    Ok(InputState { version, fingerprint, file: Some(path) })
-                }
-                None => Ok(InputState { fingerprint: version.fingerprint.clone(), version, file: None }),
-            }
+            let files = named_paths(&json)
+                .into_iter()
+                .chain(version.paths.iter().filter(|p| is_path(p)).cloned())
+                .map(|path| path_fingerprint(store, &path).map(|fp| (path, fp)))
+                .collect::<Result<Vec<_>>>()?;
+            (version, files)
         }
-        _ => Ok(InputState { fingerprint: version.fingerprint.clone(), version, file: None }),
+        _ => {
+            let named: Vec<String> = version.paths.iter().filter(|p| is_path(p)).cloned().collect();
+            let files = named
+                .into_iter()
+                .map(|path| path_fingerprint(store, &path).map(|fp| (path, fp)))
+                .collect::<Result<Vec<_>>>()?;
+            (version, files)
+        }
+    };
+    let access = access_descriptor(node);
+    let mut parts: Vec<(&str, &str)> = vec![("value", version.fingerprint.as_str()), ("read as", access.as_str())];
+    parts.extend(files.iter().map(|(p, fp)| (p.as_str(), fp.as_str())));
+    let fingerprint = fingerprint::combine("scenarium input v2", parts);
+    Ok(InputState { version, fingerprint, files })
+}
+
+/// The strings of a JSON value that name an existing file or folder, in order.
+fn named_paths(json: &str) -> Vec<String> {
+    fn walk(value: &serde_json::Value, found: &mut Vec<String>, budget: &mut usize) {
+        if *budget == 0 {
+            return;
+        }
+        match value {
+            serde_json::Value::String(s) => {
+                *budget -= 1;
+                if is_path(s) && !found.contains(s) {
+                    found.push(s.clone());
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found, budget)),
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
+                walk(&serde_json::Value::String(k.clone()), found, budget);
+                walk(v, found, budget)
+            }),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+        walk(&value, &mut found, &mut MAX_PATH_CANDIDATES.clone());
+    }
+    found
+}
+
+/// Whether a string names an existing file or folder.
+fn is_path(s: &str) -> bool {
+    !s.is_empty() && s.len() < 4096 && !s.contains('\0') && Path::new(s).exists()
+}
+
+fn path_fingerprint(store: &Store, path: &str) -> Result<String> {
+    let path = Path::new(path);
+    if path.is_dir() {
+        store.tree_fingerprint(path)
+    } else {
+        store.file_fingerprint(path)
     }
 }
 
-/// blake3 over the task's code, its declared properties and its inputs'
-/// fingerprints in binding order (with parameter names for named bindings).
-pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[InputState]) -> String {
+/// blake3 over the task's code, its declared properties, how its outputs are
+/// stored and its inputs' fingerprints in binding order (with parameter names
+/// for named bindings).
+pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: &[DataNodeRecord]) -> String {
     let properties = serde_json::to_string(&task.properties).unwrap_or_default();
-    let outputs = task.outputs.len().to_string();
+    let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
+    let stored_as = serde_json::to_string(&stored_as).unwrap_or_default();
     let labels: Vec<String> =
         task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}"))).collect();
-    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &outputs)];
+    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &stored_as)];
     parts.extend(labels.iter().map(String::as_str).zip(inputs.iter().map(|v| v.fingerprint.as_str())));
     fingerprint::combine(CACHE_KEY_DOMAIN, parts)
+}
+
+/// The inputs whose files changed since `before` was taken (while the job ran).
+pub fn changed_while_running(store: &Store, task: &TaskRecord, before: &[InputState]) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    for (binding, state) in task.inputs.iter().zip(before) {
+        for (path, fp) in &state.files {
+            let now = path_fingerprint(store, path).ok();
+            if now.as_deref() != Some(fp.as_str()) {
+                let name = store.data_node(&binding.data_node)?.config_id;
+                changed.push(format!("input {name:?}: {path}"));
+            }
+        }
+    }
+    Ok(changed)
 }
 
 pub enum Decision {
@@ -102,7 +195,7 @@ pub fn decide(
     store: &Store,
     task: &TaskRecord,
     key: &str,
-    code: &str,
+    code: &CodeIdentity,
     inputs: &[InputState],
     force: bool,
 ) -> Result<Decision> {
@@ -124,7 +217,7 @@ pub fn decide(
             return Ok(Decision::Run(format!("{changed} (cache=False: other scenarios' results are not reused)")));
         }
     }
-    if entry.outputs.len() != task.outputs.len() || !entry.outputs.iter().all(|(_, p)| store.payload_present(p)) {
+    if entry.outputs.len() != task.outputs.len() || !entry.outputs.iter().all(|(fp, p)| store.payload_holds(p, fp)) {
         return Ok(Decision::Run(format!(
             "the outputs of {}, which had the same code and inputs, are no longer stored",
             entry.job_id
@@ -145,14 +238,66 @@ pub fn decide(
     Ok(Decision::Skip(entry))
 }
 
+/// A task's code identity: the digest that enters the cache key and the
+/// named parts it was computed from, which say what changed.
+#[derive(Clone, Debug)]
+pub struct CodeIdentity {
+    pub digest: String,
+    pub parts: CodeParts,
+}
+
+impl CodeIdentity {
+    pub fn new(parts: CodeParts) -> Self {
+        CodeIdentity { digest: code_digest(&parts), parts }
+    }
+}
+
+/// How many changed parts of a task's code a reason names before "and N more".
+const NAMED_CHANGES: usize = 6;
+
+/// What differs between two code identities, part by part, in words.
+pub fn code_changes(before: &CodeParts, after: &CodeParts) -> Vec<String> {
+    let mut changes = Vec::new();
+    for (label, value) in after {
+        match before.get(label) {
+            Some(old) if old == value => {}
+            Some(old) if label.starts_with("package ") || label == "python" || label.starts_with("native task") => {
+                changes.push(format!("{label}: {old} -> {value}"))
+            }
+            Some(_) if label == "task" => changes.push("the task's function is another one".into()),
+            Some(_) => changes.push(format!("{label} changed")),
+            None => changes.push(format!("now reaches {label}")),
+        }
+    }
+    for label in before.keys().filter(|l| !after.contains_key(*l)) {
+        changes.push(format!("no longer reaches {label}"));
+    }
+    changes
+}
+
 /// Why a job with no cached result runs, compared with this task's last result.
-fn what_changed(store: &Store, previous: Option<&JobRecord>, code: &str, inputs: &[InputState]) -> Result<String> {
+fn what_changed(
+    store: &Store,
+    previous: Option<&JobRecord>,
+    code: &CodeIdentity,
+    inputs: &[InputState],
+) -> Result<String> {
     let Some(previous) = previous else {
         return Ok("first run: no earlier result for these inputs and code".into());
     };
     let mut changes = Vec::new();
-    if previous.code_fingerprint.as_deref() != Some(code) {
-        changes.push("the task's code changed".to_string());
+    if previous.code_fingerprint.as_deref() != Some(code.digest.as_str()) {
+        let parts = previous.code_parts.as_ref().map(|old| code_changes(old, &code.parts)).unwrap_or_default();
+        if parts.is_empty() {
+            changes.push("the task's code changed".to_string());
+        } else {
+            let more = parts.len().saturating_sub(NAMED_CHANGES);
+            let mut named = parts.into_iter().take(NAMED_CHANGES).collect::<Vec<_>>().join(", ");
+            if more > 0 {
+                named.push_str(&format!(" and {more} more"));
+            }
+            changes.push(format!("the task's code changed: {named}"));
+        }
     }
     for (i, input) in inputs.iter().enumerate() {
         let Some((old_dn, old_version, old_fp)) = previous.inputs.get(i) else { continue };
@@ -160,6 +305,7 @@ fn what_changed(store: &Store, previous: Option<&JobRecord>, code: &str, inputs:
             continue;
         }
         let name = store.data_node(&input.version.data_node_id)?.config_id;
+        let same_version = old_dn == &input.version.data_node_id && *old_version == input.version.version;
         let old_payload = if old_dn == &input.version.data_node_id {
             store.version(old_dn, *old_version).ok().map(|v| v.payload)
         } else {
@@ -169,14 +315,25 @@ fn what_changed(store: &Store, previous: Option<&JobRecord>, code: &str, inputs:
             (Some(Payload::Inline { json: old }), Payload::Inline { json: new }) if old != new => {
                 format!("input {name:?} changed: {} -> {}", short(old), short(new))
             }
-            _ if input.file.is_some() => {
-                format!("input {name:?}: the content of {} changed", input.file.as_deref().unwrap_or_default())
+            _ if !input.files.is_empty() => {
+                let paths: Vec<&str> = input.files.iter().map(|(p, _)| p.as_str()).collect();
+                format!("input {name:?}: the content of {} changed", paths.join(", "))
             }
-            _ => format!("input {name:?} changed (content {} -> {})", prefix(old_fp), prefix(&input.fingerprint)),
+            _ if same_version => format!(
+                "input {name:?} is read differently (its storage type or read options, such as exposed_type, changed)"
+            ),
+            _ => format!(
+                "input {name:?} changed: version {} -> {} (content {} -> {})",
+                old_version,
+                input.version.version,
+                prefix(old_fp),
+                prefix(&input.fingerprint)
+            ),
         });
     }
     if changes.is_empty() {
-        changes.push("the task's configuration changed, or its cached result was removed".into());
+        changes
+            .push("the task's configuration or its outputs' storage changed, or its cached result was removed".into());
     }
     Ok(changes.join("; "))
 }

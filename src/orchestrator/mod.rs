@@ -7,8 +7,8 @@
 mod decide;
 mod schedule;
 
-pub use decide::{cache_key, InputState};
-use decide::{decide, input_states, Decision};
+pub use decide::{access_descriptor, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState};
+use decide::{changed_while_running, decide, input_states, Decision};
 pub use schedule::{run_submission, Cancel, RunOptions};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +27,12 @@ use crate::tasks;
 pub enum TaskOutcome {
     /// One value per output, in the task's output order, already in the store.
     Completed(Vec<NewValue>),
+    /// Completed, but the result must never be reused: `note` says why (the
+    /// code that ran was not the code fingerprinted at submit time).
+    CompletedNotReusable {
+        values: Vec<NewValue>,
+        note: String,
+    },
     Failed {
         reason: String,
         stacktrace: Option<String>,
@@ -38,8 +44,8 @@ pub enum TaskOutcome {
 /// Runs Python task code (native tasks the orchestrator runs itself).
 /// Implemented by the Python bindings and by tests.
 pub trait TaskExecutor: Sync {
-    /// A fingerprint of the task's code, or why it cannot be found.
-    fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String>;
+    /// The named parts of the task's code identity, or why its code cannot be found.
+    fn code_identity(&self, task: &TaskRecord) -> std::result::Result<CodeParts, String>;
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome;
 
@@ -108,6 +114,7 @@ pub fn create_submission(store: &Store, entity_id: &str, force: bool) -> Result<
                 finished_at: None,
                 cache_key: None,
                 code_fingerprint: None,
+                code_parts: None,
                 inputs: Vec::new(),
                 outputs: Vec::new(),
                 reason: None,
@@ -181,18 +188,20 @@ fn run_job(
             return Ok(JobEnd::Done);
         }
     };
-    let code = match code_fingerprint(task, executor) {
+    let code = match code_identity(task, executor) {
         Ok(code) => code,
         Err(reason) => {
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
             return Ok(JobEnd::Done);
         }
     };
-    let key = cache_key(task, &code, &inputs);
+    let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+    let key = cache_key(task, &code.digest, &inputs, &outputs);
     job.inputs =
         inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
     job.cache_key = Some(key.clone());
-    job.code_fingerprint = Some(code.clone());
+    job.code_fingerprint = Some(code.digest.clone());
+    job.code_parts = Some(code.parts.clone());
 
     match decide(store, task, &key, &code, &inputs, force)? {
         Decision::Skip(entry) => {
@@ -208,12 +217,12 @@ fn run_job(
     job.started_at = Some(now());
     store.update_job(job)?;
     on_event(job);
-    let versions: Vec<VersionRecord> = inputs.into_iter().map(|i| i.version).collect();
+    let versions: Vec<VersionRecord> = inputs.iter().map(|i| i.version.clone()).collect();
     let outcome = match &task.function {
         FunctionRef::Native { name, .. } => {
             let run = || executor.execute_native(&store.objects, name, task, &versions, &outputs);
             match crate::interrupt::with(Some(interrupt.clone()), run) {
-                done @ TaskOutcome::Completed(_) => done,
+                done @ (TaskOutcome::Completed(_) | TaskOutcome::CompletedNotReusable { .. }) => done,
                 // Whatever else a native task said once interrupted, it was interrupted.
                 _ if interrupt.load(Ordering::SeqCst) => TaskOutcome::Interrupted,
                 other => other,
@@ -221,39 +230,118 @@ fn run_job(
         }
         FunctionRef::Python { .. } => executor.execute(task, &versions, &outputs),
     };
-    match outcome {
-        TaskOutcome::Completed(values) if values.len() == task.outputs.len() => {
-            finish(job, JobStatus::Completed, None);
-            store.complete_job(job, task, &values, true)?;
-            on_event(job);
-        }
-        TaskOutcome::Completed(values) => {
-            let reason = format!(
-                "task {} produced {} values for its {} outputs",
-                task.config_id,
-                values.len(),
-                task.outputs.len()
-            );
-            end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
-        }
+    let (values, executor_note) = match outcome {
+        TaskOutcome::Completed(values) => (values, None),
+        TaskOutcome::CompletedNotReusable { values, note } => (values, Some(note)),
         TaskOutcome::Failed { reason, stacktrace } => {
             job.stacktrace = stacktrace;
             end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
+            return Ok(JobEnd::Done);
         }
         TaskOutcome::Interrupted => return interrupted(store, job, on_event),
+    };
+    if values.len() != task.outputs.len() {
+        let reason =
+            format!("task {} produced {} values for its {} outputs", task.config_id, values.len(), task.outputs.len());
+        end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
+        return Ok(JobEnd::Done);
     }
+    // A file the task read that changed while it ran: which content the result
+    // comes from is unknown, so it is kept but never reused.
+    let changed = changed_while_running(store, task, &inputs)?;
+    let mut notes: Vec<String> = executor_note.into_iter().collect();
+    if !changed.is_empty() {
+        notes.push(format!("{} changed while the job ran", changed.join(", ")));
+    }
+    let cache = notes.is_empty();
+    if !cache {
+        let note = format!("not reused later: {}", notes.join("; "));
+        job.reason = Some(match job.reason.take() {
+            Some(reason) => format!("{reason}; {note}"),
+            None => note,
+        });
+    }
+    finish(job, JobStatus::Completed, None);
+    store.complete_job(job, task, &values, cache)?;
+    on_event(job);
     Ok(JobEnd::Done)
 }
 
 /// A native task is identified by its name and the version this build has;
 /// a Python callable by what the executor computes.
-fn code_fingerprint(task: &TaskRecord, executor: &dyn TaskExecutor) -> std::result::Result<String, String> {
-    match &task.function {
+fn code_identity(task: &TaskRecord, executor: &dyn TaskExecutor) -> std::result::Result<CodeIdentity, String> {
+    let parts = match &task.function {
         FunctionRef::Native { name, .. } => {
-            tasks::find(name).map(|t| format!("native:{}:{}", t.name, t.version)).map_err(|e| e.to_string())
+            let found = tasks::find(name).map_err(|e| e.to_string())?;
+            CodeParts::from([(format!("native task {}", found.name), found.version.to_string())])
         }
-        FunctionRef::Python { .. } => executor.code_fingerprint(task),
+        FunctionRef::Python { .. } => executor.code_identity(task)?,
+    };
+    Ok(CodeIdentity::new(parts))
+}
+
+/// (binding, data node config id, version, effective fingerprint, files and
+/// folders it names with their fingerprints).
+pub type KeyInput = (String, String, i64, String, Vec<(String, String)>);
+
+/// Everything a task's cache key is made of right now, and what the next
+/// submit would do with it (`sc.why(task)`): nothing is run or written.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KeyReport {
+    pub task_config_id: String,
+    pub key: String,
+    pub code_fingerprint: String,
+    pub code: CodeParts,
+    pub properties: std::collections::BTreeMap<String, serde_json::Value>,
+    pub inputs: Vec<KeyInput>,
+    /// How each output is stored: (data node config id, storage descriptor).
+    pub outputs: Vec<(String, String)>,
+    /// What the last finished job of this task had, when it differs.
+    pub changed_since_last_job: Vec<String>,
+    pub decision: String,
+    pub reason: String,
+}
+
+pub fn key_report(store: &Store, task_id: &str, executor: &dyn TaskExecutor) -> Result<KeyReport> {
+    let task = store.task(task_id)?;
+    let inputs = match input_states(store, &task, false)? {
+        Ok(inputs) => inputs,
+        Err(reason) => return Err(crate::error::Error::Config(format!("task {}: {reason}", task.config_id))),
+    };
+    let code = code_identity(&task, executor).map_err(crate::error::Error::Config)?;
+    let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+    let key = cache_key(&task, &code.digest, &inputs, &outputs);
+    let previous = store.last_finished_job(&task.id)?;
+    let mut changed = Vec::new();
+    if let Some(previous) = &previous {
+        if let Some(old) = &previous.code_parts {
+            changed.extend(code_changes(old, &code.parts));
+        } else if previous.code_fingerprint.as_deref() != Some(code.digest.as_str()) {
+            changed.push("the task's code (recorded before code parts were kept)".into());
+        }
     }
+    let (decision, reason) = match decide(store, &task, &key, &code, &inputs, false)? {
+        Decision::Skip(entry) => ("skip", format!("same code and inputs as {}", entry.job_id)),
+        Decision::Run(reason) => ("run", reason),
+    };
+    let labels = task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}")));
+    let mut input_rows = Vec::new();
+    for (label, state) in labels.zip(&inputs) {
+        let name = store.data_node(&state.version.data_node_id)?.config_id;
+        input_rows.push((label, name, state.version.version, state.fingerprint.clone(), state.files.clone()));
+    }
+    Ok(KeyReport {
+        task_config_id: task.config_id.clone(),
+        key,
+        code_fingerprint: code.digest.clone(),
+        code: code.parts,
+        properties: task.properties.clone(),
+        inputs: input_rows,
+        outputs: outputs.iter().map(|o| (o.config_id.clone(), access_descriptor(o))).collect(),
+        changed_since_last_job: changed,
+        decision: decision.into(),
+        reason,
+    })
 }
 
 /// What a submission would do, without running or writing anything.
@@ -285,10 +373,12 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
             );
             ("may run", reason)
         } else {
-            match (input_states(store, task, false)?, code_fingerprint(task, executor)) {
+            match (input_states(store, task, false)?, code_identity(task, executor)) {
                 (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
                 (Ok(inputs), Ok(code)) => {
-                    let key = cache_key(task, &code, &inputs);
+                    let outputs: Vec<DataNodeRecord> =
+                        task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+                    let key = cache_key(task, &code.digest, &inputs, &outputs);
                     match decide(store, task, &key, &code, &inputs, force)? {
                         Decision::Skip(entry) => ("skip", format!("same code and inputs as {}", entry.job_id)),
                         Decision::Run(reason) => ("run", reason),

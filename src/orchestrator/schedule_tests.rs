@@ -26,8 +26,8 @@ impl Rendezvous {
 }
 
 impl TaskExecutor for Rendezvous {
-    fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String> {
-        Ok(format!("code:{}", task.config_id))
+    fn code_identity(&self, task: &TaskRecord) -> std::result::Result<CodeParts, String> {
+        Ok(CodeParts::from([("task".to_string(), format!("code:{}", task.config_id))]))
     }
 
     fn execute(&self, task: &TaskRecord, _: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome {

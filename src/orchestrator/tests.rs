@@ -16,8 +16,8 @@ struct SumExecutor {
 }
 
 impl TaskExecutor for SumExecutor {
-    fn code_fingerprint(&self, task: &TaskRecord) -> std::result::Result<String, String> {
-        Ok(format!("code:{}", task.config_id))
+    fn code_identity(&self, task: &TaskRecord) -> std::result::Result<CodeParts, String> {
+        Ok(CodeParts::from([("task".to_string(), format!("code:{}", task.config_id))]))
     }
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome {
@@ -154,8 +154,12 @@ fn a_changed_code_fingerprint_changes_the_cache_key() {
     let s = scenario(&store, vec![task("t1", &["a"], &["b"])], &["a", "b"]);
     let t = store.task(&s.tasks[0].1).unwrap();
     let version = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
-    let input = InputState { fingerprint: version.fingerprint.clone(), version, file: None };
-    assert_ne!(cache_key(&t, "code-1", std::slice::from_ref(&input)), cache_key(&t, "code-2", &[input]));
+    let input = InputState { fingerprint: version.fingerprint.clone(), version, files: Vec::new() };
+    let outputs = [store.data_node(&s.data_nodes["b"]).unwrap()];
+    assert_ne!(
+        cache_key(&t, "code-1", std::slice::from_ref(&input), &outputs),
+        cache_key(&t, "code-2", &[input], &outputs)
+    );
 }
 
 #[test]
@@ -170,6 +174,32 @@ fn reasons_say_what_changed() {
     assert_eq!(jobs[0].reason.as_deref(), Some("input \"k\" changed: 10 -> 16"));
     let (_, jobs) = submit(&store, &s, &exec, true);
     assert_eq!(jobs[0].reason.as_deref(), Some("forced: submit(force=True)"));
+}
+
+#[test]
+fn code_changes_name_each_part() {
+    let before = CodeParts::from([
+        ("task".to_string(), "1".to_string()),
+        ("function helpers.f".to_string(), "a".to_string()),
+        ("value settings.K".to_string(), "k".to_string()),
+        ("package numpy".to_string(), "numpy==1.0".to_string()),
+    ]);
+    let mut after = before.clone();
+    after.insert("function helpers.f".into(), "b".into());
+    after.insert("package numpy".into(), "numpy==2.0".into());
+    after.remove("value settings.K");
+    after.insert("class models.M".into(), "m".into());
+    assert_eq!(
+        code_changes(&before, &after),
+        [
+            "now reaches class models.M",
+            "function helpers.f changed",
+            "package numpy: numpy==1.0 -> numpy==2.0",
+            "no longer reaches value settings.K"
+        ]
+    );
+    assert!(code_changes(&before, &before).is_empty());
+    assert_ne!(code_digest(&before), code_digest(&after));
 }
 
 #[test]

@@ -349,6 +349,24 @@ impl Engine {
         Ok(planned.into_iter().map(|p| (p.task_config_id, p.decision.to_string(), p.reason)).collect())
     }
 
+    /// Everything the cache key of task `task_id` is made of now, and what the
+    /// next submit would do, as JSON (``sc.why``). Runs and writes nothing.
+    fn key_report(&self, py: Python<'_>, task_id: &str, runner: Py<PyAny>) -> PyResult<String> {
+        let executor = PyExecutor::new(py, runner);
+        let report = detached(py, || orchestrator::key_report(&self.store, task_id, &executor))?;
+        serde_json::to_string(&report).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
+    /// The blake3 content hash of the file at `path` (cached while `stat` shows it unchanged).
+    fn file_fingerprint(&self, py: Python<'_>, path: PathBuf) -> PyResult<String> {
+        detached(py, || self.store.file_fingerprint(&path))
+    }
+
+    /// A fingerprint of the folder at `path`: every file under it, by relative path and content.
+    fn tree_fingerprint(&self, py: Python<'_>, path: PathBuf) -> PyResult<String> {
+        detached(py, || self.store.tree_fingerprint(&path))
+    }
+
     /// blake3 of bytes, as hex.
     #[staticmethod]
     fn blake3_hex(data: &[u8]) -> String {
@@ -397,11 +415,11 @@ impl TaskExecutor for PyExecutor {
         Python::attach(|py| py.detach(body));
     }
 
-    fn code_fingerprint(&self, task: &model::TaskRecord) -> std::result::Result<String, String> {
+    fn code_identity(&self, task: &model::TaskRecord) -> std::result::Result<orchestrator::CodeParts, String> {
         Python::attach(|py| {
             self.runner
-                .call_method1(py, "code_fingerprint", (TaskRecord::from(task.clone()),))
-                .and_then(|fp| fp.extract::<String>(py))
+                .call_method1(py, "code_identity", (TaskRecord::from(task.clone()),))
+                .and_then(|parts| parts.extract::<orchestrator::CodeParts>(py))
                 .map_err(|e| e.to_string())
         })
     }
@@ -423,12 +441,17 @@ impl TaskExecutor for PyExecutor {
                     return TaskOutcome::Failed { reason: format!("the task runner failed: {e}"), stacktrace: None }
                 }
             };
-            type RunnerResult = (Option<Vec<StoredValue>>, Option<String>, Option<String>);
+            // (outputs, failure reason, traceback, why the result must not be reused)
+            type RunnerResult = (Option<Vec<StoredValue>>, Option<String>, Option<String>, Option<String>);
             match result.extract::<RunnerResult>(py) {
-                Ok((Some(values), _, _)) => {
-                    TaskOutcome::Completed(values.iter().map(StoredValue::to_new_value).collect())
+                Ok((Some(values), _, _, note)) => {
+                    let values = values.iter().map(StoredValue::to_new_value).collect();
+                    match note {
+                        Some(note) => TaskOutcome::CompletedNotReusable { values, note },
+                        None => TaskOutcome::Completed(values),
+                    }
                 }
-                Ok((None, reason, stacktrace)) => {
+                Ok((None, reason, stacktrace, _)) => {
                     TaskOutcome::Failed { reason: reason.unwrap_or_else(|| "the task failed".into()), stacktrace }
                 }
                 Err(e) => TaskOutcome::Failed {

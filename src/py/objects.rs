@@ -66,6 +66,7 @@ pub(super) fn inline(json: String) -> StoredValue {
 }
 
 pub(super) fn memory(token: String, fingerprint: &str) -> StoredValue {
+    crate::store::register_memory_value(&token);
     StoredValue::from_payload(&Payload::Memory { token }, fingerprint)
 }
 
@@ -164,11 +165,12 @@ impl ObjectStore {
                     comment: None,
                     fingerprint: value.fingerprint,
                     payload: value.payload,
+                    paths: value.paths,
                 }
             })
             .collect();
         match py.detach(|| crate::tasks::execute(&self.objects, name, &versions)) {
-            TaskOutcome::Completed(values) => {
+            TaskOutcome::Completed(values) | TaskOutcome::CompletedNotReusable { values, .. } => {
                 (Some(values.iter().map(|v| StoredValue::from_payload(&v.payload, &v.fingerprint)).collect()), None)
             }
             TaskOutcome::Failed { reason, .. } => (None, Some(reason)),

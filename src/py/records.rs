@@ -22,6 +22,8 @@ pub struct StoredValue {
     /// The file of an external value.
     pub path: Option<String>,
     pub token: Option<String>,
+    /// Strings inside the value that may name files or folders (see `with_paths`).
+    pub paths: Vec<String>,
 }
 
 impl StoredValue {
@@ -41,7 +43,7 @@ impl StoredValue {
                 .unwrap_or_else(|_| Payload::Memory { token: String::new() }),
             _ => Payload::Memory { token: self.token.clone().unwrap_or_default() },
         };
-        NewValue { payload, fingerprint: self.fingerprint.clone() }
+        NewValue { payload, fingerprint: self.fingerprint.clone(), paths: self.paths.clone() }
     }
 
     pub fn from_payload(payload: &Payload, fingerprint: &str) -> Self {
@@ -54,6 +56,7 @@ impl StoredValue {
             size: None,
             path: None,
             token: None,
+            paths: Vec::new(),
         };
         match payload {
             Payload::Inline { json } => {
@@ -89,7 +92,7 @@ impl StoredValue {
 impl StoredValue {
     /// Rebuilt from its fields, e.g. after crossing to a worker process and back.
     #[new]
-    #[pyo3(signature = (kind, fingerprint, json = None, hash = None, format = None, size = None, path = None, token = None))]
+    #[pyo3(signature = (kind, fingerprint, json = None, hash = None, format = None, size = None, path = None, token = None, paths = Vec::new()))]
     #[allow(clippy::too_many_arguments)] // one per field, as pickling needs them
     fn new(
         kind: String,
@@ -100,8 +103,15 @@ impl StoredValue {
         size: Option<u64>,
         path: Option<String>,
         token: Option<String>,
+        paths: Vec<String>,
     ) -> Self {
-        StoredValue { kind, fingerprint, json, hash, format, size, path, token }
+        StoredValue { kind, fingerprint, json, hash, format, size, path, token, paths }
+    }
+
+    /// The same value, recording the strings inside it that may name files or
+    /// folders, so that the cache key of a task reading it covers their content.
+    fn with_paths(&self, paths: Vec<String>) -> StoredValue {
+        StoredValue { paths, ..self.clone() }
     }
 
     #[allow(clippy::type_complexity)]
@@ -109,7 +119,17 @@ impl StoredValue {
         slf: &Bound<'py, Self>,
     ) -> PyResult<(
         Bound<'py, pyo3::types::PyType>,
-        (String, String, Option<String>, Option<String>, Option<String>, Option<u64>, Option<String>, Option<String>),
+        (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<u64>,
+            Option<String>,
+            Option<String>,
+            Vec<String>,
+        ),
     )> {
         let v = slf.get();
         let fields = (
@@ -121,6 +141,7 @@ impl StoredValue {
             v.size,
             v.path.clone(),
             v.token.clone(),
+            v.paths.clone(),
         );
         Ok((slf.get_type(), fields))
     }
@@ -258,6 +279,7 @@ pub struct JobRecord {
     pub finished_at: Option<f64>,
     pub cache_key: Option<String>,
     pub code_fingerprint: Option<String>,
+    pub code_parts: Option<std::collections::BTreeMap<String, String>>,
     pub inputs: Vec<(String, i64, String)>,
     pub outputs: Vec<(String, i64)>,
     pub reason: Option<String>,
@@ -277,6 +299,7 @@ impl From<model::JobRecord> for JobRecord {
             finished_at: j.finished_at,
             cache_key: j.cache_key,
             code_fingerprint: j.code_fingerprint,
+            code_parts: j.code_parts,
             inputs: j.inputs,
             outputs: j.outputs,
             reason: j.reason,

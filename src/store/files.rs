@@ -70,6 +70,39 @@ impl Store {
         }
         Ok(fp)
     }
+
+    /// A fingerprint of a folder: every file under it, by relative path and
+    /// content, in sorted order. Links to folders are not followed (no loops,
+    /// nothing outside); the storage folder itself is left out.
+    pub fn tree_fingerprint(&self, dir: &Path) -> Result<String> {
+        let root = fs::canonicalize(dir).map_err(|e| Error::storage(dir, format!("cannot open: {e}")))?;
+        let own = fs::canonicalize(self.folder()).ok();
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut pending = vec![root.clone()];
+        while let Some(folder) = pending.pop() {
+            if crate::interrupt::requested() {
+                return Err(Error::storage(dir, "fingerprinting interrupted"));
+            }
+            let listing = fs::read_dir(&folder).map_err(|e| Error::storage(&folder, format!("cannot list: {e}")))?;
+            for entry in listing {
+                let entry = entry.map_err(|e| Error::storage(&folder, e))?;
+                let path = entry.path();
+                let kind = entry.file_type().map_err(|e| Error::storage(&path, e))?;
+                let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().into_owned();
+                if kind.is_dir() {
+                    if own.as_deref() != Some(path.as_path()) {
+                        pending.push(path);
+                    }
+                } else if path.is_file() {
+                    entries.push((relative, self.file_fingerprint(&path)?));
+                } else {
+                    entries.push((relative, "not a regular file".into()));
+                }
+            }
+        }
+        entries.sort();
+        Ok(fingerprint::combine("scenarium folder", entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +147,28 @@ mod tests {
         let cached: i64 =
             store.registry.read(|tx| tx.scalar("SELECT COUNT(*) FROM file_fingerprints", [])).unwrap().unwrap();
         assert_eq!(cached, 0);
+    }
+
+    #[test]
+    fn a_folder_fingerprint_covers_every_file_under_it_and_not_the_store() {
+        let (dir, store) = open();
+        let root = dir.path().join("data");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.txt"), b"a").unwrap();
+        std::fs::write(root.join("sub").join("b.txt"), b"b").unwrap();
+        let first = store.tree_fingerprint(&root).unwrap();
+        assert_eq!(store.tree_fingerprint(&root).unwrap(), first);
+        std::fs::write(root.join("sub").join("b.txt"), b"B").unwrap();
+        let edited = store.tree_fingerprint(&root).unwrap();
+        assert_ne!(edited, first, "a file deep inside changed");
+        std::fs::write(root.join("sub").join("c.txt"), b"").unwrap();
+        assert_ne!(store.tree_fingerprint(&root).unwrap(), edited, "a new empty file");
+        std::fs::remove_file(root.join("sub").join("c.txt")).unwrap();
+        std::fs::rename(root.join("sub").join("b.txt"), root.join("b.txt")).unwrap();
+        assert_ne!(store.tree_fingerprint(&root).unwrap(), edited, "a file moved");
+        // The folder holding the storage folder: its own writes never count.
+        let around = store.tree_fingerprint(dir.path()).unwrap();
+        store.write_data_node("x", &crate::store::tests::inline("1"), "user", None).ok();
+        assert_eq!(store.tree_fingerprint(dir.path()).unwrap(), around);
     }
 }

@@ -58,7 +58,7 @@ impl Store {
                     params![dn.id, dn.config_id, dn.scope.as_str(), dn.owner_id, tx.encode(&dn)?],
                 )?;
                 if let Some(v) = latest {
-                    let value = NewValue { payload: v.payload, fingerprint: v.fingerprint };
+                    let value = NewValue { payload: v.payload, fingerprint: v.fingerprint, paths: v.paths };
                     insert_version(tx, &dn.id, &value, &v.writer, Some(format!("duplicated from {id}")))?;
                 }
                 renamed.insert(dn_id.clone(), dn.id);
@@ -156,7 +156,7 @@ impl Store {
             .into_iter()
             .filter(|(_, body)| {
                 serde_json::from_str::<super::CacheEntry>(body)
-                    .map_or(true, |e| !e.outputs.iter().all(|(_, p)| self.payload_present(p)))
+                    .map_or(true, |e| !e.outputs.iter().all(|(fp, p)| self.payload_holds(p, fp)))
             })
             .map(|(key, _)| key)
             .collect();
@@ -222,6 +222,7 @@ mod tests {
         let value = NewValue {
             payload: Payload::Object { hash: kept.clone(), format: "pickle".into(), size: 4 },
             fingerprint: kept.clone(),
+            paths: Vec::new(),
         };
         store.write_data_node(&s.data_nodes["a"], &value, "user", None).unwrap();
         let young = store.gc(Duration::from_secs(3600)).unwrap();

@@ -29,6 +29,9 @@ pub use registry::{Registry, Tx};
 pub struct NewValue {
     pub payload: Payload,
     pub fingerprint: String,
+    /// Strings inside the value that may name files or folders (a list or dict
+    /// of paths): the cache key covers the content of those that exist.
+    pub paths: Vec<String>,
 }
 
 /// What a completed job produced, kept so an identical job can be skipped.
@@ -38,6 +41,9 @@ pub struct CacheEntry {
     pub created_at: Timestamp,
     /// (fingerprint, payload) per output, in the task's output order.
     pub outputs: Vec<(String, Payload)>,
+    /// The paths each output's value names (see [`NewValue::paths`]).
+    #[serde(default)]
+    pub paths: Vec<Vec<String>>,
 }
 
 pub struct Store {
@@ -267,6 +273,7 @@ impl Store {
                     job_id: job.id.clone(),
                     created_at: job.finished_at.unwrap_or_else(now),
                     outputs: outputs.iter().map(|o| (o.fingerprint.clone(), o.payload.clone())).collect(),
+                    paths: outputs.iter().map(|o| o.paths.clone()).collect(),
                 };
                 tx.execute(
                     "INSERT OR REPLACE INTO job_cache (cache_key, job_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
@@ -283,12 +290,13 @@ impl Store {
         self.registry.write(|tx| {
             job.outputs.clear();
             let mut linked = 0;
-            for (dn, (fingerprint, payload)) in task.outputs.iter().zip(&entry.outputs) {
+            for (i, (dn, (fingerprint, payload))) in task.outputs.iter().zip(&entry.outputs).enumerate() {
                 let version = match latest_version(tx, dn)? {
                     Some(latest) if &latest.fingerprint == fingerprint => latest,
                     _ => {
                         linked += 1;
-                        let value = NewValue { payload: payload.clone(), fingerprint: fingerprint.clone() };
+                        let paths = entry.paths.get(i).cloned().unwrap_or_default();
+                        let value = NewValue { payload: payload.clone(), fingerprint: fingerprint.clone(), paths };
                         insert_version(tx, dn, &value, &job.id, Some(format!("reused from {}", entry.job_id)))?
                     }
                 };
@@ -329,6 +337,32 @@ impl Store {
             Payload::External { .. } | Payload::Memory { .. } => false,
         }
     }
+
+    /// Whether a stored payload can still be read and still holds the value
+    /// fingerprinted `fingerprint`: a user's file unchanged since, a value in
+    /// this process's memory.
+    pub fn payload_holds(&self, payload: &Payload, fingerprint: &str) -> bool {
+        match payload {
+            Payload::External { path, .. } => {
+                self.file_fingerprint(std::path::Path::new(path)).is_ok_and(|fp| fp == fingerprint)
+            }
+            Payload::Memory { token } => memory_value_is_live(token),
+            _ => self.payload_present(payload),
+        }
+    }
+}
+
+/// Tokens of the in_memory values this process holds (the bindings keep the
+/// values themselves): only those can be reused, and only here.
+static LIVE_MEMORY: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+pub fn register_memory_value(token: &str) {
+    LIVE_MEMORY.lock().unwrap_or_else(|p| p.into_inner()).insert(token.to_owned());
+}
+
+fn memory_value_is_live(token: &str) -> bool {
+    LIVE_MEMORY.lock().unwrap_or_else(|p| p.into_inner()).contains(token)
 }
 
 fn latest_version(tx: &Tx<'_>, data_node_id: &str) -> Result<Option<VersionRecord>> {
@@ -355,6 +389,7 @@ fn insert_version(
         comment,
         fingerprint: value.fingerprint.clone(),
         payload: value.payload.clone(),
+        paths: value.paths.clone(),
     };
     tx.execute(
         "INSERT INTO versions (data_node_id, version, body) VALUES (?1, ?2, ?3)",

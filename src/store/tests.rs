@@ -19,7 +19,7 @@ fn spec() -> ScenarioSpec {
 }
 
 pub(crate) fn inline(json: &str) -> NewValue {
-    NewValue { payload: Payload::Inline { json: json.into() }, fingerprint: format!("fp:{json}") }
+    NewValue { payload: Payload::Inline { json: json.into() }, fingerprint: format!("fp:{json}"), paths: Vec::new() }
 }
 
 pub(crate) fn open() -> (tempfile::TempDir, Store) {

@@ -196,6 +196,7 @@ fn run_stored(store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> std:
             NewValue {
                 payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
                 fingerprint: hash,
+                paths: Vec::new(),
             }
         });
     }
@@ -217,6 +218,7 @@ fn recipe_value(task: &NativeTask, output: usize, inputs: &[VersionRecord]) -> N
             output,
             inputs: inputs.iter().map(|v| v.payload.clone()).collect(),
         },
+        paths: Vec::new(),
     }
 }
 

@@ -1,0 +1,668 @@
+"""A Python task's code identity: everything besides its inputs that decides its result.
+
+The identity is a set of named parts, each the blake3 hash of a canonical encoding
+that is the same in every process (no ``repr``, no memory address, no hash-seed
+order, nothing truncated):
+
+- ``task``: the configured callable itself: its code, defaults, closure cells, the
+  instance a bound method or callable object carries, a ``partial``'s arguments;
+- ``function m.f``, ``class m.C``, ``value m.NAME``: every function, class and
+  module-level value of the user's own code that the task can reach, followed
+  transitively through global names, module attributes (``helpers.f``,
+  ``settings.FACTOR``), imports inside functions, containers (``OPS["f"]``),
+  closure cells, defaults, ``partial`` arguments, bound instances and the functions
+  a decorator wraps;
+- ``package numpy``: a third-party distribution the task reaches, by version;
+  ``python``: the interpreter's version (the standard library and bytecode);
+- ``file ...``, ``env ...``: what the task declares with ``depends_on``.
+
+Reachability is static: a name the code does not spell (``getattr(m, name)``,
+``globals()[name]``, ``eval``), a file or an environment variable read without being
+declared, cannot be seen; declare those with ``configure_task(..., depends_on=[...])``.
+A value that has no canonical encoding (an open file, a lock) counts by its type
+only and is listed as an ``opaque`` part.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import glob
+import importlib
+import importlib.metadata
+import math
+import os
+import site
+import struct
+import sys
+import sysconfig
+import types
+import weakref
+from typing import Any, Callable, Iterable
+
+from scenarium import _core
+
+# The opcodes whose argument names a module: an import inside a function body.
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+_CO_HAS_DOCSTRING = getattr(__import__("inspect"), "CO_HAS_DOCSTRING", None)  # Python >= 3.14
+# Deeper than this, a value counts as opaque rather than overflow the stack.
+_MAX_DEPTH = 120
+# Class attributes that are bookkeeping, not behaviour.
+_CLASS_NOISE = frozenset(
+    {"__dict__", "__weakref__", "__module__", "__doc__", "__qualname__", "__firstlineno__", "__static_attributes__"}
+)
+_hash = _core.Engine.blake3_hex
+
+
+def _is_in(path: str, roots: Iterable[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots if r)
+
+
+@functools.lru_cache(maxsize=1)
+def _library_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(standard library folders, installed-package folders), resolved."""
+    paths = sysconfig.get_paths()
+    stdlib = {paths.get("stdlib"), paths.get("platstdlib")}
+    installed = {paths.get("purelib"), paths.get("platlib")}
+    installed.update(getattr(site, "getsitepackages", lambda: [])())
+    if site.ENABLE_USER_SITE:
+        installed.add(site.getusersitepackages())
+    resolve = lambda roots: tuple(sorted({os.path.realpath(p) for p in roots if p}))  # noqa: E731
+    return resolve(stdlib), resolve(installed)
+
+
+_module_kinds: dict[tuple[str, str | None], str] = {}
+
+
+def module_kind(name: str) -> str:
+    """ "user" (the project's own code, hashed by content), "stdlib" or "package"
+    (an installed distribution, counted by its version)."""
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None) if module is not None else None
+    found = _module_kinds.get((name, file))
+    if found is not None:
+        return found
+    top = name.partition(".")[0]
+    if name == "__main__":
+        kind = "user"
+    elif top in sys.stdlib_module_names or top in sys.builtin_module_names:
+        kind = "stdlib"
+    elif top == "scenarium":
+        kind = "package"
+    elif top.startswith("_cython_"):
+        kind = "stdlib"  # the module Cython registers for its own types (no file)
+    elif module is None:
+        # Not imported under this name (a compiled submodule, Cython's internal
+        # types): its package decides; without one it counts by name only.
+        kind = module_kind(top) if top != name and top in sys.modules else "stdlib"
+    elif file is None:
+        kind = "user"  # defined at run time, or a namespace package of the project
+    else:
+        stdlib, installed = _library_roots()
+        real = os.path.realpath(file)
+        kind = "package" if _is_in(real, installed) else "stdlib" if _is_in(real, stdlib) else "user"
+    _module_kinds[(name, file)] = kind
+    return kind
+
+
+def _module_of(obj: Any) -> str:
+    """The module an object says it comes from (a class's own ``__module__``, not
+    one its metaclass provides)."""
+    module = vars(obj).get("__module__") if isinstance(obj, type) else getattr(obj, "__module__", None)
+    if not isinstance(module, str):
+        module = getattr(obj, "__module__", None)
+    return module if isinstance(module, str) else "builtins"
+
+
+@functools.cache
+def package_version(top: str) -> str:
+    """The installed version of the distribution that provides import name ``top``."""
+    try:
+        return f"{top}=={importlib.metadata.version(top)}"
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    dists = _packages_distributions().get(top) or []
+    if dists:
+        return ",".join(f"{d}=={importlib.metadata.version(d)}" for d in sorted(set(dists)))
+    version = getattr(sys.modules.get(top), "__version__", None)
+    return f"{top}=={version}" if isinstance(version, str) else f"{top} (version unknown)"
+
+
+@functools.lru_cache(maxsize=1)
+def _packages_distributions() -> dict[str, list[str]]:
+    return dict(importlib.metadata.packages_distributions())
+
+
+def _python_version() -> str:
+    return f"{sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}"
+
+
+# ---------------------------------------------------------------- code objects
+
+# Code objects are immutable: their encoding is computed once per process.
+_code_bytes: weakref.WeakKeyDictionary[types.CodeType, bytes] = weakref.WeakKeyDictionary()
+_code_names: weakref.WeakKeyDictionary[types.CodeType, _Names] = weakref.WeakKeyDictionary()
+
+# Methods that only put something into a container or a log. A module-level
+# list that code only appends to (a call log) does not decide the result; hashing
+# it would make the task run again after each of its own runs.
+_SINK_METHODS = frozenset(
+    {
+        "append",
+        "appendleft",
+        "extend",
+        "extendleft",
+        "add",
+        "insert",
+        "write",
+        "writelines",
+        "debug",
+        "info",
+        "warning",
+        "error",
+        "exception",
+        "critical",
+        "log",
+    }
+)
+
+
+# How a global or a closure cell is loaded.
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_DEREF", "LOAD_CLASSDEREF"})
+
+
+class _Names:
+    """What a code object (with its nested code) spells: every name, the modules it
+    imports, and the globals and closure cells it only ever calls a sink method on."""
+
+    __slots__ = ("names", "imports", "sinks")
+
+    def __init__(self, names: frozenset[str], imports: tuple[str, ...], sinks: frozenset[str]) -> None:
+        self.names, self.imports, self.sinks = names, imports, sinks
+
+
+def _encode_code(code: types.CodeType, doc: Any = None) -> bytes:
+    found = _code_bytes.get(code)
+    if found is not None:
+        return found
+    out: list[bytes] = [b"code", code.co_code]
+    for field in (code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars):
+        out.append(_Encoder.plain(field))
+    out.append(_Encoder.plain((code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags)))
+    consts = code.co_consts
+    if _CO_HAS_DOCSTRING is not None:
+        has_doc = bool(code.co_flags & _CO_HAS_DOCSTRING)
+    elif doc is not None:
+        has_doc = bool(consts) and consts[0] == doc
+    else:  # a nested function: up to 3.13, co_consts[0] is the docstring slot of a def
+        has_doc = bool(consts) and isinstance(consts[0], str) and code.co_name != "<lambda>"
+    for i, const in enumerate(consts):
+        if i == 0 and has_doc:
+            continue  # a docstring does not change what the code does
+        out.append(_encode_code(const) if isinstance(const, types.CodeType) else _Encoder.plain(const))
+    encoded = _hash(b"\0".join(out)).encode()
+    _code_bytes[code] = encoded
+    return encoded
+
+
+def _names_of(code: types.CodeType) -> _Names:
+    found = _code_names.get(code)
+    if found is not None:
+        return found
+    names = set(code.co_names)
+    imports: list[str] = []
+    sunk: set[str] = set()
+    read: set[str] = set()
+    if _IMPORT_NAME in code.co_code[::2] or not _SINK_METHODS.isdisjoint(names):
+        level = None
+        previous = None
+        for ins in dis.get_instructions(code):
+            if ins.opname == "LOAD_CONST" and isinstance(ins.argval, int):
+                level = ins.argval
+            elif ins.opname == "IMPORT_NAME":
+                imports.append("." * (level or 0) + str(ins.argval))
+            if previous is not None and previous.opname in _LOADS:
+                is_sink = ins.opname in ("LOAD_METHOD", "LOAD_ATTR") and ins.argval in _SINK_METHODS
+                (sunk if is_sink else read).add(previous.argval)
+            previous = ins
+        # Anything else this code spells may be a read (a global loaded another
+        # way, an attribute of the same name): only sink-only loads are sinks.
+        read |= names - sunk
+    else:
+        read = names | set(code.co_freevars) | set(code.co_cellvars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner = _names_of(const)
+            names |= inner.names
+            imports.extend(inner.imports)
+            sunk |= inner.sinks
+            read |= inner.names - inner.sinks
+    found = _Names(frozenset(names), tuple(imports), frozenset(sunk - read))
+    _code_names[code] = found
+    return found
+
+
+# ---------------------------------------------------------------- values
+
+
+class _Encoder:
+    """Canonical bytes of a value; objects of the user's code it meets are handed to
+    the walker (``ref``), which gives them parts of their own."""
+
+    def __init__(self, walker: _Walker | None) -> None:
+        self.walker = walker
+        self.memo: dict[int, int] = {}
+        self.keep: list[Any] = []  # keeps memoised objects alive so ids stay unique
+
+    @staticmethod
+    def plain(value: Any) -> bytes:
+        """Encoding of a value made of constants only (code constants, names)."""
+        return _Encoder(None).encode(value)
+
+    def encode(self, value: Any) -> bytes:
+        out: list[bytes] = []
+        self._encode(value, out, 0)
+        return b"".join(out)
+
+    def _encode(self, v: Any, out: list[bytes], depth: int) -> None:  # noqa: C901 (one dispatch table)
+        t = type(v)
+        if v is None or v is Ellipsis or v is NotImplemented:
+            out.append(b"N" if v is None else b"E" if v is Ellipsis else b"I")
+        elif t is bool:
+            out.append(b"T" if v else b"F")
+        elif t is int:
+            out.append(b"i%d;" % v)
+        elif t is float:
+            out.append(b"d" + (b"nan" if math.isnan(v) else struct.pack("<d", v)))
+        elif t is complex:
+            out.append(b"c")
+            self._encode(v.real, out, depth)
+            self._encode(v.imag, out, depth)
+        elif t is str:
+            data = v.encode("utf-8", "surrogatepass")
+            out.append(b"s%d:" % len(data) + data)
+        elif t is bytes:
+            out.append(b"b%d:" % len(v) + v)
+        elif depth > _MAX_DEPTH:
+            out.append(self._opaque(v, "nested too deeply"))
+        elif isinstance(v, types.CodeType):
+            out.append(b"K" + _encode_code(v))
+        else:
+            key = id(v)
+            if key in self.memo:
+                out.append(b"@%d;" % self.memo[key])  # a shared or cyclic reference
+                return
+            self.memo[key] = len(self.memo)
+            self.keep.append(v)
+            self._encode_object(v, t, out, depth + 1)
+
+    def _items(self, values: Iterable[Any], out: list[bytes], depth: int) -> None:
+        values = list(values)
+        out.append(b"%d[" % len(values))
+        for item in values:
+            self._encode(item, out, depth)
+        out.append(b"]")
+
+    def _encode_object(self, v: Any, t: type, out: list[bytes], depth: int) -> None:  # noqa: C901
+        if t is tuple or t is list or t is bytearray:
+            out.append({tuple: b"(", list: b"[", bytearray: b"B"}[t])
+            self._items(v, out, depth)
+        elif t is dict or t is types.MappingProxyType:
+            # Insertion order is the same in every process, and code can see it.
+            out.append(b"{")
+            self._items((x for kv in v.items() for x in kv), out, depth)
+        elif t is set or t is frozenset:
+            # Iteration order follows the hash seed: sort the members' encodings.
+            members = sorted(_Encoder(self.walker).encode(x) for x in v)
+            out.append(b"<%d:" % len(members) + b"|".join(b"%d:" % len(m) + m for m in members))
+        elif isinstance(v, (types.FunctionType, type)):
+            out.append(self.walker.ref(v) if self.walker else self._opaque(v, "not a constant"))
+        elif isinstance(v, types.ModuleType):
+            # A module held as a value: which of its names are used cannot be told.
+            if self.walker is not None:
+                self.walker.whole_module(v)
+            out.append(self.walker.ref(v) if self.walker else self._opaque(v, "not a constant"))
+        elif isinstance(v, _DESCRIPTORS):
+            out.append(b"D" + f"{v.__objclass__.__module__}.{v.__qualname__}".encode() + b";")
+        elif isinstance(v, types.MethodType):
+            out.append(b"m")
+            self._encode(v.__func__, out, depth)
+            self._encode(v.__self__, out, depth)
+        elif isinstance(v, types.BuiltinFunctionType):
+            owner = getattr(v, "__self__", None)
+            if owner is None or isinstance(owner, types.ModuleType):
+                out.append(self._external(getattr(v, "__module__", None) or "builtins", v.__qualname__))
+            else:  # a method of a builtin object: [].append, "".join
+                out.append(b"M" + v.__name__.encode())
+                self._encode(owner, out, depth)
+        elif isinstance(v, functools.partial):
+            out.append(b"P")
+            self._encode(v.func, out, depth)
+            self._encode(v.args, out, depth)
+            self._encode(v.keywords, out, depth)
+            self._encode(getattr(v, "__dict__", {}), out, depth)
+        elif isinstance(v, (staticmethod, classmethod)):
+            out.append(b"S" if isinstance(v, staticmethod) else b"C")
+            self._encode(v.__func__, out, depth)
+        elif isinstance(v, property):
+            out.append(b"p")
+            self._items((v.fget, v.fset, v.fdel), out, depth)
+        elif _is_numpy_array(v):
+            self._encode_array(v, out, depth)
+        elif not isinstance(v, types.FunctionType) and callable(getattr(v, "__wrapped__", None)):
+            # lru_cache and other wrappers written in C: the function they wrap.
+            out.append(b"W")
+            out.append(self.walker.ref(t) if self.walker else self._external(t.__module__, t.__qualname__))
+            self._encode(v.__wrapped__, out, depth)
+        elif self.walker is not None and module_kind(_module_of(t)) == "user":
+            out.append(b"o")
+            out.append(self.walker.ref(t))
+            self._encode(_instance_state(v), out, depth)
+        else:
+            self._encode_reduced(v, t, out, depth)
+
+    def _encode_array(self, v: Any, out: list[bytes], depth: int) -> None:
+        out.append(b"A" + v.dtype.str.encode() + b"%r;" % (v.shape,))
+        if v.dtype.hasobject:
+            self._encode(v.tolist(), out, depth)
+        else:
+            import numpy
+
+            out.append(_hash(numpy.ascontiguousarray(v).tobytes()).encode())
+
+    def _encode_reduced(self, v: Any, t: type, out: list[bytes], depth: int) -> None:
+        """Anything else by what pickle would save of it: how to rebuild it and its state."""
+        try:
+            reduced = v.__reduce_ex__(4)
+        except Exception as e:  # noqa: BLE001  (any object may refuse)
+            out.append(self._opaque(v, f"cannot be reduced: {e}"))
+            return
+        if isinstance(reduced, str):  # a module-level singleton
+            out.append(self._external(getattr(v, "__module__", None) or t.__module__, reduced))
+            return
+        out.append(b"R")
+        out.append(self.walker.ref(t) if self.walker else self._external(t.__module__, t.__qualname__))
+        parts = list(reduced) + [None] * (6 - len(reduced))
+        build, args, state, list_items, dict_items = parts[:5]
+        self._encode(build, out, depth)
+        self._encode(args, out, depth)
+        self._encode(_sorted_state(state), out, depth)
+        self._encode(None if list_items is None else list(list_items), out, depth)
+        self._encode(None if dict_items is None else list(dict_items), out, depth)
+
+    def _external(self, module: str, qualname: str) -> bytes:
+        if self.walker is not None:
+            self.walker.note_module(module)
+        return b"X" + f"{module}:{qualname}".encode() + b";"
+
+    def _opaque(self, v: Any, why: str) -> bytes:
+        label = f"{type(v).__module__}.{type(v).__qualname__}"
+        if self.walker is not None:
+            self.walker.opaque.setdefault(f"opaque {label}", why)
+        return b"?" + label.encode() + b";"
+
+
+_DESCRIPTORS = (
+    types.MemberDescriptorType,
+    types.GetSetDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+)
+
+
+def _is_numpy_array(v: Any) -> bool:
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(v, numpy.ndarray)
+
+
+def _instance_state(v: Any) -> Any:
+    """An instance's attributes, by name (their order is not behaviour)."""
+    state: dict[str, Any] = dict(sorted(getattr(v, "__dict__", {}).items()))
+    for klass in type(v).__mro__:
+        for slot in klass.__dict__.get("__slots__", ()):
+            if slot not in ("__dict__", "__weakref__") and hasattr(v, slot):
+                state[f"slot {klass.__qualname__}.{slot}"] = getattr(v, slot)
+    return state
+
+
+def _sorted_state(state: Any) -> Any:
+    if type(state) is dict:
+        return dict(sorted(state.items(), key=lambda kv: str(kv[0])))
+    if type(state) is tuple and len(state) == 2 and all(s is None or type(s) is dict for s in state):
+        return tuple(_sorted_state(s) for s in state)
+    return state
+
+
+# ---------------------------------------------------------------- the walk
+
+
+def _resolves_to(obj: Any) -> bool:
+    """Whether ``obj`` is what its module and qualified name lead to: then its name
+    identifies it, and its content is one part; otherwise (lambdas, closures, functions
+    hidden by a decorator) it is hashed inside whatever refers to it."""
+    qualname = getattr(obj, "__qualname__", None)
+    module = sys.modules.get(_module_of(obj))
+    if module is None or not isinstance(qualname, str) or "<" in qualname:
+        return False
+    target: Any = module
+    for name in qualname.split("."):
+        target = getattr(target, name, None)
+        if target is None:
+            return False
+    return target is obj
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.parts: dict[str, str] = {}
+        self.opaque: dict[str, str] = {}
+        self._inline: dict[int, bytes] = {}
+        self._busy: set[int] = set()
+        # module -> {attribute some code spells: token of what it is bound to}
+        self._module_bindings: dict[str, dict[str, bytes]] = {}
+
+    def ref(self, obj: Any) -> bytes:
+        """The token naming ``obj`` inside its referrer's encoding."""
+        if isinstance(obj, types.ModuleType):
+            kind = module_kind(obj.__name__)
+            if kind != "user":
+                self.note_module(obj.__name__)
+            return b"Mod:" + obj.__name__.encode() + b";"
+        module = _module_of(obj)
+        qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
+        if not isinstance(qualname, str):
+            qualname = "?"
+        if module_kind(module) != "user":
+            self.note_module(module)
+            return b"X" + f"{module}:{qualname}".encode() + b";"
+        if _resolves_to(obj):
+            kind = "class" if isinstance(obj, type) else "function"
+            label = f"{kind} {module}.{qualname}"
+            if label not in self.parts:
+                self.parts[label] = ""  # reserved first: recursion ends here
+                self.parts[label] = self._content(obj)
+            return b"L" + label.encode() + b";"
+        # Anonymous: its content goes inline (a cycle back to it by position).
+        key = id(obj)
+        if key in self._busy:
+            return b"cycle:" + qualname.encode() + b";"
+        found = self._inline.get(key)
+        if found is None:
+            self._busy.add(key)
+            try:
+                found = self._inline[key] = b"inline:" + self._content(obj).encode() + b";"
+            finally:
+                self._busy.discard(key)
+        return found
+
+    def note_module(self, module: str) -> None:
+        kind = module_kind(module)
+        if kind == "package":
+            top = module.partition(".")[0]
+            self.parts.setdefault(f"package {top}", package_version(top))
+
+    def _content(self, obj: Any) -> str:
+        out = self._class_bytes(obj) if isinstance(obj, type) else self._function_bytes(obj)
+        return _hash(out)
+
+    def _function_bytes(self, fn: types.FunctionType) -> bytes:
+        encoder = _Encoder(self)
+        code = fn.__code__
+        out = [b"function", fn.__qualname__.encode(), _encode_code(code, fn.__doc__)]
+        out.append(encoder.encode((fn.__defaults__, fn.__kwdefaults__)))
+        spelled = _names_of(code)
+        for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+            if name in spelled.sinks:
+                out.append(b"cell " + name.encode() + b" sink")
+                continue
+            try:
+                contents = cell.cell_contents
+            except ValueError:  # not assigned yet
+                out.append(b"cell " + name.encode() + b" empty")
+                continue
+            out.append(b"cell " + name.encode() + b"=" + encoder.encode(contents))
+        wrapped = fn.__dict__.get("__wrapped__")
+        if wrapped is not None:
+            out.append(b"wraps " + encoder.encode(wrapped))
+        names, imports = spelled.names, spelled.imports
+        namespace = fn.__globals__
+        owner = namespace.get("__name__", fn.__module__ or "__main__")
+        for name in sorted(names):
+            if name in spelled.sinks:
+                out.append(b"sink " + name.encode())
+            elif name in namespace:
+                out.append(b"global " + name.encode() + b"=" + self._global(owner, name, namespace[name], names))
+        for imported in imports:
+            out.append(b"import " + imported.encode() + b"=" + self._imported(imported, namespace, names))
+        return b"\0".join(out)
+
+    def _class_bytes(self, klass: type) -> bytes:
+        encoder = _Encoder(self)
+        out = [b"class", klass.__qualname__.encode(), encoder.encode(klass.__bases__)]
+        if type(klass) is not type:
+            out.append(b"meta " + self.ref(type(klass)))
+        for name, value in klass.__dict__.items():
+            if name not in _CLASS_NOISE:
+                out.append(name.encode() + b"=" + encoder.encode(value))
+        return b"\0".join(out)
+
+    def _global(self, owner: str, name: str, value: Any, names: frozenset[str]) -> bytes:
+        """A module-level name some code reads: a token, and the value's own part."""
+        if isinstance(value, types.ModuleType):
+            self._module_attributes(value, names)
+            return self.ref(value)
+        if isinstance(value, (types.FunctionType, type)):
+            return self.ref(value)
+        if module_kind(owner) != "user":
+            return b"X" + f"{owner}:{name}".encode() + b";"
+        label = f"value {owner}.{name}"
+        if label not in self.parts:
+            self.parts[label] = ""
+            self.parts[label] = _hash(_Encoder(self).encode(value))
+        return b"L" + label.encode() + b";"
+
+    def _module_attributes(self, module: types.ModuleType, names: Iterable[str]) -> None:
+        """``helpers.f``, ``settings.FACTOR``, ``pkg.sub.g``: the attributes of a user
+        module that some code spells, with what each is bound to (a rebinding is a
+        change) and each value's own part."""
+        if module_kind(module.__name__) != "user":
+            return
+        bound = self._module_bindings.setdefault(module.__name__, {})
+        namespace = vars(module)
+        for attr in sorted(names):
+            if attr in bound or attr not in namespace or attr.startswith("__"):
+                continue
+            bound[attr] = b"..."  # reserved first: recursion ends here
+            value = namespace[attr]
+            if isinstance(value, types.ModuleType):
+                self._module_attributes(value, names)
+                bound[attr] = self.ref(value)
+            else:
+                bound[attr] = self._global(module.__name__, attr, value, frozenset(names))
+
+    def _imported(self, name: str, namespace: dict[str, Any], names: frozenset[str]) -> bytes:
+        """A module imported inside a function body (``from .helpers import f``)."""
+        try:
+            module = importlib.import_module(name, namespace.get("__package__") or None)
+        except Exception as e:  # noqa: BLE001  (the task itself will report it)
+            self.opaque.setdefault(f"opaque import {name}", f"cannot be imported: {type(e).__name__}: {e}")
+            return b"?import;"
+        self._module_attributes(module, names)
+        return self.ref(module)
+
+    def finish(self) -> dict[str, str]:
+        for module, bound in sorted(self._module_bindings.items()):
+            tokens = b"\0".join(attr.encode() + b"=" + token for attr, token in sorted(bound.items()))
+            self.parts[f"module {module} names"] = _hash(tokens)
+        return {**self.parts, **self.opaque}
+
+    def whole_module(self, module: types.ModuleType) -> None:
+        """Every name a module defines (``depends_on=[module]``)."""
+        self._module_attributes(module, [n for n in vars(module) if not n.startswith("__")])
+
+
+def identity(function: Callable[..., Any], depends_on: Iterable[str] = (), engine: Any = None) -> dict[str, str]:
+    """The named parts of ``function``'s code identity (see the module's docstring).
+
+    Example:
+        >>> def scale(x):
+        ...     return 2 * x
+        >>> sorted(identity(scale))
+        ['python', 'task']
+    """
+    walker = _Walker()
+    walker.parts["python"] = _python_version()
+    walker.parts["task"] = _hash(_Encoder(walker).encode(function))
+    for dependency in depends_on:
+        walker.parts.update(declared_dependency(dependency, engine, walker))
+    return walker.finish()
+
+
+def value_digest(value: Any) -> str:
+    """A fingerprint of a value by content, the same in every process; it starts with
+    ``opaque:`` when part of the value has no canonical encoding (then it names only
+    that part's type, and two such values may not be told apart).
+
+    Example:
+        >>> value_digest({"b", "a"}) == value_digest({"a", "b"})
+        True
+    """
+    walker = _Walker()
+    digest = _hash(_Encoder(walker).encode(value) + b"\0" + repr(sorted(walker.finish().items())).encode())
+    return f"opaque:{digest}" if walker.opaque else digest
+
+
+def declared_dependency(spec: str, engine: Any, walker: _Walker | None = None) -> dict[str, str]:
+    """Parts for one ``depends_on`` entry: ``"$NAME"`` an environment variable,
+    ``"module:NAME"`` a whole module of the project, otherwise a file, a folder or
+    a glob pattern."""
+    if spec.startswith("$"):
+        value = os.environ.get(spec[1:])
+        return {
+            f"env {spec[1:]}": "unset" if value is None else _hash(b"set:" + value.encode("utf-8", "surrogatepass"))
+        }
+    if spec.startswith("module:"):
+        walker = walker or _Walker()
+        module = importlib.import_module(spec[len("module:") :])
+        walker.whole_module(module)
+        return {}
+    return {f"file {spec}": _hash(_files_bytes(spec, engine))}
+
+
+def _files_bytes(spec: str, engine: Any) -> bytes:
+    """What the files a ``depends_on`` path or pattern names hold; ``engine`` hashes
+    them (and remembers each file's hash while ``stat`` shows it unchanged)."""
+    if glob.has_magic(spec):
+        matches = sorted(glob.glob(spec, recursive=True))
+    else:
+        matches = [spec]
+    out: list[bytes] = []
+    for path in matches:
+        if os.path.isdir(path):
+            out.append(b"dir " + path.encode() + b"=" + engine.tree_fingerprint(path).encode())
+        elif os.path.isfile(path):
+            out.append(b"file " + path.encode() + b"=" + engine.file_fingerprint(path).encode())
+        else:
+            out.append(b"missing " + path.encode())
+    return b"\0".join(out)

@@ -1,0 +1,134 @@
+"""The code identity of callables, in one process (the cross-process and project-wide
+cases are in test_code_identity.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+
+import pytest
+
+from scenarium import _code_identity
+from scenarium._code_identity import identity, value_digest
+
+TABLE = {"a": 1}
+
+
+def uses_table(v):
+    return v + TABLE["a"]
+
+
+@functools.lru_cache
+def cached_helper(v):
+    return v + 1
+
+
+def uses_cached(v):
+    return cached_helper(v)
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+@dataclasses.dataclass
+class Settings:
+    factor: int = 2
+
+
+def uses_enum_and_dataclass(v):
+    return v * Settings().factor + Color.RED.value
+
+
+def test_a_dict_changed_in_place_changes_the_identity() -> None:
+    before = identity(uses_table)
+    TABLE["a"] = 2
+    try:
+        after = identity(uses_table)
+    finally:
+        TABLE["a"] = 1
+    assert before[f"value {__name__}.TABLE"] != after[f"value {__name__}.TABLE"]
+    assert before["task"] == after["task"]
+
+
+def test_the_function_an_lru_cache_wraps_is_hashed() -> None:
+    parts = identity(uses_cached)
+    assert f"value {__name__}.cached_helper" in parts
+
+
+def test_lambdas_closures_partials_and_bound_methods_differ_by_content() -> None:
+    def make(k):
+        return lambda v: v + k
+
+    class Adder:
+        def __init__(self, k):
+            self.k = k
+
+        def run(self, v):
+            return v + self.k
+
+    def add(v, k):
+        return v + k
+
+    pairs = [
+        (lambda v: v + 1, lambda v: v * 2),
+        (make(1), make(2)),
+        (Adder(1).run, Adder(2).run),
+        (functools.partial(add, k=1), functools.partial(add, k=2)),
+    ]
+    for first, second in pairs:
+        assert identity(first)["task"] != identity(second)["task"]
+    assert identity(make(1))["task"] == identity(make(1))["task"], "same content, same identity"
+
+
+def test_enums_and_dataclasses_count_as_classes() -> None:
+    parts = identity(uses_enum_and_dataclass)
+    assert f"class {__name__}.Color" in parts
+    assert f"class {__name__}.Settings" in parts
+
+
+def test_third_party_code_counts_by_version() -> None:
+    np = pytest.importorskip("numpy")
+
+    def mean(v):
+        return np.mean(v)
+
+    assert identity(mean)["package numpy"] == f"numpy=={np.__version__}"
+
+
+def test_a_value_without_encoding_is_listed_as_opaque(tmp_path) -> None:
+    handle = open(tmp_path / "f.txt", "w")  # noqa: SIM115
+    try:
+        parts = identity(functools.partial(print, file=handle))
+    finally:
+        handle.close()
+    assert any(label.startswith("opaque ") for label in parts), parts
+
+
+def test_value_digest_is_canonical() -> None:
+    assert value_digest({"b": 1, "a": 2}) != value_digest({"a": 2, "b": 1}), "dict order is visible to code"
+    assert value_digest({3, 1, 2}) == value_digest({2, 3, 1})
+    assert value_digest(float("nan")) == value_digest(float("nan"))
+    assert value_digest(2**70) != value_digest(2**70 + 1)
+    assert value_digest(1) != value_digest(1.0) != value_digest(True)
+    np = pytest.importorskip("numpy")
+    big = np.zeros(1_000_000)
+    other = big.copy()
+    other[500_000] = 1.0
+    assert value_digest(big) != value_digest(other), "no truncated repr"
+
+
+def test_docstrings_and_line_numbers_do_not_count() -> None:
+    namespace: dict = {}
+    exec("def f(v):\n    return v + 1\n", namespace)
+    first = namespace["f"]
+    exec("\n\n\ndef f(v):\n    '''Adds one.'''\n    return v + 1\n", namespace)
+    assert identity(first)["task"] == identity(namespace["f"])["task"]
+
+
+def test_module_kind_tells_user_code_from_installed_packages() -> None:
+    assert _code_identity.module_kind("json") == "stdlib"
+    assert _code_identity.module_kind(__name__) == "user"
+    pytest.importorskip("numpy")
+    assert _code_identity.module_kind("numpy") == "package"
