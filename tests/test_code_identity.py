@@ -4,6 +4,8 @@ with a random hash seed (tests/projects.py)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from projects import Project, statuses
@@ -324,3 +326,43 @@ def test_why_shows_every_part_of_the_key(tmp_path) -> None:
     for label in ("function helpers.f", "value settings.FACTOR", "python", "task"):
         assert label in parts
     assert html == "<div>"
+
+
+def test_a_worker_process_with_older_code_is_replaced(tmp_path, monkeypatch) -> None:
+    """Standalone workers outlive submissions and keep the modules they imported: a
+    helper edited (and reloaded here) between two submits must not run in its old
+    form under the new code's key."""
+    import importlib
+    import sys
+
+    import scenarium as sc
+    from scenarium import Config
+
+    (tmp_path / "wkhelpers.py").write_text("def f(v):\n    return v + 1\n")
+    (tmp_path / "wkapp.py").write_text("from wkhelpers import f\ndef task(v):\n    return f(v)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import wkapp
+    import wkhelpers
+
+    Config.configure_job_executions(mode="standalone", max_nb_of_workers=1)
+    x = Config.configure_data_node("x", default_data=5)
+    y = Config.configure_data_node("y")
+    t = Config.configure_task("t", wkapp.task, input=[x], output=[y], skippable=True)
+    s = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    try:
+        s.submit()
+        assert s.y.read() == 6
+        (tmp_path / "wkhelpers.py").write_text("def f(v):\n    return v + 2\n")
+        for name in ("wkhelpers", "wkapp"):
+            cached = importlib.util.cache_from_source(str(tmp_path / f"{name}.py"))
+            if os.path.exists(cached):
+                os.remove(cached)
+        importlib.reload(wkhelpers)
+        importlib.reload(wkapp)
+        Config.configure_task("t", wkapp.task, input=[x], output=[y], skippable=True)
+        sub = s.submit()
+        assert [j.status.name for j in sub.jobs] == ["COMPLETED"], sub.jobs[0].reason
+        assert s.y.read() == 7, "the worker ran the helper it imported before the edit"
+    finally:
+        for name in ("wkhelpers", "wkapp"):
+            sys.modules.pop(name, None)
