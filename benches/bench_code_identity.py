@@ -125,7 +125,7 @@ def main() -> int:
                     "preprocess_and_score",
                     "featurization_and_segmentation",
                     "segment_analysis",
-                    "high_value_analysis",
+                    "high_value_cust_summary_statistics",
                 )
             },
             "wide_task_200_functions_20_modules": probe("wide.entry.entry", [str(workdir)], args.runs),

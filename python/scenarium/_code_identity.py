@@ -116,7 +116,13 @@ def _module_of(obj: Any) -> str:
 
 @functools.cache
 def package_version(top: str) -> str:
-    """The installed version of the distribution that provides import name ``top``."""
+    """The installed version of the distribution that provides import name ``top``:
+    its ``__version__`` when the module sets one (read from its namespace, so that a
+    lazy ``__getattr__`` is not triggered), else the distribution's metadata (whose
+    first use costs ~100 ms: importlib.metadata imports the email package)."""
+    version = vars(sys.modules[top]).get("__version__") if top in sys.modules else None
+    if isinstance(version, str):
+        return f"{top}=={version}"
     try:
         return f"{top}=={importlib.metadata.version(top)}"
     except importlib.metadata.PackageNotFoundError:
@@ -124,8 +130,7 @@ def package_version(top: str) -> str:
     dists = _packages_distributions().get(top) or []
     if dists:
         return ",".join(f"{d}=={importlib.metadata.version(d)}" for d in sorted(set(dists)))
-    version = getattr(sys.modules.get(top), "__version__", None)
-    return f"{top}=={version}" if isinstance(version, str) else f"{top} (version unknown)"
+    return f"{top} (version unknown)"
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,8 +192,8 @@ def _encode_code(code: types.CodeType, doc: Any = None) -> bytes:
         return found
     out: list[bytes] = [b"code", code.co_code]
     for field in (code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars):
-        out.append(_Encoder.plain(field))
-    out.append(_Encoder.plain((code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags)))
+        out.append(b"%d:" % len(field) + "\x00".join(field).encode("utf-8", "surrogatepass"))
+    out.append(b"%d,%d,%d,%d" % (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags))
     consts = code.co_consts
     if _CO_HAS_DOCSTRING is not None:
         has_doc = bool(code.co_flags & _CO_HAS_DOCSTRING)
@@ -257,6 +262,12 @@ class _Encoder:
     @staticmethod
     def plain(value: Any) -> bytes:
         """Encoding of a value made of constants only (code constants, names)."""
+        t = type(value)
+        if t is str:  # most constants: one step, no encoder
+            data = value.encode("utf-8", "surrogatepass")
+            return b"s%d:" % len(data) + data
+        if value is None:
+            return b"N"
         return _Encoder(None).encode(value)
 
     def encode(self, value: Any) -> bytes:
