@@ -326,6 +326,16 @@ def test_why_shows_every_part_of_the_key(tmp_path) -> None:
     for label in ("function helpers.f", "value settings.FACTOR", "python", "task"):
         assert label in parts
     assert html == "<div>"
+    # The command line shows the same key, in a process that never configured anything.
+    cli = project.run(
+        "import sys, scenarium as sc\n"
+        "from scenarium import Config, cli\n"
+        "Config.configure_core(storage_folder='.scenarium')\n"
+        "sys.exit(cli.main(['explain', sc.get_scenarios()[0].id]))\n"
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "task t: run (the task's code changed: value settings.FACTOR changed)" in cli.stdout
+    assert "value settings.FACTOR" in cli.stdout and "function helpers.f" in cli.stdout
 
 
 def test_a_worker_process_with_older_code_is_replaced(tmp_path, monkeypatch) -> None:
