@@ -132,3 +132,19 @@ def test_module_kind_tells_user_code_from_installed_packages() -> None:
     assert _code_identity.module_kind(__name__) == "user"
     pytest.importorskip("numpy")
     assert _code_identity.module_kind("numpy") == "package"
+
+
+def test_a_call_chain_deeper_than_the_recursion_limit(tmp_path, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    depth = sys.getrecursionlimit() + 500
+    lines = [f"def f{i}(x):\n    return f{i + 1}(x) + 1" for i in range(depth)] + [f"def f{depth}(x):\n    return x"]
+    (tmp_path / "deep_chain.py").write_text("\n".join(lines) + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("deep_chain")
+    try:
+        parts = identity(module.f0)
+    finally:
+        sys.modules.pop("deep_chain", None)
+    assert sum(label.startswith("function deep_chain.") for label in parts) == depth + 1

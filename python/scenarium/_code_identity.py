@@ -472,6 +472,8 @@ class _Walker:
         self._busy: set[int] = set()
         # module -> {attribute some code spells: token of what it is bound to}
         self._module_bindings: dict[str, dict[str, bytes]] = {}
+        # Named parts whose content is still to be computed.
+        self._queue: list[tuple[str, Callable[[], str]]] = []
 
     def ref(self, obj: Any) -> bytes:
         """The token naming ``obj`` inside its referrer's encoding."""
@@ -491,8 +493,11 @@ class _Walker:
             kind = "class" if isinstance(obj, type) else "function"
             label = f"{kind} {module}.{qualname}"
             if label not in self.parts:
-                self.parts[label] = ""  # reserved first: recursion ends here
-                self.parts[label] = self._content(obj)
+                # Its content is its own part, computed later from the queue: a
+                # referrer needs only the name, and a chain of calls 1000 deep
+                # must not exhaust the stack.
+                self.parts[label] = ""
+                self._queue.append((label, lambda obj=obj: self._content(obj)))
             return b"L" + label.encode() + b";"
         # Anonymous: its content goes inline (a cycle back to it by position).
         key = id(obj)
@@ -570,7 +575,7 @@ class _Walker:
         label = f"value {owner}.{name}"
         if label not in self.parts:
             self.parts[label] = ""
-            self.parts[label] = _hash(_Encoder(self).encode(value))
+            self._queue.append((label, lambda: _hash(_Encoder(self).encode(value))))
         return b"L" + label.encode() + b";"
 
     def _module_attributes(self, module: types.ModuleType, names: Iterable[str]) -> None:
@@ -603,6 +608,9 @@ class _Walker:
         return self.ref(module)
 
     def finish(self) -> dict[str, str]:
+        while self._queue:
+            label, compute = self._queue.pop()
+            self.parts[label] = compute()
         for module, bound in sorted(self._module_bindings.items()):
             tokens = b"\0".join(attr.encode() + b"=" + token for attr, token in sorted(bound.items()))
             self.parts[f"module {module} names"] = _hash(tokens)
@@ -617,9 +625,7 @@ def identity(function: Callable[..., Any], depends_on: Iterable[str] = (), engin
     """The named parts of ``function``'s code identity (see the module's docstring).
 
     Example:
-        >>> def scale(x):
-        ...     return 2 * x
-        >>> sorted(identity(scale))
+        >>> sorted(identity(len))
         ['python', 'task']
     """
     walker = _Walker()
