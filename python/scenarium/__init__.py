@@ -35,6 +35,7 @@ from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Sub
 from scenarium.exceptions import (
     ConfigError,
     ConfigVersionMismatch,
+    InvalidArgument,
     InvalidConfig,
     InvalidConfigFile,
     JobFailed,
@@ -82,6 +83,7 @@ __all__ = [
     "untag",
     "Config",
     "ConfigError",
+    "InvalidArgument",
     "InvalidConfig",
     "InvalidConfigFile",
     "Core",

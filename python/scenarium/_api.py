@@ -80,16 +80,19 @@ def _follow_config(engine: _core.Engine, scenario: Scenario) -> None:
 
 
 def submit(
-    entity: Union[Scenario, Task],
+    entity: Union[Scenario, Task, str],
     force: bool = False,
     wait: bool = True,
     timeout: float | None = None,
     on_event: Callable[[Job], None] | None = None,
     progress: bool | None = None,
 ) -> Submission:
-    """Submits a scenario (or a single task) for execution; see :meth:`Scenario.submit`."""
+    """Submits a scenario (or a single task, or either's id) for execution; see
+    :meth:`Scenario.submit`. Anything else raises ``TypeError``."""
+    if isinstance(entity, str) and entity.split("_", 1)[0] in ("SCENARIO", "TASK"):
+        entity = get(entity)
     if not isinstance(entity, (Scenario, Task)):
-        raise TypeError(f"submit takes a Scenario or a Task, got {entity!r}")
+        raise TypeError(f"submit takes a Scenario, a Task or their id, got {entity!r}")
     engine = _runtime.engine()
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
@@ -207,7 +210,10 @@ _PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "J
 
 
 def get(entity_id: str) -> Any:
-    """The scenario, data node, task, job or submission with this id."""
+    """The scenario, data node, task, job or submission with this id (``TypeError``
+    when ``entity_id`` is not a string, ``NonExistingEntity`` when nothing has it)."""
+    if not isinstance(entity_id, str):
+        raise TypeError(f"get takes an entity id (a str such as 'SCENARIO_...'), got {entity_id!r}")
     engine = _runtime.engine()
     kind = _PREFIXES.get(entity_id.split("_", 1)[0])
     if kind == "scenario":

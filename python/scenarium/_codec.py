@@ -8,6 +8,7 @@ handed to the core, which hashes, fsyncs and renames them into place.
 
 from __future__ import annotations
 
+import copy
 import enum
 import json
 import math
@@ -110,6 +111,31 @@ def _file_path(props: dict[str, Any]) -> str | None:
 _MAX_PATHS = 1000
 
 
+def _isolated(value: Any, dn: Any) -> Any:
+    """A copy nobody else holds: a stored in_memory version must not change when the
+    task that wrote it, a task reading it or the caller mutates the object they have
+    (``df["b"] = ...``, ``lst.append(...)``). Immutable values are shared as they are."""
+    if _is_inline(value) or isinstance(value, (bytes, tuple, frozenset)) and _all_immutable(value):
+        return value
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(value, (polars.DataFrame, polars.Series)):
+        return value.clone()  # copy-on-write buffers: cheap
+    try:
+        return copy.deepcopy(value)
+    except Exception as e:  # noqa: BLE001  (any object may refuse to be copied)
+        where = f"data node {dn.config_id!r} ({dn.id})" if dn is not None else "an in_memory value"
+        raise NotSerializable(
+            f"{where}: a {type(value).__qualname__} cannot be copied ({type(e).__name__}: {e}); in_memory values "
+            "are copied so that no task or caller can change a stored version"
+        ) from e
+
+
+def _all_immutable(value: Any) -> bool:
+    if isinstance(value, (tuple, frozenset)):
+        return all(_all_immutable(v) for v in value)
+    return _is_inline(value) or isinstance(value, (bytes, complex, type(None)))
+
+
 def _path_candidates(value: Any, found: list[str], depth: int = 0) -> None:
     """Strings inside lists, tuples, sets and dicts (keys too) that could be paths."""
     if len(found) >= _MAX_PATHS or depth > 10:
@@ -146,7 +172,7 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     props = _properties(dn)
     if storage == "in_memory":
         token = uuid.uuid4().hex
-        _MEMORY[token] = value
+        _MEMORY[token] = _isolated(value, dn)
         # By content, so that a task downstream of an unchanged value is skipped;
         # a value with no canonical encoding never matches another.
         fingerprint = value_fingerprint(value)
@@ -320,7 +346,7 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
                 f"data node {dn.config_id!r} ({dn.id}) is in_memory and was written by another process; "
                 "its value is not available here"
             )
-        return _MEMORY[stored.token]
+        return _isolated(_MEMORY[stored.token], None)
     if kind == "external":
         return _read_file(Path(stored.path or ""), stored.format or "", _properties(dn), dn)
     if kind == "recipe":

@@ -17,14 +17,15 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from scenarium import _core
+from scenarium import _core, config_file
 
 _SPAWN = multiprocessing.get_context("spawn")
 
 
-def _serve(conn: Connection, storage_folder: str, path: list[str]) -> None:
+def _serve(conn: Connection, storage_folder: str, path: list[str], extra_path: list[str]) -> None:
     """A worker's loop: one job at a time, until the pipe closes."""
     sys.path[:0] = [p for p in path if p not in sys.path]
+    sys.path.extend(p for p in extra_path if p not in sys.path)
     from scenarium import _runtime
 
     engine = _core.Engine(storage_folder)
@@ -70,7 +71,10 @@ class _Worker:
     def __init__(self, storage_folder: str) -> None:
         self.conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
-            target=_serve, args=(child, storage_folder, list(sys.path)), daemon=True, name="scenarium-worker"
+            target=_serve,
+            args=(child, storage_folder, list(sys.path), list(config_file.FUNCTION_DIRS)),
+            daemon=True,
+            name="scenarium-worker",
         )
         self.process.start()
         child.close()

@@ -513,6 +513,9 @@ class Config:
         cls._job_config = JobConfig()
         cls._core_config = CoreConfig()
         cls._checked = True
+        from scenarium import config_file  # what a loaded file said of where each key was
+
+        config_file.forget_locations()
 
 
 def _warn_shadowed_names(scenario_id: str, ids: list[str]) -> None:

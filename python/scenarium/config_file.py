@@ -113,10 +113,15 @@ def _python_value(typed: dict[str, Any], base_dir: str | None) -> Any:
 
 def import_path(path: str, base_dir: str | None) -> Any:
     """The object at dotted ``path``, importing its module relative to ``base_dir``
-    (the config file's folder) or ``sys.path``; an UnresolvedFunction if it cannot."""
-    if base_dir and base_dir not in sys.path:
-        # Kept on sys.path: tasks import their functions again when they run.
+    (the config file's folder) or ``sys.path``; an UnresolvedFunction if it cannot.
+    ``sys.path`` is the same afterwards: a ``fractions.py`` beside the file must not
+    shadow the standard library for the rest of the process. The folder is
+    remembered for worker processes, which import task functions by name."""
+    saved = list(sys.path)
+    if base_dir:
         sys.path.insert(0, base_dir)
+        if base_dir not in FUNCTION_DIRS:
+            FUNCTION_DIRS.append(base_dir)
     module_name, _, attr = path.rpartition(".")
     try:
         obj: Any = importlib.import_module(module_name)
@@ -125,6 +130,13 @@ def import_path(path: str, base_dir: str | None) -> Any:
         return obj
     except Exception as e:  # any import-time failure is the user's module's
         return UnresolvedFunction(path, f"{type(e).__name__}: {e}")
+    finally:
+        sys.path[:] = saved
+
+
+# Folders of loaded configuration files, where their task functions were found:
+# worker processes search them after sys.path.
+FUNCTION_DIRS: list[str] = []
 
 
 def apply(document: dict[str, Any], *, replace: bool) -> None:
@@ -461,12 +473,81 @@ class Issues(list):  # type: ignore[type-arg]
         return _html.panel("<b>Config.check()</b>", _html.table(["level", "where", "section", "issue"], rows))
 
 
+def forget_locations() -> None:
+    """Drops what loaded files said (lines, templates), with the configuration."""
+    _locations.clear()
+    _templates.clear()
+    _foreign_sections.clear()
+
+
 def check() -> Issues:
     """Every issue of the current configuration, errors first."""
     doc = document(strict=False)
     issues = [Issue(**i) for i in json.loads(_core.lint_config(json.dumps(doc)))]
-    issues += _function_issues()
+    issues += _function_issues() + _path_issues()
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
+
+
+# Modules whose functions, named by a configuration file, act on the machine.
+_SYSTEM_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "shutil",
+        "pickle",
+        "marshal",
+        "sys",
+        "importlib",
+        "ctypes",
+        "socket",
+        "pty",
+        "runpy",
+        "code",
+        "codeop",
+        "multiprocessing",
+        "signal",
+        "tempfile",
+        "webbrowser",
+        "eval",
+    }
+)
+
+
+# Builtins that run code or open files (len, sum and the like are harmless).
+_SYSTEM_BUILTINS = frozenset(
+    {"eval", "exec", "compile", "open", "__import__", "breakpoint", "setattr", "delattr", "globals", "input"}
+)
+
+
+def _path_issues() -> list[Issue]:
+    """Data node paths that leave the working directory (absolute, or through ``..``):
+    a configuration file from elsewhere could read or overwrite any file."""
+    from scenarium.config import Config
+
+    issues = []
+    here = os.path.realpath(os.getcwd())
+    for dn in Config._data_nodes.values():
+        file, _, lines = _locations.get(("DATA_NODE", dn.id), (None, None, {}))
+        for key in ("path", "default_path"):
+            value = dn.properties.get(key)
+            if not isinstance(value, (str, os.PathLike)):
+                continue
+            target = os.path.realpath(os.path.join(here, os.fspath(value)))
+            if target != here and not target.startswith(here + os.sep):
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"DATA_NODE.{dn.id}",
+                        key,
+                        f"{os.fspath(value)!r} is outside the working directory ({target}); scenarium reads and "
+                        "writes it as configured, so check that this configuration comes from someone you trust",
+                        file or None,
+                        lines.get(key),
+                    )
+                )
+    return issues
 
 
 def _function_issues() -> list[Issue]:
@@ -490,6 +571,14 @@ def _function_issues() -> list[Issue]:
         if not callable(function):
             issue("error", f"{function!r} is not callable")
             continue
+        module = getattr(function, "__module__", None) or ""
+        name = getattr(function, "__qualname__", repr(function))
+        if module.partition(".")[0] in _SYSTEM_MODULES or (module == "builtins" and name in _SYSTEM_BUILTINS):
+            issue(
+                "warning",
+                f"runs {module}.{name}, which can act on the system (files, processes, code); "
+                "check that this configuration comes from someone you trust",
+            )
         try:
             signature = inspect.signature(function)
         except (TypeError, ValueError):

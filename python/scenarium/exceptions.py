@@ -29,6 +29,19 @@ from scenarium._core import (
 )
 
 
+class InvalidArgument(ScenariumError, ValueError):
+    """An argument of a public function has the right type but a value it cannot
+    take (a negative grace period, ...); the message names the parameter.
+
+    Example:
+        >>> try:
+        ...     sc.gc(-5)  # doctest: +SKIP
+        ... except InvalidArgument as e:
+        ...     print(e)
+        gc: grace_period must be a finite duration >= 0, got -5
+    """
+
+
 class JobFailed(ScenariumError):
     """A task raised while a submission ran: carries the job id, the task and its traceback.
 
@@ -94,6 +107,7 @@ class UnstableFingerprintWarning(UserWarning):
 __all__ = [
     "ConfigError",
     "ConfigVersionMismatch",
+    "InvalidArgument",
     "InvalidConfig",
     "InvalidConfigFile",
     "JobFailed",

@@ -8,13 +8,14 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
 
 from scenarium import _dag, _html, _runtime
 from scenarium.entities import DataNode, Scenario
-from scenarium.exceptions import ConfigError, NoData, NonExistingEntity
+from scenarium.exceptions import ConfigError, InvalidArgument, NoData, NonExistingEntity
 
 
 def _dt(ts: float) -> datetime:
@@ -360,13 +361,24 @@ class GcReport:
     bytes_freed: int
     objects_kept: int
     cache_entries_dropped: int
+    temporary_files_deleted: int = 0
 
 
 def gc(grace_period: timedelta | float = timedelta(hours=1)) -> GcReport:
-    """Deletes stored objects no data-node version refers to (older than ``grace_period``,
-    a timedelta or seconds, so that a write in flight in another process is never lost);
-    reports bytes freed."""
+    """Deletes stored objects no data-node version refers to, and temporary files a
+    killed writer left, older than ``grace_period`` (a timedelta or seconds >= 0, so
+    that a write in flight in another process is never lost); reports bytes freed.
+    Symbolic links are never followed: nothing outside the storage folder is touched.
+
+    Example:
+        >>> sc.gc(timedelta(days=1)).bytes_freed  # doctest: +SKIP
+        1048576
+    """
+    if isinstance(grace_period, bool) or not isinstance(grace_period, (timedelta, int, float)):
+        raise TypeError(f"grace_period must be a timedelta or a number of seconds, got {grace_period!r}")
     seconds = grace_period.total_seconds() if isinstance(grace_period, timedelta) else float(grace_period)
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise InvalidArgument(f"gc: grace_period must be a finite duration >= 0, got {grace_period!r}")
     return GcReport(*_runtime.engine().gc(seconds))
 
 

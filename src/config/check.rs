@@ -13,7 +13,19 @@ const PYTHON_KEYWORDS: &[&str] = &[
 ];
 
 /// Taipy requires ids to be Python identifiers so that `scenario.<id>` works.
+/// The longest id: ids become parts of entity ids and file names (with a
+/// prefix and a 36-character uuid), which file systems cap at 255 bytes.
+pub const MAX_ID_LEN: usize = 128;
+
 pub fn check_identifier(kind: &str, id: &str) -> Result<()> {
+    if id.len() > MAX_ID_LEN {
+        return Err(Error::Config(format!(
+            "{kind} id {:?}… is {} characters long; ids are at most {MAX_ID_LEN} characters (they become \
+             part of file names)",
+            id.chars().take(40).collect::<String>(),
+            id.len()
+        )));
+    }
     let mut chars = id.chars();
     let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
     let valid_rest = chars.all(|c| c == '_' || c.is_ascii_alphanumeric());

@@ -51,9 +51,18 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "description",
             "name",
         ],
-        "TASK" => {
-            &["function", "inputs", "input_params", "outputs", "skippable", "cache", "timeout", "description", "name"]
-        }
+        "TASK" => &[
+            "function",
+            "inputs",
+            "input_params",
+            "outputs",
+            "skippable",
+            "cache",
+            "timeout",
+            "depends_on",
+            "description",
+            "name",
+        ],
         "SCENARIO" => {
             &["tasks", "additional_data_nodes", "frequency", "comparators", "sequences", "description", "name"]
         }
@@ -68,6 +77,7 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "version_number",
             "force",
             "core_version",
+            "progress",
         ],
         "TAIPY" => &[],
         _ => return None,

@@ -193,12 +193,17 @@ impl Engine {
     }
 
     /// Deletes unreferenced objects older than `grace_period_s`; returns
-    /// (objects deleted, bytes freed, objects kept, cache entries dropped).
+    /// (objects deleted, bytes freed, objects kept, cache entries dropped,
+    /// temporary files deleted).
     #[pyo3(signature = (grace_period_s = 3600.0))]
-    fn gc(&self, py: Python<'_>, grace_period_s: f64) -> PyResult<(u64, u64, u64, u64)> {
-        let grace = std::time::Duration::from_secs_f64(grace_period_s.max(0.0));
+    fn gc(&self, py: Python<'_>, grace_period_s: f64) -> PyResult<(u64, u64, u64, u64, u64)> {
+        let grace = std::time::Duration::try_from_secs_f64(grace_period_s).map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "grace_period must be a finite number of seconds >= 0, got {grace_period_s}"
+            ))
+        })?;
         let r = detached(py, || self.store.gc(grace))?;
-        Ok((r.objects_deleted, r.bytes_freed, r.objects_kept, r.cache_entries_dropped))
+        Ok((r.objects_deleted, r.bytes_freed, r.objects_kept, r.cache_entries_dropped, r.temporary_files_deleted))
     }
 
     fn delete_scenario(&self, py: Python<'_>, id: &str) -> PyResult<()> {

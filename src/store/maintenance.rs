@@ -27,6 +27,8 @@ pub struct GcReport {
     pub bytes_freed: u64,
     pub objects_kept: u64,
     pub cache_entries_dropped: u64,
+    /// Files a killed writer left in `objects/tmp/`, older than the grace period.
+    pub temporary_files_deleted: u64,
 }
 
 impl Store {
@@ -126,27 +128,49 @@ impl Store {
         let mut report = GcReport::default();
         let cutoff = SystemTime::now() - grace;
         let root = self.objects.root();
+        // Nothing here follows a symbolic link: a link planted in the store is
+        // removed as a link (or left), never walked into, so gc cannot reach a
+        // file outside the storage folder.
         let entries = fs::read_dir(root).map_err(|e| Error::storage(root, e))?;
         for prefix in entries.flatten() {
             let name = prefix.file_name().to_string_lossy().into_owned();
-            if name.len() != 2 || !prefix.path().is_dir() {
+            let is_folder = prefix.file_type().is_ok_and(|t| t.is_dir());
+            if name.len() != 2 || !is_folder || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
                 continue; // tmp/ and anything that is not an object folder
             }
             for object in fs::read_dir(prefix.path()).map_err(|e| Error::storage(prefix.path(), e))?.flatten() {
                 let hash = format!("{name}{}", object.file_name().to_string_lossy());
-                let meta = object.metadata().map_err(|e| Error::storage(object.path(), e))?;
+                let meta = fs::symlink_metadata(object.path()).map_err(|e| Error::storage(object.path(), e))?;
                 let young = meta.modified().map_or(true, |m| m > cutoff);
-                if referenced.contains(&hash) || young {
+                if meta.is_dir() || (referenced.contains(&hash) && meta.is_file()) || young {
                     report.objects_kept += 1;
                     continue;
                 }
                 fs::remove_file(object.path()).map_err(|e| Error::storage(object.path(), e))?;
                 report.objects_deleted += 1;
-                report.bytes_freed += meta.len();
+                report.bytes_freed += if meta.is_file() { meta.len() } else { 0 };
             }
         }
+        report.temporary_files_deleted = self.remove_stale_temporary_files(cutoff)?;
         report.cache_entries_dropped = self.drop_dangling_cache_entries()?;
         Ok(report)
+    }
+
+    /// Removes what writers left in `objects/tmp/` before `cutoff` (a killed
+    /// process's `.part` files); younger ones may belong to a write in flight.
+    fn remove_stale_temporary_files(&self, cutoff: SystemTime) -> Result<u64> {
+        let tmp = self.objects.tmp_dir();
+        let Ok(entries) = fs::read_dir(&tmp) else { return Ok(0) };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let meta = fs::symlink_metadata(entry.path()).map_err(|e| Error::storage(entry.path(), e))?;
+            if meta.is_dir() || meta.modified().map_or(true, |m| m > cutoff) {
+                continue;
+            }
+            fs::remove_file(entry.path()).map_err(|e| Error::storage(entry.path(), e))?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     fn drop_dangling_cache_entries(&self) -> Result<u64> {
@@ -172,7 +196,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime};
 
     use crate::config::check::tests::{dn, task};
     use crate::config::{ScenarioSpec, Scope};
@@ -231,5 +255,30 @@ mod tests {
         assert_eq!((report.objects_deleted, report.bytes_freed), (1, size));
         assert!(store.objects.contains(&kept) && !store.objects.contains(&orphan));
         assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn gc_never_follows_a_link_out_of_the_store_and_clears_old_temporary_files() {
+        let (dir, store) = open();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("precious.txt");
+        std::fs::write(&victim, b"keep me").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(7200);
+        std::fs::File::options().write(true).open(&victim).unwrap().set_modified(old).unwrap();
+        let root = store.objects.root().to_owned();
+        std::os::unix::fs::symlink(outside.path(), root.join("ab")).unwrap();
+        std::fs::create_dir_all(root.join("cd")).unwrap();
+        std::os::unix::fs::symlink(&victim, root.join("cd").join("ef")).unwrap();
+        let part = store.objects.tmp_dir().join("left-by-a-killed-writer.part");
+        std::fs::write(&part, b"half").unwrap();
+        std::fs::File::options().write(true).open(&part).unwrap().set_modified(old).unwrap();
+        let fresh = store.objects.tmp_dir().join("in-flight.part");
+        std::fs::write(&fresh, b"writing").unwrap();
+        let report = store.gc(Duration::from_secs(3600)).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "nothing outside the store is touched");
+        assert!(!part.exists() && fresh.exists());
+        assert_eq!(report.temporary_files_deleted, 1);
+        let _ = dir;
     }
 }
