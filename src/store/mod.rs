@@ -62,8 +62,23 @@ impl Store {
         fs::write(&probe, b"")
             .and_then(|_| fs::remove_file(&probe))
             .map_err(|e| Error::storage(folder, format!("the storage folder is not writable: {e}")))?;
+        let registry_path = folder.join("registry.sqlite");
+        if !registry_path.exists() {
+            let stored = stored_object_count(&folder.join("objects"));
+            if stored > 0 {
+                // Starting empty would make every stored value unreachable and
+                // the next gc would delete them all.
+                return Err(Error::storage(
+                    &registry_path,
+                    format!(
+                        "the registry is missing while objects/ holds {stored} stored value(s): restore \
+                         registry.sqlite from a backup, or move objects/ away to start an empty store here"
+                    ),
+                ));
+            }
+        }
         let objects = ObjectStore::open(folder.join("objects"))?;
-        let registry = Registry::open(&folder.join("registry.sqlite"))?;
+        let registry = Registry::open(&registry_path)?;
         let store = Store { folder: folder.to_owned(), registry, objects };
         store.recover_dead_runs()?;
         Ok(store)
@@ -350,6 +365,20 @@ impl Store {
             _ => self.payload_present(payload),
         }
     }
+}
+
+/// How many stored objects a storage folder's `objects/` holds (its two-hex
+/// prefix folders' files; temporary files do not count).
+fn stored_object_count(objects: &Path) -> usize {
+    let Ok(prefixes) = fs::read_dir(objects) else { return 0 };
+    prefixes
+        .flatten()
+        .filter(|p| {
+            let name = p.file_name().to_string_lossy().into_owned();
+            name.len() == 2 && p.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|p| fs::read_dir(p.path()).map_or(0, |files| files.count()))
+        .sum()
 }
 
 /// Tokens of the in_memory values this process holds (the bindings keep the

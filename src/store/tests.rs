@@ -112,3 +112,17 @@ fn unwritable_folder_is_a_storage_error() {
     let err = Store::open(&file.join("store")).err().unwrap();
     assert!(matches!(err, Error::Storage { .. }), "{err}");
 }
+
+#[test]
+fn a_missing_registry_beside_stored_objects_is_an_error_not_an_empty_start() {
+    let (dir, store) = open();
+    store.objects.put_bytes(b"a stored value").unwrap();
+    drop(store);
+    let folder = dir.path().join("store");
+    for file in ["registry.sqlite", "registry.sqlite-wal", "registry.sqlite-shm"] {
+        let _ = std::fs::remove_file(folder.join(file));
+    }
+    let err = Store::open(&folder).err().expect("must not open empty").to_string();
+    assert!(err.contains("registry is missing") && err.contains("1 stored value"), "{err}");
+    assert!(!folder.join("registry.sqlite").exists(), "nothing was created");
+}
