@@ -8,9 +8,6 @@ Run with `make bench` (release build). Results: benches/results/code_identity.js
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib
-import io
 import os
 import shutil
 import statistics
@@ -18,10 +15,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 from _common import require_release_build, write_result
+from bench_skipping import skipped_submit_ms
 
 REPO = Path(__file__).resolve().parent.parent
 MODULES, FUNCTIONS_PER_MODULE = 20, 10
@@ -82,28 +79,6 @@ def probe(target: str, path: list[str], runs: int) -> dict:
         "cached_median_ms": statistics.median(r["cached_median_ms"] for r in rows),
         "runs": runs,
     }
-
-
-def skipped_submit_ms(workdir: Path, repeats: int) -> dict:
-    import scenarium as sc
-    from scenarium import Config
-
-    (workdir / "data").mkdir()
-    shutil.copy(REPO / "data" / "SMALL_customers_data.csv", workdir / "data" / "customers_data.csv")
-    os.chdir(workdir)
-    sys.path.insert(0, str(REPO / "examples" / "article"))
-    Config.configure_core(storage_folder=str(workdir / ".scenarium"), progress=False)
-    scenario_cfg = importlib.import_module("config").scenario_cfg
-    scenario = sc.create_scenario(scenario_cfg)
-    with contextlib.redirect_stdout(io.StringIO()):
-        scenario.submit()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        sub = scenario.submit()
-        times.append((time.perf_counter() - start) * 1000)
-        assert all(j.status is sc.Status.SKIPPED for j in sub.jobs)
-    return {"repeats": repeats, "median_ms": statistics.median(times), "min_ms": min(times)}
 
 
 def main() -> int:
