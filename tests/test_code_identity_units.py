@@ -148,3 +148,48 @@ def test_a_call_chain_deeper_than_the_recursion_limit(tmp_path, monkeypatch) -> 
     finally:
         sys.modules.pop("deep_chain", None)
     assert sum(label.startswith("function deep_chain.") for label in parts) == depth + 1
+
+
+def test_a_later_identity_is_reused_only_while_nothing_it_came_from_changed(tmp_path, monkeypatch) -> None:
+    """In one process (a notebook): the memo of an identity must see every change a
+    fresh walk would see: rebinding, redefinition, mutation in place, new globals."""
+    import importlib
+    import sys
+
+    (tmp_path / "memo_helpers.py").write_text(
+        "TABLE = {'k': 1}\n"
+        "def helper(v):\n    return v + TABLE['k']\n"
+        "class Model:\n    K = 2\n    def run(self, v):\n        return v * self.K\n"
+        "def make(d):\n    return lambda v: v + d['a']\n"
+        "def task(v, extra=[0]):\n    return helper(v) + Model().run(v) + sum(extra) + maybe(v)\n"
+        "def maybe(v):\n    return v\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("memo_helpers")
+    try:
+        closure = m.make({"a": 1})
+        bound = m.Model().run
+        fresh = lambda f: {k: v for k, v in identity(f).items()}  # noqa: E731
+        edits = [
+            lambda: m.TABLE.__setitem__("k", 2),  # a dict changed in place
+            lambda: setattr(m.Model, "K", 3),  # a class attribute
+            lambda: m.task.__defaults__[0].append(1),  # a mutable default
+            lambda: setattr(m, "maybe", lambda v: v * 10),  # a rebinding
+            lambda: exec("def helper(v):\n    return v - 1\n", vars(m)),  # a redefinition
+        ]
+        before = identity(m.task)
+        assert identity(m.task) == before, "nothing changed"
+        for edit in edits:
+            edit()
+            after = identity(m.task)
+            assert after != before, edit
+            before = after
+        c0 = identity(closure)
+        closure.__closure__[0].cell_contents["a"] = 5
+        assert identity(closure) != c0, "a dict a closure holds"
+        b0 = identity(bound)
+        bound.__self__.K = 7
+        assert identity(bound) != b0, "a bound method's instance"
+        assert fresh(m.task) == identity(m.task)
+    finally:
+        sys.modules.pop("memo_helpers", None)

@@ -447,6 +447,101 @@ def _sorted_state(state: Any) -> Any:
 
 # ---------------------------------------------------------------- the walk
 
+_MISSING = object()
+_FROZEN_TYPES = (int, float, complex, str, bytes, bool, type(None), types.CodeType, types.FunctionType, type)
+
+
+def _frozen(value: Any) -> bool:
+    """Whether a value cannot change in place (functions and classes count: their
+    content has guards of its own)."""
+    if isinstance(value, _FROZEN_TYPES) or value is Ellipsis:
+        return True
+    if type(value) in (tuple, frozenset):
+        return all(_frozen(v) for v in value)
+    return False
+
+
+def _shallow(value: Any) -> tuple[Any, ...] | None:
+    """Every leaf of plain nested containers (dicts, lists, sets, tuples) with the
+    containers' sizes, when all leaves cannot change in place: equal by identity
+    means equal content. None when the value must be encoded again to be checked."""
+    leaves: list[Any] = []
+
+    def walk(v: Any, depth: int) -> bool:
+        t = type(v)
+        if t is dict or t is list or t is set or t is tuple:
+            if depth > 8 or len(leaves) > 10_000:
+                return False
+            items = (x for kv in v.items() for x in kv) if t is dict else v
+            leaves.append((t, len(v)))  # a fresh tuple: compared by value below
+            return all(walk(x, depth + 1) for x in items)
+        leaves.append(v)
+        return _frozen(v)
+
+    return tuple(leaves) if walk(value, 0) else None
+
+
+class _Guards:
+    """What an identity was computed from, by kind."""
+
+    __slots__ = ("lookups", "seen", "functions", "cells", "contents", "classes", "never")
+
+    def __init__(self) -> None:
+        self.lookups: list[tuple[Any, str, Any]] = []  # (namespace, name, what it held)
+        self.seen: set[tuple[int, str]] = set()
+        self.functions: list[tuple[Any, ...]] = []  # (fn, code, defaults, kwdefaults, wrapped, closure)
+        self.cells: list[tuple[Any, Any]] = []  # (cell, contents)
+        self.contents: list[tuple[Any, tuple[Any, ...] | None, bytes]] = []  # (value, members, encoding)
+        self.classes: list[tuple[type, bytes]] = []  # (class, encoding)
+        self.never = False  # something that cannot be checked (a failed import)
+
+
+def _still_valid(guards: _Guards) -> bool:
+    """Whether everything an identity was computed from is as it was: the same
+    objects bound to the same names, functions with the same code, defaults and
+    closure contents, and mutable values with the same encoding."""
+    if guards.never:
+        return False
+    missing = _MISSING
+    for namespace, name, held in guards.lookups:
+        if namespace.get(name, missing) is not held:
+            return False
+    for fn, code, defaults, kwdefaults, wrapped, closure in guards.functions:
+        if (
+            fn.__code__ is not code
+            or fn.__defaults__ is not defaults
+            or fn.__kwdefaults__ is not kwdefaults
+            or (fn.__closure__ or ()) is not closure
+            or fn.__dict__.get("__wrapped__") is not wrapped
+        ):
+            return False
+    for cell, contents in guards.cells:
+        try:
+            if cell.cell_contents is not contents:
+                return False
+        except ValueError:
+            return False
+    for value, members, encoded in guards.contents:
+        if members is not None:
+            now = _shallow(value)
+            if (
+                now is not None
+                and len(now) == len(members)
+                and all(a is b or (type(a) is tuple and a == b) for a, b in zip(now, members))
+            ):
+                continue
+        if _Encoder(_Walker()).encode(value) != encoded:
+            return False
+    for klass, encoded in guards.classes:
+        if _Walker()._class_encoding(klass) != encoded:
+            return False
+    return True
+
+
+# callable id -> (the callable, its guards, its parts): the last identity of each.
+_memos: dict[int, tuple[Any, _Guards, dict[str, str]]] = {}
+_MAX_MEMOS = 512
+
 
 def _resolves_to(obj: Any) -> bool:
     """Whether ``obj`` is what its module and qualified name lead to: then its name
@@ -474,6 +569,24 @@ class _Walker:
         self._module_bindings: dict[str, dict[str, bytes]] = {}
         # Named parts whose content is still to be computed.
         self._queue: list[tuple[str, Callable[[], str]]] = []
+        # What the parts were computed from (see _still_valid): a later identity of
+        # the same callable is reused only while every guard holds.
+        self.guards = _Guards()
+
+    def guard_lookup(self, namespace: Any, name: str) -> Any:
+        """``namespace[name]`` (or _MISSING), guarded: a rebinding invalidates."""
+        value = namespace.get(name, _MISSING)
+        key = (id(namespace), name)
+        if key not in self.guards.seen:
+            self.guards.seen.add(key)
+            self.guards.lookups.append((namespace, name, value))
+        return value
+
+    def guard_content(self, value: Any, encoded: bytes) -> None:
+        """A mutable value was encoded: it is encoded again to validate (after a
+        quick look: a container whose members are the same immutable objects)."""
+        if not _frozen(value):
+            self.guards.contents.append((value, _shallow(value), encoded))
 
     def ref(self, obj: Any) -> bytes:
         """The token naming ``obj`` inside its referrer's encoding."""
@@ -525,10 +638,15 @@ class _Walker:
     def _function_bytes(self, fn: types.FunctionType) -> bytes:
         encoder = _Encoder(self)
         code = fn.__code__
+        closure = fn.__closure__ or ()
+        wrapped = fn.__dict__.get("__wrapped__")
+        self.guards.functions.append((fn, code, fn.__defaults__, fn.__kwdefaults__, wrapped, closure))
         out = [b"function", fn.__qualname__.encode(), _encode_code(code, fn.__doc__)]
-        out.append(encoder.encode((fn.__defaults__, fn.__kwdefaults__)))
+        defaults = (fn.__defaults__, fn.__kwdefaults__)
+        out.append(encoder.encode(defaults))
+        self.guard_content(defaults, out[-1])
         spelled = _names_of(code)
-        for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        for name, cell in zip(code.co_freevars, closure):
             if name in spelled.sinks:
                 out.append(b"cell " + name.encode() + b" sink")
                 continue
@@ -537,23 +655,31 @@ class _Walker:
             except ValueError:  # not assigned yet
                 out.append(b"cell " + name.encode() + b" empty")
                 continue
-            out.append(b"cell " + name.encode() + b"=" + encoder.encode(contents))
-        wrapped = fn.__dict__.get("__wrapped__")
+            encoded = encoder.encode(contents)
+            self.guards.cells.append((cell, contents))
+            self.guard_content(contents, encoded)
+            out.append(b"cell " + name.encode() + b"=" + encoded)
         if wrapped is not None:
             out.append(b"wraps " + encoder.encode(wrapped))
         names, imports = spelled.names, spelled.imports
         namespace = fn.__globals__
         owner = namespace.get("__name__", fn.__module__ or "__main__")
         for name in sorted(names):
+            value = self.guard_lookup(namespace, name)
             if name in spelled.sinks:
                 out.append(b"sink " + name.encode())
-            elif name in namespace:
-                out.append(b"global " + name.encode() + b"=" + self._global(owner, name, namespace[name], names))
+            elif value is not _MISSING:
+                out.append(b"global " + name.encode() + b"=" + self._global(owner, name, value, names))
         for imported in imports:
             out.append(b"import " + imported.encode() + b"=" + self._imported(imported, namespace, names))
         return b"\0".join(out)
 
     def _class_bytes(self, klass: type) -> bytes:
+        encoded = self._class_encoding(klass)
+        self.guards.classes.append((klass, encoded))
+        return encoded
+
+    def _class_encoding(self, klass: type) -> bytes:
         encoder = _Encoder(self)
         out = [b"class", klass.__qualname__.encode(), encoder.encode(klass.__bases__)]
         if type(klass) is not type:
@@ -575,8 +701,13 @@ class _Walker:
         label = f"value {owner}.{name}"
         if label not in self.parts:
             self.parts[label] = ""
-            self._queue.append((label, lambda: _hash(_Encoder(self).encode(value))))
+            self._queue.append((label, lambda: self._value_part(value)))
         return b"L" + label.encode() + b";"
+
+    def _value_part(self, value: Any) -> str:
+        encoded = _Encoder(self).encode(value)
+        self.guard_content(value, encoded)
+        return _hash(encoded)
 
     def _module_attributes(self, module: types.ModuleType, names: Iterable[str]) -> None:
         """``helpers.f``, ``settings.FACTOR``, ``pkg.sub.g``: the attributes of a user
@@ -587,10 +718,12 @@ class _Walker:
         bound = self._module_bindings.setdefault(module.__name__, {})
         namespace = vars(module)
         for attr in sorted(names):
-            if attr in bound or attr not in namespace or attr.startswith("__"):
+            if attr in bound or attr.startswith("__"):
+                continue
+            value = self.guard_lookup(namespace, attr)
+            if value is _MISSING:
                 continue
             bound[attr] = b"..."  # reserved first: recursion ends here
-            value = namespace[attr]
             if isinstance(value, types.ModuleType):
                 self._module_attributes(value, names)
                 bound[attr] = self.ref(value)
@@ -603,7 +736,9 @@ class _Walker:
             module = importlib.import_module(name, namespace.get("__package__") or None)
         except Exception as e:  # noqa: BLE001  (the task itself will report it)
             self.opaque.setdefault(f"opaque import {name}", f"cannot be imported: {type(e).__name__}: {e}")
+            self.guards.never = True
             return b"?import;"
+        self.guard_lookup(sys.modules, module.__name__)
         self._module_attributes(module, names)
         return self.ref(module)
 
@@ -628,12 +763,28 @@ def identity(function: Callable[..., Any], depends_on: Iterable[str] = (), engin
         >>> sorted(identity(len))
         ['python', 'task']
     """
-    walker = _Walker()
-    walker.parts["python"] = _python_version()
-    walker.parts["task"] = _hash(_Encoder(walker).encode(function))
-    for dependency in depends_on:
-        walker.parts.update(declared_dependency(dependency, engine, walker))
-    return walker.finish()
+    depends_on = list(depends_on)
+    files_and_env = [d for d in depends_on if not d.startswith("module:")]
+    memo = _memos.get(id(function))
+    if memo is not None and memo[0] is function and len(files_and_env) == len(depends_on) and _still_valid(memo[1]):
+        parts = dict(memo[2])
+    else:
+        walker = _Walker()
+        walker.parts["python"] = _python_version()
+        encoded = _Encoder(walker).encode(function)
+        walker.guard_content(function, encoded)
+        walker.parts["task"] = _hash(encoded)
+        for dependency in depends_on:
+            if dependency.startswith("module:"):
+                declared_dependency(dependency, engine, walker)
+        parts = walker.finish()
+        if len(_memos) >= _MAX_MEMOS:
+            _memos.clear()
+        _memos[id(function)] = (function, walker.guards, dict(parts))
+    # Files and environment variables are read again every time.
+    for dependency in files_and_env:
+        parts.update(declared_dependency(dependency, engine))
+    return parts
 
 
 def value_digest(value: Any) -> str:
