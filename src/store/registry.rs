@@ -47,6 +47,21 @@ pub struct Registry {
 
 impl Registry {
     pub fn open(path: &Path) -> Result<Self> {
+        // Two processes opening a new registry at once: switching it to WAL
+        // takes an exclusive lock and SQLite answers "locked" at once, without
+        // its busy handler, so the whole set-up is tried again for a while.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match Self::open_once(path) {
+                Err(Error::Registry { source, .. }) if is_busy(&source) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self> {
         let err = |source| Error::Registry { path: path.to_owned(), source };
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
@@ -90,6 +105,10 @@ impl Registry {
     fn err(&self, source: rusqlite::Error) -> Error {
         Error::Registry { path: self.path.clone(), source }
     }
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 /// A transaction with helpers that (de)serialise JSON bodies.
