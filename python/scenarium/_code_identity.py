@@ -461,24 +461,34 @@ def _frozen(value: Any) -> bool:
     return False
 
 
+_LEAF_TYPES = frozenset({int, float, complex, str, bytes, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, set, tuple})
+
+
 def _shallow(value: Any) -> tuple[Any, ...] | None:
     """Every leaf of plain nested containers (dicts, lists, sets, tuples) with the
     containers' sizes, when all leaves cannot change in place: equal by identity
     means equal content. None when the value must be encoded again to be checked."""
     leaves: list[Any] = []
-
-    def walk(v: Any, depth: int) -> bool:
+    pending = [value]
+    while pending:
+        v = pending.pop()
         t = type(v)
-        if t is dict or t is list or t is set or t is tuple:
-            if depth > 8 or len(leaves) > 10_000:
-                return False
-            items = (x for kv in v.items() for x in kv) if t is dict else v
-            leaves.append((t, len(v)))  # a fresh tuple: compared by value below
-            return all(walk(x, depth + 1) for x in items)
-        leaves.append(v)
-        return _frozen(v)
-
-    return tuple(leaves) if walk(value, 0) else None
+        if t in _CONTAINERS:
+            if len(leaves) > 10_000:
+                return None
+            leaves.append((t, len(v)))  # a fresh tuple: compared by value
+            if t is dict:
+                for k, x in v.items():
+                    pending.append(k)
+                    pending.append(x)
+            else:
+                pending.extend(v)
+        elif t in _LEAF_TYPES or _frozen(v):
+            leaves.append(v)
+        else:
+            return None
+    return tuple(leaves)
 
 
 class _Guards:
@@ -489,7 +499,7 @@ class _Guards:
     def __init__(self) -> None:
         self.lookups: list[tuple[Any, str, Any]] = []  # (namespace, name, what it held)
         self.seen: set[tuple[int, str]] = set()
-        self.functions: list[tuple[Any, ...]] = []  # (fn, code, defaults, kwdefaults, wrapped, closure)
+        self.functions: list[tuple[Any, ...]] = []  # (fn, code, defaults, kwdefaults, closure, wrapped)
         self.cells: list[tuple[Any, Any]] = []  # (cell, contents)
         self.contents: list[tuple[Any, tuple[Any, ...] | None, bytes]] = []  # (value, members, encoding)
         self.classes: list[tuple[type, bytes]] = []  # (class, encoding)
@@ -506,12 +516,12 @@ def _still_valid(guards: _Guards) -> bool:
     for namespace, name, held in guards.lookups:
         if namespace.get(name, missing) is not held:
             return False
-    for fn, code, defaults, kwdefaults, wrapped, closure in guards.functions:
+    for fn, code, defaults, kwdefaults, closure, wrapped in guards.functions:
         if (
             fn.__code__ is not code
             or fn.__defaults__ is not defaults
             or fn.__kwdefaults__ is not kwdefaults
-            or (fn.__closure__ or ()) is not closure
+            or fn.__closure__ is not closure
             or fn.__dict__.get("__wrapped__") is not wrapped
         ):
             return False
@@ -640,7 +650,7 @@ class _Walker:
         code = fn.__code__
         closure = fn.__closure__ or ()
         wrapped = fn.__dict__.get("__wrapped__")
-        self.guards.functions.append((fn, code, fn.__defaults__, fn.__kwdefaults__, wrapped, closure))
+        self.guards.functions.append((fn, code, fn.__defaults__, fn.__kwdefaults__, fn.__closure__, wrapped))
         out = [b"function", fn.__qualname__.encode(), _encode_code(code, fn.__doc__)]
         defaults = (fn.__defaults__, fn.__kwdefaults__)
         out.append(encoder.encode(defaults))
