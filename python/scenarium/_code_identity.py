@@ -451,13 +451,13 @@ _MISSING = object()
 _FROZEN_TYPES = (int, float, complex, str, bytes, bool, type(None), types.CodeType, types.FunctionType, type)
 
 
-def _frozen(value: Any) -> bool:
-    """Whether a value cannot change in place (functions and classes count: their
-    content has guards of its own)."""
+def frozen(value: Any) -> bool:
+    """Whether a value cannot change in place, so that it may be shared and checked by
+    identity (functions and classes count: their content has guards of its own)."""
     if isinstance(value, _FROZEN_TYPES) or value is Ellipsis:
         return True
     if type(value) in (tuple, frozenset):
-        return all(_frozen(v) for v in value)
+        return all(frozen(v) for v in value)
     return False
 
 
@@ -484,7 +484,7 @@ def _shallow(value: Any) -> tuple[Any, ...] | None:
                     pending.append(x)
             else:
                 pending.extend(v)
-        elif t in _LEAF_TYPES or _frozen(v):
+        elif t in _LEAF_TYPES or frozen(v):
             leaves.append(v)
         else:
             return None
@@ -595,7 +595,7 @@ class _Walker:
     def guard_content(self, value: Any, encoded: bytes) -> None:
         """A mutable value was encoded: it is encoded again to validate (after a
         quick look: a container whose members are the same immutable objects)."""
-        if not _frozen(value):
+        if not frozen(value):
             self.guards.contents.append((value, _shallow(value), encoded))
 
     def ref(self, obj: Any) -> bytes:
@@ -786,7 +786,7 @@ def identity(function: Callable[..., Any], depends_on: Iterable[str] = (), engin
         walker.parts["task"] = _hash(encoded)
         for dependency in depends_on:
             if dependency.startswith("module:"):
-                declared_dependency(dependency, engine, walker)
+                walker.whole_module(importlib.import_module(dependency[len("module:") :]))
         parts = walker.finish()
         if len(_memos) >= _MAX_MEMOS:
             _memos.clear()
@@ -811,20 +811,15 @@ def value_digest(value: Any) -> str:
     return f"opaque:{digest}" if walker.opaque else digest
 
 
-def declared_dependency(spec: str, engine: Any, walker: _Walker | None = None) -> dict[str, str]:
-    """Parts for one ``depends_on`` entry: ``"$NAME"`` an environment variable,
-    ``"module:NAME"`` a whole module of the project, otherwise a file, a folder or
-    a glob pattern."""
+def declared_dependency(spec: str, engine: Any) -> dict[str, str]:
+    """Parts for one ``depends_on`` entry that is read again at every submit:
+    ``"$NAME"`` an environment variable, otherwise a file, a folder or a glob
+    pattern (``"module:NAME"`` entries are walked as code by ``identity``)."""
     if spec.startswith("$"):
         value = os.environ.get(spec[1:])
         return {
             f"env {spec[1:]}": "unset" if value is None else _hash(b"set:" + value.encode("utf-8", "surrogatepass"))
         }
-    if spec.startswith("module:"):
-        walker = walker or _Walker()
-        module = importlib.import_module(spec[len("module:") :])
-        walker.whole_module(module)
-        return {}
     return {f"file {spec}": _hash(_files_bytes(spec, engine))}
 
 

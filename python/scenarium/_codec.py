@@ -115,7 +115,9 @@ def _isolated(value: Any, dn: Any) -> Any:
     """A copy nobody else holds: a stored in_memory version must not change when the
     task that wrote it, a task reading it or the caller mutates the object they have
     (``df["b"] = ...``, ``lst.append(...)``). Immutable values are shared as they are."""
-    if _is_inline(value) or isinstance(value, (bytes, tuple, frozenset)) and _all_immutable(value):
+    from scenarium import _code_identity
+
+    if _code_identity.frozen(value):
         return value
     polars = sys.modules.get("polars")
     if polars is not None and isinstance(value, (polars.DataFrame, polars.Series)):
@@ -128,12 +130,6 @@ def _isolated(value: Any, dn: Any) -> Any:
             f"{where}: a {type(value).__qualname__} cannot be copied ({type(e).__name__}: {e}); in_memory values "
             "are copied so that no task or caller can change a stored version"
         ) from e
-
-
-def _all_immutable(value: Any) -> bool:
-    if isinstance(value, (tuple, frozenset)):
-        return all(_all_immutable(v) for v in value)
-    return _is_inline(value) or isinstance(value, (bytes, complex, type(None)))
 
 
 def _path_candidates(value: Any, found: list[str], depth: int = 0) -> None:

@@ -111,26 +111,20 @@ class WorkerPool:
         """Runs a job on an idle worker; ``expected`` is the code identity the submitting
         process computed. A worker that imported older code is replaced by a new one;
         if the code changed again meanwhile, the job runs and is marked not reusable."""
-        reply = self._run_once(task, inputs, outputs, timeout, expected, run_anyway=False)
-        if reply[0] == "stale code":
-            reply = self._run_once(task, inputs, outputs, timeout, expected, run_anyway=True)
+        inputs_ref = [(v.data_node_id, v.version) for v in inputs]
+        for run_anyway in (False, True):
+            message = (task.id, inputs_ref, [o.id for o in outputs], expected, run_anyway)
+            reply = self._on_a_worker(task.config_id, message, timeout, fresh=run_anyway)
+            if reply[0] != "stale code":
+                break
         return reply
 
-    def _run_once(
-        self,
-        task: _core.TaskRecord,
-        inputs: list[_core.VersionRecord],
-        outputs: list[_core.DataNodeRecord],
-        timeout: float | None,
-        expected: dict[str, str],
-        run_anyway: bool,
-    ) -> Any:
+    def _on_a_worker(self, config_id: str, message: tuple[Any, ...], timeout: float | None, fresh: bool) -> Any:
+        """Sends one job to an idle worker (a new one when ``fresh``) and waits for its reply."""
         with self._lock:
-            worker = self._idle.pop() if self._idle and not run_anyway else None
+            worker = self._idle.pop() if self._idle and not fresh else None
         if worker is None or not worker.process.is_alive():
             worker = _Worker(self.storage_folder)
-        inputs_ref = [(v.data_node_id, v.version) for v in inputs]
-        message = (task.id, inputs_ref, [o.id for o in outputs], expected, run_anyway)
         try:
             worker.wait_ready()
             worker.conn.send(message)
@@ -138,7 +132,7 @@ class WorkerPool:
                 worker.kill()
                 return (
                     None,
-                    f"task {task.config_id!r} timed out after {timeout:g} s (its worker process was stopped)",
+                    f"task {config_id!r} timed out after {timeout:g} s (its worker process was stopped)",
                     None,
                     None,
                 )
@@ -149,7 +143,7 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError) as e:
             worker.kill()
             code = worker.process.exitcode
-            return None, f"task {task.config_id!r}: its worker process died (exit code {code}): {e}", None, None
+            return None, f"task {config_id!r}: its worker process died (exit code {code}): {e}", None, None
         if reply[0] == "stale code":
             worker.kill()  # its imported modules are older than the files
         else:

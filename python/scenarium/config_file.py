@@ -510,7 +510,6 @@ _SYSTEM_MODULES = frozenset(
         "signal",
         "tempfile",
         "webbrowser",
-        "eval",
     }
 )
 

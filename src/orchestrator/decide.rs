@@ -157,11 +157,15 @@ pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: 
     let properties = serde_json::to_string(&task.properties).unwrap_or_default();
     let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
     let stored_as = serde_json::to_string(&stored_as).unwrap_or_default();
-    let labels: Vec<String> =
-        task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}"))).collect();
+    let labels = binding_labels(task);
     let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &stored_as)];
     parts.extend(labels.iter().map(String::as_str).zip(inputs.iter().map(|v| v.fingerprint.as_str())));
     fingerprint::combine(CACHE_KEY_DOMAIN, parts)
+}
+
+/// Each input's name in the key: its parameter name, or `#i` when bound by position.
+pub fn binding_labels(task: &TaskRecord) -> Vec<String> {
+    task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}"))).collect()
 }
 
 /// The inputs whose files changed since `before` was taken (while the job ran).

@@ -7,7 +7,9 @@
 mod decide;
 mod schedule;
 
-pub use decide::{access_descriptor, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState};
+pub use decide::{
+    access_descriptor, binding_labels, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState,
+};
 use decide::{changed_while_running, decide, input_states, Decision};
 pub use schedule::{run_submission, Cancel, RunOptions};
 
@@ -195,7 +197,7 @@ fn run_job(
             return Ok(JobEnd::Done);
         }
     };
-    let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+    let outputs = output_records(store, task)?;
     let key = cache_key(task, &code.digest, &inputs, &outputs);
     job.inputs =
         inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
@@ -212,7 +214,6 @@ fn run_job(
         Decision::Run(reason) => job.reason = Some(reason),
     }
 
-    let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
     job.status = JobStatus::Running;
     job.started_at = Some(now());
     store.update_job(job)?;
@@ -267,6 +268,10 @@ fn run_job(
     Ok(JobEnd::Done)
 }
 
+fn output_records(store: &Store, task: &TaskRecord) -> Result<Vec<DataNodeRecord>> {
+    task.outputs.iter().map(|o| store.data_node(o)).collect()
+}
+
 /// A native task is identified by its name and the version this build has;
 /// a Python callable by what the executor computes.
 fn code_identity(task: &TaskRecord, executor: &dyn TaskExecutor) -> std::result::Result<CodeIdentity, String> {
@@ -309,7 +314,7 @@ pub fn key_report(store: &Store, task_id: &str, executor: &dyn TaskExecutor) -> 
         Err(reason) => return Err(crate::error::Error::Config(format!("task {}: {reason}", task.config_id))),
     };
     let code = code_identity(&task, executor).map_err(crate::error::Error::Config)?;
-    let outputs: Vec<DataNodeRecord> = task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+    let outputs = output_records(store, &task)?;
     let key = cache_key(&task, &code.digest, &inputs, &outputs);
     let previous = store.last_finished_job(&task.id)?;
     let mut changed = Vec::new();
@@ -324,9 +329,8 @@ pub fn key_report(store: &Store, task_id: &str, executor: &dyn TaskExecutor) -> 
         Decision::Skip(entry) => ("skip", format!("same code and inputs as {}", entry.job_id)),
         Decision::Run(reason) => ("run", reason),
     };
-    let labels = task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}")));
     let mut input_rows = Vec::new();
-    for (label, state) in labels.zip(&inputs) {
+    for (label, state) in binding_labels(&task).into_iter().zip(&inputs) {
         let name = store.data_node(&state.version.data_node_id)?.config_id;
         input_rows.push((label, name, state.version.version, state.fingerprint.clone(), state.files.clone()));
     }
@@ -376,8 +380,7 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
             match (input_states(store, task, false)?, code_identity(task, executor)) {
                 (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
                 (Ok(inputs), Ok(code)) => {
-                    let outputs: Vec<DataNodeRecord> =
-                        task.outputs.iter().map(|o| store.data_node(o)).collect::<Result<_>>()?;
+                    let outputs = output_records(store, task)?;
                     let key = cache_key(task, &code.digest, &inputs, &outputs);
                     match decide(store, task, &key, &code, &inputs, force)? {
                         Decision::Skip(entry) => ("skip", format!("same code and inputs as {}", entry.job_id)),
