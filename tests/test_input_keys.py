@@ -137,8 +137,13 @@ def test_a_csv_output_at_a_path_is_skipped_when_its_file_is_unchanged(tmp_path) 
     assert ids(sub, sc.Status.SKIPPED) == ["t"], sub.jobs[0].reason
     (tmp_path / "out.csv").write_text("a\n9\n")
     sub = s.submit()
-    assert ids(sub, sc.Status.COMPLETED) == ["t"], "an output file edited by hand must be recomputed"
+    # The hand edit is kept as a version, then the task's stored result replaces it
+    # (same code and inputs: nothing to recompute).
+    assert ids(sub, sc.Status.SKIPPED) == ["t"] and "reused" in sub.jobs[0].reason, sub.jobs[0].reason
     assert list(pd.read_csv("out.csv")["a"]) == [0, 1, 2]
+    writers = [(h["version"], h["writer"]) for h in s.y.history()]
+    assert [w for _, w in writers][-2:] == ["external", sub.jobs[0].id], writers
+    assert list(s.y.read(version=writers[-2][0])["a"]) == [9]
 
 
 def test_reuse_into_a_csv_output_at_another_path_writes_that_file(tmp_path) -> None:

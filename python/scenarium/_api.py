@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import datetime
 from typing import Any, Callable, Union
@@ -47,19 +46,17 @@ def _default_values(
     engine: _core.Engine, config: ScenarioConfig, spec: dict[str, Any], skip: Any
 ) -> dict[str, _core.StoredValue]:
     """The first values of the data nodes of ``spec`` (but those in ``skip``): their
-    default_data, or the file a file-backed node names."""
+    default_data."""
     by_id = {d.id: d for d in config.data_node_configs}
     defaults: dict[str, _core.StoredValue] = {}
     for dn_spec in spec["data_nodes"]:
         cfg = by_id[dn_spec["id"]]
         if cfg.id in skip:
             continue
-        target = _DefaultTarget(dn_spec)
-        path = _codec.file_path_of(target)
-        if path is not None and os.path.exists(path) and cfg.default_data is None:
-            defaults[cfg.id] = engine.store_external(path, cfg.storage_type)
-        elif cfg.default_data is not None:
-            defaults[cfg.id] = _codec.encode(engine, cfg.default_data, target)
+        # A file-backed node's existing file becomes its first version when the
+        # node is first read or submitted (the core copies it into the store).
+        if cfg.default_data is not None:
+            defaults[cfg.id] = _codec.encode(engine, cfg.default_data, _DefaultTarget(dn_spec))
     return defaults
 
 

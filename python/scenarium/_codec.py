@@ -175,12 +175,11 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         if fingerprint.startswith("opaque:"):
             fingerprint += ":" + token
         return engine.store_memory(token, fingerprint)
-    path = _file_path(props)
-    if path is not None and storage in ("csv", "parquet", "json"):
-        _write_file(value, Path(path), storage, dn)
-        return engine.store_external(path, storage)
+    # A file-backed node's version is an object like any other; the core copies
+    # it to the node's path once the version is committed.
+    has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json")
     kind = _frame_kind(value)
-    if kind is None and storage in ("pickle", "parquet") and _is_inline(value):
+    if kind is None and storage in ("pickle", "parquet") and _is_inline(value) and not has_file:
         return engine.store_inline(json.dumps(value))
     tmp = engine.new_tmp_path(".part")
     try:
@@ -308,29 +307,6 @@ def _is_io_failure(error: BaseException) -> bool:
     return False
 
 
-def _write_file(value: Any, path: Path, storage: str, dn: Any) -> None:
-    """Writes a file-backed data node's file atomically (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    try:
-        if storage == "json":
-            _write_json(value, tmp, dn)
-        else:
-            kind = _frame_kind(value)
-            if kind is None:
-                raise NotSerializable(
-                    f"data node {dn.config_id!r} writes {storage} file {path} and takes a polars "
-                    f"or pandas DataFrame, not a {type(value).__qualname__}"
-                )
-            _write_frame(value, kind, tmp, storage, dn)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
     """The Python value of a stored value of data node record ``dn``."""
     kind = stored.kind
@@ -347,16 +323,16 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
         return _read_file(Path(stored.path or ""), stored.format or "", _properties(dn), dn)
     if kind == "recipe":
         stored = engine.materialize(stored, dn.id)
-    path = engine.object_path(stored.hash or "")
     fmt = stored.format or "pickle"
     try:
         if fmt == "pickle":
             # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
-            try:
-                data = engine.read_object(stored.hash or "")
-            except StorageError as e:
-                raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
-            return pickle.loads(data)
+            return pickle.loads(engine.read_object(stored.hash or ""))
+        # Every format is checked against its name before it is decoded (once per process).
+        path = engine.object_path(stored.hash or "")
+    except StorageError as e:
+        raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
+    try:
         if fmt == "json":
             with open(path, "rb") as f:
                 return json.load(f)

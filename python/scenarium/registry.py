@@ -382,9 +382,22 @@ def gc(grace_period: timedelta | float = timedelta(hours=1)) -> GcReport:
     return GcReport(*_runtime.engine().gc(seconds))
 
 
-def integrity_check() -> str:
-    """SQLite's check of the registry file: "ok" when sound."""
-    return _runtime.engine().integrity_check()
+def integrity_check(full: bool = False) -> str:
+    """ "ok" when the store is sound, else one problem per line.
+
+    Without ``full``: SQLite's check of the registry file (fast). With ``full``:
+    every stored object is read and hashed again, and versions of missing data
+    nodes, links or folders where objects belong are problems; objects no version
+    refers to and temporary files left by a killed process are counted after
+    "ok" (``sc.gc()`` removes them).
+
+    Example:
+        >>> sc.integrity_check(full=True)  # doctest: +SKIP
+        'ok'
+    """
+    if not isinstance(full, bool):
+        raise TypeError(f"integrity_check: full must be True or False, got {full!r}")
+    return _runtime.engine().integrity_check(full)
 
 
 __all__ = [

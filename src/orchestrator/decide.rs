@@ -44,7 +44,12 @@ pub fn input_states(
     let mut inputs = Vec::with_capacity(task.inputs.len());
     for binding in &task.inputs {
         let node = store.data_node(&binding.data_node)?;
-        let Some(version) = store.latest_version(&binding.data_node)? else {
+        // A file-backed node's path edited by hand is a new version first.
+        let latest = match store.sync_file_node(&node, record) {
+            Ok(latest) => latest,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let Some(version) = latest else {
             return Ok(Err(Error::NoData(node.config_id).to_string()));
         };
         match input_state(store, &node, version, record) {

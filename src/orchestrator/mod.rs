@@ -198,6 +198,11 @@ fn run_job(
         }
     };
     let outputs = output_records(store, task)?;
+    // An output file edited by hand is kept as a version before anything replaces it.
+    if let Some(problem) = outputs.iter().find_map(|node| store.sync_file_node(node, true).err()) {
+        end_job(store, job, JobStatus::Failed, Some(problem.to_string()), on_event)?;
+        return Ok(JobEnd::Done);
+    }
     let key = cache_key(task, &code.digest, &inputs, &outputs);
     job.inputs =
         inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
@@ -219,6 +224,14 @@ fn run_job(
     store.update_job(job)?;
     on_event(job);
     let versions: Vec<VersionRecord> = inputs.iter().map(|i| i.version.clone()).collect();
+    // Every stored input is checked against its name before the task sees it
+    // (once per process; the registry remembers files already hashed).
+    let unverified =
+        versions.iter().flat_map(|v| v.payload.object_hashes()).find_map(|hash| store.verified_object_path(hash).err());
+    if let Some(problem) = unverified {
+        end_job(store, job, JobStatus::Failed, Some(problem.to_string()), on_event)?;
+        return Ok(JobEnd::Done);
+    }
     let outcome = match &task.function {
         FunctionRef::Native { name, .. } => {
             let run = || executor.execute_native(&store.objects, name, task, &versions, &outputs);

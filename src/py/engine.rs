@@ -63,7 +63,13 @@ impl Engine {
         Ok(self.store.objects.new_tmp_path(suffix)?)
     }
 
-    fn object_path(&self, hash: &str) -> PyResult<PathBuf> {
+    /// Where an object is; with `verify` (the default) its bytes are first
+    /// checked against its name, once per process (StorageError if altered).
+    #[pyo3(signature = (hash, verify = true))]
+    fn object_path(&self, py: Python<'_>, hash: &str, verify: bool) -> PyResult<PathBuf> {
+        if verify {
+            return detached(py, || self.store.verified_object_path(hash));
+        }
         Ok(self.store.objects.path_of(hash)?)
     }
 
@@ -98,10 +104,9 @@ impl Engine {
         objects::inline(json)
     }
 
-    /// A file at a user's path, fingerprinted by its content now.
-    fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
-        let fp = detached(py, || self.store.file_fingerprint(&path))?;
-        Ok(objects::external(path, format, &fp))
+    /// A copy of the file at `path` stored as an object of `format`.
+    fn ingest_file(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
+        objects::ingest_file(py, &self.store.objects, path, format)
     }
 
     /// A value that lives only in this process's memory.
@@ -187,8 +192,13 @@ impl Engine {
         Ok(versions.into_iter().map(|v| (v.version, v.config_id, v.created_at, v.scenarios)).collect())
     }
 
-    /// SQLite's integrity check of the registry: "ok" when sound.
-    fn integrity_check(&self, py: Python<'_>) -> PyResult<String> {
+    /// "ok" when sound. SQLite's check of the registry; with `full`, every
+    /// stored object hashed again too, and what gc would clear counted.
+    #[pyo3(signature = (full = false))]
+    fn integrity_check(&self, py: Python<'_>, full: bool) -> PyResult<String> {
+        if full {
+            return detached(py, || self.store.integrity_check_full().map(|r| r.summary()));
+        }
         detached(py, || self.store.integrity_check())
     }
 
@@ -218,8 +228,13 @@ impl Engine {
         Ok(detached(py, || self.store.data_nodes())?.into_iter().map(Into::into).collect())
     }
 
+    /// The latest version; for a file-backed node, after taking in an edit of its path.
     fn latest_version(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Option<VersionRecord>> {
-        Ok(detached(py, || self.store.latest_version(data_node_id))?.map(Into::into))
+        let latest = detached(py, || {
+            let node = self.store.data_node(data_node_id)?;
+            self.store.sync_file_node(&node, true)
+        })?;
+        Ok(latest.map(Into::into))
     }
 
     fn version(&self, py: Python<'_>, data_node_id: &str, version: i64) -> PyResult<VersionRecord> {
@@ -227,7 +242,12 @@ impl Engine {
     }
 
     fn versions(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Vec<VersionRecord>> {
-        Ok(detached(py, || self.store.versions(data_node_id))?.into_iter().map(Into::into).collect())
+        let versions = detached(py, || {
+            let node = self.store.data_node(data_node_id)?;
+            self.store.sync_file_node(&node, true)?;
+            self.store.versions(data_node_id)
+        })?;
+        Ok(versions.into_iter().map(Into::into).collect())
     }
 
     #[pyo3(signature = (data_node_id, value, writer = "user", comment = None))]

@@ -70,9 +70,9 @@ pub(super) fn memory(token: String, fingerprint: &str) -> StoredValue {
     StoredValue::from_payload(&Payload::Memory { token }, fingerprint)
 }
 
-pub(super) fn external(path: PathBuf, format: String, fingerprint: &str) -> StoredValue {
-    let payload = Payload::External { path: path.to_string_lossy().into_owned(), format };
-    StoredValue::from_payload(&payload, fingerprint)
+pub(super) fn ingest_file(py: Python<'_>, objects: &Objects, path: PathBuf, format: String) -> PyResult<StoredValue> {
+    let (hash, size) = detached(py, || objects.ingest_copy(&path))?;
+    Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
 }
 
 /// The objects of a storage folder, without its registry: what a worker on
@@ -104,7 +104,11 @@ impl ObjectStore {
         Ok(self.objects.new_tmp_path(suffix)?)
     }
 
-    fn object_path(&self, hash: &str) -> PyResult<PathBuf> {
+    #[pyo3(signature = (hash, verify = true))]
+    fn object_path(&self, py: Python<'_>, hash: &str, verify: bool) -> PyResult<PathBuf> {
+        if verify {
+            return detached(py, || self.objects.verified_path(hash));
+        }
         Ok(self.objects.path_of(hash)?)
     }
 
@@ -131,13 +135,9 @@ impl ObjectStore {
         inline(json)
     }
 
-    /// A file at a user's path, fingerprinted by its content now (no registry, so no cache).
-    fn store_external(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
-        let fp = detached(py, || {
-            let canonical = std::fs::canonicalize(&path).map_err(|e| crate::Error::storage(&path, e))?;
-            fingerprint::of_file(&canonical)
-        })?;
-        Ok(external(path, format, &fp))
+    /// A copy of the file at `path` stored as an object of `format`.
+    fn ingest_file(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
+        ingest_file(py, &self.objects, path, format)
     }
 
     fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {

@@ -36,6 +36,12 @@ fn stat_key(meta: &fs::Metadata) -> (String, i128) {
     (format!("untrusted:{}", uuid::Uuid::new_v4()), i128::MAX)
 }
 
+/// A file's `stat` as one comparable string: equal strings, same file content
+/// (but for a write in the clock's last tick, see [`RACY_WINDOW_NS`]).
+pub(super) fn stat_identity(meta: &fs::Metadata) -> String {
+    stat_key(meta).0
+}
+
 fn now_ns() -> i128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
 }

@@ -31,6 +31,38 @@ pub struct GcReport {
     pub temporary_files_deleted: u64,
 }
 
+/// What `integrity_check(full=True)` found.
+#[derive(Clone, Debug, Default)]
+pub struct IntegrityReport {
+    /// Each one a place where a stored value cannot be read back as written.
+    pub problems: Vec<String>,
+    /// Objects no version refers to (a deleted scenario's, a killed writer's): gc removes them.
+    pub orphan_objects: u64,
+    /// Files in `objects/tmp/`: writes in flight, or left by a killed process.
+    pub temporary_files: u64,
+}
+
+impl IntegrityReport {
+    /// "ok" (with what gc would clear) or one problem per line.
+    pub fn summary(&self) -> String {
+        if !self.problems.is_empty() {
+            return self.problems.join("\n");
+        }
+        let mut leftovers = Vec::new();
+        if self.orphan_objects > 0 {
+            leftovers.push(format!("{} object(s) no version refers to", self.orphan_objects));
+        }
+        if self.temporary_files > 0 {
+            leftovers.push(format!("{} temporary file(s)", self.temporary_files));
+        }
+        if leftovers.is_empty() {
+            "ok".into()
+        } else {
+            format!("ok ({}: sc.gc() removes them)", leftovers.join(", "))
+        }
+    }
+}
+
 impl Store {
     /// A copy of a scenario under a new id: its own data nodes hold the latest
     /// version of each original one (the same objects: nothing is copied on
@@ -115,6 +147,63 @@ impl Store {
     /// SQLite's own check of the registry file: "ok" when sound.
     pub fn integrity_check(&self) -> Result<String> {
         self.registry.read(|tx| tx.scalar("PRAGMA integrity_check", params![])).map(|v| v.unwrap_or_default())
+    }
+
+    /// SQLite's check, then every object a version refers to read and hashed
+    /// again (no cache), versions of data nodes that do not exist, links and
+    /// folders where objects belong, objects nothing refers to and files a
+    /// killed writer left.
+    pub fn integrity_check_full(&self) -> Result<IntegrityReport> {
+        let mut report = IntegrityReport::default();
+        let sqlite = self.integrity_check()?;
+        if sqlite != "ok" {
+            report.problems.push(format!("registry.sqlite: {sqlite}"));
+        }
+        let (versions, nodes): (Vec<VersionRecord>, HashSet<String>) = self.registry.read(|tx| {
+            let versions = tx.all("SELECT body FROM versions ORDER BY data_node_id, version", params![])?;
+            let nodes: Vec<(String, i64)> = tx.rows("SELECT id, 0 FROM data_nodes", params![])?;
+            Ok((versions, nodes.into_iter().map(|(id, _)| id).collect()))
+        })?;
+        let mut referenced = HashSet::new();
+        for version in &versions {
+            let label = format!("{} version {}", version.data_node_id, version.version);
+            if !nodes.contains(&version.data_node_id) {
+                report.problems.push(format!("{label}: a version of a data node that does not exist"));
+            }
+            for hash in version.payload.object_hashes() {
+                if crate::interrupt::requested() {
+                    return Err(Error::storage(self.objects.root(), "integrity check interrupted"));
+                }
+                if referenced.insert(hash.to_owned()) {
+                    if let Err(e) = self.objects.check_now(hash) {
+                        report.problems.push(format!("{label}: {e}"));
+                    }
+                }
+            }
+        }
+        let root = self.objects.root();
+        for prefix in fs::read_dir(root).map_err(|e| Error::storage(root, e))?.flatten() {
+            let name = prefix.file_name().to_string_lossy().into_owned();
+            let kind = prefix.file_type().map_err(|e| Error::storage(prefix.path(), e))?;
+            if name == "tmp" && kind.is_dir() {
+                report.temporary_files += fs::read_dir(prefix.path()).map_or(0, |e| e.count() as u64);
+                continue;
+            }
+            if name.len() != 2 || !kind.is_dir() {
+                report.problems.push(format!("{}: not an object folder", prefix.path().display()));
+                continue;
+            }
+            for object in fs::read_dir(prefix.path()).map_err(|e| Error::storage(prefix.path(), e))?.flatten() {
+                let hash = format!("{name}{}", object.file_name().to_string_lossy());
+                let plain = object.file_type().is_ok_and(|t| t.is_file());
+                if !plain {
+                    report.problems.push(format!("{}: not a plain file", object.path().display()));
+                } else if !referenced.contains(&hash) {
+                    report.orphan_objects += 1;
+                }
+            }
+        }
+        Ok(report)
     }
 
     /// Deletes objects that no data-node version refers to, and cache entries

@@ -1,7 +1,9 @@
 //! The storage folder: the registry and the object store, and every entity
 //! operation that touches them.
 
+mod file_nodes;
 mod files;
+pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
 mod maintenance;
 pub mod objects;
 mod recovery;
@@ -20,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord, Timestamp, VersionRecord,
 };
-pub use maintenance::{ConfigVersion, GcReport};
+pub use maintenance::{ConfigVersion, GcReport, IntegrityReport};
 pub use objects::ObjectStore;
 pub use registry::{Registry, Tx};
 
@@ -192,13 +194,24 @@ impl Store {
         writer: &str,
         comment: Option<String>,
     ) -> Result<VersionRecord> {
-        self.registry.write(|tx| {
+        let version = self.registry.write(|tx| {
             let exists: Option<i64> = tx.scalar("SELECT 1 FROM data_nodes WHERE id = ?1", params![data_node_id])?;
             if exists.is_none() {
                 return Err(Error::NonExistingEntity(data_node_id.to_owned()));
             }
             insert_version(tx, data_node_id, value, writer, comment)
-        })
+        })?;
+        match self.write_copies(std::slice::from_ref(&version)).into_iter().next() {
+            Some(problem) => Err(Error::storage(self.folder(), problem)),
+            None => Ok(version),
+        }
+    }
+
+    /// The path of an object checked against its name (see
+    /// [`ObjectStore::verified_path`]), through the registry's cache of file
+    /// fingerprints: a table verified by one process is not hashed by the next.
+    pub fn verified_object_path(&self, hash: &str) -> Result<PathBuf> {
+        self.objects.verified_path_with(hash, |path| self.file_fingerprint(path))
     }
 
     // ---------------------------------------------------------- tasks and jobs
@@ -276,11 +289,13 @@ impl Store {
         outputs: &[NewValue],
         cache: bool,
     ) -> Result<()> {
-        self.registry.write(|tx| {
+        let written = self.registry.write(|tx| {
             job.outputs.clear();
+            let mut written = Vec::with_capacity(outputs.len());
             for (dn, value) in task.outputs.iter().zip(outputs) {
                 let version = insert_version(tx, dn, value, &job.id, None)?;
                 job.outputs.push((dn.clone(), version.version));
+                written.push(version);
             }
             update_job(tx, job)?;
             if let (true, Some(key)) = (cache, &job.cache_key) {
@@ -295,15 +310,33 @@ impl Store {
                     params![key, job.id, now(), tx.encode(&entry)?],
                 )?;
             }
-            Ok(())
-        })
+            Ok(written)
+        })?;
+        self.copy_outputs(job, &written)
+    }
+
+    /// Writes the configured paths of a job's committed outputs; what could
+    /// not be written is said in the job's reason (its versions are stored).
+    fn copy_outputs(&self, job: &mut JobRecord, written: &[VersionRecord]) -> Result<()> {
+        let problems = self.write_copies(written);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let note = problems.join("; ");
+        job.reason = Some(match job.reason.take() {
+            Some(reason) => format!("{reason}; {note}"),
+            None => note,
+        });
+        self.update_job(job)
     }
 
     /// Marks a job SKIPPED, linking the cached outputs into its data nodes as
     /// new versions where the latest version holds something else.
     pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<()> {
+        let mut written = Vec::new();
         self.registry.write(|tx| {
             job.outputs.clear();
+            written.clear();
             let mut linked = 0;
             for (i, (dn, (fingerprint, payload))) in task.outputs.iter().zip(&entry.outputs).enumerate() {
                 let version = match latest_version(tx, dn)? {
@@ -312,7 +345,10 @@ impl Store {
                         linked += 1;
                         let paths = entry.paths.get(i).cloned().unwrap_or_default();
                         let value = NewValue { payload: payload.clone(), fingerprint: fingerprint.clone(), paths };
-                        insert_version(tx, dn, &value, &job.id, Some(format!("reused from {}", entry.job_id)))?
+                        let version =
+                            insert_version(tx, dn, &value, &job.id, Some(format!("reused from {}", entry.job_id)))?;
+                        written.push(version.clone());
+                        version
                     }
                 };
                 job.outputs.push((dn.clone(), version.version));
@@ -323,7 +359,8 @@ impl Store {
                 format!("same code and inputs as {}: its outputs were reused without running", entry.job_id)
             });
             update_job(tx, job)
-        })
+        })?;
+        self.copy_outputs(job, &written)
     }
 
     /// The most recent job of this task that completed or was skipped.

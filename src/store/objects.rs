@@ -60,6 +60,43 @@ impl ObjectStore {
         self.path_of(hash).is_ok_and(|p| p.is_file())
     }
 
+    /// The path of an object whose bytes were checked against its name, once
+    /// per process as long as `stat` shows the file unchanged (a large table
+    /// is hashed on its first use, not on every read). A link, inside the
+    /// store or as its folder, is refused: it would read a file elsewhere.
+    pub fn verified_path(&self, hash: &str) -> Result<PathBuf> {
+        self.verified_path_with(hash, fingerprint::of_file)
+    }
+
+    /// Reads and hashes the object now, whatever this process checked before.
+    pub fn check_now(&self, hash: &str) -> Result<()> {
+        let path = self.path_of(hash)?;
+        plain_file_identity(&path)?;
+        let actual = fingerprint::of_file(&path)?;
+        if actual != hash {
+            return Err(altered(&path, &actual, hash));
+        }
+        Ok(())
+    }
+
+    /// `verified_path`, hashing through `hash_file` (the registry's cache of
+    /// file fingerprints, for a store that has one).
+    pub fn verified_path_with(&self, hash: &str, hash_file: impl Fn(&Path) -> Result<String>) -> Result<PathBuf> {
+        let path = self.path_of(hash)?;
+        let identity = plain_file_identity(&path)?;
+        if verified_identity(&path).as_ref() == Some(&identity) {
+            return Ok(path);
+        }
+        let actual = hash_file(&path)?;
+        if actual != hash {
+            return Err(altered(&path, &actual, hash));
+        }
+        if plain_file_identity(&path)? == identity {
+            remember_verified(&path, identity);
+        }
+        Ok(path)
+    }
+
     /// Moves a finished temporary file into the store; returns (hash, size).
     pub fn ingest(&self, tmp: &Path) -> Result<(String, u64)> {
         let file = File::open(tmp).map_err(|e| Error::storage(tmp, format!("cannot open the value to store: {e}")))?;
@@ -85,6 +122,10 @@ impl ObjectStore {
         fs::rename(tmp, &target)
             .map_err(|e| Error::storage(&target, format!("cannot move the value into place: {e}")))?;
         sync_dir(dir)?;
+        // Hashed as it was written: its first read need not hash it again.
+        if let Ok(identity) = plain_file_identity(&target) {
+            remember_verified(&target, identity);
+        }
         Ok((hash, size))
     }
 
@@ -92,18 +133,25 @@ impl ObjectStore {
     /// stored (tampered with, or damaged) is refused rather than decoded.
     pub fn read_verified(&self, hash: &str) -> Result<Vec<u8>> {
         let path = self.path_of(hash)?;
+        plain_file_identity(&path)?;
         let bytes = fs::read(&path).map_err(|e| Error::storage(&path, format!("cannot read the stored value: {e}")))?;
         let actual = fingerprint::of_bytes(&bytes);
         if actual != hash {
-            return Err(Error::storage(
-                &path,
-                format!(
-                    "the stored value was modified after it was stored (its blake3 is {actual}, its name says \
-                     {hash}): refusing to read it"
-                ),
-            ));
+            return Err(altered(&path, &actual, hash));
         }
         Ok(bytes)
+    }
+
+    /// A copy of the file at `path` as an object: (hash, size). The copy is
+    /// hashed, not the original, so the object is exactly what was hashed
+    /// even if the file changes meanwhile.
+    pub fn ingest_copy(&self, path: &Path) -> Result<(String, u64)> {
+        let tmp = self.new_tmp_path(".part")?;
+        let stored = fs::copy(path, &tmp)
+            .map_err(|e| Error::storage(path, format!("cannot copy the file into the store: {e}")))
+            .and_then(|_| self.ingest(&tmp));
+        let _ = fs::remove_file(&tmp);
+        stored
     }
 
     pub fn put_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
@@ -117,6 +165,44 @@ impl ObjectStore {
         drop(file);
         self.ingest(&tmp)
     }
+}
+
+fn altered(path: &Path, actual: &str, hash: &str) -> Error {
+    Error::storage(
+        path,
+        format!(
+            "the stored value was modified after it was stored (its blake3 is {actual}, its name says {hash}): \
+             refusing to read it"
+        ),
+    )
+}
+
+/// What `stat` says of an object file (device, inode, size, mtime, ctime),
+/// after checking that neither it nor its folder is a link.
+fn plain_file_identity(path: &Path) -> Result<String> {
+    let folder = path.parent().expect("an object path has a parent");
+    let missing = |e: std::io::Error| Error::storage(path, format!("the stored value is missing: {e}"));
+    let folder_meta = fs::symlink_metadata(folder).map_err(missing)?;
+    let meta = fs::symlink_metadata(path).map_err(missing)?;
+    if folder_meta.file_type().is_symlink() || !meta.file_type().is_file() {
+        return Err(Error::storage(
+            path,
+            "the stored value is not a plain file inside the store (a link or a folder put there): refusing to read it",
+        ));
+    }
+    Ok(super::files::stat_identity(&meta))
+}
+
+/// Object files verified by this process, with the `stat` they had then.
+static VERIFIED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<PathBuf, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn verified_identity(path: &Path) -> Option<String> {
+    VERIFIED.lock().unwrap_or_else(|p| p.into_inner()).get(path).cloned()
+}
+
+fn remember_verified(path: &Path, identity: String) {
+    VERIFIED.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_owned(), identity);
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

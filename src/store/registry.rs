@@ -36,6 +36,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submission_id, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_task ON jobs (task_id, status);
 CREATE TABLE IF NOT EXISTS file_fingerprints (
     path TEXT PRIMARY KEY, stat TEXT NOT NULL, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS materialized_files (
+    path TEXT PRIMARY KEY, data_node_id TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
 ";

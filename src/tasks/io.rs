@@ -81,17 +81,26 @@ fn input_of(store: &ObjectStore, task: &'static str, payload: &Payload, data_nod
             .map_err(|e| TaskError::InvalidData { task, message: format!("unreadable value of {data_node_id}: {e}") }),
         Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
         Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
+        // A csv data node's file, as stored for this version.
+        Payload::Object { hash, format, .. } if format.starts_with("csv/") => {
+            let path =
+                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            Ok(NativeInput::Scalar(path.to_string_lossy().into_owned().into()))
+        }
         Payload::Object { hash, format, .. } if format == TABLE_FORMAT => {
-            let path = store.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            let path =
+                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
             Ok(NativeInput::Table(Table::stored(path)))
         }
         // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
         Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
-            let path = store.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            let path =
+                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
             scan_arrow(task, &path)
         }
         Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
-            let path = store.path_of(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+            let path =
+                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
             scan_parquet(task, &path)
         }
         Payload::Recipe { task: name, version, output, inputs } => {

@@ -1,0 +1,281 @@
+//! File-backed data nodes (csv, parquet, json with a `path`): versioned like
+//! every other node. Each version's bytes are an object in the store; the
+//! configured path is a copy of the latest version, written by temporary
+//! file and rename only after the version's transaction committed, so a
+//! failed job never touches it and `read(version=n)` reads version n.
+//!
+//! `materialized_files` remembers what scenarium last wrote at each path.
+//! When a path holds anything else, a person or another program wrote it:
+//! its content becomes a new version attributed to "external" the next time
+//! the node is read or a job reads or writes it. When the path holds what
+//! scenarium wrote before but the node's latest version is newer, the
+//! process stopped between the commit and the copy: the copy is written again.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+
+use super::{insert_version, latest_version, NewValue, Store};
+use crate::config::StorageType;
+use crate::error::{Error, Result};
+use crate::model::{DataNodeRecord, Payload, VersionRecord};
+
+/// Who wrote a version found at a node's path.
+pub const EXTERNAL_WRITER: &str = "external";
+
+/// The path a csv, parquet or json data node reads and writes, if it has one.
+pub fn file_node_path(node: &DataNodeRecord) -> Option<PathBuf> {
+    if !matches!(node.storage_type, StorageType::Csv | StorageType::Parquet | StorageType::Json) {
+        return None;
+    }
+    let path = node.properties.get("path").or_else(|| node.properties.get("default_path"))?;
+    path.as_str().filter(|p| !p.is_empty()).map(PathBuf::from)
+}
+
+/// The object format of a file found at a node's path: its storage type and
+/// the frame library it is read with.
+pub fn file_format(node: &DataNodeRecord) -> String {
+    match node.storage_type {
+        StorageType::Json => "json".into(),
+        other => {
+            let exposed = node.properties.get("exposed_type").and_then(|v| v.as_str());
+            let frame = if exposed == Some("polars") { "polars" } else { "pandas" };
+            format!("{}/{frame}", other.as_str())
+        }
+    }
+}
+
+/// The object a version's bytes are, when they are a whole csv, parquet or
+/// json file (a native task's table is kept in its own format, not copied).
+fn object_hash(payload: &Payload) -> Option<&str> {
+    match payload {
+        Payload::Object { hash, format, .. }
+            if format == "json" || format.starts_with("csv/") || format.starts_with("parquet/") =>
+        {
+            Some(hash)
+        }
+        _ => None,
+    }
+}
+
+impl Store {
+    /// The node's latest version after taking in what its path holds now:
+    /// a new version by "external" when someone else wrote the file, the
+    /// copy written again when a crash left it behind. With `record` false
+    /// nothing is written: an outside edit comes back as the version it would
+    /// become (not stored, numbered one past the latest).
+    pub fn sync_file_node(&self, node: &DataNodeRecord, record: bool) -> Result<Option<VersionRecord>> {
+        let latest = self.latest_version(&node.id)?;
+        let Some(path) = file_node_path(node) else { return Ok(latest) };
+        if !path.is_file() {
+            return Ok(latest);
+        }
+        let current = self.file_fingerprint(&path)?;
+        if let Some(v) = &latest {
+            if object_hash(&v.payload).is_none() && !matches!(v.payload, Payload::External { .. }) {
+                return Ok(latest); // a value the path does not hold (a native task's table)
+            }
+            let holds = object_hash(&v.payload) == Some(current.as_str())
+                || matches!(v.payload, Payload::External { .. }) && v.fingerprint == current;
+            if holds {
+                return Ok(latest);
+            }
+        }
+        let key = path_key(&path);
+        let written: Option<(String, String)> = self
+            .registry
+            .read(|tx| tx.row("SELECT data_node_id, hash FROM materialized_files WHERE path = ?1", params![key]))?;
+        if let (Some(latest), Some((owner, hash))) = (&latest, &written) {
+            if *hash == current {
+                // What scenarium wrote there: this node's copy is pending, or
+                // another node sharing the path wrote it since.
+                if *owner == node.id && record {
+                    self.write_copy(node, latest)?;
+                }
+                return Ok(Some(latest.clone()));
+            }
+        }
+        let comment = Some(match &latest {
+            Some(_) => format!("{} changed outside scenarium", path.display()),
+            None => format!("{} as found", path.display()),
+        });
+        if !record {
+            let format = file_format(node);
+            let size = fs::metadata(&path).map_or(0, |m| m.len());
+            let next = latest.as_ref().map_or(1, |v| v.version + 1);
+            return Ok(Some(VersionRecord {
+                data_node_id: node.id.clone(),
+                version: next,
+                written_at: crate::model::now(),
+                writer: EXTERNAL_WRITER.into(),
+                comment,
+                fingerprint: current.clone(),
+                payload: Payload::Object { hash: current, format, size },
+                paths: Vec::new(),
+            }));
+        }
+        let (hash, size) = self.objects.ingest_copy(&path)?;
+        let value = NewValue {
+            payload: Payload::Object { hash: hash.clone(), format: file_format(node), size },
+            fingerprint: hash.clone(),
+            paths: Vec::new(),
+        };
+        let version = self.registry.write(|tx| {
+            // Another process may have taken the same edit in meanwhile.
+            if let Some(now_latest) = latest_version(tx, &node.id)? {
+                if object_hash(&now_latest.payload) == Some(hash.as_str()) {
+                    return Ok(now_latest);
+                }
+            }
+            let version = insert_version(tx, &node.id, &value, EXTERNAL_WRITER, comment.clone())?;
+            tx.execute(
+                "INSERT OR REPLACE INTO materialized_files (path, data_node_id, hash) VALUES (?1, ?2, ?3)",
+                params![key, node.id, hash],
+            )?;
+            Ok(version)
+        })?;
+        Ok(Some(version))
+    }
+
+    /// Writes the configured paths of the file-backed nodes among `versions`
+    /// (just committed). Returns what could not be written: the versions are
+    /// stored either way, and the copy is written again at the next read.
+    pub(super) fn write_copies(&self, versions: &[VersionRecord]) -> Vec<String> {
+        let mut problems = Vec::new();
+        for version in versions {
+            let node = match self.data_node(&version.data_node_id) {
+                Ok(node) => node,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    continue;
+                }
+            };
+            if file_node_path(&node).is_some() {
+                if let Err(e) = self.write_copy(&node, version) {
+                    problems.push(e.to_string());
+                }
+            }
+        }
+        problems
+    }
+
+    /// Replaces the node's path with the bytes of `version` (temporary file
+    /// beside it, fsync, rename), then records that scenarium wrote them.
+    fn write_copy(&self, node: &DataNodeRecord, version: &VersionRecord) -> Result<()> {
+        let (Some(path), Some(hash)) = (file_node_path(node), object_hash(&version.payload)) else {
+            return Ok(());
+        };
+        let source = self.objects.verified_path(hash)?;
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&folder).map_err(|e| Error::storage(&folder, format!("cannot create the folder: {e}")))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4().simple()));
+        let written = fs::copy(&source, &tmp).and_then(|_| File::options().write(true).open(&tmp)?.sync_all());
+        let renamed = written.and_then(|_| fs::rename(&tmp, &path));
+        if let Err(e) = renamed {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::storage(
+                &path,
+                format!(
+                    "version {} of data node {} is stored, but its copy at this path could not be written ({e}); \
+                     it is written again when the node is next read",
+                    version.version, node.id
+                ),
+            ));
+        }
+        if let Ok(dir) = File::open(&folder) {
+            let _ = dir.sync_all();
+        }
+        let key = path_key(&path);
+        self.registry.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO materialized_files (path, data_node_id, hash) VALUES (?1, ?2, ?3)",
+                params![key, node.id, hash],
+            )
+            .map(|_| ())
+        })
+    }
+}
+
+/// A path as the registry keys it: absolute, its links resolved when it exists.
+fn path_key(path: &Path) -> String {
+    fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::check::tests::dn;
+    use crate::config::ScenarioSpec;
+    use crate::store::tests::open;
+
+    /// A store with one json data node whose path is `path`; returns its record.
+    fn json_node(store: &Store, path: &Path) -> DataNodeRecord {
+        let mut config = dn("doc");
+        config.storage_type = StorageType::Json;
+        config.properties.insert("path".into(), path.to_string_lossy().into_owned().into());
+        let spec = ScenarioSpec {
+            id: "s".into(),
+            tasks: vec![],
+            data_nodes: vec![config],
+            additional_data_nodes: vec!["doc".into()],
+            frequency: None,
+            properties: Default::default(),
+        };
+        let scenario = store.create_scenario(&spec, None, None, &BTreeMap::new()).unwrap();
+        store.data_node(&scenario.data_nodes["doc"]).unwrap()
+    }
+
+    fn json_value(store: &Store, text: &str) -> NewValue {
+        let (hash, size) = store.objects.put_bytes(text.as_bytes()).unwrap();
+        NewValue {
+            payload: Payload::Object { hash: hash.clone(), format: "json".into(), size },
+            fingerprint: hash,
+            paths: vec![],
+        }
+    }
+
+    #[test]
+    fn a_copy_a_crash_left_behind_is_written_again_not_taken_for_an_edit() {
+        let (dir, store) = open();
+        let path = dir.path().join("doc.json");
+        let node = json_node(&store, &path);
+        store.write_data_node(&node.id, &json_value(&store, "[1]"), "user", None).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"[1]");
+        // Committed, then the process died before writing the copy.
+        let second = json_value(&store, "[1, 2]");
+        store.registry.write(|tx| insert_version(tx, &node.id, &second, "JOB_x", None)).unwrap();
+        let latest = store.sync_file_node(&node, true).unwrap().unwrap();
+        assert_eq!((latest.version, latest.writer.as_str()), (2, "JOB_x"));
+        assert_eq!(fs::read(&path).unwrap(), b"[1, 2]");
+        assert_eq!(store.versions(&node.id).unwrap().len(), 2, "no version by external");
+    }
+
+    #[test]
+    fn an_edit_is_a_version_and_looking_does_not_record_it() {
+        let (dir, store) = open();
+        let path = dir.path().join("doc.json");
+        let node = json_node(&store, &path);
+        store.write_data_node(&node.id, &json_value(&store, "[1]"), "user", None).unwrap();
+        fs::write(&path, b"[9]").unwrap();
+        let preview = store.sync_file_node(&node, false).unwrap().unwrap();
+        assert_eq!((preview.version, preview.writer.as_str()), (2, EXTERNAL_WRITER));
+        assert_eq!(store.versions(&node.id).unwrap().len(), 1, "record=false writes nothing");
+        let taken = store.sync_file_node(&node, true).unwrap().unwrap();
+        assert_eq!((taken.version, taken.fingerprint.as_str()), (2, preview.fingerprint.as_str()));
+        assert_eq!(store.objects.read_verified(&taken.fingerprint).unwrap(), b"[9]");
+        assert_eq!(store.sync_file_node(&node, true).unwrap().unwrap().version, 2);
+        let first = store.version(&node.id, 1).unwrap();
+        assert_eq!(store.objects.read_verified(object_hash(&first.payload).unwrap()).unwrap(), b"[1]");
+    }
+}
