@@ -5,6 +5,7 @@ and bad arguments get clear errors."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 import time
@@ -153,3 +154,49 @@ def test_the_readmes_own_settings_are_known_keys() -> None:
     n = Config.configure_data_node("n")
     Config.configure_task("t", len, input=[x], output=[n], depends_on=["$HOME"])
     assert [str(i) for i in Config.check()] == []
+
+
+UNTRUSTED_TOML = """
+[DATA_NODE.x]
+default_data = "1:int"
+
+[DATA_NODE.y]
+
+[TASK.t]
+function = "{function}:function"
+inputs = [ "x:SECTION",]
+outputs = [ "y:SECTION",]
+
+[SCENARIO.s]
+tasks = [ "t:SECTION",]
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "code", "said"),
+    [
+        ("tools.steps.double", 0, "0 error(s)"),
+        ("tools.steps.pair", 1, "takes 2 positional parameters (a, b), but the task has 1 inputs"),
+        ("tools.steps.missing", 1, "defines no missing"),
+        ("tools.nowhere.f", 1, "no module named 'tools.nowhere'"),
+    ],
+)
+def test_scenarium_check_reads_modules_without_running_them(tmp_path, function, code, said) -> None:
+    marker = tmp_path / "ran.txt"
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "__init__.py").write_text(f"open({str(marker)!r}, 'a').write('package ')\n")
+    (tmp_path / "tools" / "steps.py").write_text(
+        f"open({str(marker)!r}, 'a').write('module ')\n"
+        "def double(v):\n    return 2 * v\n"
+        "def pair(a, b):\n    return a\n"
+    )
+    (tmp_path / "untrusted.toml").write_text(UNTRUSTED_TOML.format(function=function))
+    run = [sys.executable, "-m", "scenarium", "check", "untrusted.toml"]
+    checked = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path)
+    assert checked.returncode == code, (checked.stdout, checked.stderr)
+    assert said in checked.stdout + checked.stderr, (checked.stdout, checked.stderr)
+    assert not marker.exists(), "check ran code from the modules the file names"
+    if code == 0:
+        imported = subprocess.run([*run, "--import"], capture_output=True, text=True, cwd=tmp_path)
+        assert imported.returncode == 0, imported.stderr
+        assert marker.read_text() == "package module ", "--import imports them"

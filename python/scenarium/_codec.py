@@ -186,6 +186,11 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         if storage == "json":
             fmt = "json"
             _write_json(value, tmp, dn)
+        elif kind is not None and storage == "pickle" and not _exact_in_columns(value, kind):
+            # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
+            # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.
+            fmt = "pickle/polars" if kind == "polars" else "pickle"
+            _write_pickle(_polars_parts(value) if kind == "polars" else value, tmp, dn)
         elif kind is not None and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
             _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
@@ -214,6 +219,83 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _exact_in_columns(frame: Any, kind: str) -> bool:
+    """Whether ``frame`` comes back from its columnar file (Arrow for pandas, Parquet
+    for polars) exactly as it is. Decided on its dtypes, labels and index only (no
+    scan of the data); anything not known to round-trip is pickled instead."""
+    if kind == "polars":
+        import polars as pl
+
+        return not any(_polars_holds_objects(dtype, pl) for dtype in frame.schema.values())
+    import pandas as pd
+
+    columns = frame.columns
+    labels_plain = type(columns) is pd.Index and all(type(c) is str for c in columns)
+    if not labels_plain or not columns.is_unique or columns.name is not None:
+        return False
+    if not all(_pandas_dtype_exact(dtype, pd) for dtype in frame.dtypes):
+        return False
+    index = frame.index
+    if isinstance(index, pd.RangeIndex):
+        return index.name is None or isinstance(index.name, str)
+    if isinstance(index, pd.MultiIndex) or not (index.name is None or isinstance(index.name, str)):
+        return False
+    if getattr(index, "freq", None) is not None:
+        return False  # a DatetimeIndex's freq is not kept by Arrow
+    return _pandas_dtype_exact(index.dtype, pd)
+
+
+def _pandas_dtype_exact(dtype: Any, pd: Any) -> bool:
+    """Dtypes Arrow stores and pandas restores as they were."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _pandas_dtype_exact(dtype.categories.dtype, pd)
+    if isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype)):
+        return True
+    if isinstance(dtype, (pd.BooleanDtype, pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype)):
+        return True
+    if isinstance(dtype, (pd.UInt8Dtype, pd.UInt16Dtype, pd.UInt32Dtype, pd.UInt64Dtype)):
+        return True
+    if isinstance(dtype, (pd.Float32Dtype, pd.Float64Dtype)):
+        return True
+    kind = getattr(dtype, "kind", None)
+    import numpy as np
+
+    return isinstance(dtype, np.dtype) and kind in ("b", "i", "u", "f", "M", "m") and dtype.itemsize <= 8
+
+
+def _polars_parts(frame: Any) -> dict[str, Any]:
+    """A polars frame with object columns, as something pickle can hold: its other
+    columns as Arrow IPC bytes (exact), its object columns as lists."""
+    import io
+
+    import polars as pl
+
+    objects = [name for name, dtype in frame.schema.items() if _polars_holds_objects(dtype, pl)]
+    buffer = io.BytesIO()
+    frame.drop(objects).write_ipc(buffer)
+    return {"order": frame.columns, "ipc": buffer.getvalue(), "objects": {n: frame[n].to_list() for n in objects}}
+
+
+def _polars_from_parts(parts: dict[str, Any]) -> Any:
+    import io
+
+    import polars as pl
+
+    frame = pl.read_ipc(io.BytesIO(parts["ipc"]))
+    columns = [pl.Series(name, values, dtype=pl.Object) for name, values in parts["objects"].items()]
+    return frame.with_columns(columns).select(parts["order"])
+
+
+def _polars_holds_objects(dtype: Any, pl: Any) -> bool:
+    if dtype == pl.Object:
+        return True
+    inner = getattr(dtype, "inner", None)
+    if inner is not None:
+        return _polars_holds_objects(inner, pl)
+    fields = getattr(dtype, "fields", None)
+    return bool(fields) and any(_polars_holds_objects(f.dtype, pl) for f in fields)
 
 
 def _has_unstable_pickle(value: Any, depth: int = 0) -> bool:
@@ -325,9 +407,10 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
         stored = engine.materialize(stored, dn.id)
     fmt = stored.format or "pickle"
     try:
-        if fmt == "pickle":
+        if fmt in ("pickle", "pickle/polars"):
             # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
-            return pickle.loads(engine.read_object(stored.hash or ""))
+            value = pickle.loads(engine.read_object(stored.hash or ""))
+            return _polars_from_parts(value) if fmt == "pickle/polars" else value
         # Every format is checked against its name before it is decoded (once per process).
         path = engine.object_path(stored.hash or "")
     except StorageError as e:

@@ -1,6 +1,6 @@
 """The ``scenarium`` command line (also ``python -m scenarium``).
 
-    scenarium check config.toml                   # issues of a Taipy TOML file; exit 1 on errors
+    scenarium check config.toml [--import]        # issues of a Taipy TOML file; exit 1 on errors
     scenarium run config.toml --set payment_threshold=1600
     scenarium ls [--json]                         # scenarios and their last submission
     scenarium show SCENARIO_... [--json]          # a scenario, data node, task, job or submission
@@ -40,7 +40,14 @@ def _value(text: str) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    Config.load(args.config)
+    from scenarium import config_file
+
+    if args.import_modules:
+        Config.load(args.config)
+    else:
+        # The file may come from anyone: its modules are read, not run.
+        with config_file.static_references():
+            Config.load(args.config)
     issues = Config.check()
     for issue in issues:
         print(issue)
@@ -217,6 +224,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = command("check", _check, "check a Taipy TOML configuration file")
     check.add_argument("config", help="the TOML file")
+    check.add_argument(
+        "--import",
+        dest="import_modules",
+        action="store_true",
+        help="import the task functions' modules (runs their code); without it they are read, not run",
+    )
     run = command("run", _run, "submit a scenario of a TOML configuration (reusing its latest scenario)")
     run.add_argument("config", help="the TOML file")
     run.add_argument("--scenario", help="the scenario config id (needed when the file has several)")

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
@@ -24,7 +25,7 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from scenarium import _core
 from scenarium.exceptions import ConfigError, InvalidConfig
@@ -117,6 +118,13 @@ def import_path(path: str, base_dir: str | None) -> Any:
     ``sys.path`` is the same afterwards: a ``fractions.py`` beside the file must not
     shadow the standard library for the rest of the process. The folder is
     remembered for worker processes, which import task functions by name."""
+    if _static_only:
+        from scenarium import _static_ref
+
+        try:
+            return _static_ref.resolve(path, [base_dir] if base_dir else [])
+        except LookupError as e:
+            return UnresolvedFunction(path, str(e))
     saved = list(sys.path)
     if base_dir:
         sys.path.insert(0, base_dir)
@@ -132,6 +140,22 @@ def import_path(path: str, base_dir: str | None) -> Any:
         return UnresolvedFunction(path, f"{type(e).__name__}: {e}")
     finally:
         sys.path[:] = saved
+
+
+# While set, functions are found in their modules' source, never imported (see static_references).
+_static_only = False
+
+
+@contextlib.contextmanager
+def static_references() -> Iterator[None]:
+    """Within it, loading a file checks its function references without importing
+    any module (``scenarium check``): a configuration from elsewhere runs no code."""
+    global _static_only
+    saved, _static_only = _static_only, True
+    try:
+        yield
+    finally:
+        _static_only = saved
 
 
 # Folders of loaded configuration files, where their task functions were found:

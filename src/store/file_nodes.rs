@@ -172,12 +172,16 @@ impl Store {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&folder).map_err(|e| Error::storage(&folder, format!("cannot create the folder: {e}")))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4().simple()));
-        let written = fs::copy(&source, &tmp).and_then(|_| File::options().write(true).open(&tmp)?.sync_all());
-        let renamed = written.and_then(|_| fs::rename(&tmp, &path));
-        if let Err(e) = renamed {
-            let _ = fs::remove_file(&tmp);
+        // The temporary copy is made in the store, so that a kill leaves nothing
+        // beside the user's file; beside it only when the path is on another file system.
+        let in_store = self.objects.new_tmp_path(".part")?;
+        let mut outcome = copy_then_rename(&source, &in_store, &path);
+        if matches!(&outcome, Err(e) if e.raw_os_error() == Some(CROSS_DEVICE)) {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let beside = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4().simple()));
+            outcome = copy_then_rename(&source, &beside, &path);
+        }
+        if let Err(e) = outcome {
             return Err(Error::storage(
                 &path,
                 format!(
@@ -199,6 +203,21 @@ impl Store {
             .map(|_| ())
         })
     }
+}
+
+/// `EXDEV`: a rename across file systems.
+const CROSS_DEVICE: i32 = 18;
+
+/// Copies `source` to `tmp`, flushes it and renames it onto `target`; `tmp` is
+/// removed when anything fails.
+fn copy_then_rename(source: &Path, tmp: &Path, target: &Path) -> std::io::Result<()> {
+    let done = fs::copy(source, tmp)
+        .and_then(|_| File::options().write(true).open(tmp)?.sync_all())
+        .and_then(|_| fs::rename(tmp, target));
+    if done.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    done
 }
 
 /// A path as the registry keys it: absolute, its links resolved when it exists.
