@@ -31,22 +31,22 @@ demo: dev
 	@test -f data/SMALL_customers_data.csv || $(BIN)/python -m scenarium.datagen --rows 10000 --seed 42 --out data/SMALL_customers_data.csv
 	$(BIN)/python examples/article_demo.py --data data/SMALL_customers_data.csv
 
-.PHONY: test  ## build, then run cargo test and pytest
-test: dev
+.PHONY: test  ## build, run the linters (make lint), then cargo test and pytest
+test: lint
 	cargo test --quiet
 	$(BIN)/python -m pytest -q
-	$(BIN)/python -m mypy.stubtest scenarium._core
 
 .PHONY: property-long  ## the code-identity property test at nightly size (5000 sequences, 12 steps)
 property-long: dev
 	SCN_PROPERTY_SEQUENCES=5000 SCN_PROPERTY_STEPS=12 $(BIN)/python -m pytest -q tests/test_code_property.py
 
-.PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff
+.PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 lint: dev
 	cargo fmt --check
 	cargo clippy --quiet --all-targets --features python -- -D warnings
 	$(BIN)/ruff check python tests examples benches
 	$(BIN)/ruff format --check python tests examples benches
+	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest scenarium._core
 
 .PHONY: format  ## apply cargo fmt and ruff format

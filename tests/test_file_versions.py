@@ -201,3 +201,13 @@ def test_integrity_check_full_counts_orphans_and_temporary_files(tmp_path) -> No
     assert report.startswith("ok (") and "1 object(s)" in report and "1 temporary file(s)" in report, report
     with pytest.raises(TypeError):
         sc.integrity_check(full="yes")  # type: ignore[arg-type]
+
+
+def test_a_hand_edit_is_kept_when_the_node_is_written_without_reading_it(tmp_path) -> None:
+    dn = Config.configure_data_node("doc", storage_type="json", default_path="doc.json")
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[dn]))
+    s.doc.write([1])
+    Path("doc.json").write_text("[2]")
+    s.doc.write([3])
+    assert history_writers(s.doc) == ["user", "external", "user"]
+    assert [s.doc.read(version=v) for v in (1, 2, 3)] == [[1], [2], [3]]

@@ -620,7 +620,7 @@ class _Walker:
                 # referrer needs only the name, and a chain of calls 1000 deep
                 # must not exhaust the stack.
                 self.parts[label] = ""
-                self._queue.append((label, lambda obj=obj: self._content(obj)))
+                self._queue.append((label, functools.partial(self._content, obj)))
             return b"L" + label.encode() + b";"
         # Anonymous: its content goes inline (a cycle back to it by position).
         key = id(obj)

@@ -295,7 +295,7 @@ def _polars_holds_objects(dtype: Any, pl: Any) -> bool:
     if inner is not None:
         return _polars_holds_objects(inner, pl)
     fields = getattr(dtype, "fields", None)
-    return bool(fields) and any(_polars_holds_objects(f.dtype, pl) for f in fields)
+    return any(_polars_holds_objects(f.dtype, pl) for f in fields or ())
 
 
 def _has_unstable_pickle(value: Any, depth: int = 0) -> bool:

@@ -176,7 +176,7 @@ def svg(nodes: list[Node], edges: list[tuple[str, str]], legend: bool = True) ->
 
 
 def _legend(styles: set[str], y: float) -> str:
-    x = MARGIN
+    x: float = MARGIN
     items = []
     for style in [s for s in STYLES if s in styles]:
         fill, stroke = STYLES[style]

@@ -34,6 +34,10 @@ class _Record:
     def __init__(self, fields: dict[str, Any]) -> None:
         self.__dict__.update(fields)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for the type checker: every field is set in __init__.
+        raise AttributeError(name)
+
 
 def _fields(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}

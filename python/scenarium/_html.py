@@ -195,9 +195,9 @@ def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_
     edges = []
     for config_id, task_id in record.tasks:
         t = engine.task(task_id)
-        j = last.get(config_id)
-        status = j.status if j is not None else "NOT RUN"
-        tip = f"{config_id}: {status}" + (f" ({j.reason})" if j is not None and j.reason else "")
+        ended = last.get(config_id)
+        status = ended.status if ended is not None else "NOT RUN"
+        tip = f"{config_id}: {status}" + (f" ({ended.reason})" if ended is not None and ended.reason else "")
         nodes.append(_dag.Node(task_id, config_id, "task", status, tip))
         edges += [(dn, task_id) for _, dn in t.inputs] + [(task_id, dn) for dn in t.outputs]
     return nodes, edges

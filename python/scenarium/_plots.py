@@ -25,7 +25,7 @@ MAX_COLUMNS = 8
 def _figure_class() -> Any:
     figure_module = importlib.import_module("matplotlib.figure")
 
-    class Figure(figure_module.Figure):  # type: ignore[misc, name-defined]
+    class Figure(figure_module.Figure):  # type: ignore[name-defined]
         """A matplotlib Figure that shows itself in a notebook without pyplot or %matplotlib."""
 
         def _repr_png_(self) -> bytes:

@@ -57,7 +57,7 @@ class _ConfigObject:
         raise AttributeError(f"{type(self).__name__} {self.__dict__.get('id')!r} has no attribute or property {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._spec() == other._spec()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._spec() == other._spec()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.id))
@@ -319,7 +319,7 @@ class CoreConfig:
 
 
 class _ClassProperty:
-    def __init__(self, getter: Callable[[type], Any]) -> None:
+    def __init__(self, getter: Callable[[Any], Any]) -> None:
         self.getter = getter
 
     def __get__(self, instance: object, owner: type) -> Any:

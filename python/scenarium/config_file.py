@@ -90,7 +90,8 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
 def _python_value(typed: dict[str, Any], base_dir: str | None) -> Any:
     from scenarium.config import Frequency, Scope
 
-    kind, value = typed["type"], typed.get("value")
+    kind: str = typed["type"]
+    value: Any = typed.get("value")
     if kind == "float":
         return float(value)  # "inf", "-inf" and "nan" arrive as strings
     if kind == "big_int":
@@ -231,7 +232,9 @@ def _blank_task(id: str) -> TaskConfig:
     from scenarium.config import TaskConfig
 
     cfg = object.__new__(TaskConfig)
-    cfg.id, cfg.function, cfg.skippable, cfg.properties = id, None, False, {}
+    # No function yet: the TOML section that names it may come later (check() reports one never set).
+    cfg.function = None  # type: ignore[assignment]
+    cfg.id, cfg.skippable, cfg.properties = id, False, {}
     cfg.input_configs, cfg.output_configs, cfg._input_params = [], [], []
     return cfg
 
@@ -471,7 +474,7 @@ def export(path: str | os.PathLike[str]) -> None:
 # ---------------------------------------------------------------- checking
 
 
-class Issues(list):  # type: ignore[type-arg]
+class Issues(list):
     """The list ``Config.check()`` returns, readable as a whole in a terminal or notebook."""
 
     def __repr__(self) -> str:

@@ -50,7 +50,7 @@ pub enum Payload {
     /// native task `task` over `inputs`, which are themselves stored values that
     /// cannot change (objects, inline scalars, other recipes). Materialized when
     /// read; cheaper than writing it when the table is wide and feeds only
-    /// reductions (DESIGN.md, Execution).
+    /// reductions (ARCHITECTURE.md, "The storage folder").
     Recipe { task: String, version: u32, output: usize, inputs: Vec<Payload> },
 }
 

@@ -199,7 +199,7 @@ fn reuses_other_scenarios(task: &TaskRecord) -> bool {
     task.properties.get("cache") != Some(&serde_json::Value::Bool(false))
 }
 
-/// The skip rule (DESIGN.md, "Skipping"), with the reason when the job runs.
+/// The skip rule (README "When a task is skipped"), with the reason when the job runs.
 pub fn decide(
     store: &Store,
     task: &TaskRecord,

@@ -194,13 +194,9 @@ impl Store {
         writer: &str,
         comment: Option<String>,
     ) -> Result<VersionRecord> {
-        let version = self.registry.write(|tx| {
-            let exists: Option<i64> = tx.scalar("SELECT 1 FROM data_nodes WHERE id = ?1", params![data_node_id])?;
-            if exists.is_none() {
-                return Err(Error::NonExistingEntity(data_node_id.to_owned()));
-            }
-            insert_version(tx, data_node_id, value, writer, comment)
-        })?;
+        // What a person wrote at a file node's path is kept before it is replaced.
+        self.sync_file_node(&self.data_node(data_node_id)?, true)?;
+        let version = self.registry.write(|tx| insert_version(tx, data_node_id, value, writer, comment))?;
         match self.write_copies(std::slice::from_ref(&version)).into_iter().next() {
             Some(problem) => Err(Error::storage(self.folder(), problem)),
             None => Ok(version),
