@@ -46,16 +46,16 @@ def test_a_failed_job_leaves_file_outputs_at_their_previous_version(tmp_path) ->
 
 
 @pytest.mark.parametrize(
-    ("storage", "name", "make", "as_plain"),
+    ("kind", "name", "make", "as_plain"),
     [
         ("csv", "out.csv", lambda k: pd.DataFrame({"a": range(k)}), lambda v: list(v["a"])),
         ("parquet", "out.parquet", lambda k: pl.DataFrame({"a": list(range(k))}), lambda v: list(v["a"])),
         ("json", "out.json", lambda k: {"a": list(range(k))}, lambda v: v["a"]),
     ],
 )
-def test_every_version_of_a_file_node_reads_back_as_written(tmp_path, storage, name, make, as_plain) -> None:
-    props = {"exposed_type": "polars"} if storage == "parquet" else {}
-    dn = Config.configure_data_node("out", storage_type=storage, default_path=name, **props)
+def test_every_version_of_a_file_node_reads_back_as_written(tmp_path, kind, name, make, as_plain) -> None:
+    props = {"exposed_type": "polars"} if kind == "parquet" else {}
+    dn = Config.configure_data_node("out", storage_type=kind, default_path=name, **props)
     s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[dn]))
     s.out.write(make(2))
     s.out.write(make(5))
@@ -65,7 +65,7 @@ def test_every_version_of_a_file_node_reads_back_as_written(tmp_path, storage, n
     assert len(set(fingerprints)) == 2
     # The configured path holds a copy of the latest version.
     on_disk = {"csv": pd.read_csv, "parquet": pl.read_parquet, "json": lambda p: json.loads(Path(p).read_text())}
-    assert as_plain(on_disk[storage](name)) == [0, 1, 2, 3, 4]
+    assert as_plain(on_disk[kind](name)) == [0, 1, 2, 3, 4]
 
 
 def test_a_file_edited_by_hand_becomes_a_version_by_external(tmp_path) -> None:
