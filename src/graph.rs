@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::config::ScenarioSpec;
 use crate::error::{Error, Result};
 
 /// A task seen only by what it reads and writes.
@@ -27,19 +26,6 @@ pub struct TaskGraph {
 }
 
 impl TaskGraph {
-    pub fn from_spec(spec: &ScenarioSpec) -> Result<Self> {
-        let tasks = spec
-            .tasks
-            .iter()
-            .map(|t| TaskNode {
-                id: t.id.clone(),
-                inputs: t.inputs.iter().map(|i| i.data_node.clone()).collect(),
-                outputs: t.outputs.clone(),
-            })
-            .collect();
-        Self::new(tasks)
-    }
-
     pub fn new(tasks: Vec<TaskNode>) -> Result<Self> {
         let mut writer_of: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, task) in tasks.iter().enumerate() {

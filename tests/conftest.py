@@ -13,6 +13,20 @@ ARTICLE = REPO / "examples" / "article"
 SAMPLE_CSV = REPO / "data" / "SMALL_customers_data.csv"
 
 
+# What tools (not tests) may add beside the sources.
+_TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", "__pycache__"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def repository_left_as_found():
+    """A test that writes into the repository instead of its tmp_path (a fixture
+    shadowed by a parameter of the same name did) fails the run."""
+    before = {p.name for p in REPO.iterdir()}
+    yield
+    added = {p.name for p in REPO.iterdir()} - before - _TOOL_CACHES
+    assert not added, f"tests left {sorted(added)} in {REPO}"
+
+
 @pytest.fixture(autouse=True)
 def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets a fresh Config and its own storage folder, and runs in tmp_path."""

@@ -8,6 +8,7 @@ CI runs a few kills (SCENARIUM_CRASH_KILLS, default 6); the reported run uses 10
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -262,8 +263,11 @@ def test_kill_9_during_file_outputs_multi_output_jobs_and_gc(tmp_path, monkeypat
     own |= {workdir / "__pycache__"}
     before = _outside_snapshot(tmp_path, own)
     monkeypatch.chdir(workdir)  # the configured paths are relative to the project
-    monkeypatch.syspath_prepend(str(workdir))
-    import steps
+    # The children's steps.py, loaded under a name of its own: a module named
+    # "steps" left in sys.modules would shadow other tests' own steps.py.
+    spec = importlib.util.spec_from_file_location("crash_harness_steps", workdir / "steps.py")
+    steps = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(steps)
 
     rng = random.Random(int(os.environ.get("SCENARIUM_CRASH_SEED", "7")))
     outcomes = []

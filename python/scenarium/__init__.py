@@ -6,8 +6,10 @@ Example:
     >>> x = Config.configure_data_node("x", default_data=20)
     >>> y = Config.configure_data_node("y")
     >>> double = Config.configure_task("double", lambda v: 2 * v, input=[x], output=[y], skippable=True)
-    >>> s = sc.create_scenario(Config.configure_scenario("doubling", task_configs=[double]))  # doctest: +SKIP
-    >>> s.submit(); s.y.read()  # doctest: +SKIP
+    >>> s = sc.create_scenario(Config.configure_scenario("doubling", task_configs=[double]))
+    >>> s.submit().status.name
+    'COMPLETED'
+    >>> s.y.read()
     40
 """
 

@@ -27,7 +27,7 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     """Creates a scenario from a ScenarioConfig, with its data nodes holding their defaults.
 
     Example:
-        >>> s = sc.create_scenario(scenario_cfg, name="baseline")  # doctest: +SKIP
+        >>> s = sc.create_scenario(scenario_cfg, name="baseline")
     """
     if not isinstance(config, ScenarioConfig):
         raise ConfigError(f"create_scenario takes a ScenarioConfig, got {config!r}")
@@ -149,8 +149,8 @@ def cancel_job(job: Job | str) -> None:
     CANCELED and its dependants ABANDONED; the rest of the submission goes on.
 
     Example:
-        >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
-        >>> sc.cancel_job(sub.jobs[-1])  # doctest: +SKIP
+        >>> sub = scenario.submit(wait=False)
+        >>> sc.cancel_job(sub.jobs[-1])
     """
     engine = _runtime.engine()
     job_id = job if isinstance(job, str) else job.id
@@ -165,11 +165,13 @@ def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:
     run: skipped only if that task's outputs come out unchanged) or "fail".
 
     Example:
-        >>> scenario.payment_threshold.write(1600)  # doctest: +SKIP
-        >>> print(sc.dry_run(scenario))  # doctest: +SKIP
-        preprocess_and_score            skip     same code and inputs as JOB_...
-        featurization_and_segmentation  run      input "payment_threshold" changed: 1000 -> 1600
-        segment_analysis                may run  depends on featurization_and_segmentation, which will run: ...
+        >>> scenario.payment_threshold.write(1234)
+        >>> print(sc.dry_run(scenario))
+        Dry run of SCENARIO_scenario_1_...
+        preprocess_and_score                skip     same code and inputs as JOB_preprocess_and_score_...
+        featurization_and_segmentation      run      input "payment_threshold" changed: 1000 -> 1234
+        segment_analysis                    may run  ...
+        high_value_cust_summary_statistics  may run  ...
     """
     engine = _runtime.engine()
     rows = engine.plan(entity.id, _runtime.TaskRunner(engine), force)
@@ -184,11 +186,18 @@ def why(entity: Union[Task, Scenario, str]) -> Any:
     scenario, a dict of these by task config id. Runs and writes nothing.
 
     Example:
-        >>> print(sc.why(scenario.tasks["featurization_and_segmentation"]))  # doctest: +SKIP
-        task featurization_and_segmentation: run (the task's code changed: function helpers.segment changed)
-          key 3f1c...
+        >>> scenario.payment_threshold.write(1234)
+        >>> print(sc.why(scenario.tasks["featurization_and_segmentation"]))
+        task featurization_and_segmentation: run (input "payment_threshold" changed: 1000 -> 1234)
+          key ...
           code:
-            function helpers.segment                           9a0e...
+            native task customer_analysis.featurization_and_segmentation 1
+          inputs:
+            #0 scored_df@1 ...
+            #1 payment_threshold@2 ...
+            #2 score_threshold@1 ...
+          outputs:
+            segmented_customer_df {"properties": {}, "storage_type": "pickle"}
     """
     from scenarium._why import KeyReport
 

@@ -766,6 +766,30 @@ class _Walker:
         self._module_attributes(module, [n for n in vars(module) if not n.startswith("__")])
 
 
+def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
+    """Where a task's code lives, stable across processes: a plain function by its
+    module and qualified name (importable when the name leads back to it); a bound
+    method, a ``partial`` or a callable object by what it wraps, marked with ``<...>``
+    so that it is never imported by name (it is found through its TaskConfig)."""
+    native = getattr(function, "__scenarium_native__", None)
+    if native is not None:
+        name, version = native
+        return {"kind": "native", "name": name, "version": version}
+    if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
+        module = getattr(function, "__module__", None) or "__main__"
+        qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "?")
+        return {"kind": "python", "module": module, "qualname": qualname}
+    if isinstance(function, types.MethodType):
+        inner, what = function.__func__, "bound method"
+    elif isinstance(function, functools.partial):
+        inner, what = function.func, "partial of"
+    else:
+        inner, what = type(function), "instance of"
+    module = getattr(inner, "__module__", None) or "__main__"
+    qualname = getattr(inner, "__qualname__", None) or type(inner).__qualname__
+    return {"kind": "python", "module": module, "qualname": f"<{what} {qualname}>"}
+
+
 def identity(function: Callable[..., Any], depends_on: Iterable[str] = (), engine: Any = None) -> dict[str, str]:
     """The named parts of ``function``'s code identity (see the module's docstring).
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from scenarium import _core
+from scenarium import _code_identity, _core
 from scenarium.exceptions import NoData, NotSerializable, StorageError, UnstableFingerprintWarning
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -76,10 +76,8 @@ def json_safe(value: Any) -> Any:
         return {"float": repr(value)}
     if type(value) is int:  # beyond 64 bits
         return {"int": str(value)}
-    from scenarium import _code_identity, _runtime
-
     if callable(value):
-        return _runtime.function_ref(value)
+        return _code_identity.function_ref(value)
     # No repr: it may hold a memory address or be truncated. The same value gives
     # the same text in every process.
     return {
@@ -93,8 +91,6 @@ def value_fingerprint(value: Any) -> str:
     default, an in_memory value), so a changed default is a changed config."""
     if _is_inline(value):
         return "inline:" + json.dumps(value)
-    from scenarium import _code_identity
-
     return _code_identity.value_digest(value)
 
 
@@ -115,8 +111,6 @@ def _isolated(value: Any, dn: Any) -> Any:
     """A copy nobody else holds: a stored in_memory version must not change when the
     task that wrote it, a task reading it or the caller mutates the object they have
     (``df["b"] = ...``, ``lst.append(...)``). Immutable values are shared as they are."""
-    from scenarium import _code_identity
-
     if _code_identity.frozen(value):
         return value
     polars = sys.modules.get("polars")

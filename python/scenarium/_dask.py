@@ -7,7 +7,8 @@ it writes), and the worker opens only the object store of the storage folder
 function, stores the outputs there and hands back their stored values. The
 submitting process records the job exactly as in local mode.
 
-Example:
+Example (skipped when the docs are tested: it needs a Dask scheduler at that address;
+``tests/test_dask.py`` runs the same on a local cluster):
     >>> Config.configure_job_executions(mode="dask", address="tcp://scheduler:8786")  # doctest: +SKIP
     >>> scenario.submit()  # doctest: +SKIP
 """

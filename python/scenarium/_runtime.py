@@ -3,13 +3,11 @@ folder, task functions (found, fingerprinted and called) and their values."""
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import os
 import threading
 import traceback
-import types
 from typing import Any, Callable
 
 from scenarium import _code_identity, _codec, _core
@@ -30,30 +28,6 @@ def engine() -> _core.Engine:
         return found
 
 
-def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
-    """Where a task's code lives, stable across processes: a plain function by its
-    module and qualified name (importable when the name leads back to it); a bound
-    method, a ``partial`` or a callable object by what it wraps, marked with ``<...>``
-    so that it is never imported by name (it is found through its TaskConfig)."""
-    native = getattr(function, "__scenarium_native__", None)
-    if native is not None:
-        name, version = native
-        return {"kind": "native", "name": name, "version": version}
-    if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
-        module = getattr(function, "__module__", None) or "__main__"
-        qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "?")
-        return {"kind": "python", "module": module, "qualname": qualname}
-    if isinstance(function, types.MethodType):
-        inner, what = function.__func__, "bound method"
-    elif isinstance(function, functools.partial):
-        inner, what = function.func, "partial of"
-    else:
-        inner, what = type(function), "instance of"
-    module = getattr(inner, "__module__", None) or "__main__"
-    qualname = getattr(inner, "__qualname__", None) or type(inner).__qualname__
-    return {"kind": "python", "module": module, "qualname": f"<{what} {qualname}>"}
-
-
 def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     """The callable a task runs: the one configured in this process for the task's
     config id (a task's identity is its TaskConfig and its callable, never a name
@@ -62,7 +36,7 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
 
     ref = json.loads(task.function_json)
     configured = Config._tasks.get(task.config_id)
-    if configured is not None and function_ref(configured.function) == ref:
+    if configured is not None and _code_identity.function_ref(configured.function) == ref:
         return configured.function
     if ref["kind"] == "native":
         from scenarium.tasks import by_name

@@ -14,9 +14,9 @@ class KeyReport:
     stored, and what the next submit would do.
 
     Example:
-        >>> report = sc.why(scenario.tasks["featurization_and_segmentation"])  # doctest: +SKIP
-        >>> report.decision, report.reason  # doctest: +SKIP
-        ('run', 'the task\\'s code changed: function helpers.segment changed')
+        >>> report = sc.why(scenario.tasks["featurization_and_segmentation"])
+        >>> report.decision, report.reason
+        ('skip', 'same code and inputs as JOB_featurization_and_segmentation_...')
     """
 
     def __init__(self, report_json: str) -> None:

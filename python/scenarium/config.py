@@ -19,7 +19,7 @@ import warnings
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from scenarium import _core
+from scenarium import _code_identity, _codec, _core
 from scenarium.exceptions import ConfigError
 
 
@@ -105,8 +105,6 @@ class DataNodeConfig(_ConfigObject):
         return self.properties.get("default_data")
 
     def _spec(self) -> dict[str, Any]:
-        from scenarium import _codec
-
         properties = {k: _codec.json_safe(v) for k, v in self.properties.items() if k != "default_data"}
         default = self.properties.get("default_data")
         return {
@@ -185,11 +183,9 @@ class TaskConfig(_ConfigObject):
         return self.output_configs
 
     def _spec(self) -> dict[str, Any]:
-        from scenarium import _codec, _runtime
-
         return {
             "id": self.id,
-            "function": _runtime.function_ref(self.function),
+            "function": _code_identity.function_ref(self.function),
             "inputs": [{"param": p, "data_node": d.id} for p, d in zip(self._input_params, self.input_configs)],
             "outputs": [d.id for d in self.output_configs],
             "skippable": self.skippable,
@@ -251,8 +247,6 @@ class ScenarioConfig(_ConfigObject):
         return list(seen.values())
 
     def _spec(self) -> dict[str, Any]:
-        from scenarium import _codec
-
         by_id: dict[str, DataNodeConfig] = {}
         for d in self.data_node_configs:
             other = by_id.setdefault(d.id, d)
@@ -451,8 +445,8 @@ class Config:
         Syntax and value errors raise ``InvalidConfigFile`` naming the file, line and column.
 
         Example:
-            >>> Config.load("config.toml")  # doctest: +SKIP
-            >>> scenario = sc.create_scenario(Config.scenarios["scenario_1"])  # doctest: +SKIP
+            >>> Config.load("config.toml")
+            >>> scenario = sc.create_scenario(Config.scenarios["scenario_1"])
         """
         from scenarium import config_file
 
@@ -476,7 +470,7 @@ class Config:
         """Writes the configuration as a Taipy TOML file that ``load`` reads back equal.
 
         Example:
-            >>> Config.export("config.toml")  # doctest: +SKIP
+            >>> Config.export("config.toml")
         """
         from scenarium import config_file
 
@@ -489,7 +483,7 @@ class Config:
         while there are errors.
 
         Example:
-            >>> for issue in Config.check():  # doctest: +SKIP
+            >>> for issue in Config.check():
             ...     print(issue)
         """
         from scenarium import config_file

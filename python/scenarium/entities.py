@@ -48,9 +48,13 @@ class Explanation:
     """Why each task of a submission ran or was skipped (or, for a dry run, would be).
 
     Example:
-        >>> print(scenario.submit().explain())  # doctest: +SKIP
-        preprocess_and_score            SKIPPED  same code and inputs as JOB_...
-        featurization_and_segmentation  RAN      input "payment_threshold" changed: 1000 -> 1600
+        >>> scenario.payment_threshold.write(1234)
+        >>> print(scenario.submit().explain())
+        Submission SUBMISSION_scenario_...: COMPLETED
+        preprocess_and_score                SKIPPED  outputs are up to date: same code and inputs as JOB_...
+        featurization_and_segmentation      RAN      input "payment_threshold" changed: 1000 -> 1234
+        segment_analysis                    RAN      ...
+        high_value_cust_summary_statistics  RAN      ...
     """
 
     def __init__(self, rows: list[tuple[str, str, str]], title: str) -> None:
@@ -100,9 +104,9 @@ class DataNode(_Entity):
     """A data node of a scenario: ``read()`` its latest value, ``write()`` a new version.
 
     Example:
-        >>> scenario.payment_threshold.read()  # doctest: +SKIP
+        >>> scenario.payment_threshold.read()
         1000
-        >>> scenario.payment_threshold.write(1600)  # doctest: +SKIP
+        >>> scenario.payment_threshold.write(1600)
     """
 
     def __init__(self, record: _core.DataNodeRecord, engine: _core.Engine) -> None:
@@ -329,8 +333,8 @@ class Submission(_Entity):
     """A submission of a scenario or task: its jobs and their statuses.
 
     Example:
-        >>> sub = scenario.submit()  # doctest: +SKIP
-        >>> {j.task_config_id: j.status.name for j in sub.jobs}  # doctest: +SKIP
+        >>> sub = scenario.submit()
+        >>> {j.task_config_id: j.status.name for j in sub.jobs}
         {'preprocess_and_score': 'SKIPPED', ...}
     """
 
@@ -350,9 +354,11 @@ class Submission(_Entity):
         (each a Job snapshot: status, start and end time, reason), until it ends.
 
         Example:
-            >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
-            >>> for job in sub.events():  # doctest: +SKIP
+            >>> sub = scenario.submit(wait=False)
+            >>> for job in sub.events():
             ...     print(job.task_config_id, job.status.name)
+            preprocess_and_score SKIPPED
+            ...
         """
         if self._thread is None:
             return
@@ -404,8 +410,8 @@ class Submission(_Entity):
         ABANDONED); running jobs finish. For a submission running in this process.
 
         Example:
-            >>> sub = scenario.submit(wait=False)  # doctest: +SKIP
-            >>> sub.cancel().wait().status  # doctest: +SKIP
+            >>> sub = scenario.submit(wait=False)
+            >>> sub.cancel().wait().status
             <SubmissionStatus.CANCELED: 'CANCELED'>
         """
         self._engine.cancel_submission(self.id)
@@ -457,7 +463,8 @@ class Submission(_Entity):
         ended, coloured by status. Needs ``pip install 'scenarium[plot]'``.
 
         Example:
-            >>> scenario.submit().timeline()  # doctest: +SKIP
+            >>> scenario.submit().timeline()
+            <Figure size ... with 1 Axes>
         """
         from scenarium import _plots
 
@@ -471,9 +478,11 @@ class Scenario(_Entity):
     """A scenario: its data nodes (also as attributes), tasks and submissions.
 
     Example:
-        >>> s = sc.create_scenario(scenario_cfg, name="baseline")  # doctest: +SKIP
-        >>> s.submit()  # doctest: +SKIP
-        >>> s.high_value_summary_df.read()  # doctest: +SKIP
+        >>> s = sc.create_scenario(scenario_cfg, name="another")
+        >>> s.submit()
+        Submission(id='SUBMISSION_scenario_...', status=COMPLETED, jobs=[preprocess_and_score=SKIPPED, ...])
+        >>> s.high_value_summary_df.read().columns
+        ['SummaryStatisticType', 'AveragePurchaseHighValue', 'MedianScoreHighValue', 'SegmentAnalysisHighValue']
     """
 
     def __init__(self, record: _core.ScenarioRecord, engine: _core.Engine) -> None:
@@ -602,8 +611,9 @@ class Scenario(_Entity):
         by the status of its job in the latest submission.
 
         Example:
-            >>> scenario.dag()  # doctest: +SKIP
-            >>> scenario.dag().save("pipeline.svg")  # doctest: +SKIP
+            >>> scenario.dag()
+            Picture of 13 nodes: path_to_data -> preprocess_and_score; ...
+            >>> scenario.dag().save("pipeline.svg")
         """
         return _dag.Picture(*_html.scenario_graph(self))
 

@@ -35,7 +35,7 @@ class InvalidArgument(ScenariumError, ValueError):
 
     Example:
         >>> try:
-        ...     sc.gc(-5)  # doctest: +SKIP
+        ...     sc.gc(-5)
         ... except InvalidArgument as e:
         ...     print(e)
         gc: grace_period must be a finite duration >= 0, got -5
@@ -46,11 +46,15 @@ class JobFailed(ScenariumError):
     """A task raised while a submission ran: carries the job id, the task and its traceback.
 
     Example:
+        >>> x = Config.configure_data_node("x", default_data=0)
+        >>> y = Config.configure_data_node("y")
+        >>> invert = Config.configure_task("invert", lambda v: 1 / v, input=[x], output=[y])
+        >>> s = sc.create_scenario(Config.configure_scenario("inverting", task_configs=[invert]))
         >>> try:
-        ...     scenario.submit()  # doctest: +SKIP
+        ...     s.submit()
         ... except JobFailed as e:
-        ...     print(e.job_id, e.task_config_id)
-        ...     print(e.stacktrace)
+        ...     print(e.task_config_id, e.stacktrace.splitlines()[-1])
+        invert ZeroDivisionError: division by zero
     """
 
     def __init__(
@@ -76,11 +80,15 @@ class InvalidConfig(ConfigError):
     """The configuration has errors (``Config.check()`` lists them); ``issues`` holds them.
 
     Example:
+        >>> x = Config.configure_data_node("x", default_data=1)
+        >>> y = Config.configure_data_node("y")
+        >>> add = Config.configure_task("add", lambda a, b: a + b, input=[x], output=[y])
         >>> try:
-        ...     sc.create_scenario(Config.scenarios["scenario_1"])  # doctest: +SKIP
+        ...     sc.create_scenario(Config.configure_scenario("adding", task_configs=[add]))
         ... except InvalidConfig as e:
         ...     for issue in e.issues:
         ...         print(issue)
+        error: [TASK.add] inputs: <lambda> takes 2 positional parameters (a, b), but the task has 1 inputs
     """
 
     def __init__(self, message: str, *, issues: list | None = None) -> None:
@@ -93,9 +101,9 @@ class MissingOptionalDependency(ScenariumError, ImportError):
 
     Example:
         >>> try:
-        ...     submission.timeline()  # doctest: +SKIP
+        ...     figure = scenario.submit().timeline()
         ... except MissingOptionalDependency as e:
-        ...     print(e)  # Submission.timeline() draws with matplotlib: pip install 'scenarium[plot]'
+        ...     print(e)  # without matplotlib: "... pip install 'scenarium[plot]'"
     """
 
 

@@ -113,7 +113,7 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
             )));
         }
     }
-    crate::graph::TaskGraph::from_spec(spec)?;
+    spec.task_graph()?;
     Ok(())
 }
 

@@ -107,6 +107,20 @@ impl ScenarioSpec {
         self.data_nodes.iter().find(|d| d.id == id)
     }
 
+    /// Its tasks as a DAG: an error names the tasks and data nodes of a cycle.
+    pub fn task_graph(&self) -> Result<crate::graph::TaskGraph> {
+        let tasks = self
+            .tasks
+            .iter()
+            .map(|t| crate::graph::TaskNode {
+                id: t.id.clone(),
+                inputs: t.inputs.iter().map(|i| i.data_node.clone()).collect(),
+                outputs: t.outputs.clone(),
+            })
+            .collect();
+        crate::graph::TaskGraph::new(tasks)
+    }
+
     /// The config version: blake3 of the canonical JSON form. Field order is
     /// fixed by the struct and maps are BTreeMaps, so equal specs hash equal.
     pub fn version(&self) -> String {

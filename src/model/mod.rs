@@ -189,3 +189,31 @@ named_enum!(
         Canceled => "CANCELED",
     }
 );
+
+/// A value about to be stored, with its fingerprint.
+#[derive(Clone, Debug)]
+pub struct NewValue {
+    pub payload: Payload,
+    pub fingerprint: String,
+    /// Strings inside the value that may name files or folders (a list or dict
+    /// of paths): the cache key covers the content of those that exist.
+    pub paths: Vec<String>,
+}
+
+/// How a task ended, as its executor reports it.
+pub enum TaskOutcome {
+    /// One value per output, in the task's output order, already in the store.
+    Completed(Vec<NewValue>),
+    /// Completed, but the result must never be reused: `note` says why (the
+    /// code that ran was not the code fingerprinted at submit time).
+    CompletedNotReusable {
+        values: Vec<NewValue>,
+        note: String,
+    },
+    Failed {
+        reason: String,
+        stacktrace: Option<String>,
+    },
+    /// The user interrupted (Ctrl-C); the submission is cancelled.
+    Interrupted,
+}

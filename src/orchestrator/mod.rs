@@ -22,26 +22,10 @@ use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
-use crate::store::{NewValue, ObjectStore, Store};
+use crate::store::{ObjectStore, Store};
 use crate::tasks;
 
-/// How a task ended, as its executor reports it.
-pub enum TaskOutcome {
-    /// One value per output, in the task's output order, already in the store.
-    Completed(Vec<NewValue>),
-    /// Completed, but the result must never be reused: `note` says why (the
-    /// code that ran was not the code fingerprinted at submit time).
-    CompletedNotReusable {
-        values: Vec<NewValue>,
-        note: String,
-    },
-    Failed {
-        reason: String,
-        stacktrace: Option<String>,
-    },
-    /// The user interrupted (Ctrl-C); the submission is cancelled.
-    Interrupted,
-}
+pub use crate::model::TaskOutcome;
 
 /// Runs Python task code (native tasks the orchestrator runs itself).
 /// Implemented by the Python bindings and by tests.

@@ -12,22 +12,12 @@ use pyo3::prelude::*;
 use super::objects;
 use super::records::*;
 use crate::config::ScenarioSpec;
+use crate::fingerprint;
 use crate::model;
 use crate::orchestrator::{self, TaskExecutor, TaskOutcome};
 use crate::store::{NewValue, Store};
-use crate::{fingerprint, Result as CoreResult};
 
-/// Runs `f` without the GIL and turns a panic into a Python `RuntimeError`.
-pub(super) fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
-    let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    match outcome {
-        Ok(result) => result.map_err(PyErr::from),
-        Err(panic) => {
-            let message = crate::error::panic_message(panic.as_ref());
-            Err(PyRuntimeError::new_err(format!("internal error in scenarium (please report it): {message}")))
-        }
-    }
-}
+use super::error::detached;
 
 #[pyclass(module = "scenarium._core", frozen)]
 pub struct Engine {

@@ -1,10 +1,12 @@
 //! The one place where core errors become Python exceptions.
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
 use pyo3::PyErr;
 
 use super::exceptions::*;
 use crate::error::Error;
+use crate::Result as CoreResult;
 
 impl From<Error> for PyErr {
     fn from(e: Error) -> Self {
@@ -24,6 +26,18 @@ impl From<Error> for PyErr {
             Error::Storage { .. } | Error::Registry { .. } => StorageError::new_err(message),
             Error::InvalidArgument(_) => PyValueError::new_err(message),
             Error::Internal(_) => PyRuntimeError::new_err(message),
+        }
+    }
+}
+
+/// Runs `f` without the GIL and turns a panic into a Python `RuntimeError`.
+pub(crate) fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
+    let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match outcome {
+        Ok(result) => result.map_err(PyErr::from),
+        Err(panic) => {
+            let message = crate::error::panic_message(panic.as_ref());
+            Err(PyRuntimeError::new_err(format!("internal error in scenarium (please report it): {message}")))
         }
     }
 }

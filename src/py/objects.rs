@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use super::engine::detached;
+use super::error::detached;
 use super::records::StoredValue;
 use crate::fingerprint;
+use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
-use crate::orchestrator::TaskOutcome;
 use crate::store::ObjectStore as Objects;
 
 pub(super) fn read_object<'py>(

@@ -19,22 +19,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ScenarioSpec;
 use crate::error::{Error, Result};
+pub use crate::model::NewValue;
 use crate::model::{
     now, DataNodeRecord, JobRecord, Payload, ScenarioRecord, SubmissionRecord, TaskRecord, Timestamp, VersionRecord,
 };
 pub use maintenance::{ConfigVersion, GcReport, IntegrityReport};
 pub use objects::ObjectStore;
 pub use registry::{Registry, Tx};
-
-/// A value about to be stored, with its fingerprint.
-#[derive(Clone, Debug)]
-pub struct NewValue {
-    pub payload: Payload,
-    pub fingerprint: String,
-    /// Strings inside the value that may name files or folders (a list or dict
-    /// of paths): the cache key covers the content of those that exist.
-    pub paths: Vec<String>,
-}
 
 /// What a completed job produced, kept so an identical job can be skipped.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -8,7 +8,6 @@ use rusqlite::params;
 use super::{insert_version, NewValue, Store, Tx};
 use crate::config::{check, DataNodeConfig, InputBinding, ScenarioSpec, Scope, TaskConfig};
 use crate::error::{Error, Result};
-use crate::graph::TaskGraph;
 use crate::model::{new_id, now, DataNodeRecord, ScenarioRecord, TaskRecord, Timestamp};
 
 impl Store {
@@ -22,7 +21,7 @@ impl Store {
         defaults: &BTreeMap<String, NewValue>,
     ) -> Result<ScenarioRecord> {
         check::check_spec(spec)?;
-        let graph = TaskGraph::from_spec(spec)?;
+        let graph = spec.task_graph()?;
         let creation_date = creation_date.unwrap_or_else(now);
         let scenario_id = new_id("SCENARIO", &spec.id);
         let cycle_id = spec.frequency.map(|f| cycle_key(f, creation_date));
@@ -89,7 +88,7 @@ impl Store {
             )));
         }
         check::check_spec(spec)?;
-        let graph = TaskGraph::from_spec(spec)?;
+        let graph = spec.task_graph()?;
         self.registry.write(|tx| {
             record_version(tx, spec)?;
             let mut record = scenario.clone();

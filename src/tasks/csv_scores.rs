@@ -162,7 +162,7 @@ pub fn read(
         let mut next = 0;
         let mut outcome = Ok(());
         for (number, parsed) in receive_done.iter() {
-            if let Err(e) = super::table::stop_if_interrupted(task) {
+            if let Err(e) = super::stop_if_interrupted(task) {
                 outcome = Err(Stop::Failed(e));
                 break;
             }

@@ -8,8 +8,8 @@ use polars::prelude::*;
 
 use super::{check_arity, diagnose, find, Keep, NativeInput, NativeTask, Result, Table, TaskError};
 use crate::fingerprint;
+use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
-use crate::orchestrator::TaskOutcome;
 use crate::store::{NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars):

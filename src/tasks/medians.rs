@@ -16,7 +16,7 @@
 
 use std::sync::Mutex;
 
-use super::segments::{fill_rows, Rows};
+use super::rows::{fill_rows, Rows};
 use super::table::{Segmentation, StoredTable};
 use super::Result;
 

@@ -10,6 +10,7 @@ mod diagnose;
 mod io;
 mod medians;
 mod numbers;
+mod rows;
 mod segments;
 mod separators;
 mod table;
@@ -165,6 +166,14 @@ pub fn check_arity(task: &NativeTask, given: usize) -> Result<()> {
             task: task.name,
             message: format!("takes {} inputs ({}), got {given}", task.params.len(), task.params.join(", ")),
         });
+    }
+    Ok(())
+}
+
+/// An error if the user interrupted the submission this work is for.
+pub(crate) fn stop_if_interrupted(task: &'static str) -> Result<()> {
+    if crate::interrupt::requested() {
+        return Err(TaskError::Interrupted { task });
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use polars_arrow::io::ipc::read::{read_file_metadata, FileReader};
 
 use super::csv_scores::{self, Layout, Stop};
-use super::{Result, TaskError};
+use super::{stop_if_interrupted, Result, TaskError};
 
 /// How many of a stored table's batches are read as one.
 const BLOCKS_PER_BATCH: usize = 8;
@@ -146,14 +146,6 @@ fn read_blocks(
 
 /// Runs `run(0)` here and `run(1..threads)` on threads of their own; the
 /// first error wins.
-/// An error if the user interrupted the submission this work is for.
-pub(super) fn stop_if_interrupted(task: &'static str) -> Result<()> {
-    if crate::interrupt::requested() {
-        return Err(TaskError::Interrupted { task });
-    }
-    Ok(())
-}
-
 fn on_readers(task: &'static str, threads: usize, run: impl Fn(usize) -> Result<()> + Sync) -> Result<()> {
     let run = &run;
     let interrupt = crate::interrupt::current();
