@@ -211,3 +211,14 @@ def test_a_hand_edit_is_kept_when_the_node_is_written_without_reading_it(tmp_pat
     s.doc.write([3])
     assert history_writers(s.doc) == ["user", "external", "user"]
     assert [s.doc.read(version=v) for v in (1, 2, 3)] == [[1], [2], [3]]
+
+
+def test_a_hand_edit_that_does_not_parse_is_a_clear_error_and_loses_nothing(tmp_path) -> None:
+    dn = Config.configure_data_node("doc", storage_type="json", default_path="doc.json")
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[dn]))
+    s.doc.write([1])
+    Path("doc.json").write_text("{not json")
+    with pytest.raises(sc.StorageError, match=r"data node 'doc' .* cannot be read as json: JSONDecodeError"):
+        s.doc.read()
+    assert s.doc.read(version=1) == [1]
+    assert history_writers(s.doc) == ["user", "external"]

@@ -428,6 +428,12 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
         return pd.read_parquet(path) if container == "parquet" else pd.read_csv(path)
     except FileNotFoundError as e:
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
+    except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
+        # Bytes scenarium did not write (a file edited by hand became a version) may not parse.
+        raise StorageError(
+            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
+            f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
+        ) from e
 
 
 def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
