@@ -318,8 +318,10 @@ def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
 
 
 def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
+    props = _properties(dn)
     try:
-        data = json.dumps(value).encode()
+        encoder = _configured_class(props.get("encoder"), dn, "encoder")
+        data = json.dumps(value, cls=encoder).encode(props.get("encoding") or "utf-8")
     except (TypeError, ValueError) as e:
         raise NotSerializable(
             f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
@@ -337,13 +339,21 @@ def _write_bytes(path: str | os.PathLike[str], data: bytes, dn: Any) -> None:
 
 
 def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, dn: Any) -> None:
+    # The options of a csv or parquet data node (Taipy's names); a pickle node has none.
+    props = _properties(dn) if dn.storage_type in ("csv", "parquet") else {}
+    header = props.get("has_header", True) is not False
+    encoding = props.get("encoding") or "utf-8"
+    compression = props.get("compression")
     try:
         if fmt == "arrow":
             _write_arrow(value, path)
+        elif fmt == "parquet":
+            options = {"compression": compression} if compression else {}
+            value.write_parquet(path, **options) if kind == "polars" else value.to_parquet(path, **options)
         elif kind == "polars":
-            value.write_parquet(path) if fmt == "parquet" else value.write_csv(path)
+            Path(path).write_text(value.write_csv(include_header=header), encoding=encoding, newline="")
         else:
-            value.to_parquet(path) if fmt == "parquet" else value.to_csv(path, index=False)
+            value.to_csv(path, index=False, header=header, encoding=encoding)
     except Exception as e:
         if _is_io_failure(e):
             raise StorageError(
@@ -410,22 +420,12 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
     except StorageError as e:
         raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
     try:
+        props = _properties(dn)
         if fmt == "json":
-            with open(path, "rb") as f:
-                return json.load(f)
-        container, frame = fmt.split("/")
-        if container == "arrow" and frame == "pandas":
-            return _read_arrow(path)
-        if frame == "polars":
-            import polars as pl
-
-            if container == "arrow":
-                # polars reads it into memory (this polars has no memory_map option).
-                return pl.read_ipc(path)
-            return pl.read_parquet(path) if container == "parquet" else pl.read_csv(path)
-        import pandas as pd
-
-        return pd.read_parquet(path) if container == "parquet" else pd.read_csv(path)
+            decoder = _configured_class(props.get("decoder"), dn, "decoder")
+            with open(path, encoding=props.get("encoding") or "utf-8") as f:
+                return json.load(f, cls=decoder)
+        return _exposed(_read_frame(Path(path), fmt, props), props)
     except FileNotFoundError as e:
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
     except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
@@ -434,6 +434,54 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
             f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
             f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
         ) from e
+
+
+def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
+    """A stored frame, read by the library that wrote it, with a csv node's options."""
+    container, frame = fmt.split("/")
+    header = props.get("has_header", True) is not False
+    encoding = props.get("encoding") or "utf-8"
+    if container == "arrow" and frame == "pandas":
+        return _read_arrow(path)
+    if frame == "polars":
+        import polars as pl
+
+        if container == "arrow":
+            # polars reads it into memory (this polars has no memory_map option).
+            return pl.read_ipc(path)
+        if container == "parquet":
+            return pl.read_parquet(path)
+        if encoding.replace("-", "").lower() in ("utf8", "utf8lossy"):
+            return pl.read_csv(path, has_header=header)
+        return pl.read_csv(Path(path).read_text(encoding=encoding).encode(), has_header=header)
+    import pandas as pd
+
+    if container == "parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, header=0 if header else None, encoding=encoding)
+
+
+def _exposed(frame: Any, props: dict[str, Any]) -> Any:
+    """A frame as the node's ``exposed_type`` asks: "numpy" gives its values as an array."""
+    if props.get("exposed_type") == "numpy":
+        return frame.to_numpy()
+    return frame
+
+
+def _configured_class(ref: Any, dn: Any, key: str) -> Any:
+    """A class a data node's property names (a JSON encoder or decoder), imported
+    from the module and name its configuration recorded."""
+    if ref is None or isinstance(ref, type):
+        return ref
+    import importlib
+
+    module, qualname = ref.get("module"), ref.get("qualname", "")
+    if not module or "<" in qualname:
+        raise StorageError(f"data node {dn.config_id!r} ({dn.id}): its {key} {qualname} cannot be found by name")
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:

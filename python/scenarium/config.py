@@ -353,6 +353,122 @@ class Config:
         cls._checked = False
         return cfg
 
+    # Taipy's typed configurators: the same data node, its storage type's options named.
+
+    @classmethod
+    def _configure_typed(
+        cls, id: str, storage_type: str, scope: Scope | None, validity_period: timedelta | None, **options: Any
+    ) -> DataNodeConfig:
+        """An option left at None is not set, so that the storage type's default applies."""
+        given = {k: v for k, v in options.items() if v is not None}
+        return cls.configure_data_node(id, storage_type, scope or Scope.SCENARIO, validity_period, **given)
+
+    @classmethod
+    def configure_pickle_data_node(
+        cls,
+        id: str,
+        default_data: Any = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A pickle data node (the default storage type), as Taipy's.
+
+        Example:
+            >>> Config.configure_pickle_data_node("model", default_data={"alpha": 0.5}).storage_type
+            'pickle'
+        """
+        return cls._configure_typed(id, "pickle", scope, validity_period, default_data=default_data, **properties)
+
+    @classmethod
+    def configure_csv_data_node(
+        cls,
+        id: str,
+        default_path: str | None = None,
+        encoding: str | None = None,
+        has_header: bool | None = None,
+        exposed_type: str | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A CSV file data node, as Taipy's: read with ``encoding`` (default utf-8),
+        ``has_header`` (default True) and as ``exposed_type`` ("pandas", the default,
+        "polars" or "numpy").
+
+        Example:
+            >>> cfg = Config.configure_csv_data_node("sales", default_path="sales.csv", has_header=True)
+            >>> cfg.storage_type, cfg.properties["default_path"]
+            ('csv', 'sales.csv')
+        """
+        options = {"default_path": default_path, "encoding": encoding, "has_header": has_header}
+        return cls._configure_typed(
+            id, "csv", scope, validity_period, **options, exposed_type=exposed_type, **properties
+        )
+
+    @classmethod
+    def configure_json_data_node(
+        cls,
+        id: str,
+        default_path: str | None = None,
+        encoding: str | None = None,
+        encoder: type[json.JSONEncoder] | None = None,
+        decoder: type[json.JSONDecoder] | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A JSON file data node, as Taipy's: written with ``encoder`` and read with
+        ``decoder`` (``json.JSONEncoder`` / ``JSONDecoder`` subclasses) when given.
+
+        Example:
+            >>> Config.configure_json_data_node("settings", default_path="settings.json").storage_type
+            'json'
+        """
+        options = {"default_path": default_path, "encoding": encoding, "encoder": encoder, "decoder": decoder}
+        return cls._configure_typed(id, "json", scope, validity_period, **options, **properties)
+
+    @classmethod
+    def configure_parquet_data_node(
+        cls,
+        id: str,
+        default_path: str | None = None,
+        engine: str | None = None,
+        compression: str | None = None,
+        read_kwargs: dict[str, Any] | None = None,
+        write_kwargs: dict[str, Any] | None = None,
+        exposed_type: str | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A Parquet file data node, as Taipy's (``compression`` is used when writing).
+
+        Example:
+            >>> Config.configure_parquet_data_node("prices", default_path="prices.parquet").storage_type
+            'parquet'
+        """
+        options = {"default_path": default_path, "engine": engine, "compression": compression}
+        kwargs = {"read_kwargs": read_kwargs, "write_kwargs": write_kwargs, "exposed_type": exposed_type}
+        return cls._configure_typed(id, "parquet", scope, validity_period, **options, **kwargs, **properties)
+
+    @classmethod
+    def configure_in_memory_data_node(
+        cls,
+        id: str,
+        default_data: Any = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """An in_memory data node, as Taipy's: its values live in this process only.
+
+        Example:
+            >>> Config.configure_in_memory_data_node("cache", default_data=[]).storage_type
+            'in_memory'
+        """
+        return cls._configure_typed(id, "in_memory", scope, validity_period, default_data=default_data, **properties)
+
     @classmethod
     def configure_task(
         cls,

@@ -28,6 +28,8 @@ pub struct Issue {
 }
 
 pub const STORAGE_TYPES: &[&str] = &["pickle", "parquet", "csv", "json", "in_memory"];
+/// What a frame-valued data node's `exposed_type` may be.
+const EXPOSED_TYPES: &[&str] = &["pandas", "polars", "numpy"];
 /// Taipy storage types scenarium does not implement (yet): named as such, not as typos.
 const TAIPY_ONLY_STORAGE_TYPES: &[&str] =
     &["excel", "sql", "sql_table", "mongo_collection", "generic", "s3_object", "parquet_folder"];
@@ -44,6 +46,8 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "exposed_type",
             "has_header",
             "encoding",
+            "encoder",
+            "decoder",
             "engine",
             "compression",
             "read_kwargs",
@@ -230,6 +234,7 @@ impl<'a> Linter<'a> {
             },
             None => Some("pickle"),
         };
+        self.exposed_type(section);
         self.expect_type(section, "scope", |v| matches!(v, Typed::Scope(_)), "a scope such as \"SCENARIO:SCOPE\"");
         self.expect_type(
             section,
@@ -247,6 +252,28 @@ impl<'a> Linter<'a> {
                 self.push(Level::Error, section, Some(entry), message);
             }
         }
+    }
+
+    /// How values are handed to tasks and readers: a frame library, or numpy.
+    /// Taipy's custom classes (rows as instances) are refused rather than read
+    /// silently as something else.
+    fn exposed_type(&mut self, section: &Section) {
+        let Some(entry) = get(section, "exposed_type") else { return };
+        let message = match &entry.value {
+            Typed::Str(s) if EXPOSED_TYPES.contains(&s.as_str()) => return,
+            Typed::Str(s) => format!(
+                "unknown exposed_type {s:?}{}; the exposed types are {}",
+                did_you_mean(s, EXPOSED_TYPES),
+                EXPOSED_TYPES.join(", ")
+            ),
+            Typed::Class(c) => format!(
+                "exposed_type {c} (a class) is not supported by scenarium: values cannot be read as its \
+                 instances; use one of {}",
+                EXPOSED_TYPES.join(", ")
+            ),
+            other => format!("exposed_type must be one of {}, got {}", EXPOSED_TYPES.join(", "), describe(other)),
+        };
+        self.push(Level::Error, section, Some(entry), message);
     }
 
     fn task(&mut self, section: &Section, data_nodes: &BTreeSet<String>) {

@@ -3,7 +3,9 @@
 its own storage, the article's scenario (native tasks, the 10,000-row sample)
 created and submitted as ``scenario``, two more as ``baseline`` and ``generous``,
 its configuration exported as ``config.toml``, and ``sc``, ``Config``, ``timedelta``
-imported. This file sits beside the package, not in it: it is not installed."""
+imported. It lives in the package folder so that pytest imports it as
+``scenarium.conftest`` (a second top-level ``conftest`` would shadow the one the
+tests import from), and ``[tool.maturin] exclude`` keeps it out of the wheel."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
