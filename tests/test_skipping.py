@@ -202,3 +202,32 @@ def test_values_with_sets_are_fingerprinted_canonically() -> None:
     assert s.n.read() == 3
     s.labels.write({"c", "b", "a"})
     assert ids(s.submit(), sc.Status.SKIPPED) == ["count_tags"], "the same set, written again"
+
+
+def spread(*xs):
+    return max(xs) - min(xs)
+
+
+def product_mod(*xs):
+    out = 1
+    for x in xs:
+        out = out * (x + 2) % 1009
+    return out
+
+
+def test_two_jobs_of_one_submission_with_one_key_compute_it_once() -> None:
+    # t1 waits for t0 while t2 is ready at once: t2 runs first, and t1 (same function,
+    # equal input values) reuses t2's result from this very submission.
+    p = [Config.configure_data_node(f"p{j}", default_data=0) for j in range(3)]
+    o = [Config.configure_data_node(f"o{i}") for i in range(3)]
+    t0 = Config.configure_task("t0", spread, input=[p[0], p[0]], output=[o[0]], skippable=True)
+    t1 = Config.configure_task("t1", product_mod, input=[o[0], p[2], p[1]], output=[o[1]], skippable=True)
+    t2 = Config.configure_task("t2", product_mod, input=[p[1], p[2], p[2]], output=[o[2]], skippable=True)
+    s = sc.create_scenario(
+        Config.configure_scenario("twins", task_configs=[t0, t1, t2], additional_data_node_configs=p)
+    )
+    jobs = {j.task_config_id: j for j in s.submit().jobs}
+    assert jobs["t1"].cache_key == jobs["t2"].cache_key
+    assert [jobs[t].status.name for t in ("t0", "t1", "t2")] == ["COMPLETED", "SKIPPED", "COMPLETED"]
+    assert jobs["t2"].id in jobs["t1"].reason
+    assert s.o1.read() == s.o2.read() == 8
