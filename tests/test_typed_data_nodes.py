@@ -117,3 +117,12 @@ def test_a_node_configured_with_a_custom_exposed_class_is_not_silently_pandas(st
     issues = [str(i) for i in Config.check()]
     assert any("exposed_type" in i for i in issues), issues
     assert cfg.storage_type == storage
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [1, 2]})])
+def test_parquet_compression_none_writes_uncompressed(tmp_path, frame) -> None:
+    import pyarrow.parquet as pq
+
+    s = scenario_with(Config.configure_parquet_data_node("p", default_path="p.parquet", compression="none"))
+    s.p.write(frame)
+    assert pq.ParquetFile("p.parquet").metadata.row_group(0).column(0).compression == "UNCOMPRESSED"

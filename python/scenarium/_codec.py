@@ -348,7 +348,9 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
         if fmt == "arrow":
             _write_arrow(value, path)
         elif fmt == "parquet":
-            options = {"compression": compression} if compression else {}
+            options = {} if compression is None else {"compression": compression}
+            if str(compression).lower() == "none":  # Taipy's name for no compression
+                options = {"compression": "uncompressed" if kind == "polars" else None}
             value.write_parquet(path, **options) if kind == "polars" else value.to_parquet(path, **options)
         elif kind == "polars":
             Path(path).write_text(value.write_csv(include_header=header), encoding=encoding, newline="")
