@@ -19,10 +19,12 @@ SRC = REPO / "src"
 LAYERS = [
     {"_core", "exceptions"},
     {"_static_ref", "_dag", "datagen", "_code_identity", "tasks._native"},
-    {"_codec", "tasks.customer_analysis", "tasks"},
+    # _html draws whatever it is given (its entity and config types are for the type
+    # checker only), so configurations and entities alike can show themselves.
+    {"_codec", "_html", "tasks.customer_analysis", "tasks"},
     {"config"},
     {"config_file"},
-    {"_runtime", "_html", "_progress", "_why"},
+    {"_runtime", "_progress", "_why"},
     {"entities"},
     {"_workers", "_dask", "registry", "_plots", "_api"},
     {"cli", "__init__", "__main__"},
@@ -34,9 +36,7 @@ UPWARD = {
     ("_runtime", "_dask"): "mode='dask' starts Dask workers on first use (optional dependency)",
     ("_runtime", "_workers"): "mode='standalone' starts worker processes on first use",
     ("config", "config_file"): "Config.load/export/check are Config's methods, implemented by the TOML layer",
-    ("config", "_html"): "ScenarioConfig._repr_html_",
-    ("config_file", "_html"): "Issues._repr_html_",
-    ("config", "entities"): "ScenarioConfig._repr_html_ draws its scenario",
+    ("config", "entities"): "an id that a Scenario attribute would shadow is warned about when configured",
     ("entities", "_plots"): "Submission.plot (optional matplotlib)",
     ("entities", "_api"): "Scenario.submit and dry_run are the API's functions",
 }
