@@ -183,7 +183,8 @@ fn run_job(
     };
     let outputs = output_records(store, task)?;
     // An output file edited by hand is kept as a version before anything replaces it.
-    if let Some(problem) = outputs.iter().find_map(|node| store.sync_file_node(node, true).err()) {
+    let file_outputs = outputs.iter().filter(|node| crate::store::file_node_path(node).is_some());
+    if let Some(problem) = file_outputs.map(|node| store.sync_file_node(node, true)).find_map(|r| r.err()) {
         end_job(store, job, JobStatus::Failed, Some(problem.to_string()), on_event)?;
         return Ok(JobEnd::Done);
     }

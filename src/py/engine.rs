@@ -94,11 +94,6 @@ impl Engine {
         objects::inline(json)
     }
 
-    /// A copy of the file at `path` stored as an object of `format`.
-    fn ingest_file(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
-        objects::ingest_file(py, &self.store.objects, path, format)
-    }
-
     /// A value that lives only in this process's memory.
     fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {
         objects::memory(token, &fingerprint)

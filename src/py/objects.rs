@@ -70,11 +70,6 @@ pub(super) fn memory(token: String, fingerprint: &str) -> StoredValue {
     StoredValue::from_payload(&Payload::Memory { token }, fingerprint)
 }
 
-pub(super) fn ingest_file(py: Python<'_>, objects: &Objects, path: PathBuf, format: String) -> PyResult<StoredValue> {
-    let (hash, size) = detached(py, || objects.ingest_copy(&path))?;
-    Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
-}
-
 /// The objects of a storage folder, without its registry: what a worker on
 /// another machine needs to read a job's inputs and store its outputs.
 ///
@@ -133,11 +128,6 @@ impl ObjectStore {
 
     fn store_inline(&self, json: String) -> StoredValue {
         inline(json)
-    }
-
-    /// A copy of the file at `path` stored as an object of `format`.
-    fn ingest_file(&self, py: Python<'_>, path: PathBuf, format: String) -> PyResult<StoredValue> {
-        ingest_file(py, &self.objects, path, format)
     }
 
     fn store_memory(&self, token: String, fingerprint: String) -> StoredValue {

@@ -162,7 +162,7 @@ impl Store {
 
     /// Replaces the node's path with the bytes of `version` (temporary copy in
     /// the store's tmp folder, fsync, rename), then records that scenarium wrote them.
-    fn write_copy(&self, node: &DataNodeRecord, version: &VersionRecord) -> Result<()> {
+    pub(super) fn write_copy(&self, node: &DataNodeRecord, version: &VersionRecord) -> Result<()> {
         let (Some(path), Some(hash)) = (file_node_path(node), object_hash(&version.payload)) else {
             return Ok(());
         };

@@ -186,12 +186,11 @@ impl Store {
         comment: Option<String>,
     ) -> Result<VersionRecord> {
         // What a person wrote at a file node's path is kept before it is replaced.
-        self.sync_file_node(&self.data_node(data_node_id)?, true)?;
+        let node = self.data_node(data_node_id)?;
+        self.sync_file_node(&node, true)?;
         let version = self.registry.write(|tx| insert_version(tx, data_node_id, value, writer, comment))?;
-        match self.write_copies(std::slice::from_ref(&version)).into_iter().next() {
-            Some(problem) => Err(Error::storage(self.folder(), problem)),
-            None => Ok(version),
-        }
+        self.write_copy(&node, &version)?;
+        Ok(version)
     }
 
     /// The path of an object checked against its name (see
