@@ -1,7 +1,7 @@
 //! The task DAG: which task feeds which, in what order they can run, and a
 //! cycle report that names the tasks and data nodes involved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -46,12 +46,8 @@ impl TaskGraph {
                 }
             }
         }
-        let components = tarjan_scc(&graph);
-        for component in &components {
-            let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
-            if is_cycle {
-                return Err(Error::Config(describe_cycle(&tasks, component.iter().map(|n| graph[*n]))));
-            }
+        if let Some(cycle) = cycles(&tasks).into_iter().next() {
+            return Err(Error::Config(cycle.to_string()));
         }
         let order = stable_topological_order(&upstream);
         Ok(TaskGraph { tasks, order, upstream })
@@ -109,24 +105,60 @@ fn stable_topological_order(upstream: &[Vec<usize>]) -> Vec<usize> {
     order
 }
 
-fn describe_cycle(tasks: &[TaskNode], members: impl Iterator<Item = usize>) -> String {
-    let mut ids: Vec<&str> = members.map(|i| tasks[i].id.as_str()).collect();
-    ids.sort_unstable();
-    let mut via: Vec<&str> = Vec::new();
-    for &id in &ids {
-        let task = tasks.iter().find(|t| t.id == id).expect("member of this graph");
+/// Tasks that each need another's output, and the data nodes that close the loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cycle {
+    /// Sorted.
+    pub tasks: Vec<String>,
+    /// Written by one member and read by another, sorted.
+    pub data_nodes: Vec<String>,
+}
+
+impl std::fmt::Display for Cycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted = |items: &[String]| items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ");
+        write!(
+            f,
+            "cycle through tasks {} and data nodes {}: each needs another's output (a task cannot depend on its own \
+             output)",
+            quoted(&self.tasks),
+            quoted(&self.data_nodes)
+        )
+    }
+}
+
+/// Every cycle among `tasks` (a task reading its own output is one too).
+pub fn cycles(tasks: &[TaskNode]) -> Vec<Cycle> {
+    let mut writers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, task) in tasks.iter().enumerate() {
         for out in &task.outputs {
-            let feeds_member = tasks.iter().any(|t| ids.contains(&t.id.as_str()) && t.inputs.contains(out));
-            if feeds_member && !via.contains(&out.as_str()) {
-                via.push(out);
+            writers.entry(out.as_str()).or_default().push(i);
+        }
+    }
+    let mut graph: DiGraph<usize, ()> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..tasks.len()).map(|i| graph.add_node(i)).collect();
+    for (reader, task) in tasks.iter().enumerate() {
+        for input in &task.inputs {
+            for &writer in writers.get(input.as_str()).into_iter().flatten() {
+                graph.add_edge(nodes[writer], nodes[reader], ());
             }
         }
     }
-    format!(
-        "the task graph has a cycle through tasks {} (via data nodes {}); a task cannot depend on its own output",
-        ids.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "),
-        via.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ")
-    )
+    let mut found: Vec<Cycle> = tarjan_scc(&graph)
+        .into_iter()
+        .filter(|component| component.len() > 1 || graph.contains_edge(component[0], component[0]))
+        .map(|component| {
+            let members: Vec<&TaskNode> = component.iter().map(|n| &tasks[graph[*n]]).collect();
+            let mut ids: Vec<String> = members.iter().map(|t| t.id.clone()).collect();
+            ids.sort_unstable();
+            let written: BTreeSet<&String> = members.iter().flat_map(|t| &t.outputs).collect();
+            let read: BTreeSet<&String> = members.iter().flat_map(|t| &t.inputs).collect();
+            let data_nodes = written.intersection(&read).map(|d| d.to_string()).collect();
+            Cycle { tasks: ids, data_nodes }
+        })
+        .collect();
+    found.sort_by(|a, b| a.tasks.cmp(&b.tasks));
+    found
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `named_enum!`: a fieldless enum with one canonical text per variant, used
-//! for serde, Display, FromStr (with an error listing the valid names) and `ALL`.
+//! for serde, Display, FromStr (with an error listing the valid names), `ALL`
+//! and `NAMES`.
 
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -9,6 +10,7 @@ macro_rules! named_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
             pub fn as_str(&self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }

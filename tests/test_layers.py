@@ -21,9 +21,11 @@ LAYERS = [
     {"_static_ref", "_dag", "datagen", "_code_identity", "tasks._native"},
     # _html draws whatever it is given (its entity and config types are for the type
     # checker only), so configurations and entities alike can show themselves.
-    {"_codec", "_html", "tasks.customer_analysis", "tasks"},
+    {"_external", "_codec", "_html", "tasks.customer_analysis", "tasks"},
+    {"_config_model"},
+    {"_config_document"},
+    {"config_toml", "_config_check"},
     {"config"},
-    {"config_file"},
     {"_runtime", "_progress", "_why"},
     {"entities"},
     {"_workers", "_dask", "registry", "_plots", "_api"},
@@ -35,8 +37,6 @@ LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 UPWARD = {
     ("_runtime", "_dask"): "mode='dask' starts Dask workers on first use (optional dependency)",
     ("_runtime", "_workers"): "mode='standalone' starts worker processes on first use",
-    ("config", "config_file"): "Config.load/export/check are Config's methods, implemented by the TOML layer",
-    ("config", "entities"): "an id that a Scenario attribute would shadow is warned about when configured",
     ("entities", "_plots"): "Submission.plot (optional matplotlib)",
     ("entities", "_api"): "Scenario.submit and dry_run are the API's functions",
 }

@@ -7,8 +7,8 @@ import threading
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from scenarium import _codec, _core, _progress, _runtime
-from scenarium.config import ScenarioConfig
+from scenarium import _codec, _config_check, _core, _progress, _runtime
+from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, NonExistingEntity
 
@@ -31,9 +31,7 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     """
     if not isinstance(config, ScenarioConfig):
         raise ConfigError(f"create_scenario takes a ScenarioConfig, got {config!r}")
-    from scenarium import config_file
-
-    config_file.raise_if_invalid(config)
+    _config_check.raise_if_invalid(Config._state, config)
     engine = _runtime.engine()
     spec = config._spec()
     defaults = _default_values(engine, config, spec, skip=())
@@ -64,8 +62,6 @@ def _follow_config(engine: _core.Engine, scenario: Scenario) -> None:
     """When this process configures the scenario's ScenarioConfig differently from
     the version the scenario was made with: upgrade the scenario if the change only
     adds tasks or data nodes, else raise ConfigVersionMismatch."""
-    from scenarium.config import Config
-
     config = Config.scenarios.get(scenario.config_id)
     if config is None:
         return
@@ -94,8 +90,6 @@ def submit(
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
     record = engine.create_submission(entity.id, force)
-    from scenarium.config import Config
-
     runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode)
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
     workers = _workers()
@@ -135,8 +129,6 @@ def _workers() -> int:
     """Jobs run at once: ``Config.configure_job_executions(max_nb_of_workers=...)``
     (default 1: one after another, as Taipy's development mode). Independent jobs
     then run on that many threads; native tasks run without the GIL."""
-    from scenarium.config import Config
-
     if Config.job_config.mode == "dask" and Config.job_config.max_nb_of_workers == 1:
         from scenarium import _dask
 

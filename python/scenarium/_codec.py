@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from scenarium import _code_identity, _core
+from scenarium import _code_identity, _core, _external
 from scenarium.exceptions import NoData, NotSerializable, StorageError, UnstableFingerprintWarning
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -158,7 +158,8 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
 
 
 def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
-    storage = dn.storage_type
+    # A database's or function's value is kept as a pickle node's would be.
+    storage = "pickle" if _external.is_external(dn.storage_type) else dn.storage_type
     props = _properties(dn)
     if storage == "in_memory":
         token = uuid.uuid4().hex

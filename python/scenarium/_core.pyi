@@ -37,15 +37,22 @@ __all__ = [
     "call_native",
     "native_tasks",
     "generate_customers",
-    "lint_config",
+    "validate_config",
     "parse_config_toml",
     "write_config_toml",
     "__version__",
     "build_profile",
+    "STORAGE_TYPES",
+    "SCOPES",
+    "FREQUENCIES",
 ]
 
 __version__: str
 build_profile: Literal["debug", "release"]
+# The names the configuration accepts (defined once, in Rust).
+STORAGE_TYPES: list[str]
+SCOPES: list[str]
+FREQUENCIES: list[str]
 
 def native_tasks() -> list[tuple[str, int, list[str], int]]:
     """(name, version, parameter names, number of outputs) of every native task."""
@@ -281,5 +288,5 @@ def parse_config_toml(path: str) -> str:
 def write_config_toml(document_json: str) -> str:
     """The TOML text of a configuration document given as JSON."""
 
-def lint_config(document_json: str) -> str:
-    """The document-level issues of a configuration document, as a JSON list."""
+def validate_config(document_json: str) -> str:
+    """Every issue the validator finds in a configuration document (JSON), as a JSON list."""

@@ -21,6 +21,7 @@ import uuid
 from typing import Any
 
 from scenarium import _core
+from scenarium.config import Config
 from scenarium.exceptions import MissingOptionalDependency
 
 _clients: dict[str, Any] = {}
@@ -56,8 +57,6 @@ def _distributed() -> Any:
 
 def client() -> Any:
     """The Dask client of ``Config.configure_job_executions(mode="dask", client=... or address=...)``."""
-    from scenarium.config import Config
-
     properties = Config.job_config.properties
     if properties.get("client") is not None:
         return properties["client"]

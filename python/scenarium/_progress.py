@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable
 
 from scenarium import _html
+from scenarium.config import Config
 
 FINISHED = {"COMPLETED", "SKIPPED", "FAILED", "CANCELED", "ABANDONED"}
 
@@ -28,8 +29,6 @@ def wanted(progress: bool | None) -> str | None:
     """ "notebook", "terminal" or None: where to show progress, given ``submit(progress=...)``
     and ``Config.configure_core(progress=...)`` (None: only when interactive)."""
     if progress is None:
-        from scenarium.config import Config
-
         progress = Config.core.properties.get("progress")
     if progress is False:
         return None

@@ -11,6 +11,7 @@ import traceback
 from typing import Any, Callable
 
 from scenarium import _code_identity, _codec, _core
+from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
 _engines_lock = threading.Lock()
@@ -18,8 +19,6 @@ _engines_lock = threading.Lock()
 
 def engine() -> _core.Engine:
     """The engine for ``Config.core.storage_folder``, opened once per process."""
-    from scenarium.config import Config
-
     folder = os.path.abspath(Config.core.storage_folder)
     with _engines_lock:
         found = _engines.get(folder)
@@ -32,10 +31,8 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     """The callable a task runs: the one configured in this process for the task's
     config id (a task's identity is its TaskConfig and its callable, never a name
     that two lambdas or two bound methods share), else imported by name."""
-    from scenarium.config import Config
-
     ref = json.loads(task.function_json)
-    configured = Config._tasks.get(task.config_id)
+    configured = Config._state.tasks.get(task.config_id)
     if configured is not None and _code_identity.function_ref(configured.function) == ref:
         return configured.function
     if ref["kind"] == "native":

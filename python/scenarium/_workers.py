@@ -17,7 +17,8 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from scenarium import _core, config_file
+from scenarium import _core
+from scenarium.config import Config
 
 _SPAWN = multiprocessing.get_context("spawn")
 
@@ -72,7 +73,7 @@ class _Worker:
         self.conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
             target=_serve,
-            args=(child, storage_folder, list(sys.path), list(config_file.FUNCTION_DIRS)),
+            args=(child, storage_folder, list(sys.path), list(Config._state.function_dirs)),
             daemon=True,
             name="scenarium-worker",
         )

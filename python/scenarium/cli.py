@@ -23,7 +23,7 @@ import sys
 from typing import Any, Callable
 
 import scenarium as sc
-from scenarium import Config
+from scenarium import Config, config_toml
 from scenarium.exceptions import ConfigError, ScenariumError
 
 
@@ -40,14 +40,8 @@ def _value(text: str) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from scenarium import config_file
-
-    if args.import_modules:
-        Config.load(args.config)
-    else:
-        # The file may come from anyone: its modules are read, not run.
-        with config_file.static_references():
-            Config.load(args.config)
+    # Without --import the file may come from anyone: its modules are read, not run.
+    config_toml.load(Config._state, args.config, replace=True, static=not args.import_modules)
     issues = Config.check()
     for issue in issues:
         print(issue)

@@ -12,304 +12,36 @@ Example:
 
 from __future__ import annotations
 
-import enum
 import json
 import os
-import warnings
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from scenarium import _code_identity, _codec, _core
-from scenarium.exceptions import ConfigError
+from scenarium import _config_check, config_toml
+from scenarium._config_model import (
+    STORAGE_TYPES,
+    ConfigState,
+    CoreConfig,
+    DataNodeConfig,
+    Frequency,
+    JobConfig,
+    ScenarioConfig,
+    Scope,
+    TaskConfig,
+    as_list,
+)
 
-
-class Scope(enum.Enum):
-    """Who shares a data node: one scenario, every scenario of a cycle, or all of them."""
-
-    SCENARIO = "SCENARIO"
-    CYCLE = "CYCLE"
-    GLOBAL = "GLOBAL"
-
-
-class Frequency(enum.Enum):
-    """How often a new cycle starts (Taipy's ``Frequency``)."""
-
-    DAILY = "DAILY"
-    WEEKLY = "WEEKLY"
-    MONTHLY = "MONTHLY"
-    QUARTERLY = "QUARTERLY"
-    YEARLY = "YEARLY"
-
-
-STORAGE_TYPES = ("pickle", "parquet", "csv", "json", "in_memory")
-
-
-class _ConfigObject:
-    """Shared behaviour: extra properties read as attributes, equality by content."""
-
-    id: str
-    properties: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        properties = self.__dict__.get("properties", {})
-        if name in properties:
-            return properties[name]
-        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('id')!r} has no attribute or property {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._spec() == other._spec()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.id))
-
-    def _spec(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-
-class DataNodeConfig(_ConfigObject):
-    """The blueprint of a data node: its id, storage, scope and default value.
-
-    Example:
-        >>> cfg = Config.configure_data_node("payment_threshold", default_data=1000)
-        >>> cfg.default_data
-        1000
-    """
-
-    def __init__(
-        self,
-        id: str,
-        storage_type: str = "pickle",
-        scope: Scope = Scope.SCENARIO,
-        validity_period: timedelta | None = None,
-        **properties: Any,
-    ) -> None:
-        _core.check_identifier("data node", id)
-        if storage_type not in STORAGE_TYPES:
-            raise ConfigError(
-                f"data node {id!r}: storage_type {storage_type!r} is not one of {', '.join(STORAGE_TYPES)}"
-            )
-        if not isinstance(scope, Scope):
-            raise ConfigError(f"data node {id!r}: scope must be a scenarium.Scope, got {scope!r}")
-        if validity_period is not None and not isinstance(validity_period, timedelta):
-            raise ConfigError(
-                f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
-            )
-        self.id = id
-        self.storage_type = storage_type
-        self.scope = scope
-        self.validity_period = validity_period
-        self.properties = properties
-
-    @property
-    def default_data(self) -> Any:
-        return self.properties.get("default_data")
-
-    def _spec(self) -> dict[str, Any]:
-        properties = {k: _codec.json_safe(v) for k, v in self.properties.items() if k != "default_data"}
-        default = self.properties.get("default_data")
-        return {
-            "id": self.id,
-            "storage_type": self.storage_type,
-            "scope": self.scope.value,
-            "default_fingerprint": None if default is None else _codec.value_fingerprint(default),
-            "validity_period_s": None if self.validity_period is None else self.validity_period.total_seconds(),
-            "properties": properties,
-        }
-
-    def __repr__(self) -> str:
-        return f"DataNodeConfig(id={self.id!r}, storage_type={self.storage_type!r}, scope={self.scope.name})"
-
-
-class TaskConfig(_ConfigObject):
-    """The blueprint of a task: a function, the data nodes it reads and writes.
-
-    A list ``input`` binds positionally, as Taipy does; a dict binds by parameter name.
-
-    Example:
-        >>> a = Config.configure_data_node("a", default_data=2)
-        >>> b = Config.configure_data_node("b")
-        >>> t = Config.configure_task("double", lambda x: 2 * x, input=a, output=b)
-        >>> [d.id for d in t.input_configs]
-        ['a']
-    """
-
-    def __init__(
-        self,
-        id: str,
-        function: Callable[..., Any],
-        input: Any = None,
-        output: Any = None,
-        skippable: bool = False,
-        cache: bool = True,
-        timeout: float | timedelta | None = None,
-        depends_on: Iterable[Any] | None = None,
-        **properties: Any,
-    ) -> None:
-        _core.check_identifier("task", id)
-        if depends_on:
-            properties["depends_on"] = _dependencies(id, depends_on)
-        if timeout is not None:
-            seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
-            if not seconds > 0:
-                raise ConfigError(f"task {id!r}: timeout must be a positive number of seconds, got {timeout!r}")
-            properties["timeout"] = seconds
-        if not cache:
-            # Stored only when off, so that the default changes no cache key.
-            properties["cache"] = False
-        if not callable(function):
-            raise ConfigError(
-                f"task {id!r}: function must be callable, got {function!r} of type {type(function).__name__}"
-            )
-        self.id = id
-        self.function = function
-        self._input_params: list[str | None]
-        if isinstance(input, Mapping):
-            self._input_params = [str(k) for k in input]
-            inputs = list(input.values())
-        else:
-            inputs = _as_list(input)
-            self._input_params = [None] * len(inputs)
-        self.input_configs: list[DataNodeConfig] = [_data_node_config(id, "input", d) for d in inputs]
-        self.output_configs: list[DataNodeConfig] = [_data_node_config(id, "output", d) for d in _as_list(output)]
-        self.skippable = bool(skippable)
-        self.properties = properties
-
-    @property
-    def inputs(self) -> list[DataNodeConfig]:
-        return self.input_configs
-
-    @property
-    def outputs(self) -> list[DataNodeConfig]:
-        return self.output_configs
-
-    def _spec(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "function": _code_identity.function_ref(self.function),
-            "inputs": [{"param": p, "data_node": d.id} for p, d in zip(self._input_params, self.input_configs)],
-            "outputs": [d.id for d in self.output_configs],
-            "skippable": self.skippable,
-            "properties": {k: _codec.json_safe(v) for k, v in self.properties.items()},
-        }
-
-    def __repr__(self) -> str:
-        name = getattr(self.function, "__qualname__", repr(self.function))
-        return (
-            f"TaskConfig(id={self.id!r}, function={name}, input={[d.id for d in self.input_configs]}, "
-            f"output={[d.id for d in self.output_configs]}, skippable={self.skippable})"
-        )
-
-
-class ScenarioConfig(_ConfigObject):
-    """The blueprint of a scenario: its tasks and any extra data nodes.
-
-    Example:
-        >>> cfg = Config.configure_scenario("empty_but_for_a_parameter",
-        ...     additional_data_node_configs=[Config.configure_data_node("alpha", default_data=0.1)])
-        >>> [d.id for d in cfg.data_node_configs]
-        ['alpha']
-    """
-
-    def __init__(
-        self,
-        id: str,
-        task_configs: Iterable[TaskConfig] | None = None,
-        additional_data_node_configs: Iterable[DataNodeConfig] | None = None,
-        frequency: Frequency | None = None,
-        comparators: Mapping[str, Callable[..., Any] | list[Callable[..., Any]]] | None = None,
-        **properties: Any,
-    ) -> None:
-        _core.check_identifier("scenario", id)
-        self.id = id
-        self.task_configs: list[TaskConfig] = list(task_configs or [])
-        for t in self.task_configs:
-            if not isinstance(t, TaskConfig):
-                raise ConfigError(f"scenario {id!r}: task_configs must hold TaskConfig objects, got {t!r}")
-        self.additional_data_node_configs = [
-            _data_node_config(id, "additional data node", d) for d in (additional_data_node_configs or [])
-        ]
-        if frequency is not None and not isinstance(frequency, Frequency):
-            raise ConfigError(f"scenario {id!r}: frequency must be a scenarium.Frequency, got {frequency!r}")
-        self.frequency = frequency
-        self.comparators = {k: _as_list(v) for k, v in (comparators or {}).items()}
-        _warn_shadowed_names(id, [*(d.id for d in self.data_node_configs), *(t.id for t in self.task_configs)])
-        self.properties = properties
-
-    @property
-    def data_node_configs(self) -> list[DataNodeConfig]:
-        """Every data node config the scenario uses, each once, in first-use order."""
-        seen: dict[str, DataNodeConfig] = {}
-        for t in self.task_configs:
-            for d in [*t.input_configs, *t.output_configs]:
-                seen.setdefault(d.id, d)
-        for d in self.additional_data_node_configs:
-            seen.setdefault(d.id, d)
-        return list(seen.values())
-
-    def _spec(self) -> dict[str, Any]:
-        by_id: dict[str, DataNodeConfig] = {}
-        for d in self.data_node_configs:
-            other = by_id.setdefault(d.id, d)
-            if other is not d and other._spec() != d._spec():
-                raise ConfigError(f"scenario {self.id!r}: two different data node configs share the id {d.id!r}")
-        return {
-            "id": self.id,
-            "tasks": [t._spec() for t in self.task_configs],
-            "data_nodes": [d._spec() for d in by_id.values()],
-            "additional_data_nodes": [d.id for d in self.additional_data_node_configs],
-            "frequency": None if self.frequency is None else self.frequency.value,
-            "properties": {k: _codec.json_safe(v) for k, v in self.properties.items()},
-        }
-
-    def _spec_json(self) -> str:
-        return json.dumps(self._spec(), sort_keys=True)
-
-    def __repr__(self) -> str:
-        return f"ScenarioConfig(id={self.id!r}, tasks={[t.id for t in self.task_configs]})"
-
-    def dag(self) -> Any:
-        """The configured graph of data nodes and tasks, as a picture (before any scenario exists).
-
-        Example:
-            >>> Config.configure_scenario("empty").dag().svg.startswith("<svg")
-            True
-        """
-        from scenarium import _dag, _html
-
-        return _dag.Picture(*_html.config_graph(self))
-
-    def _repr_html_(self) -> str:
-        from scenarium import _html
-
-        return _html.scenario_config(self)
-
-
-class JobConfig:
-    """How jobs run: ``mode`` ("development", "standalone" or "dask", with ``address`` or
-    ``client``) and ``max_nb_of_workers`` (in dask mode, default: the cluster's threads)."""
-
-    def __init__(self, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any) -> None:
-        if mode not in ("development", "standalone", "dask"):
-            raise ConfigError(f"job execution mode {mode!r} is not 'development', 'standalone' or 'dask'")
-        if int(max_nb_of_workers) < 1:
-            raise ConfigError(f"max_nb_of_workers must be at least 1, got {max_nb_of_workers!r}")
-        self.mode = mode
-        self.max_nb_of_workers = int(max_nb_of_workers)
-        self.properties = properties
-
-    def __repr__(self) -> str:
-        return f"JobConfig(mode={self.mode!r}, max_nb_of_workers={self.max_nb_of_workers})"
-
-
-class CoreConfig:
-    """Where scenarium keeps its registry and objects (``storage_folder``, default ``.scenarium``)."""
-
-    def __init__(self, storage_folder: str = ".scenarium", **properties: Any) -> None:
-        self.storage_folder = str(storage_folder)
-        self.properties = properties
-
-    def __repr__(self) -> str:
-        return f"CoreConfig(storage_folder={self.storage_folder!r})"
+__all__ = [
+    "STORAGE_TYPES",
+    "Config",
+    "CoreConfig",
+    "DataNodeConfig",
+    "Frequency",
+    "JobConfig",
+    "ScenarioConfig",
+    "Scope",
+    "TaskConfig",
+]
 
 
 class _ClassProperty:
@@ -330,13 +62,8 @@ class Config:
         True
     """
 
-    _data_nodes: dict[str, DataNodeConfig] = {}
-    _tasks: dict[str, TaskConfig] = {}
-    _scenarios: dict[str, ScenarioConfig] = {}
-    _job_config: JobConfig = JobConfig()
-    _core_config: CoreConfig = CoreConfig()
-    # False until check() has passed since the last change: create_scenario checks then.
-    _checked: bool = True
+    # The configuration (one object; the engine and the API are given it, see _runtime).
+    _state: ConfigState = ConfigState()
 
     @classmethod
     def configure_data_node(
@@ -349,8 +76,8 @@ class Config:
     ) -> DataNodeConfig:
         """Configures a data node; ``default_data`` and other properties go in ``properties``."""
         cfg = DataNodeConfig(id, storage_type, scope, validity_period, **properties)
-        cls._data_nodes[id] = cfg
-        cls._checked = False
+        cls._state.data_nodes[id] = cfg
+        cls._state.checked = False
         return cfg
 
     # Taipy's typed configurators: the same data node, its storage type's options named.
@@ -503,9 +230,15 @@ class Config:
             >>> t.properties["depends_on"]
             ['$MODEL_SEED']
         """
+        state = cls._state
+        if isinstance(input, Mapping):
+            input = {k: state.data_node(id, "input", d) for k, d in input.items()}
+        else:
+            input = [state.data_node(id, "input", d) for d in as_list(input)]
+        output = [state.data_node(id, "output", d) for d in as_list(output)]
         cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, depends_on, **properties)
-        cls._tasks[id] = cfg
-        cls._checked = False
+        state.tasks[id] = cfg
+        state.checked = False
         return cfg
 
     @classmethod
@@ -522,9 +255,11 @@ class Config:
         """Configures a scenario from task configs (and extra data nodes)."""
         if sequences:
             properties["sequences"] = {k: [t.id for t in v] for k, v in dict(sequences).items()}
-        cfg = ScenarioConfig(id, task_configs, additional_data_node_configs, frequency, comparators, **properties)
-        cls._scenarios[id] = cfg
-        cls._checked = False
+        state = cls._state
+        extra = [state.data_node(id, "additional data node", d) for d in as_list(additional_data_node_configs)]
+        cfg = ScenarioConfig(id, task_configs, extra, frequency, comparators, **properties)
+        state.scenarios[id] = cfg
+        state.checked = False
         return cfg
 
     @classmethod
@@ -532,8 +267,8 @@ class Config:
         cls, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any
     ) -> JobConfig:
         """Sets how jobs run (mode and number of workers)."""
-        cls._job_config = JobConfig(mode, max_nb_of_workers, **properties)
-        return cls._job_config
+        cls._state.job = JobConfig(mode, max_nb_of_workers, **properties)
+        return cls._state.job
 
     @classmethod
     def configure_core(
@@ -549,8 +284,8 @@ class Config:
         """
         if progress is not None:
             properties["progress"] = bool(progress)
-        cls._core_config = CoreConfig(storage_folder, **properties)
-        return cls._core_config
+        cls._state.core = CoreConfig(storage_folder, **properties)
+        return cls._state.core
 
     @classmethod
     def load(cls, filename: str | os.PathLike[str]) -> None:
@@ -564,9 +299,7 @@ class Config:
             >>> Config.load("config.toml")
             >>> scenario = sc.create_scenario(Config.scenarios["scenario_1"])
         """
-        from scenarium import config_file
-
-        config_file.apply(config_file.read(filename), replace=True)
+        config_toml.load(cls._state, filename, replace=True)
 
     @classmethod
     def restore(cls, filename: str | os.PathLike[str]) -> None:
@@ -577,9 +310,7 @@ class Config:
     def override(cls, filename: str | os.PathLike[str]) -> None:
         """Applies a TOML file over the current configuration: sections and keys it
         names replace the current ones, the rest stay (e.g. per-environment settings)."""
-        from scenarium import config_file
-
-        config_file.apply(config_file.read(filename), replace=False)
+        config_toml.load(cls._state, filename, replace=False)
 
     @classmethod
     def export(cls, filename: str | os.PathLike[str]) -> None:
@@ -588,9 +319,7 @@ class Config:
         Example:
             >>> Config.export("config.toml")
         """
-        from scenarium import config_file
-
-        config_file.export(filename)
+        config_toml.export(cls._state, filename)
 
     @classmethod
     def check(cls) -> list[Any]:
@@ -602,81 +331,17 @@ class Config:
             >>> for issue in Config.check():
             ...     print(issue)
         """
-        from scenarium import config_file
-
-        issues = config_file.check()
-        cls._checked = not any(i.level == "error" for i in issues)
+        issues = _config_check.check(cls._state)
+        cls._state.checked = not any(i.level == "error" for i in issues)
         return issues
 
-    data_nodes = _ClassProperty(lambda cls: dict(cls._data_nodes))
-    tasks = _ClassProperty(lambda cls: dict(cls._tasks))
-    scenarios = _ClassProperty(lambda cls: dict(cls._scenarios))
-    job_config = _ClassProperty(lambda cls: cls._job_config)
-    core = _ClassProperty(lambda cls: cls._core_config)
+    data_nodes = _ClassProperty(lambda cls: dict(cls._state.data_nodes))
+    tasks = _ClassProperty(lambda cls: dict(cls._state.tasks))
+    scenarios = _ClassProperty(lambda cls: dict(cls._state.scenarios))
+    job_config = _ClassProperty(lambda cls: cls._state.job)
+    core = _ClassProperty(lambda cls: cls._state.core)
 
     @classmethod
     def _reset(cls) -> None:
         """Forgets every configured object (for tests and notebooks that start over)."""
-        cls._data_nodes = {}
-        cls._tasks = {}
-        cls._scenarios = {}
-        cls._job_config = JobConfig()
-        cls._core_config = CoreConfig()
-        cls._checked = True
-        from scenarium import config_file  # what a loaded file said of where each key was
-
-        config_file.forget_locations()
-
-
-def _warn_shadowed_names(scenario_id: str, ids: list[str]) -> None:
-    """``scenario.<id>`` cannot reach a data node or task named like a Scenario attribute."""
-    from scenarium.entities import Scenario
-
-    for name in ids:
-        if hasattr(Scenario, name):
-            warnings.warn(
-                f"scenario {scenario_id!r}: {name!r} is also a Scenario attribute, so scenario.{name} is not the "
-                f"data node or task; reach it with scenario.data_nodes[{name!r}] or scenario.tasks[{name!r}]",
-                stacklevel=3,
-            )
-
-
-def _dependencies(task_id: str, depends_on: Iterable[Any]) -> list[str]:
-    """``depends_on`` entries as the strings the code identity reads: a path or
-    pattern, ``$NAME`` for an environment variable, ``module:NAME`` for a module."""
-    import types
-
-    if isinstance(depends_on, (str, os.PathLike, types.ModuleType)):
-        depends_on = [depends_on]
-    found = []
-    for entry in depends_on:
-        if isinstance(entry, types.ModuleType):
-            found.append(f"module:{entry.__name__}")
-        elif isinstance(entry, (str, os.PathLike)) and os.fspath(entry):
-            found.append(str(os.fspath(entry)))
-        else:
-            raise ConfigError(
-                f"task {task_id!r}: depends_on takes paths, glob patterns, '$ENV_VAR' names and modules, got {entry!r}"
-            )
-    return found
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return list(value)
-    return [value]
-
-
-def _data_node_config(owner: str, role: str, value: Any) -> DataNodeConfig:
-    if isinstance(value, DataNodeConfig):
-        return value
-    if isinstance(value, str):
-        if value in Config._data_nodes:
-            return Config._data_nodes[value]
-        raise ConfigError(
-            f"{owner!r}: {role} {value!r} is not a configured data node id "
-            f"(configured: {', '.join(sorted(Config._data_nodes)) or 'none'})"
-        )
-    raise ConfigError(f"{owner!r}: {role} must be a DataNodeConfig or a data node id, got {value!r}")
+        cls._state.__dict__.update(ConfigState().__dict__)

@@ -107,6 +107,16 @@ class MissingOptionalDependency(ScenariumError, ImportError):
     """
 
 
+class ExternalDataError(ScenariumError):
+    """A data node's database or read/write function failed (sql, sql_table, generic):
+    the message names the data node and the cause; no version was recorded.
+
+    Example:
+        >>> issubclass(ExternalDataError, ScenariumError)
+        True
+    """
+
+
 class UnstableFingerprintWarning(UserWarning):
     """A value's stored bytes do not identify it across processes (a set's pickle
     follows the per-process hash seed): tasks that read it always run."""
@@ -130,6 +140,7 @@ __all__ = [
     "NotSerializable",
     "ScenariumError",
     "StorageError",
+    "ExternalDataError",
     "TaskError",
     "UnstableFingerprintWarning",
 ]

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
 
 from scenarium import _dag, _html, _runtime
+from scenarium.config import Config
 from scenarium.entities import DataNode, Scenario
 from scenarium.exceptions import ConfigError, InvalidArgument, NoData, NonExistingEntity
 
@@ -289,8 +290,6 @@ def _equal(a: Any, b: Any) -> bool:
 def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = None) -> Comparison:
     """Compares scenarios of one ScenarioConfig: the comparators configured on it
     (as Taipy does), and a built-in side-by-side of every data node."""
-    from scenarium.config import Config
-
     if len(scenarios) < 2:
         raise ConfigError("compare_scenarios needs at least two scenarios")
     config_ids = {s.config_id for s in scenarios}

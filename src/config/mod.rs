@@ -1,12 +1,15 @@
 //! Configuration as the core sees it: plain, serialisable specs.
 //!
-//! The Python `Config` builds a [`ScenarioSpec`] (every data node and task a
-//! scenario needs, flattened) and hands it over as JSON; the core validates it
-//! ([`check`]), hashes its canonical form into a config version, and stores it.
+//! Two forms, one set of rules. The configuration model ([`document`]: sections
+//! of typed entries with their file lines) is what the Python API and TOML files
+//! both build and what [`validate`] checks. A scenario's [`ScenarioSpec`] (every
+//! data node and task it needs, flattened, functions named) is what the core
+//! stores and hashes into a config version; it is validated as the document it
+//! stands for ([`validate::check_spec`]).
 
-pub mod check;
-pub mod lint;
+pub mod document;
 pub mod toml_file;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,9 +19,21 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 named_enum!(
-    /// How a data node's value is kept. `pickle` (Taipy's default) stores
-    /// DataFrames as Parquet and other objects as pickles, scalars inline.
-    StorageType { Pickle => "pickle", Parquet => "parquet", Csv => "csv", Json => "json", InMemory => "in_memory" }
+    /// How a data node's value is kept. Every version is an object in the store;
+    /// `csv`, `parquet`, `json` and `excel` also keep the latest at a path, `sql`,
+    /// `sql_table` and `generic` in the user's database or functions (Python reads
+    /// and writes those), `in_memory` only in the writing process.
+    StorageType {
+        Pickle => "pickle",
+        Parquet => "parquet",
+        Csv => "csv",
+        Json => "json",
+        Excel => "excel",
+        Sql => "sql",
+        SqlTable => "sql_table",
+        Generic => "generic",
+        InMemory => "in_memory",
+    }
 );
 
 named_enum!(

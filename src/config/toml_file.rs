@@ -8,7 +8,7 @@
 //! point at the file. Python turns a document into `Config` objects (it alone
 //! can import functions) and back.
 
-use serde::{Deserialize, Serialize};
+use super::document::{did_you_mean, edit_distance, Document, Entry, Section, Typed};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -20,95 +20,9 @@ pub const SECTIONS_WITHOUT_ID: &[&str] = &["TAIPY", "JOB", "CORE"];
 pub const TYPES: &[&str] =
     &["bool", "str", "int", "float", "datetime", "timedelta", "function", "class", "SCOPE", "FREQUENCY", "SECTION"];
 
-/// A configuration value with its type, as a typed string spells it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "snake_case")]
-pub enum Typed {
-    Str(String),
-    Int(i64),
-    /// An integer beyond 64 bits, in decimal (TOML's integers stop at 64 bits,
-    /// so it is written as a typed string).
-    BigInt(String),
-    /// Non-finite values cross JSON as "inf", "-inf" and "nan".
-    Float(#[serde(with = "float_text")] f64),
-    Bool(bool),
-    /// ISO 8601, as Python's `datetime.fromisoformat` reads it.
-    Datetime(String),
-    /// Seconds.
-    Timedelta(f64),
-    Scope(String),
-    Frequency(String),
-    /// The id of another section (a data node of a task, a task of a scenario).
-    Section(String),
-    /// "module.qualname" of a function.
-    Function(String),
-    Class(String),
-    List(Vec<Typed>),
-    Table(Vec<Entry>),
-}
-
 fn is_big_integer(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// JSON has no inf or nan: they travel as strings, finite numbers as numbers.
-mod float_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
-        match value {
-            v if v.is_finite() => s.serialize_f64(*v),
-            v if v.is_nan() => s.serialize_str("nan"),
-            v if *v > 0.0 => s.serialize_str("inf"),
-            _ => s.serialize_str("-inf"),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Number {
-            Finite(f64),
-            Text(String),
-        }
-        match Number::deserialize(d)? {
-            Number::Finite(v) => Ok(v),
-            Number::Text(t) => t.parse().map_err(|_| serde::de::Error::custom(format!("{t:?} is not a number"))),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    pub key: String,
-    pub value: Typed,
-    /// 1-based position in the file, when the entry came from one.
-    #[serde(default)]
-    pub line: Option<usize>,
-    #[serde(default)]
-    pub column: Option<usize>,
-    /// The `ENV[...]` template the value was read from, written back on export.
-    #[serde(default)]
-    pub template: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Section {
-    /// "DATA_NODE", "TASK", "SCENARIO", "TAIPY", "JOB", "CORE", or an unknown name as written.
-    pub kind: String,
-    pub id: Option<String>,
-    #[serde(default)]
-    pub line: Option<usize>,
-    pub entries: Vec<Entry>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Document {
-    /// The file it was read from, for messages.
-    #[serde(default)]
-    pub file: Option<String>,
-    pub sections: Vec<Section>,
 }
 
 /// A file that cannot be read as a configuration: where, and why.
@@ -375,32 +289,6 @@ fn format_timedelta(seconds: f64) -> String {
 }
 
 /// Levenshtein distance, for "did you mean" hints.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
-/// " (did you mean X?)" for the closest of `candidates` within 2 edits, or "".
-pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, c)| format!(" (did you mean {c}?)"))
-        .unwrap_or_default()
-}
-
 /// The TOML text of a document, in Taipy's typed-string format.
 pub fn write(document: &Document) -> String {
     let mut root = toml::Table::new();

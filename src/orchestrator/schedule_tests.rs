@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::tests::{run, scenario};
 use super::*;
-use crate::config::check::tests::task;
+use crate::config::validate::tests::task;
 use crate::store::tests::{inline, open};
 use crate::store::Store;
 

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::*;
-use crate::config::check::tests::{dn, task};
+use crate::config::validate::tests::{dn, task};
 use crate::config::ScenarioSpec;
 use crate::model::{Payload, ScenarioRecord};
 use crate::store::tests::{inline, open};

@@ -1,6 +1,6 @@
 //! The Python module `scenarium._core`: the only code that knows Python.
 
-mod config_file;
+mod config;
 mod engine;
 mod error;
 mod exceptions;
@@ -17,7 +17,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[pymodule(gil_used = false)]
 mod _core {
     #[pymodule_export]
-    use super::config_file::{lint_config, parse_config_toml, write_config_toml};
+    use super::config::{parse_config_toml, validate_config, write_config_toml};
     #[pymodule_export]
     use super::engine::Engine;
     #[pymodule_export]
@@ -40,7 +40,7 @@ mod _core {
     /// Raises ConfigError unless `id` is a valid identifier for a `kind` ("task", ...).
     #[pyfunction]
     fn check_identifier(kind: &str, id: &str) -> PyResult<()> {
-        Ok(crate::config::check::check_identifier(kind, id)?)
+        Ok(crate::config::validate::check_identifier(kind, id)?)
     }
 
     #[pymodule_init]
@@ -48,6 +48,11 @@ mod _core {
         let version = env!("CARGO_PKG_VERSION").replace("-alpha", "a").replace("-beta", "b");
         m.add("__version__", version)?;
         m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+        // The names Python's configuration accepts, defined once (in Rust).
+        use crate::config::{Frequency, Scope, StorageType};
+        m.add("STORAGE_TYPES", StorageType::NAMES.to_vec())?;
+        m.add("SCOPES", Scope::NAMES.to_vec())?;
+        m.add("FREQUENCIES", Frequency::NAMES.to_vec())?;
         Ok(())
     }
 }

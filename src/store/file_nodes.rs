@@ -24,9 +24,9 @@ use crate::model::{DataNodeRecord, Payload, VersionRecord};
 /// Who wrote a version found at a node's path.
 pub const EXTERNAL_WRITER: &str = "external";
 
-/// The path a csv, parquet or json data node reads and writes, if it has one.
+/// The path a csv, parquet, json or excel data node reads and writes, if it has one.
 pub fn file_node_path(node: &DataNodeRecord) -> Option<PathBuf> {
-    if !matches!(node.storage_type, StorageType::Csv | StorageType::Parquet | StorageType::Json) {
+    if !matches!(node.storage_type, StorageType::Csv | StorageType::Parquet | StorageType::Json | StorageType::Excel) {
         return None;
     }
     let path = node.properties.get("path").or_else(|| node.properties.get("default_path"))?;
@@ -46,12 +46,12 @@ pub fn file_format(node: &DataNodeRecord) -> String {
     }
 }
 
-/// The object a version's bytes are, when they are a whole csv, parquet or
-/// json file (a native task's table is kept in its own format, not copied).
+/// The object a version's bytes are, when they are a whole csv, parquet,
+/// json or excel file (a native task's table is kept in its own format, not copied).
 fn object_hash(payload: &Payload) -> Option<&str> {
     match payload {
         Payload::Object { hash, format, .. }
-            if format == "json" || format.starts_with("csv/") || format.starts_with("parquet/") =>
+            if format == "json" || ["csv/", "parquet/", "excel/"].iter().any(|kind| format.starts_with(kind)) =>
         {
             Some(hash)
         }
@@ -234,7 +234,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::config::check::tests::dn;
+    use crate::config::validate::tests::dn;
     use crate::config::ScenarioSpec;
     use crate::store::tests::open;
 

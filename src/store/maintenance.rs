@@ -287,7 +287,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::time::{Duration, SystemTime};
 
-    use crate::config::check::tests::{dn, task};
+    use crate::config::validate::tests::{dn, task};
     use crate::config::{ScenarioSpec, Scope};
     use crate::model::Payload;
     use crate::store::tests::{inline, open};

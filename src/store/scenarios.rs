@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use super::{insert_version, NewValue, Store, Tx};
-use crate::config::{check, DataNodeConfig, InputBinding, ScenarioSpec, Scope, TaskConfig};
+use crate::config::{validate, DataNodeConfig, InputBinding, ScenarioSpec, Scope, TaskConfig};
 use crate::error::{Error, Result};
 use crate::model::{new_id, now, DataNodeRecord, ScenarioRecord, TaskRecord, Timestamp};
 
@@ -20,7 +20,7 @@ impl Store {
         creation_date: Option<Timestamp>,
         defaults: &BTreeMap<String, NewValue>,
     ) -> Result<ScenarioRecord> {
-        check::check_spec(spec)?;
+        validate::check_spec(spec)?;
         let graph = spec.task_graph()?;
         let creation_date = creation_date.unwrap_or_else(now);
         let scenario_id = new_id("SCENARIO", &spec.id);
@@ -87,7 +87,7 @@ impl Store {
                 differences.join("; ")
             )));
         }
-        check::check_spec(spec)?;
+        validate::check_spec(spec)?;
         let graph = spec.task_graph()?;
         self.registry.write(|tx| {
             record_version(tx, spec)?;
@@ -258,7 +258,7 @@ fn cycle_key(frequency: crate::config::Frequency, date: Timestamp) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use crate::config::check::tests::{dn, task};
+    use crate::config::validate::tests::{dn, task};
     use crate::config::ScenarioSpec;
     use crate::error::Error;
     use crate::store::tests::open;

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::config::check::tests::{dn, task};
+use crate::config::validate::tests::{dn, task};
 use crate::config::Scope;
 use crate::config::{Frequency, ScenarioSpec};
 

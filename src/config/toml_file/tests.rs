@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::lint::{lint, Level};
+use crate::config::validate::{validate as lint, Level};
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -163,4 +163,18 @@ fn lint_rules_name_the_culprit() {
     assert!(e[0].contains("(did you mean standalone?)"), "{e:?}");
     let warnings = lint(&parse_ok("[DATA_NODE.a]\nowner = \"me\"\n"));
     assert_eq!(warnings[0].level, Level::Warning, "a custom property is allowed");
+}
+
+#[test]
+fn database_and_generic_nodes_name_what_they_miss() {
+    let e = errors("[DATA_NODE.sales]\nstorage_type = \"sql_table\"\ndb_engine = \"postgresql\"\ndb_name = \"shop\"\n");
+    assert!(e.iter().any(|m| m.contains("a sql_table data node needs table_name")), "{e:?}");
+    assert!(e.iter().any(|m| m.contains("a sql_table data node on postgresql needs db_username")), "{e:?}");
+    let e = errors("[DATA_NODE.sales]\nstorage_type = \"sql_table\"\ndb_engine = \"sqlit\"\ntable_name = \"t\"\n");
+    assert!(e.iter().any(|m| m.contains("unknown db_engine \"sqlit\" (did you mean sqlite?)")), "{e:?}");
+    let e = errors("[DATA_NODE.g]\nstorage_type = \"generic\"\n");
+    assert!(e[0].contains("a generic data node needs a read_fct or a write_fct"), "{e:?}");
+    let fine =
+        "[DATA_NODE.s]\nstorage_type = \"sql_table\"\ndb_engine = \"sqlite\"\ndb_name = \"shop\"\ntable_name = \"t\"\n";
+    assert!(errors(fine).is_empty(), "{:?}", errors(fine));
 }

@@ -1,10 +1,10 @@
-//! Taipy TOML configuration files: parsed, checked and written in Rust; the
-//! documents cross to Python as JSON.
+//! The configuration model across the boundary: TOML files parsed and written,
+//! documents validated; documents cross to Python as JSON.
 
 use pyo3::prelude::*;
 
 use super::exceptions::{ConfigError, InvalidConfigFile};
-use crate::config::{lint, toml_file};
+use crate::config::{document::Document, toml_file, validate};
 
 /// The configuration document of TOML file `path` as JSON; raises
 /// InvalidConfigFile naming the file, line and column of a syntax or value error.
@@ -22,7 +22,7 @@ pub fn parse_config_toml(py: Python<'_>, path: &str) -> PyResult<String> {
     Ok(serde_json::to_string(&document).expect("a document always serialises"))
 }
 
-fn document(json: &str) -> PyResult<toml_file::Document> {
+fn document(json: &str) -> PyResult<Document> {
     serde_json::from_str(json).map_err(|e| ConfigError::new_err(format!("malformed configuration document: {e}")))
 }
 
@@ -32,9 +32,9 @@ pub fn write_config_toml(document_json: &str) -> PyResult<String> {
     Ok(toml_file::write(&document(document_json)?))
 }
 
-/// The issues (JSON list) that the document-level rules find in a configuration document.
+/// The issues (JSON list) the validator finds in a configuration document.
 #[pyfunction]
-pub fn lint_config(document_json: &str) -> PyResult<String> {
-    let issues = lint::lint(&document(document_json)?);
+pub fn validate_config(document_json: &str) -> PyResult<String> {
+    let issues = validate::validate(&document(document_json)?);
     Ok(serde_json::to_string(&issues).expect("issues always serialise"))
 }

@@ -1,0 +1,184 @@
+"""Data nodes whose value lives in the user's systems: ``sql_table`` (a table),
+``sql`` (a read query and write/append query builders) and ``generic`` (the
+user's read and write functions), as Taipy has them.
+
+scenarium keeps every version of such a node as an object in its store, like any
+other node; the database or the functions are where the latest value is also read
+from and written to. Reading the latest value (and submitting a task that reads the
+node) reads the source: content that differs from the latest version is recorded as
+a new version written by ``"external"``, so skipping is exact and old versions stay
+readable. Writing (by a user or a task) writes the source first and records the
+version only when that succeeded (ARCHITECTURE.md, "External data").
+
+Example:
+    >>> from scenarium import _external
+    >>> _external.connection_url({"db_engine": "sqlite", "db_name": "sales", "sqlite_folder_path": "db"})
+    'sqlite:///db/sales.db'
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import threading
+import urllib.parse
+from typing import Any, Callable
+
+from scenarium.exceptions import ExternalDataError, InvalidArgument, MissingOptionalDependency
+
+EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic"})
+
+# One SQLAlchemy engine (a connection pool) per database, per process.
+_engines: dict[str, Any] = {}
+_engines_lock = threading.Lock()
+
+
+def is_external(storage_type: str) -> bool:
+    return storage_type in EXTERNAL_STORAGE_TYPES
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def connection_url(props: dict[str, Any]) -> str:
+    """The SQLAlchemy URL of a sql or sql_table node, built as Taipy builds it."""
+    engine = props.get("db_engine")
+    db_name = str(props.get("db_name", ""))
+    if engine == "sqlite":
+        folder = str(props.get("sqlite_folder_path") or "")
+        extension = str(props.get("sqlite_file_extension") or ".db")
+        return "sqlite:///" + os.path.join(folder, db_name + extension)
+    drivers = {"postgresql": "postgresql+psycopg2", "mysql": "mysql+pymysql", "mssql": "mssql+pyodbc"}
+    if engine not in drivers:
+        raise InvalidArgument(f"db_engine {engine!r} is not one of sqlite, {', '.join(drivers)}")
+    user = urllib.parse.quote_plus(str(props.get("db_username", "")))
+    password = urllib.parse.quote_plus(str(props.get("db_password", "")))
+    host, port = props.get("db_host") or "localhost", props.get("db_port") or 1433
+    extra = dict(props.get("db_extra_args") or {})
+    if props.get("db_driver"):
+        extra["driver"] = props["db_driver"]
+    query = "&".join(f"{k}={_SPACES.sub('+', str(v))}" for k, v in extra.items())
+    return f"{drivers[engine]}://{user}:{password}@{host}:{port}/{urllib.parse.quote_plus(db_name)}?{query}"
+
+
+def _sqlalchemy() -> Any:
+    try:
+        return importlib.import_module("sqlalchemy")
+    except ImportError:
+        raise MissingOptionalDependency(
+            "sql and sql_table data nodes use SQLAlchemy, which is not installed: pip install 'scenarium[sql]'"
+        ) from None
+
+
+def _engine(props: dict[str, Any]) -> Any:
+    url = connection_url(props)
+    with _engines_lock:
+        found = _engines.get(url)
+        if found is None:
+            found = _engines[url] = _sqlalchemy().create_engine(url)
+        return found
+
+
+def _function(ref: Any, key: str, where: str) -> Callable[..., Any]:
+    """A configured function: the callable itself, or its stored reference imported."""
+    if callable(ref):
+        return ref
+    if isinstance(ref, dict) and ref.get("kind") == "python":
+        target: Any = importlib.import_module(ref["module"])
+        for part in ref["qualname"].split("."):
+            target = getattr(target, part)
+        return target
+    raise InvalidArgument(f"{where}: {key} must be a function, got {ref!r}")
+
+
+def read(where: str, storage_type: str, props: dict[str, Any]) -> Any:
+    """The source's current value; ``where`` names the data node in errors."""
+    try:
+        if storage_type == "generic":
+            read_fct = _function(props.get("read_fct"), "read_fct", where)
+            return read_fct(*_args(props.get("read_fct_args")))
+        sa = _sqlalchemy()
+        query = props["read_query"] if storage_type == "sql" else f"SELECT * FROM {_quoted(props['table_name'])}"
+        with _engine(props).connect() as connection:
+            result = connection.execute(sa.text(query))
+            return _frame(list(result), list(result.keys()), props)
+    except (ExternalDataError, MissingOptionalDependency, InvalidArgument):
+        raise
+    except Exception as e:  # noqa: BLE001  (the user's database or function: any failure is theirs)
+        raise ExternalDataError(f"{where}: reading its {storage_type} source failed: {type(e).__name__}: {e}") from e
+
+
+def write(where: str, storage_type: str, props: dict[str, Any], value: Any, *, append: bool = False) -> None:
+    """Replaces (or appends to) the source's content, all of it or none."""
+    try:
+        if storage_type == "generic":
+            key = "append_fct" if append else "write_fct"
+            if append and props.get(key) is None:
+                raise InvalidArgument(f"{where}: a generic data node appends only with an append_fct")
+            function = _function(props.get(key), key, where)
+            function(value, *_args(props.get("write_fct_args")))
+            return
+        sa = _sqlalchemy()
+        with _engine(props).begin() as connection:  # one transaction: all of it or none
+            if storage_type == "sql":
+                key = "append_query_builder" if append else "write_query_builder"
+                if props.get(key) is None:
+                    raise InvalidArgument(f"{where}: this sql data node has no {key}")
+                for query in _function(props[key], key, where)(value) or []:
+                    text, params = (query, None) if isinstance(query, str) else (query[0], query[1])
+                    connection.execute(sa.text(text), params) if params else connection.execute(sa.text(text))
+                return
+            table = props["table_name"]
+            frame = _as_pandas(value, where)
+            if not append and sa.inspect(connection).has_table(table):
+                connection.execute(sa.text(f"DELETE FROM {_quoted(table)}"))
+            frame.to_sql(table, connection, if_exists="append", index=False)
+    except (ExternalDataError, MissingOptionalDependency, InvalidArgument):
+        raise
+    except Exception as e:  # noqa: BLE001
+        verb = "appending to" if append else "writing"
+        raise ExternalDataError(f"{where}: {verb} its {storage_type} source failed: {type(e).__name__}: {e}") from e
+
+
+def _args(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _quoted(name: str) -> str:
+    """A table name as an SQL identifier ("schema.table" keeps its dot)."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in str(name).split("."))
+
+
+def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    exposed = props.get("exposed_type", "pandas")
+    if exposed == "polars":
+        import polars as pl
+
+        return pl.from_pandas(frame)
+    if exposed == "numpy":
+        return frame.to_numpy()
+    return frame
+
+
+def _as_pandas(value: Any, where: str) -> Any:
+    """What a table holds, as pandas: a frame (pandas or polars), rows as dicts, or one dict."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value
+    if hasattr(value, "to_pandas") and type(value).__module__.startswith("polars"):
+        return value.to_pandas()
+    if isinstance(value, dict):
+        return pd.DataFrame([value])
+    if isinstance(value, (list, tuple)) and all(isinstance(row, dict) for row in value):
+        return pd.DataFrame(list(value))
+    raise InvalidArgument(
+        f"{where}: a sql_table takes a DataFrame (pandas or polars), a dict or a list of dicts, "
+        f"got {type(value).__qualname__}"
+    )
