@@ -26,7 +26,7 @@ LAYERS = [
     {"_config_document"},
     {"config_toml", "_config_check"},
     {"config"},
-    {"_runtime", "_progress", "_why"},
+    {"_runtime", "_external_sync", "_progress", "_why"},
     {"entities"},
     {"_workers", "_dask", "registry", "_plots", "_api"},
     {"cli", "__init__", "__main__"},

@@ -37,6 +37,7 @@ from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Sub
 from scenarium.exceptions import (
     ConfigError,
     ConfigVersionMismatch,
+    ExternalDataError,
     InvalidArgument,
     InvalidConfig,
     InvalidConfigFile,
@@ -111,6 +112,7 @@ __all__ = [
     "NonExistingJob",
     "NonExistingEntity",
     "ConfigVersionMismatch",
+    "ExternalDataError",
     "Scope",
     "Status",
     "StorageError",

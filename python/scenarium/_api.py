@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from scenarium import _codec, _config_check, _core, _progress, _runtime
+from scenarium import _codec, _config_check, _core, _external_sync, _progress, _runtime
 from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, NonExistingEntity
@@ -89,6 +89,11 @@ def submit(
     engine = _runtime.engine()
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
+        tasks = [engine.task(task_id) for _, task_id in entity._record.tasks]
+    else:
+        tasks = [entity._record]
+    # What databases and generic functions hold now is what this submission reads.
+    _external_sync.take_in_inputs(engine, tasks)
     record = engine.create_submission(entity.id, force)
     runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode)
     callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
@@ -102,6 +107,7 @@ def submit(
             if shown is not None:
                 shown.close()
         done = Submission(ended, engine)
+        _external_sync.write_out_skipped(engine, [j._record for j in done.jobs])
         if done.status is SubmissionStatus.FAILED:
             done._raise_if_failed()
         return done
@@ -114,7 +120,8 @@ def submit(
 
     def run() -> None:
         try:
-            engine.run_submission(record.id, runner, report, workers)
+            ended = engine.run_submission(record.id, runner, report, workers)
+            _external_sync.write_out_skipped(engine, [engine.job(j) for j in ended.job_ids])
         except BaseException as e:  # surfaced by Submission.wait()
             submission._error = e
         finally:

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from scenarium import _code_identity, _core, _external
-from scenarium.exceptions import NoData, NotSerializable, StorageError, UnstableFingerprintWarning
+from scenarium.exceptions import (
+    InvalidArgument,
+    MissingOptionalDependency,
+    NoData,
+    NotSerializable,
+    StorageError,
+    UnstableFingerprintWarning,
+)
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -172,7 +179,7 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         return engine.store_memory(token, fingerprint)
     # A file-backed node's version is an object like any other; the core copies
     # it to the node's path once the version is committed.
-    has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json")
+    has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json", "excel")
     kind = _frame_kind(value)
     if kind is None and storage in ("pickle", "parquet") and _is_inline(value) and not has_file:
         return engine.store_inline(json.dumps(value))
@@ -181,6 +188,13 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         if storage == "json":
             fmt = "json"
             _write_json(value, tmp, dn)
+        elif storage == "excel":
+            _write_excel(value, tmp, props, dn)
+            # An xlsx file carries the time it was saved: equal values are named by content.
+            digest = value_fingerprint(value)
+            fingerprint = None if digest.startswith("opaque:") else f"canonical:{digest}"
+            fmt = "excel/polars" if props.get("exposed_type") == "polars" else "excel/pandas"
+            return engine.store_file(str(tmp), fmt, fingerprint) if fingerprint else engine.store_file(str(tmp), fmt)
         elif kind is not None and storage == "pickle" and not _exact_in_columns(value, kind):
             # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
             # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.
@@ -368,6 +382,65 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
         ) from e
 
 
+def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any], dn: Any) -> None:
+    """A frame (or rows, or an array) as one sheet, a dict of them as one sheet each,
+    as Taipy writes them (``sheet_name``, ``has_header``)."""
+    pd = _excel_pandas(dn)
+    sheet = props.get("sheet_name")
+    if isinstance(sheet, (list, tuple)):
+        sheet = sheet[0] if sheet else None
+    sheets = value if isinstance(value, dict) else {sheet or "Sheet1": value}
+    header = props.get("has_header", True) is not False
+    try:
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, data in sheets.items():
+                if _frame_kind(data) == "polars":
+                    data = data.to_pandas()
+                frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+                frame.to_excel(writer, sheet_name=str(name), index=False, header=header)
+    except Exception as e:
+        if _is_io_failure(e):
+            raise StorageError(f"cannot store the excel file of data node {dn.config_id!r} ({dn.id}): {e}") from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) has storage_type 'excel' and takes a DataFrame, rows, an array "
+            f"or a dict of them by sheet name, not a {type(value).__qualname__} ({type(e).__name__}: {e})"
+        ) from e
+
+
+def _read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:
+    """Taipy's reading: ``sheet_name`` a name gives that sheet, a list or nothing a
+    dict of sheets by name; as the node's ``exposed_type``."""
+    import pandas as pd
+
+    _excel_pandas(None)
+    sheets = pd.read_excel(
+        path, sheet_name=props.get("sheet_name"), header=0 if props.get("has_header", True) is not False else None
+    )
+
+    def exposed(frame: Any) -> Any:
+        if frame_kind == "polars":
+            import polars as pl
+
+            return pl.from_pandas(frame)
+        return _exposed(frame, props)
+
+    if isinstance(sheets, dict):
+        return {name: exposed(frame) for name, frame in sheets.items()}
+    return exposed(sheets)
+
+
+def _excel_pandas(dn: Any) -> Any:
+    """pandas, once openpyxl (which reads and writes xlsx for it) is known to be there."""
+    try:
+        import openpyxl  # noqa: F401
+        import pandas as pd
+    except ImportError:
+        raise MissingOptionalDependency(
+            "excel data nodes are read and written with pandas and openpyxl: pip install 'scenarium[excel]'"
+        ) from None
+    return pd
+
+
 def _write_arrow(frame: Any, path: str | os.PathLike[str]) -> None:
     """A pandas frame as an uncompressed Arrow IPC file; pandas' metadata in the
     schema brings back its index and dtypes (the same bytes for the same frame)."""
@@ -428,6 +501,8 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
             decoder = _configured_class(props.get("decoder"), dn, "decoder")
             with open(path, encoding=props.get("encoding") or "utf-8") as f:
                 return json.load(f, cls=decoder)
+        if fmt.startswith("excel/"):
+            return _read_excel(Path(path), fmt.split("/")[1], props)
         return _exposed(_read_frame(Path(path), fmt, props), props)
     except FileNotFoundError as e:
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
@@ -503,8 +578,32 @@ def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
     return pd.read_parquet(path) if storage == "parquet" else pd.read_csv(path)
 
 
+def appended(current: Any, data: Any, dn: Any) -> Any:
+    """``current`` with ``data`` added: rows to a DataFrame (a frame, a dict or a list
+    of dicts), items to a list; what was never written becomes ``data``."""
+    if current is None:
+        return data
+    kind = _frame_kind(current)
+    if kind == "pandas":
+        import pandas as pd
+
+        rows = data if _frame_kind(data) == "pandas" else pd.DataFrame(data if isinstance(data, list) else [data])
+        return pd.concat([current, rows], ignore_index=True)
+    if kind == "polars":
+        import polars as pl
+
+        rows = data if _frame_kind(data) == "polars" else pl.DataFrame(data if isinstance(data, list) else [data])
+        return pl.concat([current, rows], how="vertical_relaxed")
+    if isinstance(current, list):
+        return current + (list(data) if isinstance(data, (list, tuple)) else [data])
+    raise InvalidArgument(
+        f"data node {dn.config_id!r} ({dn.id}) holds a {type(current).__qualname__}: append adds rows to a DataFrame "
+        "or items to a list"
+    )
+
+
 def file_path_of(dn: Any) -> str | None:
-    """The file a csv/parquet/json data node reads and writes, if it has one."""
-    if dn.storage_type not in ("csv", "parquet", "json"):
+    """The file a csv/parquet/json/excel data node reads and writes, if it has one."""
+    if dn.storage_type not in ("csv", "parquet", "json", "excel"):
         return None
     return _file_path(_properties(dn))

@@ -10,7 +10,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from scenarium import _code_identity, _codec, _core
+from scenarium import _code_identity, _codec, _core, _external_sync
 from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
@@ -95,7 +95,13 @@ def run_task(
                 kwargs[param] = decoded
         result = function(*args, **kwargs)
         results = TaskRunner._outputs(task, result)
-        return [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)], None, None
+        stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
+        # A database or generic output is written out before the job can complete:
+        # when that fails, the job fails and records no version.
+        for value, dn in zip(results, output_nodes):
+            if _external_sync.is_external(dn):
+                _external_sync.write_out(dn, value)
+        return stored, None, None
     except (KeyboardInterrupt, _TaskTimeout):
         raise
     except Exception as e:

@@ -180,6 +180,138 @@ class Config:
         return cls._configure_typed(id, "parquet", scope, validity_period, **options, **kwargs, **properties)
 
     @classmethod
+    def configure_excel_data_node(
+        cls,
+        id: str,
+        default_path: str | None = None,
+        has_header: bool | None = None,
+        sheet_name: str | list[str] | None = None,
+        exposed_type: str | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """An Excel file data node, as Taipy's: ``sheet_name`` a name reads that sheet;
+        a list, or none, reads a dict of sheets by name. Written from a DataFrame (one
+        sheet) or a dict of them; needs ``pip install 'scenarium[excel]'``.
+
+        Example:
+            >>> Config.configure_excel_data_node("budget", default_path="budget.xlsx", sheet_name="2026").storage_type
+            'excel'
+        """
+        options = {"default_path": default_path, "has_header": has_header, "sheet_name": sheet_name}
+        return cls._configure_typed(
+            id, "excel", scope, validity_period, **options, exposed_type=exposed_type, **properties
+        )
+
+    @classmethod
+    def configure_sql_table_data_node(
+        cls,
+        id: str,
+        db_name: str,
+        db_engine: str,
+        table_name: str,
+        db_username: str | None = None,
+        db_password: str | None = None,
+        db_host: str | None = None,
+        db_port: int | None = None,
+        db_driver: str | None = None,
+        sqlite_folder_path: str | None = None,
+        sqlite_file_extension: str | None = None,
+        db_extra_args: dict[str, Any] | None = None,
+        exposed_type: str | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A database table, as Taipy's: read whole, written whole (rows replaced in one
+        transaction), ``append`` adds rows. ``db_engine`` is "sqlite" (a file
+        ``<sqlite_folder_path>/<db_name><sqlite_file_extension>``, default ".db"),
+        "postgresql", "mysql" or "mssql" (``db_username``, ``db_password``, ``db_host``,
+        ``db_port``; needs ``pip install 'scenarium[sql]'`` and the engine's driver).
+
+        Example:
+            >>> cfg = Config.configure_sql_table_data_node(
+            ...     "sales", db_name="shop", db_engine="sqlite", table_name="sales", sqlite_folder_path="db")
+            >>> cfg.storage_type
+            'sql_table'
+        """
+        options = {
+            "db_name": db_name, "db_engine": db_engine, "table_name": table_name, "db_username": db_username,
+            "db_password": db_password, "db_host": db_host, "db_port": db_port, "db_driver": db_driver,
+            "sqlite_folder_path": sqlite_folder_path, "sqlite_file_extension": sqlite_file_extension,
+            "db_extra_args": db_extra_args, "exposed_type": exposed_type,
+        }  # fmt: skip
+        return cls._configure_typed(id, "sql_table", scope, validity_period, **options, **properties)
+
+    @classmethod
+    def configure_sql_data_node(
+        cls,
+        id: str,
+        db_name: str,
+        db_engine: str,
+        read_query: str,
+        write_query_builder: Callable[..., Any],
+        append_query_builder: Callable[..., Any] | None = None,
+        db_username: str | None = None,
+        db_password: str | None = None,
+        db_host: str | None = None,
+        db_port: int | None = None,
+        db_driver: str | None = None,
+        sqlite_folder_path: str | None = None,
+        sqlite_file_extension: str | None = None,
+        db_extra_args: dict[str, Any] | None = None,
+        exposed_type: str | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A database read with ``read_query`` and written with the queries
+        ``write_query_builder(data)`` returns (strings, or ``(query, parameters)``
+        pairs), all in one transaction, as Taipy's.
+
+        Example:
+            >>> def inserts(frame):
+            ...     return ["DELETE FROM sales", ("INSERT INTO sales VALUES (:n)", [{"n": 1}])]
+            >>> Config.configure_sql_data_node("sales_q", db_name="shop", db_engine="sqlite",
+            ...     read_query="SELECT * FROM sales", write_query_builder=inserts).storage_type
+            'sql'
+        """
+        options = {
+            "db_name": db_name, "db_engine": db_engine, "read_query": read_query,
+            "write_query_builder": write_query_builder, "append_query_builder": append_query_builder,
+            "db_username": db_username, "db_password": db_password, "db_host": db_host, "db_port": db_port,
+            "db_driver": db_driver, "sqlite_folder_path": sqlite_folder_path,
+            "sqlite_file_extension": sqlite_file_extension, "db_extra_args": db_extra_args,
+            "exposed_type": exposed_type,
+        }  # fmt: skip
+        return cls._configure_typed(id, "sql", scope, validity_period, **options, **properties)
+
+    @classmethod
+    def configure_generic_data_node(
+        cls,
+        id: str,
+        read_fct: Callable[..., Any] | None = None,
+        write_fct: Callable[..., Any] | None = None,
+        read_fct_args: list[Any] | None = None,
+        write_fct_args: list[Any] | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A data node read by ``read_fct(*read_fct_args)`` and written by
+        ``write_fct(data, *write_fct_args)``, as Taipy's. Every value read is kept as
+        a version, so tasks reading it re-run exactly when what it returns changes.
+
+        Example:
+            >>> Config.configure_generic_data_node("today", read_fct=len, read_fct_args=[[1, 2]]).storage_type
+            'generic'
+        """
+        options = {"read_fct": read_fct, "write_fct": write_fct, "read_fct_args": read_fct_args}
+        options["write_fct_args"] = write_fct_args
+        return cls._configure_typed(id, "generic", scope, validity_period, **options, **properties)
+
+    @classmethod
     def configure_in_memory_data_node(
         cls,
         id: str,

@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core, _dag, _html
+from scenarium import _codec, _core, _dag, _external_sync, _html
 from scenarium.config import Scope
 from scenarium.exceptions import JobFailed, NoData
 
@@ -151,7 +151,12 @@ class DataNode(_Entity):
         return self._engine.latest_version(self.id)
 
     def read(self, version: int | None = None) -> Any:
-        """The latest value, or the given version; raises NoData if never written."""
+        """The latest value, or the given version; raises NoData if never written.
+
+        A sql, sql_table or generic node reads its source for the latest value: content
+        that changed there becomes a new version (writer ``"external"``) first."""
+        if version is None and _external_sync.is_external(self._record):
+            _external_sync.take_in(self._engine, self._record)
         record = self._engine.version(self.id, version) if version is not None else self._latest()
         if record is None:
             raise NoData(
@@ -159,10 +164,46 @@ class DataNode(_Entity):
             )
         return _codec.decode(self._engine, record.value, self._record)
 
-    def write(self, value: Any, comment: str | None = None, job_id: str | None = None) -> None:
-        """Stores ``value`` as a new version; earlier versions stay readable."""
+    def write(
+        self, value: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
+    ) -> None:
+        """Stores ``value`` as a new version; earlier versions stay readable. The
+        version's writer is ``job_id``, else ``editor_id``, else ``"user"`` (Taipy's
+        parameters). A sql, sql_table or generic node writes its source first: when
+        that fails, nothing is recorded.
+
+        Example:
+            >>> scenario.payment_threshold.write(1200, editor_id="ana", comment="what if")
+            >>> scenario.payment_threshold.history()[-1]["writer"]
+            'ana'
+        """
         stored = _codec.encode(self._engine, value, self._record)
-        self._engine.write_data_node(self.id, stored, job_id or "user", comment)
+        if _external_sync.is_external(self._record):
+            _external_sync.write_out(self._record, value)
+        self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment)
+
+    def append(
+        self, data: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
+    ) -> None:
+        """Adds ``data`` to the value, as a new version: rows to a table (sql_table, sql
+        with an append_query_builder, csv, parquet, or a DataFrame in any node), items
+        to a list (json, pickle). A sql or sql_table node appends in its database and
+        records what the database then holds.
+
+        Example:
+            >>> scenario.payment_threshold.write([1, 2])
+            >>> scenario.payment_threshold.append([3])
+            >>> scenario.payment_threshold.read()
+            [1, 2, 3]
+        """
+        writer = job_id or editor_id or "user"
+        if _external_sync.is_external(self._record):
+            _external_sync.write_out(self._record, data, append=True)
+            _external_sync.take_in(self._engine, self._record, writer, comment)
+            return
+        latest = self._latest()
+        current = None if latest is None else _codec.decode(self._engine, latest.value, self._record)
+        self.write(_codec.appended(current, data, self._record), job_id, editor_id, comment)
 
     @property
     def is_ready_for_reading(self) -> bool:

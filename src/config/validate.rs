@@ -69,7 +69,37 @@ pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
     }
 }
 
-/// The sections a spec stands for (only the keys the rules read).
+/// A spec property (JSON, as Python's `json_safe` wrote it) as a typed value.
+fn typed_of(value: &serde_json::Value) -> Typed {
+    use serde_json::Value;
+    match value {
+        Value::Null => Typed::Str(String::new()),
+        Value::Bool(b) => Typed::Bool(*b),
+        Value::Number(n) => n.as_i64().map_or_else(|| Typed::Float(n.as_f64().unwrap_or(f64::NAN)), Typed::Int),
+        Value::String(s) => Typed::Str(s.clone()),
+        Value::Array(items) => Typed::List(items.iter().map(typed_of).collect()),
+        Value::Object(map) => match (map.get("kind"), map.get("module"), map.get("qualname")) {
+            (Some(Value::String(kind)), Some(Value::String(module)), Some(Value::String(qualname)))
+                if kind == "python" =>
+            {
+                Typed::Function(format!("{module}.{qualname}"))
+            }
+            _ => Typed::Table(
+                map.iter()
+                    .map(|(key, v)| Entry {
+                        key: key.clone(),
+                        value: typed_of(v),
+                        line: None,
+                        column: None,
+                        template: None,
+                    })
+                    .collect(),
+            ),
+        },
+    }
+}
+
+/// The sections a spec stands for.
 fn spec_document(spec: &ScenarioSpec) -> Document {
     let entry = |key: &str, value: Typed| Entry { key: key.into(), value, line: None, column: None, template: None };
     let refs = |ids: &mut dyn Iterator<Item = &String>| Typed::List(ids.map(|id| Typed::Section(id.clone())).collect());
@@ -88,6 +118,7 @@ fn spec_document(spec: &ScenarioSpec) -> Document {
         if let Some(seconds) = dn.validity_period_s {
             entries.push(entry("validity_period", Typed::Timedelta(seconds)));
         }
+        entries.extend(dn.properties.iter().map(|(key, value)| entry(key, typed_of(value))));
         sections.push(section("DATA_NODE", &dn.id, entries));
     }
     for task in &spec.tasks {
