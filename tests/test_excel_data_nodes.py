@@ -45,7 +45,9 @@ def test_without_a_sheet_name_every_sheet_reads_into_a_dict(tmp_path) -> None:
         pd.DataFrame({"qty": [1]}).to_excel(writer, sheet_name="north", index=False)
         pd.DataFrame({"qty": [2]}).to_excel(writer, sheet_name="south", index=False)
     Config.configure_excel_data_node("book", default_path=path)
-    scenario = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["book"]]))
+    scenario = sc.create_scenario(
+        Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["book"]])
+    )
     book = scenario.book.read()
     assert sorted(book) == ["north", "south"] and book["south"]["qty"].tolist() == [2]
     scenario.book.write({"east": pd.DataFrame({"qty": [3]})})

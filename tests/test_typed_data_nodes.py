@@ -126,3 +126,43 @@ def test_parquet_compression_none_writes_uncompressed(tmp_path, frame) -> None:
     s = scenario_with(Config.configure_parquet_data_node("p", default_path="p.parquet", compression="none"))
     s.p.write(frame)
     assert pq.ParquetFile("p.parquet").metadata.row_group(0).column(0).compression == "UNCOMPRESSED"
+
+
+def test_default_data_node_configuration_as_taipys_docs_use_it(tmp_path) -> None:
+    """The docs' example: a default sql_table section, then nodes that give only what differs."""
+    Config.configure_default_data_node(
+        storage_type="sql_table", db_name="sale_db", db_engine="sqlite", table_name="products",
+        sqlite_folder_path="db", scope=Scope.GLOBAL,
+    )  # fmt: skip
+    products = Config.configure_data_node(id="products_data")
+    users = Config.configure_data_node(id="users_data", table_name="users")
+    wholesale = Config.configure_sql_table_data_node(id="wholesale_data", table_name="wholesale_data")
+    plain = Config.configure_data_node(id="plain", storage_type="pickle")
+    assert (products.storage_type, products.scope, products.table_name) == ("sql_table", Scope.GLOBAL, "products")
+    assert (users.table_name, users.db_name) == ("users", "sale_db")
+    assert (wholesale.table_name, wholesale.db_engine) == ("wholesale_data", "sqlite")
+    assert plain.storage_type == "pickle" and "db_name" not in plain.properties
+    assert not [i for i in Config.check() if i.level == "error"]
+    Config.export(tmp_path / "c.toml")
+    assert "[DATA_NODE.default]" in (tmp_path / "c.toml").read_text()
+    specs = {k: v._spec() for k, v in Config.data_nodes.items()}
+    Config._reset()
+    Config.load(tmp_path / "c.toml")
+    assert {k: v._spec() for k, v in Config.data_nodes.items()} == specs
+    assert Config.configure_data_node("later").table_name == "products"
+
+
+def test_configure_data_node_from_copies_and_overrides() -> None:
+    products = Config.configure_sql_table_data_node(
+        id="products_data", db_name="db", db_engine="sqlite", table_name="products"
+    )
+    users = Config.configure_data_node_from(
+        source_configuration=products, id="users_data", scope=Scope.GLOBAL, table_name="users"
+    )
+    assert (users.storage_type, users.scope, users.table_name, users.db_name) == (
+        "sql_table",
+        Scope.GLOBAL,
+        "users",
+        "db",
+    )
+    assert products.table_name == "products"

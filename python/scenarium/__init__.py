@@ -24,6 +24,7 @@ from scenarium._api import (
     get,
     get_data_nodes,
     get_jobs,
+    get_parents,
     get_primary_scenarios,
     get_scenarios,
     get_submissions,
@@ -32,6 +33,7 @@ from scenarium._api import (
     why,
 )
 from scenarium._core import __version__, build_profile
+from scenarium._filter import JoinOperator, Operator
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Submission, SubmissionStatus, Task
 from scenarium.exceptions import (
@@ -129,6 +131,9 @@ __all__ = [
     "exceptions",
     "get",
     "get_data_nodes",
+    "get_parents",
+    "Operator",
+    "JoinOperator",
     "get_jobs",
     "get_primary_scenarios",
     "get_scenarios",

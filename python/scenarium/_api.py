@@ -236,6 +236,21 @@ def get(entity_id: str) -> Any:
     )
 
 
+def get_parents(entity: Union[DataNode, Task, str]) -> dict[str, set[Any]]:
+    """The entities ``entity`` (or the entity with that id) belongs to, by kind:
+    ``{"scenario": {...}, "task": {...}}`` for a data node, ``{"scenario": {...}}``
+    for a task, as Taipy's ``get_parents``.
+
+    Example:
+        >>> sorted(t.config_id for t in sc.get_parents(scenario.payment_threshold)["task"])
+        ['featurization_and_segmentation']
+    """
+    found = get(entity) if isinstance(entity, str) else entity
+    if not isinstance(found, (DataNode, Task)):
+        raise TypeError(f"get_parents takes a data node or a task (or its id), got {entity!r}")
+    return found.get_parents()
+
+
 def get_scenarios(tag: str | None = None) -> list[Scenario]:
     """Every scenario in the registry, oldest first (only those with ``tag`` if given)."""
     engine = _runtime.engine()

@@ -192,9 +192,10 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             _write_excel(value, tmp, props, dn)
             # An xlsx file carries the time it was saved: equal values are named by content.
             digest = value_fingerprint(value)
-            fingerprint = None if digest.startswith("opaque:") else f"canonical:{digest}"
-            fmt = "excel/polars" if props.get("exposed_type") == "polars" else "excel/pandas"
-            return engine.store_file(str(tmp), fmt, fingerprint) if fingerprint else engine.store_file(str(tmp), fmt)
+            excel = "excel/polars" if props.get("exposed_type") == "polars" else "excel/pandas"
+            if digest.startswith("opaque:"):
+                return engine.store_file(str(tmp), excel)
+            return engine.store_file(str(tmp), excel, f"canonical:{digest}")
         elif kind is not None and storage == "pickle" and not _exact_in_columns(value, kind):
             # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
             # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.

@@ -126,9 +126,10 @@ def document(state: ConfigState, strict: bool = True) -> dict[str, Any]:
     )
     core = state.core
     sections.append(_section(state, "CORE", None, {"storage_folder": core.storage_folder, **core.properties}, strict))
-    for dn in state.data_nodes.values():
+    default = [state.default_data_node] if state.default_data_node is not None else []
+    for dn in [*default, *state.data_nodes.values()]:
         fields: dict[str, Any] = {"storage_type": dn.storage_type}
-        if dn.scope is not Scope.SCENARIO:
+        if dn.scope is not Scope.SCENARIO or default:  # explicit where a default scope could apply
             fields["scope"] = dn.scope
         fields["validity_period"] = dn.validity_period
         sections.append(_section(state, "DATA_NODE", dn.id, {**fields, **dn.properties}, strict))

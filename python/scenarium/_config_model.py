@@ -349,6 +349,8 @@ class ConfigState:
     data_nodes: dict[str, DataNodeConfig] = field(default_factory=dict)
     tasks: dict[str, TaskConfig] = field(default_factory=dict)
     scenarios: dict[str, ScenarioConfig] = field(default_factory=dict)
+    # What configure_data_node uses for what it is not given ([DATA_NODE.default]).
+    default_data_node: DataNodeConfig | None = None
     job: JobConfig = field(default_factory=lambda: JobConfig())
     core: CoreConfig = field(default_factory=lambda: CoreConfig())
     # False until check() has passed since the last change: create_scenario checks then.

@@ -69,13 +69,65 @@ class Config:
     def configure_data_node(
         cls,
         id: str,
-        storage_type: str = "pickle",
-        scope: Scope = Scope.SCENARIO,
+        storage_type: str | None = None,
+        scope: Scope | None = None,
         validity_period: timedelta | None = None,
         **properties: Any,
     ) -> DataNodeConfig:
-        """Configures a data node; ``default_data`` and other properties go in ``properties``."""
-        cfg = DataNodeConfig(id, storage_type, scope, validity_period, **properties)
+        """Configures a data node; ``default_data`` and other properties go in ``properties``.
+        What is not given comes from ``set_default_data_node_configuration`` (if called),
+        else storage_type "pickle" and scope SCENARIO, as in Taipy."""
+        default = cls._state.default_data_node
+        if default is not None and storage_type in (None, default.storage_type):
+            storage_type = default.storage_type
+            scope = scope or default.scope
+            validity_period = validity_period if validity_period is not None else default.validity_period
+            properties = {**default.properties, **properties}
+        cfg = DataNodeConfig(id, storage_type or "pickle", scope or Scope.SCENARIO, validity_period, **properties)
+        cls._state.data_nodes[id] = cfg
+        cls._state.checked = False
+        return cfg
+
+    @classmethod
+    def set_default_data_node_configuration(
+        cls,
+        storage_type: str,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """What ``configure_data_node`` uses for what it is not given (Taipy's
+        ``[DATA_NODE.default]``); data nodes configured before keep theirs.
+
+        Example:
+            >>> _ = Config.set_default_data_node_configuration("csv", has_header=False)
+            >>> Config.configure_data_node("sales", default_path="sales.csv").properties["has_header"]
+            False
+        """
+        default = DataNodeConfig("default", storage_type, scope or Scope.SCENARIO, validity_period, **properties)
+        cls._state.default_data_node = default
+        cls._state.checked = False
+        return default
+
+    configure_default_data_node = set_default_data_node_configuration  # Taipy 3's name
+
+    @classmethod
+    def configure_data_node_from(
+        cls, source_configuration: DataNodeConfig, id: str, **properties: Any
+    ) -> DataNodeConfig:
+        """A new data node config like ``source_configuration``, with ``properties`` (and
+        ``storage_type``, ``scope``, ``validity_period``) replaced where given.
+
+        Example:
+            >>> sales = Config.configure_csv_data_node("sales", default_path="sales.csv", has_header=True)
+            >>> Config.configure_data_node_from(sales, "returns", default_path="returns.csv").properties
+            {'default_path': 'returns.csv', 'has_header': True}
+        """
+        storage_type = properties.pop("storage_type", source_configuration.storage_type)
+        scope = properties.pop("scope", source_configuration.scope)
+        validity_period = properties.pop("validity_period", source_configuration.validity_period)
+        merged = {**source_configuration.properties, **properties}
+        cfg = DataNodeConfig(id, storage_type, scope, validity_period, **merged)
         cls._state.data_nodes[id] = cfg
         cls._state.checked = False
         return cfg
@@ -88,7 +140,7 @@ class Config:
     ) -> DataNodeConfig:
         """An option left at None is not set, so that the storage type's default applies."""
         given = {k: v for k, v in options.items() if v is not None}
-        return cls.configure_data_node(id, storage_type, scope or Scope.SCENARIO, validity_period, **given)
+        return cls.configure_data_node(id, storage_type, scope, validity_period, **given)
 
     @classmethod
     def configure_pickle_data_node(
@@ -208,9 +260,9 @@ class Config:
     def configure_sql_table_data_node(
         cls,
         id: str,
-        db_name: str,
-        db_engine: str,
-        table_name: str,
+        db_name: str | None = None,
+        db_engine: str | None = None,
+        table_name: str | None = None,
         db_username: str | None = None,
         db_password: str | None = None,
         db_host: str | None = None,
@@ -248,10 +300,10 @@ class Config:
     def configure_sql_data_node(
         cls,
         id: str,
-        db_name: str,
-        db_engine: str,
-        read_query: str,
-        write_query_builder: Callable[..., Any],
+        db_name: str | None = None,
+        db_engine: str | None = None,
+        read_query: str | None = None,
+        write_query_builder: Callable[..., Any] | None = None,
         append_query_builder: Callable[..., Any] | None = None,
         db_username: str | None = None,
         db_password: str | None = None,

@@ -132,13 +132,24 @@ def apply(state: ConfigState, document: dict[str, Any], *, replace: bool, static
         if s["kind"] not in ("TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"):
             state.foreign_sections.append(s)
 
+    def storage(section: dict[str, Any] | None) -> Any:
+        return next(
+            (e["value"].get("value") for e in (section or {}).get("entries", []) if e["key"] == "storage_type"), None
+        )
+
     def values(section: dict[str, Any]) -> dict[str, Any]:
         default = defaults.get(section["kind"])
+        if section["kind"] == "DATA_NODE" and storage(section) not in (None, storage(default)):
+            default = None  # as configure_data_node: a default of another storage type gives nothing
         merged = {e["key"]: e["value"] for e in (default["entries"] if default else [])}
         merged.update({e["key"]: e["value"] for e in section["entries"]})
         return {k: _python_value(v, base_dir, resolve) for k, v in merged.items()}
 
     by_kind = lambda kind: [s for s in sections if s["kind"] == kind and s.get("id") != "default"]  # noqa: E731
+    if "DATA_NODE" in defaults:
+        default = state.default_data_node = _blank_data_node("default")
+        for field, value in values(defaults["DATA_NODE"]).items():
+            setattr(default, field, value) if field in _DATA_NODE_FIELDS else default.properties.update({field: value})
     for s in by_kind("DATA_NODE"):
         _apply_data_node(state, s["id"], values(s))
     for s in by_kind("TASK"):

@@ -13,7 +13,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core, _dag, _external_sync, _html
+from scenarium import _codec, _core, _dag, _external_sync, _filter, _html
+from scenarium._filter import JoinOperator
 from scenarium.config import Scope
 from scenarium.exceptions import JobFailed, NoData
 
@@ -205,6 +206,32 @@ class DataNode(_Entity):
         current = None if latest is None else _codec.decode(self._engine, latest.value, self._record)
         self.write(_codec.appended(current, data, self._record), job_id, editor_id, comment)
 
+    def filter(self, operators: Any = None, join_operator: JoinOperator = JoinOperator.AND) -> Any:
+        """The rows of the latest value that meet ``operators`` (``(key, value, Operator)``
+        conditions), all of them or, with ``JoinOperator.OR``, any, as Taipy's.
+
+        Example:
+            >>> scenario.payment_threshold.write([{"id": 1, "paid": 900}, {"id": 2, "paid": 1500}])
+            >>> scenario.payment_threshold.filter(("paid", 1000, sc.Operator.GREATER_THAN))
+            [{'id': 2, 'paid': 1500}]
+        """
+        return _filter.rows_where(self.read(), operators, join_operator)
+
+    def __getitem__(self, key: Any) -> Any:
+        """``dn["column"]`` (or any index the latest value takes)."""
+        return self.read()[key]
+
+    def get_parents(self) -> dict[str, set[Any]]:
+        """The scenarios and tasks this data node belongs to, as Taipy's ``get_parents``."""
+        scenarios = {Scenario(r, self._engine) for r in self._engine.scenarios() if self.id in r.data_nodes.values()}
+        tasks = {
+            task
+            for scenario in scenarios
+            for task in scenario.tasks.values()
+            if self.id in task._record.outputs or any(dn == self.id for _, dn in task._record.inputs)
+        }
+        return {"scenario": scenarios, "task": tasks}
+
     @property
     def is_ready_for_reading(self) -> bool:
         return self._latest() is not None
@@ -268,6 +295,10 @@ class Task(_Entity):
     @property
     def scenario_id(self) -> str:
         return self._record.scenario_id
+
+    def get_parents(self) -> dict[str, set[Any]]:
+        """The scenario this task belongs to, as Taipy's ``get_parents``."""
+        return {"scenario": {Scenario(self._engine.scenario(self.scenario_id), self._engine)}}
 
     @property
     def skippable(self) -> bool:

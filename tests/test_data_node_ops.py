@@ -1,0 +1,74 @@
+"""A data node's operations as Taipy has them: filter with Operator/JoinOperator,
+dn[...], append, write with editor_id/comment, get_parents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import scenarium as sc
+from scenarium import Config, JoinOperator, Operator
+
+
+def inc(x):
+    return x
+
+
+def node(value) -> sc.DataNode:
+    cfg = Config.configure_data_node("rows")
+    scenario = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[cfg]))
+    scenario.rows.write(value)
+    return scenario.rows
+
+
+CITIES = {"city": ["Paris", "Lyon", "Nice"], "pop": [2100, 520, 340]}
+
+
+@pytest.mark.parametrize("make", [pd.DataFrame, pl.DataFrame], ids=["pandas", "polars"])
+def test_filter_frames_with_and_and_or(make) -> None:
+    dn = node(make(CITIES))
+    big = dn.filter([("pop", 500, Operator.GREATER_THAN)])
+    assert list(big["city"]) == ["Paris", "Lyon"]
+    either = dn.filter([("city", "Nice", Operator.EQUAL), ("pop", 2000, Operator.GREATER_OR_EQUAL)], JoinOperator.OR)
+    assert list(either["city"]) == ["Paris", "Nice"]
+    both = dn.filter([("pop", 300, Operator.GREATER_THAN), ("pop", 600, Operator.LESS_THAN)])
+    assert list(both["city"]) == ["Lyon", "Nice"]
+    assert list(dn["city"]) == CITIES["city"]
+
+
+def test_filter_lists_of_dicts_and_arrays() -> None:
+    rows = [{"k": 1}, {"k": 2}, {"k": 3}]
+    assert node(rows).filter(("k", 2, Operator.NOT_EQUAL)) == [{"k": 1}, {"k": 3}]
+    Config._reset()
+    array = np.array([[1, 10], [2, 20], [3, 30]])
+    assert node(array).filter((1, 20, Operator.LESS_OR_EQUAL)).tolist() == [[1, 10], [2, 20]]
+
+
+def test_a_bad_condition_is_a_clear_error() -> None:
+    with pytest.raises(sc.InvalidArgument, match=r"\(key, value, Operator\)"):
+        node([{"k": 1}]).filter([("k", 1, "==")])
+
+
+def test_append_frames_and_lists_keep_every_version() -> None:
+    dn = node(pd.DataFrame({"k": [1]}))
+    dn.append(pd.DataFrame({"k": [2]}), editor_id="ana", comment="one more")
+    dn.append({"k": 3})
+    assert dn.read()["k"].tolist() == [1, 2, 3]
+    assert dn.read(version=1)["k"].tolist() == [1]
+    assert [h["writer"] for h in dn.history()] == ["user", "ana", "user"]
+    with pytest.raises(sc.InvalidArgument, match="append adds rows"):
+        Config._reset()
+        node(5).append(6)
+
+
+def test_get_parents_names_the_scenario_and_the_tasks() -> None:
+    a, b = Config.configure_data_node("a", default_data=1), Config.configure_data_node("b")
+    t = Config.configure_task("t", inc, input=a, output=b)
+    scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    parents = sc.get_parents(scenario.b)
+    assert parents["scenario"] == {scenario} and [x.config_id for x in parents["task"]] == ["t"]
+    assert sc.get_parents(scenario.tasks["t"].id) == {"scenario": {scenario}}
+    with pytest.raises(TypeError, match="data node or a task"):
+        sc.get_parents(scenario)
