@@ -23,12 +23,13 @@ LAYERS = [
     # checker only), so configurations and entities alike can show themselves.
     {"_external", "_codec", "_html", "tasks.customer_analysis", "tasks"},
     {"_config_model"},
-    {"_config_document"},
+    {"_config_document", "_cycle"},
     {"config_toml", "_config_check"},
     {"config"},
     {"_runtime", "_external_sync", "_progress", "_why"},
     {"entities"},
     {"_workers", "_dask", "registry", "_plots", "_api"},
+    {"_lookups"},
     {"cli", "__init__", "__main__"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
@@ -38,7 +39,7 @@ UPWARD = {
     ("_runtime", "_dask"): "mode='dask' starts Dask workers on first use (optional dependency)",
     ("_runtime", "_workers"): "mode='standalone' starts worker processes on first use",
     ("entities", "_plots"): "Submission.plot (optional matplotlib)",
-    ("entities", "_api"): "Scenario.submit and dry_run are the API's functions",
+    ("entities", "_api"): "Scenario.submit, Task.submit and dry_run are the API's functions",
 }
 
 

@@ -33,7 +33,17 @@ from scenarium._api import (
     why,
 )
 from scenarium._core import __version__, build_profile
+from scenarium._cycle import Cycle
 from scenarium._filter import JoinOperator, Operator
+from scenarium._lookups import (
+    exists,
+    get_cycles,
+    get_cycles_scenarios,
+    get_entities_by_config_id,
+    get_latest_job,
+    get_latest_submission,
+    get_tasks,
+)
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Submission, SubmissionStatus, Task
 from scenarium.exceptions import (
@@ -132,6 +142,14 @@ __all__ = [
     "get",
     "get_data_nodes",
     "get_parents",
+    "Cycle",
+    "exists",
+    "get_cycles",
+    "get_cycles_scenarios",
+    "get_entities_by_config_id",
+    "get_latest_job",
+    "get_latest_submission",
+    "get_tasks",
     "Operator",
     "JoinOperator",
     "get_jobs",

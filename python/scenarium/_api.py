@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any, Callable, Union
 
 from scenarium import _codec, _config_check, _core, _external_sync, _progress, _runtime
+from scenarium._cycle import Cycle
 from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
-from scenarium.exceptions import ConfigError, NonExistingEntity
+from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
 
 
 class _DefaultTarget:
@@ -211,7 +212,10 @@ def why(entity: Union[Task, Scenario, str]) -> Any:
     return KeyReport(engine.key_report(entity.id, runner))
 
 
-_PREFIXES = {"SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission"}
+_PREFIXES = {
+    "SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission",
+    "CYCLE": "cycle",
+}  # fmt: skip
 
 
 def get(entity_id: str) -> Any:
@@ -231,6 +235,10 @@ def get(entity_id: str) -> Any:
         return Job(engine.job(entity_id), engine)
     if kind == "submission":
         return Submission(engine.submission(entity_id), engine)
+    if kind == "cycle":
+        if not any(r.cycle_id == entity_id for r in engine.scenarios()):
+            raise NonExistingEntity(f"no scenario was created in cycle {entity_id!r}")
+        return Cycle(entity_id)
     raise NonExistingEntity(
         f"{entity_id!r} is not an id scenarium makes (they start with {', '.join(p + '_' for p in _PREFIXES)})"
     )
@@ -251,14 +259,47 @@ def get_parents(entity: Union[DataNode, Task, str]) -> dict[str, set[Any]]:
     return found.get_parents()
 
 
-def get_scenarios(tag: str | None = None) -> list[Scenario]:
-    """Every scenario in the registry, oldest first (only those with ``tag`` if given)."""
+def get_scenarios(
+    cycle: Cycle | None = None,
+    tag: str | None = None,
+    is_sorted: bool = False,
+    descending: bool = False,
+    sort_key: str = "name",
+) -> list[Scenario]:
+    """Every scenario in the registry, oldest first, as Taipy's: only those of ``cycle``
+    and with ``tag`` if given; with ``is_sorted``, by ``sort_key`` ("name", "id",
+    "config_id", "creation_date" or "tags").
+
+    Example:
+        >>> [s.name for s in sc.get_scenarios(is_sorted=True)]
+        ['article', 'baseline', 'generous']
+    """
     engine = _runtime.engine()
-    return [Scenario(r, engine) for r in engine.scenarios() if tag is None or tag in r.tags]
+    found = [
+        Scenario(r, engine)
+        for r in engine.scenarios()
+        if (tag is None or tag in r.tags) and (cycle is None or r.cycle_id == cycle.id)
+    ]
+    return _sorted(found, sort_key, descending) if is_sorted else found
 
 
-def get_primary_scenarios() -> list[Scenario]:
-    return [s for s in get_scenarios() if s._record.is_primary]
+def _sorted(scenarios: list[Scenario], sort_key: str, descending: bool) -> list[Scenario]:
+    keys = {
+        "name": lambda s: (s.name or "", s.creation_date),
+        "id": lambda s: s.id,
+        "config_id": lambda s: (s.config_id, s.creation_date),
+        "creation_date": lambda s: s.creation_date,
+        "tags": lambda s: (sorted(s.tags), s.creation_date),
+    }
+    if sort_key not in keys:
+        raise InvalidArgument(f"sort_key {sort_key!r} is not one of {', '.join(keys)}")
+    return sorted(scenarios, key=keys[sort_key], reverse=descending)
+
+
+def get_primary_scenarios(is_sorted: bool = False, descending: bool = False, sort_key: str = "name") -> list[Scenario]:
+    """The primary scenario of each config and cycle."""
+    found = [s for s in get_scenarios() if s._record.is_primary]
+    return _sorted(found, sort_key, descending) if is_sorted else found
 
 
 def set_primary(scenario: Scenario) -> None:

@@ -381,8 +381,8 @@ class ConfigState:
 # checks that this list and the class agree).
 SCENARIO_ATTRIBUTES = frozenset(
     {
-        "add_tag", "config_id", "creation_date", "cycle_id", "dag", "data_nodes", "has_tag", "is_primary", "name",
-        "remove_tag", "submissions", "submit", "tags", "tasks", "version",
+        "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag", "data_nodes", "has_tag",
+        "is_primary", "name", "remove_tag", "submissions", "submit", "tags", "tasks", "version",
     }
 )  # fmt: skip
 

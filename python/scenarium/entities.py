@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
 from scenarium import _codec, _core, _dag, _external_sync, _filter, _html
+from scenarium._cycle import Cycle
 from scenarium._filter import JoinOperator
 from scenarium.config import Scope
 from scenarium.exceptions import JobFailed, NoData
@@ -295,6 +296,20 @@ class Task(_Entity):
     @property
     def scenario_id(self) -> str:
         return self._record.scenario_id
+
+    def __getattr__(self, name: str) -> Any:
+        """``task.<data node config id>``: an input or output, as in Taipy."""
+        if not name.startswith("_"):
+            for nodes in (self.input, self.output):
+                if name in nodes:
+                    return nodes[name]
+        raise AttributeError(f"task {self.__dict__.get('id')!r} has no attribute, input or output {name!r}")
+
+    def submit(self, force: bool = False, wait: bool = True, **options: Any) -> Submission:
+        """Submits this task alone (see ``sc.submit``)."""
+        from scenarium._api import submit  # the API is a layer up; see tests/test_layers.py
+
+        return submit(self, force=force, wait=wait, **options)
 
     def get_parents(self) -> dict[str, set[Any]]:
         """The scenario this task belongs to, as Taipy's ``get_parents``."""
@@ -634,6 +649,11 @@ class Scenario(_Entity):
     @property
     def cycle_id(self) -> str | None:
         return self._record.cycle_id
+
+    @property
+    def cycle(self) -> Cycle | None:
+        """The cycle the scenario was created in (its config has a ``frequency``)."""
+        return None if self._record.cycle_id is None else Cycle(self._record.cycle_id)
 
     @property
     def data_nodes(self) -> dict[str, DataNode]:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
 
 from scenarium import _dag, _html, _runtime
+from scenarium._cycle import Cycle
 from scenarium.config import Config
 from scenarium.entities import DataNode, Scenario
 from scenarium.exceptions import ConfigError, InvalidArgument, NoData, NonExistingEntity
@@ -355,9 +356,13 @@ def untag(scenario: Scenario, tag: str) -> None:
 
 
 def get_primary(config: Union[str, Any]) -> Scenario | None:
-    """The primary scenario of a ScenarioConfig (or config id), if any."""
-    config_id = config if isinstance(config, str) else config.id
+    """The primary scenario of a cycle (Taipy's use), or of a ScenarioConfig (or
+    config id), if any."""
     engine = _runtime.engine()
+    if isinstance(config, Cycle):
+        found = [r for r in engine.scenarios() if r.cycle_id == config.id and r.is_primary]
+        return Scenario(found[-1], engine) if found else None
+    config_id = config if isinstance(config, str) else config.id
     found = [r for r in engine.scenarios() if r.config_id == config_id and r.is_primary]
     return Scenario(found[-1], engine) if found else None
 

@@ -1,0 +1,91 @@
+"""Cycles: the period (a day, week, month, quarter or year) a scenario of a config
+with a ``frequency`` was created in, as Taipy has them. The core names a cycle by
+its period (``CYCLE_MONTHLY_2026-11``, see src/store/scenarios.rs ``cycle_key``); its
+scenarios share the config's CYCLE-scoped data nodes and have one primary.
+
+Example:
+    >>> from scenarium._cycle import Cycle
+    >>> c = Cycle("CYCLE_MONTHLY_2026-11")
+    >>> c.frequency.name, c.start_date.isoformat(), c.end_date.date().isoformat()
+    ('MONTHLY', '2026-11-01T00:00:00+00:00', '2026-11-30')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from scenarium._config_model import Frequency
+from scenarium.exceptions import NonExistingEntity
+
+# The Monday that weekly cycles count from (1970-01-05).
+_FIRST_MONDAY = datetime(1970, 1, 5, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A period of a frequency, e.g. the month of November 2026."""
+
+    id: str
+
+    def __post_init__(self) -> None:
+        self._bounds()  # a malformed id fails here, naming itself
+
+    @property
+    def frequency(self) -> Frequency:
+        return self._bounds()[0]
+
+    @property
+    def start_date(self) -> datetime:
+        return self._bounds()[1]
+
+    @property
+    def end_date(self) -> datetime:
+        """The last instant of the period (Taipy's convention)."""
+        return self._bounds()[2] - timedelta(microseconds=1)
+
+    @property
+    def creation_date(self) -> datetime:
+        return self.start_date
+
+    @property
+    def name(self) -> str:
+        return self.id.split("_", 2)[2]
+
+    def _bounds(self) -> tuple[Frequency, datetime, datetime]:
+        try:
+            prefix, frequency_name, period = self.id.split("_", 2)
+            frequency = Frequency[frequency_name]
+            if prefix != "CYCLE":
+                raise ValueError(prefix)
+            start, end = _period(frequency, period)
+        except (ValueError, KeyError):
+            raise NonExistingEntity(f"{self.id!r} is not a cycle id (such as 'CYCLE_MONTHLY_2026-11')") from None
+        return frequency, start, end
+
+    def __repr__(self) -> str:
+        return f"Cycle({self.id!r})"
+
+
+def _period(frequency: Frequency, period: str) -> tuple[datetime, datetime]:
+    utc = timezone.utc
+    if frequency is Frequency.DAILY:
+        start = datetime.strptime(period, "%Y-%m-%d").replace(tzinfo=utc)
+        return start, start + timedelta(days=1)
+    if frequency is Frequency.WEEKLY:
+        start = _FIRST_MONDAY + timedelta(weeks=int(period.removeprefix("W")))
+        return start, start + timedelta(weeks=1)
+    if frequency is Frequency.MONTHLY:
+        start = datetime.strptime(period, "%Y-%m").replace(tzinfo=utc)
+        return start, _add_months(start, 1)
+    if frequency is Frequency.QUARTERLY:
+        year, quarter = period.split("-Q")
+        start = datetime(int(year), 3 * (int(quarter) - 1) + 1, 1, tzinfo=utc)
+        return start, _add_months(start, 3)
+    start = datetime(int(period), 1, 1, tzinfo=utc)
+    return start, start.replace(year=start.year + 1)
+
+
+def _add_months(date: datetime, months: int) -> datetime:
+    index = date.month - 1 + months
+    return date.replace(year=date.year + index // 12, month=index % 12 + 1)
