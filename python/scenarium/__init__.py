@@ -27,6 +27,7 @@ from scenarium._api import (
     get_parents,
     get_primary_scenarios,
     get_scenarios,
+    get_sequences,
     get_submissions,
     set_primary,
     submit,
@@ -45,7 +46,17 @@ from scenarium._lookups import (
     get_tasks,
 )
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
-from scenarium.entities import DataNode, Explanation, Job, Scenario, Status, Submission, SubmissionStatus, Task
+from scenarium.entities import (
+    DataNode,
+    Explanation,
+    Job,
+    Scenario,
+    Sequence,
+    Status,
+    Submission,
+    SubmissionStatus,
+    Task,
+)
 from scenarium.exceptions import (
     ConfigError,
     ConfigVersionMismatch,
@@ -142,6 +153,8 @@ __all__ = [
     "get",
     "get_data_nodes",
     "get_parents",
+    "get_sequences",
+    "Sequence",
     "Cycle",
     "exists",
     "get_cycles",

@@ -10,7 +10,7 @@ from typing import Any, Callable, Union
 from scenarium import _codec, _config_check, _core, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
 from scenarium.config import Config, ScenarioConfig
-from scenarium.entities import DataNode, Explanation, Job, Scenario, Submission, SubmissionStatus, Task
+from scenarium.entities import DataNode, Explanation, Job, Scenario, Sequence, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
 
 
@@ -74,7 +74,7 @@ def _follow_config(engine: _core.Engine, scenario: Scenario) -> None:
 
 
 def submit(
-    entity: Union[Scenario, Task, str],
+    entity: Union[Scenario, Sequence, Task, str],
     force: bool = False,
     wait: bool = True,
     timeout: float | None = None,
@@ -83,14 +83,16 @@ def submit(
 ) -> Submission:
     """Submits a scenario (or a single task, or either's id) for execution; see
     :meth:`Scenario.submit`. Anything else raises ``TypeError``."""
-    if isinstance(entity, str) and entity.split("_", 1)[0] in ("SCENARIO", "TASK"):
+    if isinstance(entity, str) and entity.split("_", 1)[0] in ("SCENARIO", "TASK", "SEQUENCE"):
         entity = get(entity)
-    if not isinstance(entity, (Scenario, Task)):
-        raise TypeError(f"submit takes a Scenario, a Task or their id, got {entity!r}")
+    if not isinstance(entity, (Scenario, Sequence, Task)):
+        raise TypeError(f"submit takes a Scenario, a Sequence, a Task or their id, got {entity!r}")
     engine = _runtime.engine()
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
         tasks = [engine.task(task_id) for _, task_id in entity._record.tasks]
+    elif isinstance(entity, Sequence):
+        tasks = [t._record for t in entity.tasks.values()]
     else:
         tasks = [entity._record]
     # What databases and generic functions hold now is what this submission reads.
@@ -214,7 +216,7 @@ def why(entity: Union[Task, Scenario, str]) -> Any:
 
 _PREFIXES = {
     "SCENARIO": "scenario", "DATANODE": "data_node", "TASK": "task", "JOB": "job", "SUBMISSION": "submission",
-    "CYCLE": "cycle",
+    "CYCLE": "cycle", "SEQUENCE": "sequence",
 }  # fmt: skip
 
 
@@ -235,6 +237,11 @@ def get(entity_id: str) -> Any:
         return Job(engine.job(entity_id), engine)
     if kind == "submission":
         return Submission(engine.submission(entity_id), engine)
+    if kind == "sequence":
+        found = [s for s in get_sequences() if s.id == entity_id]
+        if not found:
+            raise NonExistingEntity(f"no scenario has a sequence with id {entity_id!r}")
+        return found[0]
     if kind == "cycle":
         if not any(r.cycle_id == entity_id for r in engine.scenarios()):
             raise NonExistingEntity(f"no scenario was created in cycle {entity_id!r}")
@@ -294,6 +301,11 @@ def _sorted(scenarios: list[Scenario], sort_key: str, descending: bool) -> list[
     if sort_key not in keys:
         raise InvalidArgument(f"sort_key {sort_key!r} is not one of {', '.join(keys)}")
     return sorted(scenarios, key=keys[sort_key], reverse=descending)
+
+
+def get_sequences() -> list[Sequence]:
+    """Every sequence of every scenario."""
+    return [seq for scenario in get_scenarios() for seq in scenario.sequences.values()]
 
 
 def get_primary_scenarios(is_sorted: bool = False, descending: bool = False, sort_key: str = "name") -> list[Scenario]:

@@ -381,8 +381,9 @@ class ConfigState:
 # checks that this list and the class agree).
 SCENARIO_ATTRIBUTES = frozenset(
     {
-        "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag", "data_nodes", "has_tag",
-        "is_primary", "name", "remove_tag", "submissions", "submit", "tags", "tasks", "version",
+        "add_sequence", "add_sequences", "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag",
+        "data_nodes", "has_tag", "is_primary", "name", "remove_sequence", "remove_sequences", "remove_tag",
+        "sequences", "submissions", "submit", "tags", "tasks", "version",
     }
 )  # fmt: skip
 

@@ -17,7 +17,7 @@ from scenarium import _codec, _core, _dag, _external_sync, _filter, _html
 from scenarium._cycle import Cycle
 from scenarium._filter import JoinOperator
 from scenarium.config import Scope
-from scenarium.exceptions import JobFailed, NoData
+from scenarium.exceptions import InvalidArgument, JobFailed, NoData, NonExistingEntity
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -561,6 +561,75 @@ class Submission(_Entity):
         return _html.submission(self)
 
 
+class Sequence(_Entity):
+    """A named part of a scenario's tasks that can be submitted on its own (Taipy's
+    sequences): ``scenario.sequences["sales"].submit()`` runs its tasks only, with the
+    same skipping and records as a whole submission.
+
+    Example:
+        >>> seq = scenario.add_sequence("scoring", [scenario.preprocess_and_score])
+        >>> seq.submit().jobs[0].status.name
+        'SKIPPED'
+    """
+
+    def __init__(self, scenario: Scenario, name: str) -> None:
+        self._scenario = scenario
+        self._engine = scenario._engine
+        self.name = name
+        self.id = f"SEQUENCE_{name}_{scenario.id}"
+
+    @property
+    def owner_id(self) -> str:
+        return self._scenario.id
+
+    @property
+    def parent_ids(self) -> set[str]:
+        return {self._scenario.id}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    @property
+    def subscribers(self) -> list[Any]:
+        return []
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        names = self._scenario._refresh().sequences.get(self.name, [])
+        return {cfg: task for cfg, task in self._scenario.tasks.items() if cfg in names}
+
+    @property
+    def data_nodes(self) -> dict[str, DataNode]:
+        found: dict[str, DataNode] = {}
+        for task in self.tasks.values():
+            found.update(task.input)
+            found.update(task.output)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            tasks = self.tasks
+            if name in tasks:
+                return tasks[name]
+            nodes = self.data_nodes
+            if name in nodes:
+                return nodes[name]
+        raise AttributeError(f"sequence {self.__dict__.get('id')!r} has no attribute, task or data node {name!r}")
+
+    def get_parents(self) -> dict[str, set[Any]]:
+        return {"scenario": {self._scenario}}
+
+    def submit(self, force: bool = False, wait: bool = True, **options: Any) -> Submission:
+        """Submits the sequence's tasks (see ``sc.submit``)."""
+        from scenarium._api import submit  # the API is a layer up; see tests/test_layers.py
+
+        return submit(self, force=force, wait=wait, **options)
+
+    def __repr__(self) -> str:
+        return f"Sequence(id={self.id!r}, tasks={list(self.tasks)})"
+
+
 class Scenario(_Entity):
     """A scenario: its data nodes (also as attributes), tasks and submissions.
 
@@ -589,9 +658,64 @@ class Scenario(_Entity):
         for config_id, task_id in record.tasks:
             if config_id == name:
                 return Task(self.__dict__["_engine"].task(task_id), self.__dict__["_engine"])
+        if name in record.sequences:
+            return Sequence(self, name)
         raise AttributeError(
-            f"scenario {record.config_id!r} has no attribute, data node or task {name!r} "
-            f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)})"
+            f"scenario {record.config_id!r} has no attribute, data node, task or sequence {name!r} "
+            f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)}; "
+            f"sequences: {', '.join(record.sequences) or 'none'})"
+        )
+
+    @property
+    def sequences(self) -> dict[str, Sequence]:
+        """The scenario's sequences by name: parts of its tasks that can be submitted alone."""
+        return {name: Sequence(self, name) for name in self._refresh().sequences}
+
+    def add_sequence(
+        self,
+        name: str,
+        tasks: list[Any],
+        properties: dict[str, Any] | None = None,
+        subscribers: list[Any] | None = None,
+    ) -> Sequence:
+        """Adds (or replaces) sequence ``name`` of ``tasks`` (Task entities, TaskConfigs or
+        config ids of this scenario's tasks), as Taipy's.
+
+        Example:
+            >>> seq = scenario.add_sequence("scoring", [scenario.preprocess_and_score])
+            >>> [t for t in seq.tasks]
+            ['preprocess_and_score']
+        """
+        if properties or subscribers:
+            raise InvalidArgument("sequence properties and subscribers are not supported yet; add the sequence alone")
+        self.add_sequences({name: tasks})
+        return Sequence(self, name)
+
+    def add_sequences(self, sequences: dict[str, list[Any]]) -> None:
+        """Adds (or replaces) several sequences: ``{name: tasks}``."""
+        current = dict(self._refresh().sequences)
+        for name, tasks in sequences.items():
+            current[str(name)] = [
+                t if isinstance(t, str) else t.config_id if isinstance(t, Task) else t.id for t in tasks
+            ]
+        try:
+            self.__dict__["_record"] = self._engine.set_sequences(self.id, current)
+        except ValueError as e:
+            raise InvalidArgument(str(e)) from None
+
+    def remove_sequence(self, name: str) -> None:
+        """Removes sequence ``name`` (its tasks stay in the scenario)."""
+        self.remove_sequences([name])
+
+    def remove_sequences(self, names: str | list[str]) -> None:
+        """Removes the named sequences (one name or a list)."""
+        wanted = [names] if isinstance(names, str) else list(names)
+        current = dict(self._refresh().sequences)
+        missing = [n for n in wanted if n not in current]
+        if missing:
+            raise NonExistingEntity(f"scenario {self.id} has no sequence {', '.join(map(repr, missing))}")
+        self.__dict__["_record"] = self._engine.set_sequences(
+            self.id, {k: v for k, v in current.items() if k not in wanted}
         )
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -136,6 +136,17 @@ impl ScenarioSpec {
         crate::graph::TaskGraph::new(tasks)
     }
 
+    /// The sequences the config names (`sequences` property: name -> task ids).
+    pub fn sequences(&self) -> BTreeMap<String, Vec<String>> {
+        let Some(serde_json::Value::Object(map)) = self.properties.get("sequences") else { return BTreeMap::new() };
+        map.iter()
+            .map(|(name, tasks)| {
+                let ids = tasks.as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned));
+                (name.clone(), ids.collect())
+            })
+            .collect()
+    }
+
     /// The config version: blake3 of the canonical JSON form. Field order is
     /// fixed by the struct and maps are BTreeMaps, so equal specs hash equal.
     pub fn version(&self) -> String {

@@ -128,6 +128,22 @@ pub struct ScenarioRecord {
     pub data_nodes: BTreeMap<String, String>,
     /// Task config id -> task id, in run order.
     pub tasks: Vec<(String, String)>,
+    /// Sequence name -> the task config ids it runs (Taipy's sequences: a part of
+    /// the scenario that can be submitted on its own).
+    #[serde(default)]
+    pub sequences: BTreeMap<String, Vec<String>>,
+}
+
+/// The id of a scenario's sequence, as Taipy forms it.
+pub fn sequence_id(name: &str, scenario_id: &str) -> String {
+    format!("SEQUENCE_{name}_{scenario_id}")
+}
+
+/// (sequence name, scenario id) of a sequence id.
+pub fn parse_sequence_id(id: &str) -> Option<(&str, &str)> {
+    let rest = id.strip_prefix("SEQUENCE_")?;
+    let at = rest.rfind("_SCENARIO_")?;
+    Some((&rest[..at], &rest[at + 1..]))
 }
 
 named_enum!(

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::config::FunctionRef;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
@@ -60,6 +60,12 @@ pub trait TaskExecutor: Sync {
 fn entity_tasks(store: &Store, entity_id: &str) -> Result<Vec<TaskRecord>> {
     if entity_id.starts_with("TASK_") {
         return Ok(vec![store.task(entity_id)?]);
+    }
+    if let Some((name, scenario_id)) = crate::model::parse_sequence_id(entity_id) {
+        let scenario = store.scenario(scenario_id)?;
+        let wanted = scenario.sequences.get(name).ok_or_else(|| Error::NonExistingEntity(entity_id.to_owned()))?;
+        let ids = scenario.tasks.iter().filter(|(cfg, _)| wanted.contains(cfg));
+        return ids.map(|(_, id)| store.task(id)).collect();
     }
     let scenario = store.scenario(entity_id)?;
     scenario.tasks.iter().map(|(_, id)| store.task(id)).collect()

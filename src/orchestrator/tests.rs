@@ -234,3 +234,26 @@ fn cache_false_reuses_only_its_own_result() {
     let (_, jobs) = submit(&store, &second, &exec, false);
     assert_eq!(jobs[0].status, JobStatus::Skipped);
 }
+
+#[test]
+fn a_sequence_submits_only_its_tasks() {
+    let (_dir, store) = open();
+    let s = scenario(
+        &store,
+        vec![task("t1", &["a"], &["b"]), task("t2", &["b"], &["c"]), task("t3", &["k"], &["d"])],
+        &["a", "b", "c", "d", "k"],
+    );
+    let sequences = BTreeMap::from([("first".to_string(), vec!["t1".to_string(), "t2".to_string()])]);
+    let s = store.set_sequences(&s.id, sequences).unwrap();
+    let id = crate::model::sequence_id("first", &s.id);
+    assert_eq!(crate::model::parse_sequence_id(&id), Some(("first", s.id.as_str())));
+    let exec = SumExecutor::default();
+    let sub = create_submission(&store, &id, false).unwrap();
+    run(&store, &sub.id, &exec, 1, &mut |_| {}).unwrap();
+    assert_eq!(*exec.calls.lock().unwrap(), ["t1", "t2"]);
+    let unknown = crate::model::sequence_id("nope", &s.id);
+    assert!(matches!(create_submission(&store, &unknown, false), Err(Error::NonExistingEntity(_))));
+    let bad = BTreeMap::from([("x".to_string(), vec!["t9".to_string()])]);
+    let err = store.set_sequences(&s.id, bad).unwrap_err().to_string();
+    assert!(err.contains("\"t9\"") && err.contains("t1, t2, t3"), "{err}");
+}

@@ -164,6 +164,16 @@ impl Engine {
         Ok(record.into())
     }
 
+    /// Replaces a scenario's sequences (name -> task config ids).
+    fn set_sequences(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        sequences: BTreeMap<String, Vec<String>>,
+    ) -> PyResult<ScenarioRecord> {
+        Ok(detached(py, || self.store.set_sequences(id, sequences))?.into())
+    }
+
     /// A copy of a scenario: its own data nodes hold the latest values of the
     /// original's (the same objects, nothing copied on disk).
     #[pyo3(signature = (id, name = None))]

@@ -248,6 +248,7 @@ pub struct ScenarioRecord {
     pub cycle_id: Option<String>,
     pub data_nodes: BTreeMap<String, String>,
     pub tasks: Vec<(String, String)>,
+    pub sequences: BTreeMap<String, Vec<String>>,
 }
 
 impl From<model::ScenarioRecord> for ScenarioRecord {
@@ -263,6 +264,7 @@ impl From<model::ScenarioRecord> for ScenarioRecord {
             cycle_id: s.cycle_id,
             data_nodes: s.data_nodes,
             tasks: s.tasks,
+            sequences: s.sequences,
         }
     }
 }

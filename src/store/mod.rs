@@ -11,6 +11,7 @@ pub mod registry;
 pub use recovery::RunLock;
 mod scenarios;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -111,6 +112,31 @@ impl Store {
                 return Err(Error::NonExistingEntity(record.id.clone()));
             }
             Ok(())
+        })
+    }
+
+    /// Replaces a scenario's sequences in one transaction; every task a sequence
+    /// names must be one of the scenario's.
+    pub fn set_sequences(&self, id: &str, sequences: BTreeMap<String, Vec<String>>) -> Result<ScenarioRecord> {
+        self.registry.write(|tx| {
+            let mut record: ScenarioRecord = tx
+                .one("SELECT body FROM scenarios WHERE id = ?1", params![id])?
+                .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))?;
+            for (name, tasks) in &sequences {
+                if name.is_empty() {
+                    return Err(Error::InvalidArgument("a sequence needs a name".into()));
+                }
+                for task in tasks.iter().filter(|t| !record.tasks.iter().any(|(cfg, _)| cfg == *t)) {
+                    let known: Vec<&str> = record.tasks.iter().map(|(cfg, _)| cfg.as_str()).collect();
+                    return Err(Error::InvalidArgument(format!(
+                        "sequence {name:?} names task {task:?}, which is not a task of scenario {id} ({})",
+                        known.join(", ")
+                    )));
+                }
+            }
+            record.sequences = sequences;
+            tx.execute("UPDATE scenarios SET body = ?2 WHERE id = ?1", params![record.id, tx.encode(&record)?])?;
+            Ok(record)
         })
     }
 

@@ -53,6 +53,7 @@ impl Store {
                 cycle_id: cycle_id.clone(),
                 data_nodes,
                 tasks,
+                sequences: spec.sequences(),
             };
             tx.execute(
                 "INSERT INTO scenarios (id, config_id, creation_date, body) VALUES (?1, ?2, ?3, ?4)",
