@@ -31,10 +31,15 @@ from scenarium._api import (
     get_submissions,
     set_primary,
     submit,
+    subscribe_scenario,
+    subscribe_sequence,
+    unsubscribe_scenario,
+    unsubscribe_sequence,
     why,
 )
 from scenarium._core import __version__, build_profile
 from scenarium._cycle import Cycle
+from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
 from scenarium._filter import JoinOperator, Operator
 from scenarium._lookups import (
     exists,
@@ -154,6 +159,15 @@ __all__ = [
     "get_data_nodes",
     "get_parents",
     "get_sequences",
+    "subscribe_scenario",
+    "subscribe_sequence",
+    "unsubscribe_scenario",
+    "unsubscribe_sequence",
+    "CoreEventConsumerBase",
+    "Event",
+    "EventEntityType",
+    "EventOperation",
+    "Notifier",
     "Sequence",
     "Cycle",
     "exists",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from scenarium import _codec, _config_check, _core, _external_sync, _progress, _runtime
+from scenarium import _codec, _config_check, _core, _events, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
+from scenarium._events import EventEntityType, EventOperation
 from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Sequence, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
@@ -38,6 +40,12 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     defaults = _default_values(engine, config, spec, skip=())
     date = None if creation_date is None else creation_date.timestamp()
     record = engine.create_scenario(json.dumps(spec, sort_keys=True), defaults, name, date)
+    if _events.Notifier._registrations:
+        for dn_id in record.data_nodes.values():
+            _events.publish(EventEntityType.DATA_NODE, EventOperation.CREATION, dn_id)
+        for _, task_id in record.tasks:
+            _events.publish(EventEntityType.TASK, EventOperation.CREATION, task_id)
+        _events.publish(EventEntityType.SCENARIO, EventOperation.CREATION, record.id, config_id=record.config_id)
     return Scenario(record, engine)
 
 
@@ -98,8 +106,10 @@ def submit(
     # What databases and generic functions hold now is what this submission reads.
     _external_sync.take_in_inputs(engine, tasks)
     record = engine.create_submission(entity.id, force)
+    _events.publish(_ENTITY_TYPE[type(entity)], EventOperation.SUBMISSION, entity.id, submission_id=record.id)
+    _events.publish(EventEntityType.SUBMISSION, EventOperation.CREATION, record.id)
     runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode)
-    callback = None if on_event is None else (lambda job: on_event(Job(job, engine)))
+    callback = _job_listener(engine, entity, on_event)
     workers = _workers()
     if wait:
         where = _progress.wanted(progress)
@@ -118,8 +128,7 @@ def submit(
 
     def report(job: _core.JobRecord) -> None:
         submission._events.put(Job(job, engine))
-        if on_event is not None:
-            on_event(Job(job, engine))
+        callback(job)
 
     def run() -> None:
         try:
@@ -133,6 +142,79 @@ def submit(
     submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
     submission._thread.start()
     return submission
+
+
+_ENTITY_TYPE = {Scenario: EventEntityType.SCENARIO, Sequence: EventEntityType.SEQUENCE, Task: EventEntityType.TASK}
+
+
+def _job_listener(
+    engine: _core.Engine, entity: Scenario | Sequence | Task, on_event: Callable[[Job], None] | None
+) -> Callable[[_core.JobRecord], None]:
+    """What each job status change goes to: ``on_event``, the scenario's (and the
+    sequence's) subscribers with ``(scenario, job, *params)``, and the Notifier."""
+    scenario = entity if isinstance(entity, Scenario) else entity._scenario if isinstance(entity, Sequence) else None
+    if isinstance(entity, Task):
+        scenario = Scenario(engine.scenario(entity.scenario_id), engine)
+    assert scenario is not None
+    owners: list[tuple[Any, str]] = [(scenario, scenario.id)]
+    if isinstance(entity, Sequence):
+        owners.append((entity, entity.id))
+
+    def listen(record: _core.JobRecord) -> None:
+        job = Job(record, engine)
+        _events.publish(EventEntityType.JOB, EventOperation.UPDATE, record.id, "status", record.status)
+        if on_event is not None:
+            on_event(job)
+        for owner, owner_id in owners:
+            for subscriber, params in _events.subscribers(owner_id):
+                try:
+                    subscriber(owner, job, *params)
+                except Exception as e:  # noqa: BLE001  (a subscriber's failure must not stop the jobs)
+                    warnings.warn(
+                        f"subscriber {getattr(subscriber, '__qualname__', subscriber)!r} raised {e!r}", stacklevel=2
+                    )
+
+    return listen
+
+
+def subscribe_scenario(
+    callback: Callable[..., Any], params: list[Any] | None = None, scenario: Scenario | None = None
+) -> None:
+    """Calls ``callback(scenario, job, *params)`` on each status change of a job of
+    ``scenario``, or of every scenario that exists now (Taipy's subscriptions).
+
+    Example:
+        >>> seen = []
+        >>> sc.subscribe_scenario(lambda s, job: seen.append(job.status.name), scenario=scenario)
+        >>> _ = scenario.submit()
+        >>> "SKIPPED" in seen
+        True
+    """
+    ids = [scenario.id] if scenario is not None else [s.id for s in get_scenarios()]
+    _events.subscribe(callback, params, ids)
+
+
+def unsubscribe_scenario(
+    callback: Callable[..., Any], params: list[Any] | None = None, scenario: Scenario | None = None
+) -> None:
+    """Ends ``callback``'s subscription to ``scenario`` (or to every scenario)."""
+    ids = [scenario.id] if scenario is not None else [s.id for s in get_scenarios()]
+    _events.unsubscribe(callback, params, ids)
+
+
+def subscribe_sequence(
+    callback: Callable[..., Any], params: list[Any] | None = None, sequence: Sequence | None = None
+) -> None:
+    """As ``subscribe_scenario``, for the jobs of a sequence's submissions."""
+    ids = [sequence.id] if sequence is not None else [s.id for s in get_sequences()]
+    _events.subscribe(callback, params, ids)
+
+
+def unsubscribe_sequence(
+    callback: Callable[..., Any], params: list[Any] | None = None, sequence: Sequence | None = None
+) -> None:
+    ids = [sequence.id] if sequence is not None else [s.id for s in get_sequences()]
+    _events.unsubscribe(callback, params, ids)
 
 
 def _workers() -> int:
@@ -342,6 +424,7 @@ def delete(entity: Union[str, Scenario]) -> None:
     if not entity_id.startswith("SCENARIO_"):
         raise NonExistingEntity(f"only scenarios can be deleted for now, not {entity_id!r}")
     _runtime.engine().delete_scenario(entity_id)
+    _events.publish(EventEntityType.SCENARIO, EventOperation.DELETION, entity_id)
 
 
 class Orchestrator:

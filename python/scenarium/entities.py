@@ -13,8 +13,9 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core, _dag, _external_sync, _filter, _html
+from scenarium import _codec, _core, _dag, _events, _external_sync, _filter, _html
 from scenarium._cycle import Cycle
+from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
 from scenarium.config import Scope
 from scenarium.exceptions import InvalidArgument, JobFailed, NoData, NonExistingEntity
@@ -183,6 +184,9 @@ class DataNode(_Entity):
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
         self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment)
+        _events.publish(
+            EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
+        )
 
     def append(
         self, data: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
@@ -591,8 +595,9 @@ class Sequence(_Entity):
         return {"name": self.name}
 
     @property
-    def subscribers(self) -> list[Any]:
-        return []
+    def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
+        """(callback, params) of each subscription to this sequence (``sc.subscribe_sequence``)."""
+        return _events.subscribers(self.id)
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -665,6 +670,18 @@ class Scenario(_Entity):
             f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)}; "
             f"sequences: {', '.join(record.sequences) or 'none'})"
         )
+
+    @property
+    def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
+        """(callback, params) of each subscription to this scenario (``subscribe``)."""
+        return _events.subscribers(self.id)
+
+    def subscribe(self, callback: Callable[..., Any], params: list[Any] | None = None) -> None:
+        """Calls ``callback(scenario, job, *params)`` on each status change of its jobs."""
+        _events.subscribe(callback, params, [self.id])
+
+    def unsubscribe(self, callback: Callable[..., Any], params: list[Any] | None = None) -> None:
+        _events.unsubscribe(callback, params, [self.id])
 
     @property
     def sequences(self) -> dict[str, Sequence]:
