@@ -31,6 +31,8 @@ LAYERS = [
     {"_workers", "_dask", "registry", "_plots", "_api"},
     {"_lookups"},
     {"cli", "__init__", "__main__"},
+    # Taipy's module names (taipy.core...), over the package
+    {"core", "core.notification", "core.job", "core.job.status", "core.data", "core.data.operator"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 

@@ -27,18 +27,15 @@ ROOT = "docs/userman/scenario_features/"
 # here are run too, but reported apart.
 NEEDS_GUI = re.compile(r"^\s*(from taipy(\.gui)? import .*\bGui\b|import taipy\.gui|from taipy\.gui)", re.M)
 
-_IMPORT_FROM = re.compile(r"^(\s*)from taipy(?:\.[\w.]+)? import ", re.M)
-_IMPORT_AS = re.compile(r"^(\s*)import taipy as ", re.M)
-_IMPORT = re.compile(r"^(\s*)import taipy\s*$", re.M)
-_DOTTED = re.compile(r"^(\s*)import taipy\.[\w.]+ as ", re.M)
+_IMPORT_LINE = re.compile(r"^(\s*(?:from|import)\s+)taipy\b", re.M)
+_IMPORT_BARE = re.compile(r"^(\s*)import taipy\s*$", re.M)
 
 
 def to_scenarium(source: str) -> str:
-    """The example with only its imports changed."""
-    source = _IMPORT_FROM.sub(r"\1from scenarium import ", source)
-    source = _IMPORT_AS.sub(r"\1import scenarium as ", source)
-    source = _DOTTED.sub(r"\1import scenarium as ", source)
-    return _IMPORT.sub(r"\1import scenarium as taipy", source)
+    """The example with only its imports changed, as a user would change them:
+    ``taipy`` becomes ``scenarium`` (``import taipy`` becomes ``import scenarium as taipy``)."""
+    source = _IMPORT_BARE.sub(r"\1import scenarium as taipy", source)
+    return _IMPORT_LINE.sub(r"\1scenarium", source)
 
 
 class Docs:

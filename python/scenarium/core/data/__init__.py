@@ -1,0 +1,5 @@
+"""``taipy.core.data``."""
+
+from scenarium import DataNode
+
+__all__ = ["DataNode"]

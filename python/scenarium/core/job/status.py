@@ -1,0 +1,5 @@
+"""``taipy.core.job.status``."""
+
+from scenarium import Status
+
+__all__ = ["Status"]
