@@ -89,3 +89,31 @@ def test_sorted_scenarios_and_lookups() -> None:
     assert {e.id for e in sc.get_entities_by_config_id("plan")} == {a.id, b.id}
     assert len(sc.get_entities_by_config_id("double")) == 2 and len(sc.get_tasks()) == 2
     assert sc.exists(a.id) and sc.exists(task.id)
+
+
+def test_global_data_nodes_exist_without_a_scenario_and_are_shared() -> None:
+    cfg = Config.configure_data_node("rate", scope=Scope.GLOBAL, default_data=1.5)
+    node = sc.create_global_data_node(cfg)
+    assert node.read() == 1.5 and node.owner_id is None
+    node.write(2.0)
+    assert sc.create_global_data_node(cfg).id == node.id  # the existing one
+    x = Config.configure_data_node("x", default_data=1)
+    t = Config.configure_task("use", double, input=[x], output=Config.configure_data_node("y"))
+    scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[t], additional_data_node_configs=[cfg]))
+    assert scenario.rate.id == node.id and scenario.rate.read() == 2.0
+    with pytest.raises(sc.InvalidArgument, match="only GLOBAL data nodes"):
+        sc.create_global_data_node(Config.configure_data_node("local"))
+
+
+def test_predicates() -> None:
+    cfg = monthly()
+    first = sc.create_scenario(cfg, creation_date=at("2026-11-02"))
+    second = sc.create_scenario(cfg, creation_date=at("2026-11-03"))
+    assert sc.is_submittable(first) and sc.is_submittable(first.tasks["double"])
+    assert sc.is_promotable(second) and not sc.is_promotable(first)
+    assert not sc.is_deletable(first) and sc.is_deletable(second)  # the primary of a cycle with others stays
+    assert sc.is_readable(first) and sc.is_editable(first.id) and sc.can_create()
+    empty_input = Config.configure_data_node("empty")
+    t = Config.configure_task("t", double, input=empty_input, output=Config.configure_data_node("out"))
+    blocked = sc.create_scenario(Config.configure_scenario("blocked", task_configs=[t]))
+    assert not sc.is_submittable(blocked)

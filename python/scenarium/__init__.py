@@ -42,6 +42,8 @@ from scenarium._cycle import Cycle
 from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
 from scenarium._filter import JoinOperator, Operator
 from scenarium._lookups import (
+    can_create,
+    create_global_data_node,
     exists,
     get_cycles,
     get_cycles_scenarios,
@@ -49,6 +51,11 @@ from scenarium._lookups import (
     get_latest_job,
     get_latest_submission,
     get_tasks,
+    is_deletable,
+    is_editable,
+    is_promotable,
+    is_readable,
+    is_submittable,
 )
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import (
@@ -177,6 +184,13 @@ __all__ = [
     "get_latest_job",
     "get_latest_submission",
     "get_tasks",
+    "can_create",
+    "create_global_data_node",
+    "is_deletable",
+    "is_editable",
+    "is_promotable",
+    "is_readable",
+    "is_submittable",
     "Operator",
     "JoinOperator",
     "get_jobs",

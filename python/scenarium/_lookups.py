@@ -10,13 +10,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 from typing import Any, Union
 
-from scenarium import _runtime
-from scenarium._api import get, get_scenarios
+from scenarium import _codec, _events, _runtime
+from scenarium._api import _DefaultTarget, get, get_scenarios
 from scenarium._cycle import Cycle
-from scenarium.entities import DataNode, Job, Scenario, Submission, Task
-from scenarium.exceptions import NonExistingEntity
+from scenarium._events import EventEntityType, EventOperation
+from scenarium.config import DataNodeConfig
+from scenarium.entities import DataNode, Job, Scenario, Sequence, Submission, Task
+from scenarium.exceptions import InvalidArgument, NonExistingEntity
 
 
 def get_cycles() -> list[Cycle]:
@@ -71,4 +74,71 @@ def exists(entity_id: str) -> bool:
         get(entity_id)
     except NonExistingEntity:
         return False
+    return True
+
+
+def create_global_data_node(config: DataNodeConfig) -> DataNode:
+    """The GLOBAL data node of ``config``, created (with its ``default_data``) if it does
+    not exist yet, as Taipy's; a config of another scope raises ``InvalidArgument``.
+
+    Example:
+        >>> cfg = Config.configure_data_node("exchange_rate", scope=sc.Scope.GLOBAL, default_data=1.1)
+        >>> sc.create_global_data_node(cfg).read()
+        1.1
+    """
+    if not isinstance(config, DataNodeConfig):
+        raise TypeError(f"create_global_data_node takes a DataNodeConfig, got {config!r}")
+    engine = _runtime.engine()
+    spec = config._spec()
+    default = None
+    if config.default_data is not None:
+        default = _codec.encode(engine, config.default_data, _DefaultTarget(spec))
+    try:
+        record = engine.create_global_data_node(json.dumps(spec, sort_keys=True), default)
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
+    _events.publish(EventEntityType.DATA_NODE, EventOperation.CREATION, record.id)
+    return DataNode(record, engine)
+
+
+def is_submittable(entity: Union[Scenario, Sequence, Task, str]) -> bool:
+    """Whether submitting ``entity`` can run: every data node its tasks read, and no
+    task of it writes, holds a value (Taipy's ``is_submittable``)."""
+    found = get(entity) if isinstance(entity, str) else entity
+    if not isinstance(found, (Scenario, Sequence, Task)):
+        return False
+    tasks = [found] if isinstance(found, Task) else list(found.tasks.values())
+    written = {dn.id for task in tasks for dn in task.output.values()}
+    return all(dn.is_ready_for_reading for task in tasks for dn in task.input.values() if dn.id not in written)
+
+
+def is_promotable(scenario: Union[Scenario, str]) -> bool:
+    """Whether ``scenario`` can become the primary of its cycle (it has one and is not it)."""
+    found = get(scenario) if isinstance(scenario, str) else scenario
+    return isinstance(found, Scenario) and found.cycle_id is not None and not found.is_primary
+
+
+def is_deletable(entity: Any) -> bool:
+    """Whether ``sc.delete`` takes ``entity``: a scenario, unless it is the primary of a
+    cycle that has other scenarios (Taipy's rule)."""
+    found = get(entity) if isinstance(entity, str) else entity
+    if not isinstance(found, Scenario):
+        return False
+    if not found.is_primary or found.cycle_id is None:
+        return True
+    return len([s for s in get_scenarios() if s.cycle_id == found.cycle_id]) == 1
+
+
+def is_readable(entity: Any) -> bool:
+    """Whether ``entity`` can be read: anything this process can open (no access control)."""
+    return exists(entity) if isinstance(entity, str) else True
+
+
+def is_editable(entity: Any) -> bool:
+    """Whether ``entity`` can be edited: anything this process can open (no access control)."""
+    return is_readable(entity)
+
+
+def can_create(config: Any = None) -> bool:
+    """Whether scenarios can be created (always: no access control)."""
     return True

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 
 use super::objects;
 use super::records::*;
-use crate::config::ScenarioSpec;
+use crate::config::{DataNodeConfig, ScenarioSpec};
 use crate::fingerprint;
 use crate::model;
 use crate::orchestrator::{self, TaskExecutor, TaskOutcome};
@@ -113,6 +113,20 @@ impl Engine {
             defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
         let store = self.store.clone();
         Ok(detached(py, move || store.create_scenario(&spec, name, creation_date, &defaults))?.into())
+    }
+
+    /// The GLOBAL data node of a data node config (JSON), created with `default` if new.
+    #[pyo3(signature = (config_json, default = None))]
+    fn create_global_data_node(
+        &self,
+        py: Python<'_>,
+        config_json: &str,
+        default: Option<PyRef<'_, StoredValue>>,
+    ) -> PyResult<DataNodeRecord> {
+        let config: DataNodeConfig = serde_json::from_str(config_json)
+            .map_err(|e| crate::error::Error::Config(format!("malformed data node configuration: {e}")))?;
+        let default = default.map(|v| v.to_new_value());
+        Ok(detached(py, || self.store.create_global_data_node(&config, default))?.into())
     }
 
     /// Brings a scenario to the given configuration when that only adds tasks

@@ -63,6 +63,25 @@ impl Store {
         })
     }
 
+    /// The GLOBAL data node of `dn_cfg` (Taipy's `create_global_data_node`): the
+    /// existing one, or a new one holding `default` — in one transaction.
+    pub fn create_global_data_node(
+        &self,
+        dn_cfg: &DataNodeConfig,
+        default: Option<NewValue>,
+    ) -> Result<DataNodeRecord> {
+        validate::check_identifier("data node", &dn_cfg.id)?;
+        if dn_cfg.scope != Scope::Global {
+            return Err(Error::InvalidArgument(format!(
+                "data node config {:?} has scope {}: only GLOBAL data nodes exist without a scenario",
+                dn_cfg.id, dn_cfg.scope
+            )));
+        }
+        let defaults: BTreeMap<String, NewValue> = default.into_iter().map(|v| (dn_cfg.id.clone(), v)).collect();
+        let id = self.registry.write(|tx| instantiate_data_node(tx, dn_cfg, "", None, &defaults))?;
+        self.data_node(&id)
+    }
+
     /// Brings a scenario to `spec` when the change only adds tasks or data
     /// nodes (changed defaults do not count: existing values stay); otherwise
     /// fails with `ConfigVersionMismatch` listing every difference.
