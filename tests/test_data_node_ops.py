@@ -72,3 +72,19 @@ def test_get_parents_names_the_scenario_and_the_tasks() -> None:
     assert sc.get_parents(scenario.tasks["t"].id) == {"scenario": {scenario}}
     with pytest.raises(TypeError, match="data node or a task"):
         sc.get_parents(scenario)
+
+
+def test_extra_edit_keys_are_kept_in_a_fresh_process_too(tmp_path) -> None:
+    dn = node(1)
+    dn.write(2, editor_id="ana", comment="why", ticket=42, source={"from": "sheet"})
+    edit = dn.edits[-1]
+    assert (edit["editor_id"], edit["comment"], edit["ticket"], edit["source"]) == ("ana", "why", 42, {"from": "sheet"})
+    import subprocess
+    import sys
+
+    code = (
+        "import scenarium as sc; sc.Config.configure_core(storage_folder='.scenarium');"
+        f"print(sc.get({dn.id!r}).edits[-1]['ticket'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "42"

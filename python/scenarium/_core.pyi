@@ -112,6 +112,7 @@ class VersionRecord:
     comment: str | None
     fingerprint: str
     value: StoredValue
+    extra_json: str
 
 @final
 class DataNodeRecord:
@@ -237,7 +238,12 @@ class Engine:
     def version(self, data_node_id: str, version: int) -> VersionRecord: ...
     def versions(self, data_node_id: str) -> list[VersionRecord]: ...
     def write_data_node(
-        self, data_node_id: str, value: StoredValue, writer: str = "user", comment: str | None = None
+        self,
+        data_node_id: str,
+        value: StoredValue,
+        writer: str = "user",
+        comment: str | None = None,
+        extra_json: str | None = None,
     ) -> VersionRecord: ...
     def task(self, id: str) -> TaskRecord: ...
     def job(self, id: str) -> JobRecord: ...

@@ -168,12 +168,18 @@ class DataNode(_Entity):
         return _codec.decode(self._engine, record.value, self._record)
 
     def write(
-        self, value: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
+        self,
+        value: Any,
+        job_id: str | None = None,
+        editor_id: str | None = None,
+        comment: str | None = None,
+        **edit: Any,
     ) -> None:
         """Stores ``value`` as a new version; earlier versions stay readable. The
         version's writer is ``job_id``, else ``editor_id``, else ``"user"`` (Taipy's
-        parameters). A sql, sql_table or generic node writes its source first: when
-        that fails, nothing is recorded.
+        parameters); other keyword arguments are kept in the edit (``edits``). A sql,
+        sql_table or generic node writes its source first: when that fails, nothing
+        is recorded.
 
         Example:
             >>> scenario.payment_threshold.write(1200, editor_id="ana", comment="what if")
@@ -183,7 +189,8 @@ class DataNode(_Entity):
         stored = _codec.encode(self._engine, value, self._record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
-        self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment)
+        extra = json.dumps(_codec.json_safe(edit)) if edit else None
+        self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment, extra)
         _events.publish(
             EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
         )
@@ -267,14 +274,24 @@ class DataNode(_Entity):
 
     @property
     def edits(self) -> list[dict[str, Any]]:
-        """Taipy's edit log: one dict per write with ``timestamp``, ``job_id`` or ``writer``, ``comment``."""
+        """Taipy's edit log: one dict per write with ``timestamp``, ``writer``, ``job_id``
+        or ``editor_id``, ``comment`` and the keys the writer added.
+
+        Example:
+            >>> scenario.payment_threshold.write(1200, editor="John", comment="manual", reason="audit")
+            >>> {k: v for k, v in scenario.payment_threshold.edits[-1].items() if k != "timestamp"}
+            {'writer': 'user', 'comment': 'manual', 'editor': 'John', 'reason': 'audit'}
+        """
         out = []
         for v in self._engine.versions(self.id):
             edit: dict[str, Any] = {"timestamp": _dt(v.written_at), "writer": v.writer}
             if v.writer.startswith("JOB_"):
                 edit["job_id"] = v.writer
+            elif v.writer not in ("user", "default", "external", "file"):
+                edit["editor_id"] = v.writer
             if v.comment:
                 edit["comment"] = v.comment
+            edit.update(json.loads(v.extra_json))
             out.append(edit)
         return out
 

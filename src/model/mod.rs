@@ -87,6 +87,9 @@ pub struct VersionRecord {
     /// Strings inside the value that may name files or folders.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+    /// Keys a writer added to the edit (Taipy's `write(data, **kwargs)`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -259,7 +259,7 @@ impl Engine {
         Ok(versions.into_iter().map(Into::into).collect())
     }
 
-    #[pyo3(signature = (data_node_id, value, writer = "user", comment = None))]
+    #[pyo3(signature = (data_node_id, value, writer = "user", comment = None, extra_json = None))]
     fn write_data_node(
         &self,
         py: Python<'_>,
@@ -267,9 +267,15 @@ impl Engine {
         value: PyRef<'_, StoredValue>,
         writer: &str,
         comment: Option<String>,
+        extra_json: Option<&str>,
     ) -> PyResult<VersionRecord> {
         let value = value.to_new_value();
-        Ok(detached(py, || self.store.write_data_node(data_node_id, &value, writer, comment))?.into())
+        let extra = match extra_json {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| crate::error::Error::InvalidArgument(format!("edit keys must be a JSON object: {e}")))?,
+            None => BTreeMap::new(),
+        };
+        Ok(detached(py, || self.store.write_data_node_edit(data_node_id, &value, writer, comment, extra))?.into())
     }
 
     fn task(&self, py: Python<'_>, id: &str) -> PyResult<TaskRecord> {

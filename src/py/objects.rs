@@ -156,6 +156,7 @@ impl ObjectStore {
                     fingerprint: value.fingerprint,
                     payload: value.payload,
                     paths: value.paths,
+                    extra: Default::default(),
                 }
             })
             .collect();

@@ -164,6 +164,8 @@ pub struct VersionRecord {
     pub comment: Option<String>,
     pub fingerprint: String,
     pub value: StoredValue,
+    /// Keys the writer added to the edit, as a JSON object.
+    pub extra_json: String,
 }
 
 impl From<model::VersionRecord> for VersionRecord {
@@ -177,6 +179,7 @@ impl From<model::VersionRecord> for VersionRecord {
             comment: v.comment,
             fingerprint: v.fingerprint,
             value,
+            extra_json: serde_json::to_string(&v.extra).expect("JSON values serialise"),
         }
     }
 }

@@ -113,6 +113,7 @@ impl Store {
                 fingerprint: current.clone(),
                 payload: Payload::Object { hash: current, format, size },
                 paths: Vec::new(),
+                extra: Default::default(),
             }));
         }
         let (hash, size) = self.objects.ingest_copy(&path)?;

@@ -211,10 +211,22 @@ impl Store {
         writer: &str,
         comment: Option<String>,
     ) -> Result<VersionRecord> {
+        self.write_data_node_edit(data_node_id, value, writer, comment, BTreeMap::new())
+    }
+
+    /// A user's write with the keys they added to the edit (Taipy's `write(data, **kwargs)`).
+    pub fn write_data_node_edit(
+        &self,
+        data_node_id: &str,
+        value: &NewValue,
+        writer: &str,
+        comment: Option<String>,
+        extra: BTreeMap<String, serde_json::Value>,
+    ) -> Result<VersionRecord> {
         // What a person wrote at a file node's path is kept before it is replaced.
         let node = self.data_node(data_node_id)?;
         self.sync_file_node(&node, true)?;
-        let version = self.registry.write(|tx| insert_version(tx, data_node_id, value, writer, comment))?;
+        let version = self.registry.write(|tx| insert_edit(tx, data_node_id, value, writer, comment, extra))?;
         self.write_copy(&node, &version)?;
         Ok(version)
     }
@@ -454,6 +466,18 @@ fn insert_version(
     writer: &str,
     comment: Option<String>,
 ) -> Result<VersionRecord> {
+    insert_edit(tx, data_node_id, value, writer, comment, BTreeMap::new())
+}
+
+/// A new version with the keys its writer added to the edit.
+fn insert_edit(
+    tx: &Tx<'_>,
+    data_node_id: &str,
+    value: &NewValue,
+    writer: &str,
+    comment: Option<String>,
+    extra: BTreeMap<String, serde_json::Value>,
+) -> Result<VersionRecord> {
     let next: i64 = tx
         .scalar("SELECT MAX(version) FROM versions WHERE data_node_id = ?1", params![data_node_id])?
         .flatten()
@@ -468,6 +492,7 @@ fn insert_version(
         fingerprint: value.fingerprint.clone(),
         payload: value.payload.clone(),
         paths: value.paths.clone(),
+        extra,
     };
     tx.execute(
         "INSERT INTO versions (data_node_id, version, body) VALUES (?1, ?2, ?3)",
