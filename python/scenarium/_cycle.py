@@ -12,24 +12,29 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from scenarium._config_model import Frequency
-from scenarium.exceptions import NonExistingEntity
+from scenarium.exceptions import InvalidArgument, NonExistingEntity
 
 # The Monday that weekly cycles count from (1970-01-05).
 _FIRST_MONDAY = datetime(1970, 1, 5, tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
 class Cycle:
     """A period of a frequency, e.g. the month of November 2026."""
 
     id: str
 
-    def __post_init__(self) -> None:
+    def __init__(self, id: str) -> None:
+        object.__setattr__(self, "id", id)
         self._bounds()  # a malformed id fails here, naming itself
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cycle) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
     @property
     def frequency(self) -> Frequency:
@@ -62,6 +67,13 @@ class Cycle:
         except (ValueError, KeyError):
             raise NonExistingEntity(f"{self.id!r} is not a cycle id (such as 'CYCLE_MONTHLY_2026-11')") from None
         return frequency, start, end
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "name":
+            raise InvalidArgument(
+                f"cycle {self.id}: a cycle's name is its period ({self.name!r}); scenarium does not store other names"
+            )
+        raise AttributeError(f"a Cycle is what its id says: {name!r} cannot be set")
 
     def __repr__(self) -> str:
         return f"Cycle({self.id!r})"
