@@ -29,7 +29,7 @@ LAYERS = [
     {"_runtime", "_external_sync", "_progress", "_why"},
     {"entities"},
     {"_workers", "_dask", "registry", "_plots", "_api"},
-    {"_lookups"},
+    {"_lookups", "_transfer"},
     {"cli", "__init__", "__main__"},
     # Taipy's module names (taipy.core...), over the package
     {"core", "core.notification", "core.job", "core.job.status", "core.data", "core.data.operator"},
@@ -42,6 +42,7 @@ UPWARD = {
     ("_runtime", "_workers"): "mode='standalone' starts worker processes on first use",
     ("entities", "_plots"): "Submission.plot (optional matplotlib)",
     ("entities", "_api"): "Scenario.submit, Task.submit and dry_run are the API's functions",
+    ("entities", "_transfer"): "Scenario.export is export_scenario",
 }
 
 

@@ -57,6 +57,7 @@ from scenarium._lookups import (
     is_readable,
     is_submittable,
 )
+from scenarium._transfer import export_scenario, import_scenario
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import (
     DataNode,
@@ -105,6 +106,8 @@ from scenarium.registry import (
     tag,
     untag,
 )
+
+export = export_scenario  # the name Taipy's docs use
 
 __all__ = [
     "Comparison",
@@ -184,6 +187,9 @@ __all__ = [
     "get_latest_job",
     "get_latest_submission",
     "get_tasks",
+    "export",
+    "export_scenario",
+    "import_scenario",
     "can_create",
     "create_global_data_node",
     "is_deletable",

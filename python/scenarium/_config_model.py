@@ -382,7 +382,7 @@ class ConfigState:
 SCENARIO_ATTRIBUTES = frozenset(
     {
         "add_sequence", "add_sequences", "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag",
-        "data_nodes", "has_tag", "is_primary", "name", "remove_sequence", "remove_sequences", "remove_tag",
+        "data_nodes", "export", "has_tag", "is_primary", "name", "remove_sequence", "remove_sequences", "remove_tag",
         "sequences", "submissions", "submit", "subscribe", "subscribers", "tags", "tasks", "unsubscribe",
         "version",
     }

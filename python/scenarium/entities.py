@@ -700,6 +700,12 @@ class Scenario(_Entity):
     def unsubscribe(self, callback: Callable[..., Any], params: list[Any] | None = None) -> None:
         _events.unsubscribe(callback, params, [self.id])
 
+    def export(self, output_path: Any, override: bool = False, include_data: bool = False) -> None:
+        """Writes the scenario to a zip file (see ``sc.export_scenario``)."""
+        from scenarium._transfer import export_scenario  # a layer up; see tests/test_layers.py
+
+        export_scenario(self, output_path, override, include_data)
+
     @property
     def sequences(self) -> dict[str, Sequence]:
         """The scenario's sequences by name: parts of its tasks that can be submitted alone."""
