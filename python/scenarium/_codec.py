@@ -53,6 +53,16 @@ def _is_inline(value: Any) -> bool:
     return False
 
 
+def is_lazy_frame(value: Any) -> bool:
+    polars = sys.modules.get("polars")
+    return polars is not None and isinstance(value, polars.LazyFrame)
+
+
+def lazy_by_default(dn: Any) -> bool:
+    """Whether the node's ``exposed_type`` asks for LazyFrames (Taipy's spelling)."""
+    return str(_properties(dn).get("exposed_type", "")) in ("polars.LazyFrame", "LazyFrame")
+
+
 def _frame_kind(value: Any) -> str | None:
     polars = sys.modules.get("polars")
     if polars is not None and isinstance(value, polars.DataFrame):
@@ -180,6 +190,10 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     # A file-backed node's version is an object like any other; the core copies
     # it to the node's path once the version is committed.
     has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json", "excel")
+    if is_lazy_frame(value):
+        if storage in ("pickle", "parquet", "csv"):
+            return _sink(engine, value, storage, props, dn)
+        value = value.collect()  # json, excel: written whole anyway
     kind = _frame_kind(value)
     if kind is None and storage in ("pickle", "parquet") and _is_inline(value) and not has_file:
         return engine.store_inline(json.dumps(value))
@@ -192,7 +206,7 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             _write_excel(value, tmp, props, dn)
             # An xlsx file carries the time it was saved: equal values are named by content.
             digest = value_fingerprint(value)
-            excel = "excel/polars" if props.get("exposed_type") == "polars" else "excel/pandas"
+            excel = "excel/polars" if str(props.get("exposed_type", "")).startswith("polars") else "excel/pandas"
             if digest.startswith("opaque:"):
                 return engine.store_file(str(tmp), excel)
             return engine.store_file(str(tmp), excel, f"canonical:{digest}")
@@ -383,6 +397,37 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
         ) from e
 
 
+def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any], dn: Any) -> _core.StoredValue:
+    """A LazyFrame streamed by polars into the object store, never collected here: what
+    is stored (and fingerprinted) is the data, never a plan that points at files."""
+    tmp = engine.new_tmp_path(".part")
+    as_csv = storage == "csv"
+    encoding = str(props.get("encoding") or "utf-8").replace("-", "").lower()
+    try:
+        if as_csv and encoding in ("utf8", "utf8lossy"):
+            frame.sink_csv(tmp, include_header=props.get("has_header", True) is not False)
+        elif as_csv:  # polars writes UTF-8 only: the node's encoding needs the frame whole
+            _write_frame(frame.collect(), "polars", tmp, "csv", dn)
+        else:
+            frame.sink_parquet(tmp)
+        return engine.store_file(str(tmp), "csv/polars" if as_csv else "parquet/polars")
+    except (StorageError, NotSerializable):
+        raise
+    except Exception as e:
+        if _is_io_failure(e):
+            raise StorageError(
+                f"cannot store the LazyFrame of data node {dn.config_id!r} ({dn.id}): {e}; its earlier versions are "
+                "untouched"
+            ) from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}): the LazyFrame failed while being written: {type(e).__name__}: {e}"
+            "; its earlier versions are untouched"
+        ) from e
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any], dn: Any) -> None:
     """A frame (or rows, or an array) as one sheet, a dict of them as one sheet each,
     as Taipy writes them (``sheet_name``, ``has_header``)."""
@@ -470,8 +515,16 @@ def _is_io_failure(error: BaseException) -> bool:
     return False
 
 
-def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
-    """The Python value of a stored value of data node record ``dn``."""
+def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool | None = None) -> Any:
+    """The Python value of a stored value of data node record ``dn``. With ``lazy`` (or
+    the node's ``exposed_type="polars.LazyFrame"`` when ``lazy`` is None) a stored table
+    comes as a polars LazyFrame over the stored file: nothing is read until it is
+    collected or sunk, and the file cannot change under it (objects are immutable)."""
+    if lazy is None:
+        lazy = lazy_by_default(dn)
+    if lazy:
+        return _lazy(decode(engine, stored, dn, lazy=False) if stored.kind in ("inline", "memory") else None,
+                     engine, stored, dn)  # fmt: skip
     kind = stored.kind
     if kind == "inline":
         return json.loads(stored.json or "null")
@@ -513,6 +566,36 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
             f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
             f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
         ) from e
+
+
+def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
+    """A LazyFrame of a stored value: a scan of its file when it is a table, else the
+    value made lazy (a frame), else the value as it is (not a table)."""
+    import polars as pl
+
+    if stored.kind == "recipe":
+        stored = engine.materialize(stored, dn.id)
+    fmt = stored.format or ""
+    if stored.kind == "object" and fmt.split("/")[0] in ("arrow", "parquet", "csv"):
+        try:
+            path = engine.object_path(stored.hash or "")
+        except StorageError as e:
+            raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
+        container = fmt.split("/")[0]
+        props = _properties(dn)
+        encoding = str(props.get("encoding") or "utf-8").replace("-", "").lower()
+        if container == "parquet":
+            return pl.scan_parquet(path)
+        if container == "arrow":
+            return pl.scan_ipc(path)
+        if encoding in ("utf8", "utf8lossy"):
+            return pl.scan_csv(path, has_header=props.get("has_header", True) is not False)
+    value = decoded if decoded is not None or stored.kind in ("inline", "memory") else decode(engine, stored, dn, False)
+    if _frame_kind(value) == "polars":
+        return value.lazy()
+    if _frame_kind(value) == "pandas":
+        return pl.from_pandas(value).lazy()
+    return value
 
 
 def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:

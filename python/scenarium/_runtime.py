@@ -4,10 +4,13 @@ folder, task functions (found, fingerprinted and called) and their values."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
+import sys
 import threading
 import traceback
+import typing
 from typing import Any, Callable
 
 from scenarium import _code_identity, _codec, _core, _external_sync
@@ -87,8 +90,10 @@ def run_task(
         function = resolve(task)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
+        lazy = lazy_parameters(function)
         for (param, _), value, node in zip(task.inputs, values, input_nodes):
-            decoded = _codec.decode(store, value, node)
+            wants_lazy = (param if param is not None else len(args)) in lazy or None
+            decoded = _codec.decode(store, value, node, wants_lazy)
             if param is None:
                 args.append(decoded)
             else:
@@ -107,6 +112,29 @@ def run_task(
     except Exception as e:
         reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
         return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+
+def lazy_parameters(function: Callable[..., Any]) -> set[int | str]:
+    """The positions and names of the parameters annotated ``pl.LazyFrame``: those
+    inputs arrive as LazyFrames over the stored files (as ``exposed_type`` asks too)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return set()
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001  (an annotation that does not evaluate: read it as text)
+        hints = {}
+    polars = sys.modules.get("polars")
+    found: set[int | str] = set()
+    for index, parameter in enumerate(parameters):
+        annotation = hints.get(parameter.name, parameter.annotation)
+        is_lazy = (polars is not None and annotation is polars.LazyFrame) or (
+            isinstance(annotation, str) and annotation.split(".")[-1] == "LazyFrame"
+        )
+        if is_lazy:
+            found |= {index, parameter.name}
+    return found
 
 
 class TaskRunner:

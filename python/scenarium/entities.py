@@ -153,11 +153,13 @@ class DataNode(_Entity):
     def _latest(self) -> _core.VersionRecord | None:
         return self._engine.latest_version(self.id)
 
-    def read(self, version: int | None = None) -> Any:
+    def read(self, version: int | None = None, lazy: bool | None = None) -> Any:
         """The latest value, or the given version; raises NoData if never written.
 
         A sql, sql_table or generic node reads its source for the latest value: content
-        that changed there becomes a new version (writer ``"external"``) first."""
+        that changed there becomes a new version (writer ``"external"``) first. With
+        ``lazy=True`` (or ``exposed_type="polars.LazyFrame"``) a table comes as a polars
+        LazyFrame over the stored file, read only when collected."""
         if version is None and _external_sync.is_external(self._record):
             _external_sync.take_in(self._engine, self._record)
         record = self._engine.version(self.id, version) if version is not None else self._latest()
@@ -165,7 +167,7 @@ class DataNode(_Entity):
             raise NoData(
                 f"data node {self.config_id!r} ({self.id}) has no data: it was never written and has no default_data"
             )
-        return _codec.decode(self._engine, record.value, self._record)
+        return _codec.decode(self._engine, record.value, self._record, lazy)
 
     def write(
         self,

@@ -163,7 +163,7 @@ pub struct Issue {
 }
 
 /// What a frame-valued data node's `exposed_type` may be.
-const EXPOSED_TYPES: &[&str] = &["pandas", "polars", "numpy"];
+const EXPOSED_TYPES: &[&str] = &["pandas", "polars", "polars.LazyFrame", "numpy"];
 /// Taipy storage types scenarium does not implement (yet): named as such, not as typos.
 const TAIPY_ONLY_STORAGE_TYPES: &[&str] = &["mongo_collection", "s3_object", "parquet_folder"];
 /// Database engines of sql and sql_table nodes, with the properties each needs.

@@ -40,7 +40,7 @@ pub fn file_format(node: &DataNodeRecord) -> String {
         StorageType::Json => "json".into(),
         other => {
             let exposed = node.properties.get("exposed_type").and_then(|v| v.as_str());
-            let frame = if exposed == Some("polars") { "polars" } else { "pandas" };
+            let frame = if exposed.is_some_and(|e| e.starts_with("polars")) { "polars" } else { "pandas" };
             format!("{}/{frame}", other.as_str())
         }
     }

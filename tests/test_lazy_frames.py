@@ -1,0 +1,136 @@
+"""polars LazyFrames between Python tasks: an input arrives as a LazyFrame over the
+stored file when the parameter is annotated ``pl.LazyFrame`` or the node's
+exposed_type is "polars.LazyFrame"; a LazyFrame a task returns is streamed into the
+store (never kept as a plan pointing at the user's files), so a changed CSV re-runs
+everything downstream and old versions keep their numbers."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import scenarium as sc
+from scenarium import Config
+
+received: list[str] = []
+
+
+def clean(raw: pl.LazyFrame) -> pl.LazyFrame:
+    received.append(type(raw).__name__)
+    return raw.filter(pl.col("x") > 0).with_columns(y=pl.col("x") * 2)
+
+
+def total(frame: pl.LazyFrame) -> pl.LazyFrame:
+    received.append(type(frame).__name__)
+    return frame.select(pl.col("y").sum())
+
+
+def eager_total(frame):
+    received.append(type(frame).__name__)
+    return frame.select(pl.col("y").sum())
+
+
+def write_csv(path, xs) -> None:
+    path.write_text("x\n" + "".join(f"{x}\n" for x in xs))
+
+
+def pipeline(path, second=total, **mid_options) -> sc.Scenario:
+    raw = Config.configure_csv_data_node("raw", default_path=str(path), exposed_type="polars")
+    mid = Config.configure_data_node("mid", **mid_options)
+    out = Config.configure_data_node("out")
+    t1 = Config.configure_task("clean", clean, input=raw, output=mid, skippable=True)
+    t2 = Config.configure_task("total", second, input=mid, output=out, skippable=True)
+    return sc.create_scenario(Config.configure_scenario("lazy", task_configs=[t1, t2]))
+
+
+def test_a_csv_replaced_in_place_reruns_everything_downstream_and_old_versions_stay(tmp_path) -> None:
+    path = tmp_path / "data.csv"
+    write_csv(path, [1, 2, -3])
+    scenario = pipeline(path)
+    received.clear()
+    scenario.submit()
+    assert received == ["LazyFrame", "LazyFrame"]
+    assert scenario.out.read()["y"].to_list() == [6]
+    assert [j.status for j in scenario.submit().jobs] == [sc.Status.SKIPPED] * 2
+    write_csv(path, [10, 20, 30])
+    third = scenario.submit()
+    assert [j.status for j in third.jobs] == [sc.Status.COMPLETED] * 2
+    assert scenario.out.read()["y"].to_list() == [120]
+    assert scenario.out.read(version=1)["y"].to_list() == [6]  # computed from the old file, kept
+    path.unlink()  # what is stored does not refer to the user's file
+    assert scenario.mid.read(version=1)["y"].to_list() == [2, 4]
+
+
+def test_stored_tables_read_eager_by_default_and_lazy_on_request(tmp_path) -> None:
+    path = tmp_path / "data.csv"
+    write_csv(path, [1, 2])
+    scenario = pipeline(path)
+    scenario.submit()
+    assert isinstance(scenario.mid.read(), pl.DataFrame)
+    lazy = scenario.mid.read(lazy=True)
+    assert isinstance(lazy, pl.LazyFrame) and lazy.collect()["y"].to_list() == [2, 4]
+
+
+def test_exposed_type_lazyframe_without_annotations(tmp_path) -> None:
+    path = tmp_path / "data.csv"
+    write_csv(path, [1, 2])
+    scenario = pipeline(path, second=eager_total, exposed_type="polars.LazyFrame")
+    received.clear()
+    scenario.submit()
+    assert received == ["LazyFrame", "LazyFrame"]  # the annotation of clean, the exposed_type of mid
+    assert isinstance(scenario.mid.read(), pl.LazyFrame) and scenario.out.read()["y"].to_list() == [6]
+    assert not [i for i in Config.check() if i.level == "error"]
+
+
+def broken(raw: pl.LazyFrame) -> pl.LazyFrame:
+    return raw.with_columns(n=pl.col("x").cast(pl.Int64, strict=True))
+
+
+def test_a_sink_that_fails_keeps_the_earlier_version(tmp_path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("x\n1\n2\n")
+    raw = Config.configure_csv_data_node("raw", default_path=str(path), exposed_type="polars")
+    mid = Config.configure_data_node("mid", default_data=pl.DataFrame({"x": ["kept"]}))
+    t = Config.configure_task("cast", broken, input=raw, output=mid)
+    scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    path.write_text("x\n1\nnot a number\n")
+    with pytest.raises(sc.JobFailed, match="the LazyFrame failed while being written"):
+        scenario.submit()
+    assert scenario.mid.read()["x"].to_list() == ["kept"] and scenario.mid.version == 1
+
+
+def high_value_count(segmented: pl.LazyFrame) -> pl.LazyFrame:
+    return segmented.group_by("ValueSegment").agg(pl.len().alias("n")).sort("ValueSegment")
+
+
+def rescore(scored: pl.LazyFrame) -> pl.LazyFrame:
+    return scored  # a lazy Python task between two native ones, unchanged
+
+
+def test_lazy_python_tasks_and_native_tasks_feed_each_other(tmp_path) -> None:
+    from conftest import SAMPLE_CSV
+    from scenarium.tasks import customer_analysis as ca
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "customers.csv").write_bytes(SAMPLE_CSV.read_bytes())
+    path = Config.configure_data_node("path", default_data="data/customers.csv")
+    scored = Config.configure_data_node("scored")
+    rescored = Config.configure_data_node("rescored")
+    pay = Config.configure_data_node("pay", default_data=1000)
+    score = Config.configure_data_node("score", default_data=1.5)
+    segmented = Config.configure_data_node("segmented")
+    counts = Config.configure_data_node("counts")
+    tasks = [
+        Config.configure_task("native_score", ca.preprocess_and_score, input=[path], output=[scored]),
+        Config.configure_task("lazy_pass", rescore, input=[scored], output=[rescored]),
+        Config.configure_task(
+            "native_segment", ca.featurization_and_segmentation, input=[rescored, pay, score], output=[segmented]
+        ),
+        Config.configure_task("lazy_count", high_value_count, input=[segmented], output=[counts]),
+    ]
+    scenario = sc.create_scenario(Config.configure_scenario("mixed", task_configs=tasks))
+    scenario.submit()
+    got = scenario.counts.read()
+    expected = scenario.segmented.read(lazy=True).group_by("ValueSegment").agg(pl.len().alias("n"))
+    assert got.equals(expected.sort("ValueSegment").collect())
+    assert got["n"].sum() == scenario.scored.read(lazy=True).select(pl.len()).collect().item()
