@@ -117,3 +117,21 @@ def test_predicates() -> None:
     t = Config.configure_task("t", double, input=empty_input, output=Config.configure_data_node("out"))
     blocked = sc.create_scenario(Config.configure_scenario("blocked", task_configs=[t]))
     assert not sc.is_submittable(blocked)
+
+
+def test_deleting_submissions_and_jobs() -> None:
+    scenario = sc.create_scenario(monthly(), name="jan")
+    assert scenario.properties == {"name": "jan"}
+    first = scenario.submit()
+    scenario.submit()
+    sc.delete(sc.get_latest_submission(scenario).id)
+    assert [s.id for s in sc.get_submissions()] == [first.id]
+    job = first.jobs[0]
+    sc.delete_job(job)
+    assert not sc.exists(job.id) and sc.get(first.id).jobs == []
+    scenario.submit()
+    sc.delete_jobs()
+    assert sc.get_jobs() == []
+    assert [j.status for j in scenario.submit().jobs] == [sc.Status.COMPLETED]
+    with pytest.raises(sc.NonExistingEntity, match="scenarios, submissions and jobs"):
+        sc.delete(scenario.tasks["double"].id)

@@ -417,14 +417,48 @@ def get_submissions() -> list[Submission]:
     return [Submission(r, engine) for r in engine.submissions()]
 
 
-def delete(entity: Union[str, Scenario]) -> None:
-    """Deletes a scenario (or scenario id) with its own data nodes, tasks, jobs and
-    submissions; shared data nodes stay, and its stored objects go at the next ``gc()``."""
+def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
+    """Deletes a scenario (or its id) with its own data nodes, tasks, jobs and
+    submissions (shared data nodes stay; stored objects go at the next ``gc()``), or a
+    finished submission with its jobs, or a finished job.
+
+    Example:
+        >>> sc.delete(sc.get_latest_submission(scenario).id)
+    """
     entity_id = entity if isinstance(entity, str) else entity.id
-    if not entity_id.startswith("SCENARIO_"):
-        raise NonExistingEntity(f"only scenarios can be deleted for now, not {entity_id!r}")
-    _runtime.engine().delete_scenario(entity_id)
-    _events.publish(EventEntityType.SCENARIO, EventOperation.DELETION, entity_id)
+    engine = _runtime.engine()
+    kind = entity_id.split("_", 1)[0]
+    try:
+        if kind == "SCENARIO":
+            engine.delete_scenario(entity_id)
+            _events.publish(EventEntityType.SCENARIO, EventOperation.DELETION, entity_id)
+        elif kind == "SUBMISSION":
+            engine.delete_submission(entity_id)
+            _events.publish(EventEntityType.SUBMISSION, EventOperation.DELETION, entity_id)
+        elif kind == "JOB":
+            engine.delete_job(entity_id)
+            _events.publish(EventEntityType.JOB, EventOperation.DELETION, entity_id)
+        else:
+            raise NonExistingEntity(f"scenarios, submissions and jobs can be deleted, not {entity_id!r}")
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
+
+
+def delete_job(job: Union[Job, str], force: bool = False) -> None:
+    """Deletes a finished job (any job with ``force``); what it computed stays cached."""
+    job_id = job if isinstance(job, str) else job.id
+    try:
+        _runtime.engine().delete_job(job_id, force)
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
+    _events.publish(EventEntityType.JOB, EventOperation.DELETION, job_id)
+
+
+def delete_jobs() -> None:
+    """Deletes every finished job."""
+    for job in get_jobs():
+        if job.is_finished():
+            delete_job(job)
 
 
 class Orchestrator:

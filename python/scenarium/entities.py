@@ -691,6 +691,12 @@ class Scenario(_Entity):
         )
 
     @property
+    def properties(self) -> dict[str, Any]:
+        """Taipy's scenario properties: its ``name`` (a copy: set ``scenario.name``)."""
+        name = self._refresh().name
+        return {} if name is None else {"name": name}
+
+    @property
     def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
         """(callback, params) of each subscription to this scenario (``subscribe``)."""
         return _events.subscribers(self.id)

@@ -163,6 +163,14 @@ impl JobStatus {
     pub fn is_success(&self) -> bool {
         matches!(self, JobStatus::Completed | JobStatus::Skipped)
     }
+
+    /// Nothing more will happen to the job.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Skipped | JobStatus::Failed | JobStatus::Canceled | JobStatus::Abandoned
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -160,12 +160,56 @@ impl Store {
                 params![id],
             )?;
             tx.execute("DELETE FROM data_nodes WHERE owner_id = ?1 AND scope = 'SCENARIO'", params![id])?;
-            tx.execute(
-                "DELETE FROM jobs WHERE submission_id IN (SELECT id FROM submissions WHERE entity_id = ?1)",
-                params![id],
-            )?;
-            tx.execute("DELETE FROM submissions WHERE entity_id = ?1", params![id])?;
+            // Submissions of the scenario, of one of its tasks or of one of its sequences.
+            let of_scenario = "SELECT id FROM submissions WHERE entity_id = ?1 \
+                 OR entity_id IN (SELECT id FROM tasks WHERE scenario_id = ?1) \
+                 OR (entity_id LIKE 'SEQUENCE\\_%' ESCAPE '\\' AND substr(entity_id, -length(?1)) = ?1)";
+            tx.execute(&format!("DELETE FROM jobs WHERE submission_id IN ({of_scenario})"), params![id])?;
+            tx.execute(&format!("DELETE FROM submissions WHERE id IN ({of_scenario})"), params![id])?;
             tx.execute("DELETE FROM tasks WHERE scenario_id = ?1", params![id])?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a finished job (any job with `force`) and takes it out of its
+    /// submission's list; the cache keeps what the job computed.
+    pub fn delete_job(&self, id: &str, force: bool) -> Result<()> {
+        self.registry.write(|tx| {
+            let job: JobRecord = tx
+                .one("SELECT body FROM jobs WHERE id = ?1", params![id])?
+                .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))?;
+            if !force && !job.status.is_finished() {
+                return Err(Error::InvalidArgument(format!(
+                    "job {id} is {}: only a finished job can be deleted (force=True deletes it anyway)",
+                    job.status
+                )));
+            }
+            tx.execute("DELETE FROM jobs WHERE id = ?1", params![id])?;
+            let submission: Option<SubmissionRecord> =
+                tx.one("SELECT body FROM submissions WHERE id = ?1", params![job.submission_id])?;
+            if let Some(mut submission) = submission {
+                submission.job_ids.retain(|j| j != id);
+                let body = tx.encode(&submission)?;
+                tx.execute("UPDATE submissions SET body = ?2 WHERE id = ?1", params![submission.id, body])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a finished submission and its jobs (any submission with `force`).
+    pub fn delete_submission(&self, id: &str, force: bool) -> Result<()> {
+        self.registry.write(|tx| {
+            let submission: SubmissionRecord = tx
+                .one("SELECT body FROM submissions WHERE id = ?1", params![id])?
+                .ok_or_else(|| Error::NonExistingEntity(id.to_owned()))?;
+            if !force && submission.finished_at.is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "submission {id} is {}: only a finished submission can be deleted (force=True deletes it anyway)",
+                    submission.status
+                )));
+            }
+            tx.execute("DELETE FROM jobs WHERE submission_id = ?1", params![id])?;
+            tx.execute("DELETE FROM submissions WHERE id = ?1", params![id])?;
             Ok(())
         })
     }

@@ -126,3 +126,32 @@ fn a_missing_registry_beside_stored_objects_is_an_error_not_an_empty_start() {
     assert!(err.contains("registry is missing") && err.contains("1 stored value"), "{err}");
     assert!(!folder.join("registry.sqlite").exists(), "nothing was created");
 }
+
+#[test]
+fn deleting_jobs_and_submissions_keeps_the_rest_consistent() {
+    use crate::orchestrator::create_submission;
+    let (_dir, store) = open();
+    let spec = crate::config::ScenarioSpec {
+        id: "s".into(),
+        tasks: vec![task("t", &["a"], &["b"])],
+        data_nodes: vec![dn("a"), dn("b")],
+        additional_data_nodes: vec![],
+        frequency: None,
+        properties: Default::default(),
+    };
+    let s = store.create_scenario(&spec, None, None, &Default::default()).unwrap();
+    let sub = create_submission(&store, &s.id, false).unwrap();
+    let job = sub.job_ids[0].clone();
+    let err = store.delete_job(&job, false).unwrap_err().to_string();
+    assert!(err.contains("only a finished job"), "{err}");
+    assert!(store.delete_submission(&sub.id, false).unwrap_err().to_string().contains("only a finished submission"));
+    store.delete_job(&job, true).unwrap();
+    assert!(store.job(&job).is_err());
+    assert!(store.submission(&sub.id).unwrap().job_ids.is_empty());
+    store.delete_submission(&sub.id, true).unwrap();
+    assert!(store.submission(&sub.id).is_err());
+    // A task's own submission goes with its scenario.
+    let task_sub = create_submission(&store, &s.tasks[0].1, false).unwrap();
+    store.delete_scenario(&s.id).unwrap();
+    assert!(store.submission(&task_sub.id).is_err() && store.job(&task_sub.job_ids[0]).is_err());
+}
