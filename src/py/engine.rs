@@ -181,13 +181,13 @@ impl Engine {
     /// Deletes a finished job (any with `force`), taking it out of its submission.
     #[pyo3(signature = (id, force = false))]
     fn delete_job(&self, py: Python<'_>, id: &str, force: bool) -> PyResult<()> {
-        Ok(detached(py, || self.store.delete_job(id, force))?)
+        detached(py, || self.store.delete_job(id, force))
     }
 
     /// Deletes a finished submission with its jobs (any with `force`).
     #[pyo3(signature = (id, force = false))]
     fn delete_submission(&self, py: Python<'_>, id: &str, force: bool) -> PyResult<()> {
-        Ok(detached(py, || self.store.delete_submission(id, force))?)
+        detached(py, || self.store.delete_submission(id, force))
     }
 
     /// Replaces a scenario's sequences (name -> task config ids).

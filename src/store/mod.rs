@@ -126,7 +126,7 @@ impl Store {
                 if name.is_empty() {
                     return Err(Error::InvalidArgument("a sequence needs a name".into()));
                 }
-                for task in tasks.iter().filter(|t| !record.tasks.iter().any(|(cfg, _)| cfg == *t)) {
+                if let Some(task) = tasks.iter().find(|t| !record.tasks.iter().any(|(cfg, _)| cfg == *t)) {
                     let known: Vec<&str> = record.tasks.iter().map(|(cfg, _)| cfg.as_str()).collect();
                     return Err(Error::InvalidArgument(format!(
                         "sequence {name:?} names task {task:?}, which is not a task of scenario {id} ({})",
