@@ -69,6 +69,7 @@ bench: $(STAMP)
 	cd benches && ../$(BIN)/python bench_overhead.py
 	cd benches && ../$(BIN)/python bench_native.py
 	cd benches && ../$(BIN)/python bench_dask.py
+	cd benches && ../$(BIN)/python bench_lazy.py
 
 .PHONY: notebook  ## open notebooks/app.ipynb in Jupyter (installs jupyterlab into .venv)
 notebook: dev
