@@ -7,7 +7,7 @@ module is what they are built on.
 from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal, final
+from typing import Any, Literal, Protocol, final
 
 __all__ = [
     "Engine",
@@ -193,6 +193,19 @@ class ObjectStore:
     def store_memory(self, token: str, fingerprint: str) -> StoredValue: ...
     def run_native(self, name: str, inputs: list[StoredValue]) -> tuple[list[StoredValue] | None, str | None]: ...
 
+# What run_submission calls on its runner (scenarium._runtime.TaskRunner implements it).
+# execute returns (outputs, failure reason, traceback, why the result must not be reused).
+_RunnerResult = tuple[list[StoredValue] | None, str | None, str | None, str | None]
+
+class _TaskRunner(Protocol):
+    # Native tasks go to the runner too (to a cluster) instead of running in the core.
+    native_remote: bool
+    def code_identity(self, task: TaskRecord) -> dict[str, str]: ...
+    def execute(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord]
+    ) -> _RunnerResult: ...
+    def interrupt_running(self) -> None: ...
+
 @final
 class Engine:
     """One storage folder: ``Engine(".scenarium")`` opens (creating if needed) it."""
@@ -256,7 +269,7 @@ class Engine:
     def run_submission(
         self,
         submission_id: str,
-        runner: Any,
+        runner: _TaskRunner,
         on_event: Callable[[JobRecord], object] | None = None,
         workers: int = 1,
     ) -> SubmissionRecord:
