@@ -88,3 +88,43 @@ def test_extra_edit_keys_are_kept_in_a_fresh_process_too(tmp_path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "42"
+
+
+ROWS = [["12/24/2018", 1550], ["12/25/2018", 2315], ["12/26/2018", 1832]]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ROWS,
+        np.array(ROWS, dtype=object),
+        {"date": [r[0] for r in ROWS], "nb_sales": [r[1] for r in ROWS]},
+        [{"date": r[0], "nb_sales": r[1]} for r in ROWS],
+    ],
+    ids=["list of lists", "array", "dict of columns", "records"],
+)
+def test_csv_nodes_take_the_forms_taipys_docs_write(tmp_path, value) -> None:
+    Config.configure_csv_data_node("sales", default_path=str(tmp_path / "sales.csv"))
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["sales"]]))
+    s.sales.write(value)
+    assert s.sales.read().shape == (3, 2)
+    assert (tmp_path / "sales.csv").read_text().count("\n") == 4  # a header and three rows
+
+
+def test_write_with_column_names_track_edit_and_validity(tmp_path) -> None:
+    from datetime import timedelta
+
+    Config.configure_csv_data_node("sales", default_path=str(tmp_path / "sales.csv"), validity_period=timedelta(days=1))
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["sales"]]))
+    assert not s.sales.is_valid and s.sales.expiration_date is None
+    s.sales.write_with_column_names(ROWS, columns=["date", "nb_sales"])
+    assert list(s.sales.read().columns) == ["date", "nb_sales"]
+    assert s.sales.is_valid and s.sales.expiration_date == s.sales.last_edit_date + timedelta(days=1)
+    s.sales.track_edit(comment="From external system", source="cron")
+    assert {k: s.sales.edits[-1][k] for k in ("comment", "source")} == {
+        "comment": "From external system",
+        "source": "cron",
+    }
+    assert s.sales.read().equals(s.sales.read(version=1))
+    with pytest.raises(sc.exceptions.NotSerializable, match="takes a DataFrame, rows"):
+        s.sales.write(42)

@@ -194,6 +194,8 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         if storage in ("pickle", "parquet", "csv"):
             return _sink(engine, value, storage, props, dn)
         value = value.collect()  # json, excel: written whole anyway
+    if storage in ("csv", "parquet") and _frame_kind(value) is None:
+        value = as_table(value, dn)
     kind = _frame_kind(value)
     if kind is None and storage in ("pickle", "parquet") and _is_inline(value) and not has_file:
         return engine.store_inline(json.dumps(value))
@@ -395,6 +397,29 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
         raise NotSerializable(
             f"data node {dn.config_id!r} ({dn.id}) cannot store this {kind} DataFrame as {fmt}: {type(e).__name__}: {e}"
         ) from e
+
+
+def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
+    """Rows as a table, as Taipy writes them to csv and parquet nodes: a list of rows
+    (lists, tuples or dicts), a list of values (one row each), a dict of columns or a
+    2-D array become a pandas DataFrame (``columns`` names them)."""
+    import numpy as np
+    import pandas as pd
+
+    if _frame_kind(value) == "polars":
+        value = value.to_pandas()
+    if isinstance(value, pd.DataFrame):
+        frame = value.copy() if columns else value
+    elif isinstance(value, (list, tuple, dict, np.ndarray)):
+        frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
+    else:
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r} and takes a DataFrame, "
+            f"rows (a list of lists, tuples or dicts), a dict of columns or an array, not a {type(value).__qualname__}"
+        )
+    if columns:
+        frame.columns = pd.Index(columns)
+    return frame
 
 
 def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any], dn: Any) -> _core.StoredValue:

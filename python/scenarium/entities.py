@@ -197,6 +197,38 @@ class DataNode(_Entity):
             EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
         )
 
+    def write_with_column_names(
+        self, data: Any, columns: list[str] | None = None, job_id: str | None = None, **edit: Any
+    ) -> None:
+        """Writes rows (lists, tuples or an array) as a table with these column names.
+
+        Example:
+            >>> scenario.payment_threshold.write_with_column_names([[1, 2]], columns=["a", "b"])
+            >>> list(scenario.payment_threshold.read().columns)
+            ['a', 'b']
+        """
+        self.write(_codec.as_table(data, self._record, columns), job_id, **edit)
+
+    def track_edit(
+        self, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None, **edit: Any
+    ) -> None:
+        """Records an edit made outside scenarium (a new version holding what the node
+        holds now, with who, why and any other keys), as Taipy's ``track_edit``."""
+        self.write(self.read(), job_id, editor_id, comment, **edit)
+
+    @property
+    def expiration_date(self) -> datetime | None:
+        """When the latest value stops being valid (``validity_period`` after its write)."""
+        last = self.last_edit_date
+        period = self.validity_period
+        return None if last is None or period is None else last + period
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the node holds a value that has not expired."""
+        expires = self.expiration_date
+        return self.is_ready_for_reading and (expires is None or datetime.now(timezone.utc) < expires)
+
     def append(
         self, data: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
     ) -> None:
