@@ -408,6 +408,8 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
 
     if _frame_kind(value) == "polars":
         value = value.to_pandas()
+    if isinstance(value, list) and value and all(hasattr(row, "__dict__") for row in value):
+        value = [vars(row) for row in value]  # instances of a custom exposed type
     if isinstance(value, pd.DataFrame):
         frame = value.copy() if columns else value
     elif isinstance(value, (list, tuple, dict, np.ndarray)):
@@ -582,7 +584,7 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
                 return json.load(f, cls=decoder)
         if fmt.startswith("excel/"):
             return _read_excel(Path(path), fmt.split("/")[1], props)
-        return _exposed(_read_frame(Path(path), fmt, props), props)
+        return _exposed(_read_frame(Path(path), fmt, props), props, dn)
     except FileNotFoundError as e:
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
     except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
@@ -648,10 +650,18 @@ def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     return pd.read_csv(path, header=0 if header else None, encoding=encoding)
 
 
-def _exposed(frame: Any, props: dict[str, Any]) -> Any:
-    """A frame as the node's ``exposed_type`` asks: "numpy" gives its values as an array."""
-    if props.get("exposed_type") == "numpy":
+def _exposed(frame: Any, props: dict[str, Any], dn: Any = None) -> Any:
+    """A frame as the node's ``exposed_type`` asks: "numpy" gives its values as an array,
+    a class (Taipy's custom exposed type) a list of its instances, one per row."""
+    exposed = props.get("exposed_type")
+    if exposed == "numpy":
         return frame.to_numpy()
+    if isinstance(exposed, (dict, type)):
+        cls = _configured_class(exposed, dn, "exposed_type")
+        rows = frame.to_dicts() if _frame_kind(frame) == "polars" else frame.to_dict("records")
+        if props.get("has_header", True) is False:
+            return [cls(*row.values()) for row in rows]
+        return [cls(**row) for row in rows]
     return frame
 
 

@@ -69,7 +69,7 @@ def check(state: ConfigState) -> Issues:
     """Every issue of the configuration, errors first."""
     doc = document(state, strict=False)
     issues = [Issue(**i) for i in json.loads(_core.validate_config(json.dumps(doc)))]
-    issues += _function_issues(state) + _path_issues(state)
+    issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
@@ -129,6 +129,26 @@ def _path_issues(state: ConfigState) -> list[Issue]:
                         lines.get(key),
                     )
                 )
+    return issues
+
+
+def _exposed_type_issues(state: ConfigState) -> list[Issue]:
+    """A class as exposed_type is found by name wherever the node is read (another
+    process, a worker): one defined inside a function or in __main__ cannot be."""
+    issues = []
+    for dn in state.data_nodes.values():
+        cls = dn.properties.get("exposed_type")
+        if not inspect.isclass(cls):
+            continue
+        if "<locals>" in cls.__qualname__ or cls.__module__ == "__main__":
+            file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+            message = (
+                f"exposed_type {cls.__qualname__} cannot be found by name (it is defined inside a function or in "
+                "__main__); define it at module level in a module"
+            )
+            issues.append(
+                Issue("error", f"DATA_NODE.{dn.id}", "exposed_type", message, file or None, lines.get("exposed_type"))
+            )
     return issues
 
 
