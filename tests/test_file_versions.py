@@ -222,3 +222,22 @@ def test_a_hand_edit_that_does_not_parse_is_a_clear_error_and_loses_nothing(tmp_
         s.doc.read()
     assert s.doc.read(version=1) == [1]
     assert history_writers(s.doc) == ["user", "external"]
+
+
+def test_a_pickle_node_with_a_path_keeps_its_pickle_there(tmp_path) -> None:
+    """Taipy's pickle node with a path: the file is the latest value's pickle; old
+    versions stay readable; a pickle put there by another program becomes a version."""
+    import pickle
+
+    import pandas as pd
+
+    path = tmp_path / "model.p"
+    Config.configure_pickle_data_node("model", default_path=str(path), default_data={"alpha": 0.1})
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["model"]]))
+    assert s.model.read() == {"alpha": 0.1} and pickle.loads(path.read_bytes()) == {"alpha": 0.1}
+    frame = pd.DataFrame({"a": [1, 2]})
+    s.model.write(frame)
+    assert pickle.loads(path.read_bytes()).equals(frame)
+    path.write_bytes(pickle.dumps([1, 2, 3]))  # another program's pickle
+    assert s.model.read() == [1, 2, 3] and s.model.history()[-1]["writer"] == "external"
+    assert s.model.read(version=1) == {"alpha": 0.1} and s.model.read(version=2).equals(frame)

@@ -189,7 +189,7 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         return engine.store_memory(token, fingerprint)
     # A file-backed node's version is an object like any other; the core copies
     # it to the node's path once the version is committed.
-    has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json", "excel")
+    has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json", "excel", "pickle")
     if is_lazy_frame(value):
         if storage in ("pickle", "parquet", "csv"):
             return _sink(engine, value, storage, props, dn)
@@ -197,6 +197,8 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     if storage in ("csv", "parquet") and _frame_kind(value) is None:
         value = as_table(value, dn)
     kind = _frame_kind(value)
+    # A pickle node with a path holds the value's pickle there, frames too, as Taipy writes it.
+    as_frame = not (storage == "pickle" and has_file)
     if kind is None and storage in ("pickle", "parquet") and _is_inline(value) and not has_file:
         return engine.store_inline(json.dumps(value))
     tmp = engine.new_tmp_path(".part")
@@ -212,12 +214,12 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             if digest.startswith("opaque:"):
                 return engine.store_file(str(tmp), excel)
             return engine.store_file(str(tmp), excel, f"canonical:{digest}")
-        elif kind is not None and storage == "pickle" and not _exact_in_columns(value, kind):
+        elif kind is not None and as_frame and storage == "pickle" and not _exact_in_columns(value, kind):
             # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
             # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.
             fmt = "pickle/polars" if kind == "polars" else "pickle"
             _write_pickle(_polars_parts(value) if kind == "polars" else value, tmp, dn)
-        elif kind is not None and storage in ("pickle", "parquet", "csv"):
+        elif kind is not None and as_frame and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
             _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
@@ -722,7 +724,7 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
 
 
 def file_path_of(dn: Any) -> str | None:
-    """The file a csv/parquet/json/excel data node reads and writes, if it has one."""
-    if dn.storage_type not in ("csv", "parquet", "json", "excel"):
+    """The file a csv/parquet/json/excel/pickle data node reads and writes, if it has one."""
+    if dn.storage_type not in ("csv", "parquet", "json", "excel", "pickle"):
         return None
     return _file_path(_properties(dn))

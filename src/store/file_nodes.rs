@@ -24,9 +24,10 @@ use crate::model::{DataNodeRecord, Payload, VersionRecord};
 /// Who wrote a version found at a node's path.
 pub const EXTERNAL_WRITER: &str = "external";
 
-/// The path a csv, parquet, json or excel data node reads and writes, if it has one.
+/// The path a csv, parquet, json, excel or pickle data node reads and writes, if it has one.
 pub fn file_node_path(node: &DataNodeRecord) -> Option<PathBuf> {
-    if !matches!(node.storage_type, StorageType::Csv | StorageType::Parquet | StorageType::Json | StorageType::Excel) {
+    use StorageType::*;
+    if !matches!(node.storage_type, Csv | Parquet | Json | Excel | Pickle) {
         return None;
     }
     let path = node.properties.get("path").or_else(|| node.properties.get("default_path"))?;
@@ -38,6 +39,7 @@ pub fn file_node_path(node: &DataNodeRecord) -> Option<PathBuf> {
 pub fn file_format(node: &DataNodeRecord) -> String {
     match node.storage_type {
         StorageType::Json => "json".into(),
+        StorageType::Pickle => "pickle".into(),
         other => {
             let exposed = node.properties.get("exposed_type").and_then(|v| v.as_str());
             let frame = if exposed.is_some_and(|e| e.starts_with("polars")) { "polars" } else { "pandas" };
@@ -47,11 +49,13 @@ pub fn file_format(node: &DataNodeRecord) -> String {
 }
 
 /// The object a version's bytes are, when they are a whole csv, parquet,
-/// json or excel file (a native task's table is kept in its own format, not copied).
+/// json, excel or pickle file (a native task's table is kept in its own format, not copied).
 fn object_hash(payload: &Payload) -> Option<&str> {
     match payload {
         Payload::Object { hash, format, .. }
-            if format == "json" || ["csv/", "parquet/", "excel/"].iter().any(|kind| format.starts_with(kind)) =>
+            if format == "json"
+                || format == "pickle"
+                || ["csv/", "parquet/", "excel/"].iter().any(|kind| format.starts_with(kind)) =>
         {
             Some(hash)
         }

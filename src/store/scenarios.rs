@@ -25,6 +25,41 @@ impl Store {
         let creation_date = creation_date.unwrap_or_else(now);
         let scenario_id = new_id("SCENARIO", &spec.id);
         let cycle_id = spec.frequency.map(|f| cycle_key(f, creation_date));
+        let record =
+            self.create_scenario_records(spec, &graph, name, creation_date, &scenario_id, cycle_id, defaults)?;
+        self.write_default_files(&record)?;
+        Ok(record)
+    }
+
+    /// A file-backed node's default value goes to its path when nothing is there
+    /// yet (as Taipy writes default_data); a file already there is the user's and
+    /// becomes a version when the node is first read.
+    fn write_default_files(&self, record: &ScenarioRecord) -> Result<()> {
+        for dn_id in record.data_nodes.values() {
+            let node = self.data_node(dn_id)?;
+            let Some(path) = super::file_nodes::file_node_path(&node) else { continue };
+            if path.exists() {
+                continue;
+            }
+            if let Some(version) = self.latest_version(dn_id)? {
+                self.write_copy(&node, &version)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_scenario_records(
+        &self,
+        spec: &ScenarioSpec,
+        graph: &crate::graph::TaskGraph,
+        name: Option<String>,
+        creation_date: Timestamp,
+        scenario_id: &str,
+        cycle_id: Option<String>,
+        defaults: &BTreeMap<String, NewValue>,
+    ) -> Result<ScenarioRecord> {
+        let scenario_id = scenario_id.to_owned();
         self.registry.write(|tx| {
             record_version(tx, spec)?;
             let mut data_nodes = BTreeMap::new();
