@@ -23,7 +23,8 @@ help:
 .PHONY: dev  ## build the extension (debug, deps optimised) into .venv, editable
 dev: $(STAMP)
 	rm -f python/scenarium/_core*.so
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --quiet 2>&1 | grep -v '^\s*$$' || true
+	@test -d "$${CARGO_TARGET_DIR:-target}/debug" || echo "First build: cargo compiles polars and the other dependencies (about 25 minutes on 2 cores, 4 GB of disk); later builds take seconds."
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop 2>&1 | grep --line-buffered -v -e '^\s*$$' -e '^\s*Fresh ' || true
 	@test -n "$$(ls python/scenarium/_core*.so 2>/dev/null)" || { echo "maturin develop failed"; exit 1; }
 
 .PHONY: demo  ## build, make sample data if missing, run the article's four submits with timings
