@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from scenarium.exceptions import ExternalDataError, InvalidArgument, MissingOptionalDependency
 
-EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic"})
+EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic", "s3_object"})
 
 # One SQLAlchemy engine (a connection pool) per database, per process.
 _engines: dict[str, Any] = {}
@@ -92,9 +92,38 @@ def _function(ref: Any, key: str, where: str) -> Callable[..., Any]:
     raise InvalidArgument(f"{where}: {key} must be a function, got {ref!r}")
 
 
+def _s3(props: dict[str, Any]) -> Any:
+    """A boto3 S3 client for the node's credentials, region and client parameters
+    (``aws_s3_client_parameters``, e.g. an ``endpoint_url`` for an S3-compatible server)."""
+    try:
+        boto3 = importlib.import_module("boto3")
+    except ImportError:
+        raise MissingOptionalDependency(
+            "s3_object data nodes use boto3, which is not installed: pip install 'scenarium[s3]'"
+        ) from None
+    options = dict(props.get("aws_s3_client_parameters") or {})
+    for key, option in (("aws_access_key", "aws_access_key_id"), ("aws_secret_access_key", "aws_secret_access_key")):
+        if props.get(key):
+            options[option] = props[key]
+    if props.get("aws_region"):
+        options["region_name"] = props["aws_region"]
+    return boto3.client("s3", **options)
+
+
+def _s3_read(props: dict[str, Any]) -> Any:
+    """The object's content: text when it is UTF-8 (as Taipy reads it), else bytes."""
+    body = _s3(props).get_object(Bucket=props["aws_s3_bucket_name"], Key=props["aws_s3_object_key"])["Body"].read()
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
 def read(where: str, storage_type: str, props: dict[str, Any]) -> Any:
     """The source's current value; ``where`` names the data node in errors."""
     try:
+        if storage_type == "s3_object":
+            return _s3_read(props)
         if storage_type == "generic":
             read_fct = _function(props.get("read_fct"), "read_fct", where)
             return read_fct(*_args(props.get("read_fct_args")))
@@ -112,6 +141,13 @@ def read(where: str, storage_type: str, props: dict[str, Any]) -> Any:
 def write(where: str, storage_type: str, props: dict[str, Any], value: Any, *, append: bool = False) -> None:
     """Replaces (or appends to) the source's content, all of it or none."""
     try:
+        if storage_type == "s3_object":
+            if append:
+                raise InvalidArgument(f"{where}: an s3_object data node is written whole; it has no append")
+            extra = dict(props.get("aws_s3_object_parameters") or {})
+            bucket, key = props["aws_s3_bucket_name"], props["aws_s3_object_key"]
+            _s3(props).put_object(Bucket=bucket, Key=key, Body=value, **extra)
+            return
         if storage_type == "generic":
             key = "append_fct" if append else "write_fct"
             if append and props.get(key) is None:

@@ -364,6 +364,37 @@ class Config:
         return cls._configure_typed(id, "generic", scope, validity_period, **options, **properties)
 
     @classmethod
+    def configure_s3_object_data_node(
+        cls,
+        id: str,
+        aws_access_key: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_s3_bucket_name: str | None = None,
+        aws_s3_object_key: str | None = None,
+        aws_region: str | None = None,
+        aws_s3_object_parameters: dict[str, Any] | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """An object in an S3 bucket, as Taipy's: read as text (bytes when it is not
+        UTF-8), written whole. Without keys, boto3 finds credentials as usual;
+        ``aws_s3_client_parameters`` (e.g. ``{"endpoint_url": ...}``) reaches an
+        S3-compatible server. Needs ``pip install 'scenarium[s3]'``.
+
+        Example:
+            >>> Config.configure_s3_object_data_node("report", aws_s3_bucket_name="reports",
+            ...     aws_s3_object_key="2026/11.txt").storage_type
+            's3_object'
+        """
+        options = {
+            "aws_access_key": aws_access_key, "aws_secret_access_key": aws_secret_access_key,
+            "aws_s3_bucket_name": aws_s3_bucket_name, "aws_s3_object_key": aws_s3_object_key,
+            "aws_region": aws_region, "aws_s3_object_parameters": aws_s3_object_parameters,
+        }  # fmt: skip
+        return cls._configure_typed(id, "s3_object", scope, validity_period, **options, **properties)
+
+    @classmethod
     def configure_in_memory_data_node(
         cls,
         id: str,

@@ -717,7 +717,7 @@ class Scenario(_Entity):
         if name in record.sequences:
             return Sequence(self, name)
         raise AttributeError(
-            f"scenario {record.config_id!r} has no attribute, data node, task or sequence {name!r} "
+            f"scenario {record.config_id!r} has no attribute, data node or task {name!r}, nor a sequence of that name "
             f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)}; "
             f"sequences: {', '.join(record.sequences) or 'none'})"
         )

@@ -20,9 +20,10 @@ use crate::error::{Error, Result};
 
 named_enum!(
     /// How a data node's value is kept. Every version is an object in the store;
-    /// `csv`, `parquet`, `json` and `excel` also keep the latest at a path, `sql`,
-    /// `sql_table` and `generic` in the user's database or functions (Python reads
-    /// and writes those), `in_memory` only in the writing process.
+    /// `csv`, `parquet`, `json`, `excel` and `pickle` (with a path) also keep the
+    /// latest at a path; `sql`, `sql_table`, `generic` and `s3_object` in the user's
+    /// database, functions or bucket (Python reads and writes those); `in_memory`
+    /// only in the writing process.
     StorageType {
         Pickle => "pickle",
         Parquet => "parquet",
@@ -32,6 +33,7 @@ named_enum!(
         Sql => "sql",
         SqlTable => "sql_table",
         Generic => "generic",
+        S3Object => "s3_object",
         InMemory => "in_memory",
     }
 );

@@ -165,7 +165,7 @@ pub struct Issue {
 /// What a frame-valued data node's `exposed_type` may be.
 const EXPOSED_TYPES: &[&str] = &["pandas", "polars", "polars.LazyFrame", "numpy"];
 /// Taipy storage types scenarium does not implement (yet): named as such, not as typos.
-const TAIPY_ONLY_STORAGE_TYPES: &[&str] = &["mongo_collection", "s3_object", "parquet_folder"];
+const TAIPY_ONLY_STORAGE_TYPES: &[&str] = &["mongo_collection", "parquet_folder"];
 /// Database engines of sql and sql_table nodes, with the properties each needs.
 const DB_ENGINES: &[(&str, &[&str])] = &[
     ("sqlite", &["db_name"]),
@@ -211,6 +211,13 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "write_fct",
             "read_fct_args",
             "write_fct_args",
+            "aws_access_key",
+            "aws_secret_access_key",
+            "aws_s3_bucket_name",
+            "aws_s3_object_key",
+            "aws_region",
+            "aws_s3_object_parameters",
+            "aws_s3_client_parameters",
             "description",
             "name",
         ],
@@ -440,6 +447,7 @@ impl<'a> Linter<'a> {
         let required: Vec<&str> = match storage {
             "sql_table" => vec!["db_engine", "table_name"],
             "sql" => vec!["db_engine", "read_query", "write_query_builder"],
+            "s3_object" => vec!["aws_s3_bucket_name", "aws_s3_object_key"],
             "generic" if get(section, "read_fct").is_none() && get(section, "write_fct").is_none() => {
                 self.push(Level::Error, section, None, "a generic data node needs a read_fct or a write_fct".into());
                 return;
