@@ -94,7 +94,7 @@ def submit(
     if isinstance(entity, str) and entity.split("_", 1)[0] in ("SCENARIO", "TASK", "SEQUENCE"):
         entity = get(entity)
     if not isinstance(entity, (Scenario, Sequence, Task)):
-        raise TypeError(f"submit takes a Scenario, a Sequence, a Task or their id, got {entity!r}")
+        raise TypeError(f"submit takes a Scenario, a Task or their id (or a Sequence), got {entity!r}")
     engine = _runtime.engine()
     if isinstance(entity, Scenario):
         _follow_config(engine, entity)
