@@ -81,12 +81,14 @@ def test_reading_never_written_node() -> None:
         s.empty.read()
 
 
-def test_missing_input_fails_the_job_naming_the_node() -> None:
+def test_missing_input_blocks_the_job_naming_the_node() -> None:
+    # As in Taipy (issue 22): the job waits BLOCKED, submit() returns with a warning.
     x, y = Config.configure_data_node("x"), Config.configure_data_node("y")
     t = Config.configure_task("needs_x", inc, input=[x], output=[y])
     s = sc.create_scenario(Config.configure_scenario("nox", task_configs=[t]))
-    with pytest.raises(sc.JobFailed, match='data node "x" has no data'):
-        s.submit()
+    with pytest.warns(sc.BlockedJobWarning, match='needs_x .*data node "x" has no data'):
+        submission = s.submit()
+    assert submission.status is sc.SubmissionStatus.BLOCKED and submission.jobs[0].status is sc.Status.BLOCKED
 
 
 @pytest.mark.skipif(

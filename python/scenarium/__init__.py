@@ -73,6 +73,7 @@ from scenarium.entities import (
     Task,
 )
 from scenarium.exceptions import (
+    BlockedJobWarning,
     ConfigError,
     ConfigVersionMismatch,
     ExternalDataError,
@@ -145,6 +146,7 @@ __all__ = [
     "ScenarioConfig",
     "ScenariumError",
     "UnstableFingerprintWarning",
+    "BlockedJobWarning",
     "TaskError",
     "NotSerializable",
     "NonExistingTask",

@@ -121,6 +121,7 @@ def submit(
                 shown.close()
         done = Submission(ended, engine)
         _external_sync.write_out_skipped(engine, [j._record for j in done.jobs])
+        done._warn_if_blocked()
         if done.status is SubmissionStatus.FAILED:
             done._raise_if_failed()
         return done

@@ -10,6 +10,7 @@ import enum
 import json
 import queue
 import threading
+import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
@@ -18,7 +19,7 @@ from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
 from scenarium.config import Scope
-from scenarium.exceptions import InvalidArgument, JobFailed, NoData, NonExistingEntity
+from scenarium.exceptions import BlockedJobWarning, InvalidArgument, JobFailed, NoData, NonExistingEntity
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -45,6 +46,8 @@ class SubmissionStatus(enum.Enum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
+    # A job's input was never written: it and what depends on it wait (as in Taipy).
+    BLOCKED = "BLOCKED"
 
 
 class Explanation:
@@ -560,10 +563,25 @@ class Submission(_Entity):
         return self
 
     def is_finished(self) -> bool:
-        return self.status in (SubmissionStatus.COMPLETED, SubmissionStatus.FAILED, SubmissionStatus.CANCELED)
+        return self.status in (
+            SubmissionStatus.COMPLETED,
+            SubmissionStatus.FAILED,
+            SubmissionStatus.CANCELED,
+            SubmissionStatus.BLOCKED,  # nothing more happens to it here
+        )
 
     def is_completed(self) -> bool:
         return self.status is SubmissionStatus.COMPLETED
+
+    def _warn_if_blocked(self) -> None:
+        """Taipy's behaviour for a job whose input was never written: a warning, no error."""
+        if self.status is SubmissionStatus.BLOCKED:
+            blocked = [f"{j.task_config_id} ({j.reason})" for j in self.jobs if j.status is Status.BLOCKED]
+            warnings.warn(
+                f"submission {self.id} is BLOCKED: {'; '.join(blocked)}; write the data node, then submit again",
+                BlockedJobWarning,
+                stacklevel=3,
+            )
 
     def _raise_if_failed(self) -> None:
         for job in self.jobs:

@@ -117,6 +117,11 @@ class ExternalDataError(ScenariumError):
     """
 
 
+class BlockedJobWarning(UserWarning):
+    """A submission ended with jobs BLOCKED because an input was never written (Taipy
+    leaves such jobs waiting; ``submit()`` returns instead of raising ``JobFailed``)."""
+
+
 class UnstableFingerprintWarning(UserWarning):
     """A value's stored bytes do not identify it across processes (a set's pickle
     follows the per-process hash seed): tasks that read it always run."""
@@ -143,4 +148,5 @@ __all__ = [
     "ExternalDataError",
     "TaskError",
     "UnstableFingerprintWarning",
+    "BlockedJobWarning",
 ]

@@ -213,7 +213,7 @@ pub struct SubmissionRecord {
 named_enum!(
     SubmissionStatus {
         Submitted => "SUBMITTED", Running => "RUNNING", Completed => "COMPLETED", Failed => "FAILED",
-        Canceled => "CANCELED",
+        Canceled => "CANCELED", Blocked => "BLOCKED",
     }
 );
 

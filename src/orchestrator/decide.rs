@@ -33,6 +33,20 @@ pub struct InputState {
     pub files: Vec<(String, String)>,
 }
 
+/// Why a task cannot run with its inputs.
+#[derive(Debug)]
+pub struct InputProblem {
+    pub reason: String,
+    /// An input was never written: Taipy leaves such a job BLOCKED, not FAILED.
+    pub never_written: bool,
+}
+
+impl From<String> for InputProblem {
+    fn from(reason: String) -> Self {
+        InputProblem { reason, never_written: false }
+    }
+}
+
 /// The inputs of `task`, latest versions in binding order, or why it cannot
 /// run. With `record`, a file-backed data node whose file changed on disk gets
 /// a new version first; without (a dry run), nothing is written.
@@ -40,21 +54,22 @@ pub fn input_states(
     store: &Store,
     task: &TaskRecord,
     record: bool,
-) -> Result<std::result::Result<Vec<InputState>, String>> {
+) -> Result<std::result::Result<Vec<InputState>, InputProblem>> {
     let mut inputs = Vec::with_capacity(task.inputs.len());
     for binding in &task.inputs {
         let node = store.data_node(&binding.data_node)?;
         // A file-backed node's path edited by hand is a new version first.
         let latest = match store.sync_file_node(&node, record) {
             Ok(latest) => latest,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(e.to_string().into())),
         };
         let Some(version) = latest else {
-            return Ok(Err(Error::NoData(node.config_id).to_string()));
+            let reason = Error::NoData(node.config_id).to_string();
+            return Ok(Err(InputProblem { reason, never_written: true }));
         };
         match input_state(store, &node, version, record) {
             Ok(state) => inputs.push(state),
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(e.to_string().into())),
         }
     }
     Ok(Ok(inputs))

@@ -175,8 +175,10 @@ fn run_job(
     let inputs = match crate::interrupt::with(Some(interrupt.clone()), || input_states(store, task, true))? {
         Ok(inputs) => inputs,
         Err(_) if interrupt.load(Ordering::SeqCst) => return interrupted(store, job, on_event),
-        Err(reason) => {
-            end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
+        Err(problem) => {
+            // An input never written blocks the job, as in Taipy; anything else fails it.
+            let status = if problem.never_written { JobStatus::Blocked } else { JobStatus::Failed };
+            end_job(store, job, status, Some(problem.reason), on_event)?;
             return Ok(JobEnd::Done);
         }
     };
@@ -315,7 +317,9 @@ pub fn key_report(store: &Store, task_id: &str, executor: &dyn TaskExecutor) -> 
     let task = store.task(task_id)?;
     let inputs = match input_states(store, &task, false)? {
         Ok(inputs) => inputs,
-        Err(reason) => return Err(crate::error::Error::Config(format!("task {}: {reason}", task.config_id))),
+        Err(problem) => {
+            return Err(crate::error::Error::Config(format!("task {}: {}", task.config_id, problem.reason)))
+        }
     };
     let code = code_identity(&task, executor).map_err(crate::error::Error::Config)?;
     let outputs = output_records(store, &task)?;
@@ -381,7 +385,7 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
             );
             ("may run", reason)
         } else {
-            match (input_states(store, task, false)?, code_identity(task, executor)) {
+            match (input_states(store, task, false)?.map_err(|p| p.reason), code_identity(task, executor)) {
                 (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
                 (Ok(inputs), Ok(code)) => {
                     let outputs = output_records(store, task)?;

@@ -164,7 +164,9 @@ pub fn run_submission(
                     break;
                 }
                 let Some(i) = ready.pop_front() else { break };
-                let ended = if let Some(reason) = abandoned(&graph, &jobs, &tasks, i) {
+                let ended = if blocked_upstream(&graph, &jobs, i) {
+                    Some((JobStatus::Blocked, blocked_reason(&graph, &jobs, &tasks, i)))
+                } else if let Some(reason) = abandoned(&graph, &jobs, &tasks, i) {
                     Some((JobStatus::Abandoned, reason))
                 } else if options.cancel.job_canceled(&jobs[i].id) {
                     Some((JobStatus::Canceled, "canceled before it started".to_owned()))
@@ -241,6 +243,9 @@ pub fn run_submission(
                 continue;
             }
             let (status, reason) = match abandoned(&graph, &jobs, &tasks, i) {
+                Some(_) if blocked_upstream(&graph, &jobs, i) => {
+                    (JobStatus::Blocked, blocked_reason(&graph, &jobs, &tasks, i))
+                }
                 Some(reason) => (JobStatus::Abandoned, reason),
                 None => (JobStatus::Canceled, why.to_owned()),
             };
@@ -253,16 +258,37 @@ pub fn run_submission(
     }
     let canceled = jobs.iter().any(|j| j.status == JobStatus::Canceled);
     let failed = jobs.iter().any(|j| j.status == JobStatus::Failed);
+    let blocked = jobs.iter().any(|j| j.status == JobStatus::Blocked);
     submission.status = if stop_reason.is_some() || (canceled && !failed) {
         SubmissionStatus::Canceled
     } else if jobs.iter().all(|j| j.status.is_success()) {
         SubmissionStatus::Completed
+    } else if blocked && !failed {
+        SubmissionStatus::Blocked
     } else {
         SubmissionStatus::Failed
     };
     submission.finished_at = Some(now());
     store.update_submission(&submission)?;
     Ok(submission)
+}
+
+/// Waiting on a blocked job is being blocked too: Taipy's jobs wait for their inputs.
+fn blocked_reason(graph: &TaskGraph, jobs: &[JobRecord], tasks: &[TaskRecord], i: usize) -> String {
+    let blocked: Vec<&str> = graph
+        .upstream(i)
+        .iter()
+        .filter(|&&u| jobs[u].status == JobStatus::Blocked)
+        .map(|&u| tasks[u].config_id.as_str())
+        .collect();
+    format!("blocked: upstream task {} is blocked (an input was never written)", blocked.join(", "))
+}
+
+/// Whether an upstream job of `i` is blocked (and none failed).
+fn blocked_upstream(graph: &TaskGraph, jobs: &[JobRecord], i: usize) -> bool {
+    let upstream = graph.upstream(i);
+    upstream.iter().any(|&u| jobs[u].status == JobStatus::Blocked)
+        && !upstream.iter().any(|&u| jobs[u].status == JobStatus::Failed)
 }
 
 /// Why job `i` cannot run: the upstream tasks that did not complete, if any.

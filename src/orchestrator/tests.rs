@@ -129,12 +129,18 @@ fn failure_abandons_dependants_and_keeps_earlier_values() {
 }
 
 #[test]
-fn missing_input_fails_with_the_data_node_named() {
+fn a_never_written_input_blocks_the_job_and_its_dependants_as_in_taipy() {
     let (_dir, store) = open();
-    let s = scenario(&store, vec![task("t1", &["x"], &["y"])], &["x", "y"]);
-    let (_, jobs) = submit(&store, &s, &SumExecutor::default(), false);
-    assert_eq!(jobs[0].status, JobStatus::Failed);
-    assert!(jobs[0].reason.as_deref().unwrap().contains("\"x\" has no data"));
+    let tasks = vec![task("t1", &["x"], &["y"]), task("t2", &["y"], &["z"]), task("side", &["a"], &["w"])];
+    let s = scenario(&store, tasks, &["x", "y", "z", "a", "w"]);
+    let (sub, jobs) = submit(&store, &s, &SumExecutor::default(), false);
+    let by_task: BTreeMap<&str, &JobRecord> = jobs.iter().map(|j| (j.task_config_id.as_str(), j)).collect();
+    assert_eq!(by_task["t1"].status, JobStatus::Blocked);
+    assert!(by_task["t1"].reason.as_deref().unwrap().contains("\"x\" has no data"));
+    assert_eq!(by_task["t2"].status, JobStatus::Blocked);
+    assert!(by_task["t2"].reason.as_deref().unwrap().contains("t1"));
+    assert_eq!(by_task["side"].status, JobStatus::Completed);
+    assert_eq!(sub.status, SubmissionStatus::Blocked);
 }
 
 #[test]
