@@ -89,11 +89,13 @@ def _function_path(function: Callable[..., Any], where: str) -> str:
     if native is not None:
         return f"scenarium.tasks.{native[0]}"
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
-    if not module or "<" in qualname or module == "__main__":
+    if not module or "<" in qualname:
         raise ConfigError(
-            f"{where}: function {qualname or function!r} cannot be written to a TOML file: it must be importable "
-            f"(defined at module level in a module, not in __main__ or a notebook cell)"
+            f"{where}: function {qualname or function!r} cannot be written to a TOML file: it must have a name "
+            f"found at module level (not a lambda or a function defined inside another)"
         )
+    # A script's own functions are written as Taipy writes them ("__main__.fn"): the
+    # script that loads the file defines them again.
     return f"{module}.{qualname}"
 
 

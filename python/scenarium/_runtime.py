@@ -44,16 +44,23 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
         return by_name(ref["name"])
     module_name, qualname = ref["module"], ref["qualname"]
     where = f"{module_name}.{qualname}"
-    if "<" in qualname or module_name == "__main__":
+    if "<" in qualname:
         raise LookupError(
             f"task {task.config_id!r} calls {where}, which cannot be imported; configure the task "
             f"again in this process (Config.configure_task) before submitting"
         )
+    # "__main__.fn": the running script's function (a spawned worker imports the parent's
+    # script as its __main__, as multiprocessing does).
     try:
         target: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
             target = getattr(target, part)
     except (ImportError, AttributeError) as e:
+        if module_name == "__main__":
+            raise LookupError(
+                f"task {task.config_id!r} calls {where}, which this process's __main__ does not define; "
+                "configure the task again in this process (Config.configure_task) before submitting"
+            ) from e
         raise LookupError(
             f"task {task.config_id!r} calls {where}, which cannot be found: {e}. Was it renamed "
             f"or moved since the scenario was created?"
