@@ -35,3 +35,21 @@ def test_a_failing_task_still_raises() -> None:
     t = Config.configure_task("boom", inc, input=a, output=Config.configure_data_node("b"))
     with pytest.raises(sc.JobFailed, match="TypeError"):
         sc.create_scenario(Config.configure_scenario("s", task_configs=[t])).submit()
+
+
+def slow(x):
+    import time
+
+    time.sleep(1.5)
+    return x
+
+
+def test_wait_with_a_timeout_returns_when_it_passes_and_the_submission_goes_on() -> None:
+    a = Config.configure_data_node("a", default_data=1)
+    t = Config.configure_task("slow", slow, input=a, output=Config.configure_data_node("b"))
+    s = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    submission = sc.submit(s, wait=True, timeout=0.1)
+    assert not submission.is_finished()
+    assert submission.wait().status is sc.SubmissionStatus.COMPLETED and s.b.read() == 1
+    done = sc.submit(s, wait=True, timeout=30, force=True)
+    assert done.is_finished()

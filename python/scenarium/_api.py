@@ -89,8 +89,18 @@ def submit(
     on_event: Callable[[Job], None] | None = None,
     progress: bool | None = None,
 ) -> Submission:
-    """Submits a scenario (or a single task, or either's id) for execution; see
-    :meth:`Scenario.submit`. Anything else raises ``TypeError``."""
+    """Submits a scenario (or a sequence, a single task, or their id) for execution; see
+    :meth:`Scenario.submit`. Anything else raises ``TypeError``. With ``wait`` and a
+    ``timeout`` (seconds), it waits at most that long, as Taipy's: the submission goes
+    on in the background if it has not ended (``Submission.wait()`` joins it)."""
+    if wait and timeout is not None:
+        submission = submit(entity, force, wait=False, on_event=on_event, progress=progress)
+        submission.wait(timeout)
+        if submission.is_finished():
+            submission._warn_if_blocked()
+            if submission.status is SubmissionStatus.FAILED:
+                submission._raise_if_failed()
+        return submission
     if isinstance(entity, str) and entity.split("_", 1)[0] in ("SCENARIO", "TASK", "SEQUENCE"):
         entity = get(entity)
     if not isinstance(entity, (Scenario, Sequence, Task)):
