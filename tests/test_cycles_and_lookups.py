@@ -133,5 +133,14 @@ def test_deleting_submissions_and_jobs() -> None:
     sc.delete_jobs()
     assert sc.get_jobs() == []
     assert [j.status for j in scenario.submit().jobs] == [sc.Status.COMPLETED]
-    with pytest.raises(sc.NonExistingEntity, match="scenarios, submissions and jobs"):
+    with pytest.raises(sc.NonExistingEntity, match="goes with its scenario"):
         sc.delete(scenario.tasks["double"].id)
+
+
+def test_deleting_a_cycle_deletes_its_scenarios() -> None:
+    cfg = monthly()
+    nov = sc.create_scenario(cfg, creation_date=at("2026-11-03"))
+    dec = sc.create_scenario(cfg, creation_date=at("2026-12-03"))
+    assert sc.get_parents(nov) == {"cycle": {nov.cycle}}
+    sc.delete(nov.cycle.id)
+    assert [s.id for s in sc.get_scenarios()] == [dec.id] and not sc.exists(nov.id)

@@ -70,8 +70,9 @@ def test_get_parents_names_the_scenario_and_the_tasks() -> None:
     parents = sc.get_parents(scenario.b)
     assert parents["scenario"] == {scenario} and [x.config_id for x in parents["task"]] == ["t"]
     assert sc.get_parents(scenario.tasks["t"].id) == {"scenario": {scenario}}
-    with pytest.raises(TypeError, match="data node or a task"):
-        sc.get_parents(scenario)
+    assert sc.get_parents(scenario) == {}  # no cycle: its config has no frequency
+    with pytest.raises(TypeError, match="data node, task, sequence or scenario"):
+        sc.get_parents(sc.get_jobs()[0] if sc.get_jobs() else 42)
 
 
 def test_extra_edit_keys_are_kept_in_a_fresh_process_too(tmp_path) -> None:

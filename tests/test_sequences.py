@@ -82,3 +82,15 @@ def test_an_unknown_attribute_lists_the_sequences_too() -> None:
     scenario = pipeline()
     with pytest.raises(AttributeError, match="sequences: production, sales"):
         scenario.no_such_thing  # noqa: B018
+
+
+def test_parents_submit_entity_and_deleting_a_sequence() -> None:
+    scenario = pipeline()
+    sales = scenario.sales
+    assert sc.get_parents(scenario.training)["sequence"] == {sales}
+    assert sc.get_parents(scenario.b)["sequence"] == {sales}
+    assert sc.get_parents(sales) == {"scenario": {scenario}}
+    job = sales.submit().jobs[0]
+    assert job.submit_entity == sales and job.submit_entity_id == sales.id
+    sc.delete(sales.id)
+    assert list(sc.get(scenario.id).sequences) == ["production"]

@@ -344,18 +344,18 @@ def get(entity_id: str) -> Any:
     )
 
 
-def get_parents(entity: Union[DataNode, Task, str]) -> dict[str, set[Any]]:
-    """The entities ``entity`` (or the entity with that id) belongs to, by kind:
-    ``{"scenario": {...}, "task": {...}}`` for a data node, ``{"scenario": {...}}``
-    for a task, as Taipy's ``get_parents``.
+def get_parents(entity: Union[DataNode, Task, Sequence, Scenario, str]) -> dict[str, set[Any]]:
+    """The entities ``entity`` (or the entity with that id) belongs to, by kind, as
+    Taipy's ``get_parents``: scenarios, tasks and sequences of a data node; the scenario
+    and sequences of a task; the scenario of a sequence; the cycle of a scenario.
 
     Example:
         >>> sorted(t.config_id for t in sc.get_parents(scenario.payment_threshold)["task"])
         ['featurization_and_segmentation']
     """
     found = get(entity) if isinstance(entity, str) else entity
-    if not isinstance(found, (DataNode, Task)):
-        raise TypeError(f"get_parents takes a data node or a task (or its id), got {entity!r}")
+    if not isinstance(found, (DataNode, Task, Sequence, Scenario)):
+        raise TypeError(f"get_parents takes a data node, task, sequence or scenario (or its id), got {entity!r}")
     return found.get_parents()
 
 
@@ -449,8 +449,20 @@ def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
         elif kind == "JOB":
             engine.delete_job(entity_id)
             _events.publish(EventEntityType.JOB, EventOperation.DELETION, entity_id)
+        elif kind == "SEQUENCE":
+            sequence = get(entity_id)
+            sequence._scenario.remove_sequence(sequence.name)
+            _events.publish(EventEntityType.SEQUENCE, EventOperation.DELETION, entity_id)
+        elif kind == "CYCLE":
+            # As Taipy: a cycle goes with its scenarios.
+            for scenario in get_scenarios(cycle=get(entity_id)):
+                delete(scenario)
+            _events.publish(EventEntityType.CYCLE, EventOperation.DELETION, entity_id)
         else:
-            raise NonExistingEntity(f"scenarios, submissions and jobs can be deleted, not {entity_id!r}")
+            raise NonExistingEntity(
+                f"scenarios, sequences, cycles, submissions and jobs can be deleted, not {entity_id!r} (a task or "
+                "data node goes with its scenario)"
+            )
     except ValueError as e:
         raise InvalidArgument(str(e)) from None
 

@@ -279,7 +279,13 @@ class DataNode(_Entity):
             for task in scenario.tasks.values()
             if self.id in task._record.outputs or any(dn == self.id for _, dn in task._record.inputs)
         }
-        return {"scenario": scenarios, "task": tasks}
+        sequences = {
+            sequence
+            for scenario in scenarios
+            for sequence in scenario.sequences.values()
+            if any(task in tasks for task in sequence.tasks.values())
+        }
+        return {"scenario": scenarios, "task": tasks, **({"sequence": sequences} if sequences else {})}
 
     @property
     def is_ready_for_reading(self) -> bool:
@@ -370,8 +376,11 @@ class Task(_Entity):
         return submit(self, force=force, wait=wait, **options)
 
     def get_parents(self) -> dict[str, set[Any]]:
-        """The scenario this task belongs to, as Taipy's ``get_parents``."""
-        return {"scenario": {Scenario(self._engine.scenario(self.scenario_id), self._engine)}}
+        """The scenario this task belongs to and its sequences that run it, as Taipy's
+        ``get_parents``."""
+        scenario = Scenario(self._engine.scenario(self.scenario_id), self._engine)
+        sequences = {s for s in scenario.sequences.values() if self.config_id in s.tasks}
+        return {"scenario": {scenario}, "sequence": sequences} if sequences else {"scenario": {scenario}}
 
     @property
     def skippable(self) -> bool:
@@ -420,6 +429,18 @@ class Job(_Entity):
     @property
     def submit_id(self) -> str:
         return self._record.submission_id
+
+    @property
+    def submit_entity_id(self) -> str:
+        """The id of what was submitted: a scenario, a sequence or a task."""
+        return self._engine.submission(self._record.submission_id).entity_id
+
+    @property
+    def submit_entity(self) -> Any:
+        """What was submitted: the scenario, sequence or task (Taipy's ``submit_entity``)."""
+        from scenarium._api import get  # the API is a layer up; see tests/test_layers.py
+
+        return get(self.submit_entity_id)
 
     @property
     def creation_date(self) -> datetime:
@@ -745,6 +766,11 @@ class Scenario(_Entity):
         """Taipy's scenario properties: its ``name`` (a copy: set ``scenario.name``)."""
         name = self._refresh().name
         return {} if name is None else {"name": name}
+
+    def get_parents(self) -> dict[str, set[Any]]:
+        """The cycle the scenario belongs to, if any (Taipy's ``get_parents``)."""
+        cycle = self.cycle
+        return {"cycle": {cycle}} if cycle is not None else {}
 
     @property
     def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
