@@ -155,3 +155,22 @@ def test_no_circle_between_rust_files() -> None:
             visit(start, [start])
     shown = [" -> ".join(str(p.relative_to(REPO)) for p in c) for c in circles]
     assert not circles, "circles between files in src/:\n" + "\n".join(shown)
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """Imports belong at the top of a module; one inside a function (an optional
+    dependency, start-up time, an arrow listed in UPWARD) carries a comment saying why."""
+    silent = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "conftest.py":
+            continue
+        lines = path.read_text().splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    line, above = lines[node.lineno - 1], lines[node.lineno - 2]
+                    if "#" not in line and not above.strip().startswith("#"):
+                        silent.append(f"{path.relative_to(REPO)}:{node.lineno}: {line.strip()}")
+    assert not silent, "imports inside functions without a reason:\n" + "\n".join(sorted(set(silent)))

@@ -8,9 +8,10 @@ import warnings
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from scenarium import _codec, _config_check, _core, _events, _external_sync, _progress, _runtime
+from scenarium import _codec, _config_check, _core, _dask, _events, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
+from scenarium._why import KeyReport
 from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Sequence, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
@@ -233,8 +234,6 @@ def _workers() -> int:
     (default 1: one after another, as Taipy's development mode). Independent jobs
     then run on that many threads; native tasks run without the GIL."""
     if Config.job_config.mode == "dask" and Config.job_config.max_nb_of_workers == 1:
-        from scenarium import _dask
-
         return _dask.threads()
     return Config.job_config.max_nb_of_workers
 
@@ -294,8 +293,6 @@ def why(entity: Union[Task, Scenario, str]) -> Any:
           outputs:
             segmented_customer_df {"properties": {}, "storage_type": "pickle"}
     """
-    from scenarium._why import KeyReport
-
     engine = _runtime.engine()
     runner = _runtime.TaskRunner(engine)
     if isinstance(entity, str):

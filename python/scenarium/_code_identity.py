@@ -377,7 +377,7 @@ class _Encoder:
         if v.dtype.hasobject:
             self._encode(v.tolist(), out, depth)
         else:
-            import numpy
+            import numpy  # comes with pandas, optional
 
             out.append(_hash(numpy.ascontiguousarray(v).tobytes()).encode())
 

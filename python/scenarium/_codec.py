@@ -254,10 +254,10 @@ def _exact_in_columns(frame: Any, kind: str) -> bool:
     for polars) exactly as it is. Decided on its dtypes, labels and index only (no
     scan of the data); anything not known to round-trip is pickled instead."""
     if kind == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return not any(_polars_holds_objects(dtype, pl) for dtype in frame.schema.values())
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     columns = frame.columns
     labels_plain = type(columns) is pd.Index and all(type(c) is str for c in columns)
@@ -288,7 +288,7 @@ def _pandas_dtype_exact(dtype: Any, pd: Any) -> bool:
     if isinstance(dtype, (pd.Float32Dtype, pd.Float64Dtype)):
         return True
     kind = getattr(dtype, "kind", None)
-    import numpy as np
+    import numpy as np  # comes with pandas, optional
 
     return isinstance(dtype, np.dtype) and kind in ("b", "i", "u", "f", "M", "m") and dtype.itemsize <= 8
 
@@ -296,9 +296,9 @@ def _pandas_dtype_exact(dtype: Any, pd: Any) -> bool:
 def _polars_parts(frame: Any) -> dict[str, Any]:
     """A polars frame with object columns, as something pickle can hold: its other
     columns as Arrow IPC bytes (exact), its object columns as lists."""
-    import io
+    import io  # rarely needed
 
-    import polars as pl
+    import polars as pl  # on first use: keeps `import scenarium` fast
 
     objects = [name for name, dtype in frame.schema.items() if _polars_holds_objects(dtype, pl)]
     buffer = io.BytesIO()
@@ -307,9 +307,9 @@ def _polars_parts(frame: Any) -> dict[str, Any]:
 
 
 def _polars_from_parts(parts: dict[str, Any]) -> Any:
-    import io
+    import io  # rarely needed
 
-    import polars as pl
+    import polars as pl  # on first use: keeps `import scenarium` fast
 
     frame = pl.read_ipc(io.BytesIO(parts["ipc"]))
     columns = [pl.Series(name, values, dtype=pl.Object) for name, values in parts["objects"].items()]
@@ -405,8 +405,8 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     """Rows as a table, as Taipy writes them to csv and parquet nodes: a list of rows
     (lists, tuples or dicts), a list of values (one row each), a dict of columns or a
     2-D array become a pandas DataFrame (``columns`` names them)."""
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # comes with pandas, optional
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     if _frame_kind(value) == "polars":
         value = value.to_pandas()
@@ -485,7 +485,7 @@ def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any]
 def _read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:
     """Taipy's reading: ``sheet_name`` a name gives that sheet, a list or nothing a
     dict of sheets by name; as the node's ``exposed_type``."""
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     _excel_pandas(None)
     sheets = pd.read_excel(
@@ -494,7 +494,7 @@ def _read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:
 
     def exposed(frame: Any) -> Any:
         if frame_kind == "polars":
-            import polars as pl
+            import polars as pl  # on first use: keeps `import scenarium` fast
 
             return pl.from_pandas(frame)
         return _exposed(frame, props)
@@ -508,7 +508,7 @@ def _excel_pandas(dn: Any) -> Any:
     """pandas, once openpyxl (which reads and writes xlsx for it) is known to be there."""
     try:
         import openpyxl  # noqa: F401
-        import pandas as pd
+        import pandas as pd  # optional dependency (scenarium[pandas])
     except ImportError:
         raise MissingOptionalDependency(
             "excel data nodes are read and written with pandas and openpyxl: pip install 'scenarium[excel]'"
@@ -519,7 +519,7 @@ def _excel_pandas(dn: Any) -> Any:
 def _write_arrow(frame: Any, path: str | os.PathLike[str]) -> None:
     """A pandas frame as an uncompressed Arrow IPC file; pandas' metadata in the
     schema brings back its index and dtypes (the same bytes for the same frame)."""
-    import pyarrow as pa
+    import pyarrow as pa  # optional dependency (scenarium[pandas])
 
     table = pa.Table.from_pandas(frame)
     with pa.OSFile(os.fspath(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -527,7 +527,7 @@ def _write_arrow(frame: Any, path: str | os.PathLike[str]) -> None:
 
 
 def _read_arrow(path: str | os.PathLike[str]) -> Any:
-    import pyarrow as pa
+    import pyarrow as pa  # optional dependency (scenarium[pandas])
 
     with pa.memory_map(os.fspath(path)) as source:
         return pa.ipc.open_file(source).read_all().to_pandas()
@@ -600,7 +600,7 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
 def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
     """A LazyFrame of a stored value: a scan of its file when it is a table, else the
     value made lazy (a frame), else the value as it is (not a table)."""
-    import polars as pl
+    import polars as pl  # on first use: keeps `import scenarium` fast
 
     if stored.kind == "recipe":
         stored = engine.materialize(stored, dn.id)
@@ -635,7 +635,7 @@ def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     if container == "arrow" and frame == "pandas":
         return _read_arrow(path)
     if frame == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         if container == "arrow":
             # polars reads it into memory (this polars has no memory_map option).
@@ -645,7 +645,7 @@ def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
         if encoding.replace("-", "").lower() in ("utf8", "utf8lossy"):
             return pl.read_csv(path, has_header=header)
         return pl.read_csv(Path(path).read_text(encoding=encoding).encode(), has_header=header)
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     if container == "parquet":
         return pd.read_parquet(path)
@@ -672,7 +672,7 @@ def _configured_class(ref: Any, dn: Any, key: str) -> Any:
     from the module and name its configuration recorded."""
     if ref is None or isinstance(ref, type):
         return ref
-    import importlib
+    import importlib  # rarely needed
 
     module, qualname = ref.get("module"), ref.get("qualname", "")
     if not module or "<" in qualname:
@@ -691,10 +691,10 @@ def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
             return json.load(f)
     exposed = props.get("exposed_type", "pandas")
     if exposed == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return pl.read_parquet(path) if storage == "parquet" else pl.read_csv(path)
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     return pd.read_parquet(path) if storage == "parquet" else pd.read_csv(path)
 
@@ -706,12 +706,12 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
         return data
     kind = _frame_kind(current)
     if kind == "pandas":
-        import pandas as pd
+        import pandas as pd  # optional dependency (scenarium[pandas])
 
         rows = data if _frame_kind(data) == "pandas" else pd.DataFrame(data if isinstance(data, list) else [data])
         return pd.concat([current, rows], ignore_index=True)
     if kind == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         rows = data if _frame_kind(data) == "polars" else pl.DataFrame(data if isinstance(data, list) else [data])
         return pl.concat([current, rows], how="vertical_relaxed")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from scenarium import _code_identity, _codec, _core
+from scenarium import _code_identity, _codec, _core, _dag, _html
 from scenarium.exceptions import ConfigError
 
 
@@ -282,13 +282,9 @@ class ScenarioConfig(_ConfigObject):
             >>> Config.configure_scenario("empty").dag().svg.startswith("<svg")
             True
         """
-        from scenarium import _dag, _html
-
         return _dag.Picture(*_html.config_graph(self))
 
     def _repr_html_(self) -> str:
-        from scenarium import _html
-
         return _html.scenario_config(self)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from scenarium import _core
 from scenarium.config import Config
-from scenarium.exceptions import MissingOptionalDependency
+from scenarium.exceptions import ConfigError, MissingOptionalDependency
 
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -47,7 +47,7 @@ def _fields(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 def _distributed() -> Any:
     try:
-        import distributed
+        import distributed  # optional dependency (scenarium[dask])
     except ImportError:
         raise MissingOptionalDependency(
             "job execution mode 'dask' needs dask's distributed scheduler: pip install 'scenarium[dask]'"
@@ -62,8 +62,6 @@ def client() -> Any:
         return properties["client"]
     address = properties.get("address")
     if address is None:
-        from scenarium.exceptions import ConfigError
-
         raise ConfigError("job execution mode 'dask' needs address='tcp://...' or client=distributed.Client(...)")
     distributed = _distributed()
     with _lock:
@@ -125,7 +123,7 @@ _stores: dict[str, _core.ObjectStore] = {}
 
 def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     """On a Dask worker: the job's function on its inputs, outputs stored in the object store."""
-    from scenarium import _runtime
+    from scenarium import _runtime  # a layer up (tests/test_layers.py): imported where it runs, on the worker
 
     store = _stores.get(storage_folder)
     if store is None:

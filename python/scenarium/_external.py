@@ -189,12 +189,12 @@ def _quoted(name: str) -> str:
 
 
 def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     exposed = props.get("exposed_type", "pandas")
     if exposed == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return pl.from_pandas(frame)
     if exposed == "numpy":
@@ -208,7 +208,7 @@ def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
 
 def _as_pandas(value: Any, where: str) -> Any:
     """What a table holds, as pandas: a frame (pandas or polars), rows as dicts, or one dict."""
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     if isinstance(value, pd.DataFrame):
         return value

@@ -11,7 +11,7 @@ import html
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from scenarium import _dag
+from scenarium import _codec, _dag
 
 if TYPE_CHECKING:
     from scenarium import _core
@@ -93,11 +93,9 @@ def _bytes(n: int) -> str:
 
 def preview(engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> tuple[str, str]:
     """(HTML of the first rows or the value, shape text) for a data node's value."""
-    from scenarium import _codec
-
     fmt = stored.format or ""
     if stored.kind == "object" and fmt.split("/")[0] in ("parquet", "arrow"):
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         path = engine.object_path(stored.hash or "")
         lazy = pl.scan_parquet(path) if fmt.startswith("parquet/") else pl.scan_ipc(path)

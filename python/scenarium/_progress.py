@@ -51,11 +51,11 @@ class Progress:
         self.bar: Any = None
         self.handle: Any = None
         if where == "terminal":
-            from tqdm import tqdm
+            from tqdm import tqdm  # on first use: keeps `import scenarium` fast
 
             self.bar = tqdm(total=job_count, desc=submission_id[:24], unit="job", leave=True, file=sys.stderr)
         else:
-            from IPython.display import HTML, display
+            from IPython.display import HTML, display  # only in a notebook
 
             self.handle = display(HTML(self._html()), display_id=True)
 
@@ -66,7 +66,7 @@ class Progress:
             self.bar.update(done - self.bar.n)
             self.bar.set_postfix_str(self._running_text(), refresh=True)
         else:
-            from IPython.display import HTML
+            from IPython.display import HTML  # only in a notebook
 
             self.handle.update(HTML(self._html()))
 
@@ -100,7 +100,7 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
         else:
-            from IPython.display import HTML
+            from IPython.display import HTML  # only in a notebook
 
             self.handle.update(HTML(self._html()))
 

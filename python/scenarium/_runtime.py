@@ -13,7 +13,7 @@ import traceback
 import typing
 from typing import Any, Callable
 
-from scenarium import _code_identity, _codec, _core, _external_sync
+from scenarium import _code_identity, _codec, _core, _external_sync, tasks
 from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
@@ -39,9 +39,7 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     if configured is not None and _code_identity.function_ref(configured.function) == ref:
         return configured.function
     if ref["kind"] == "native":
-        from scenarium.tasks import by_name
-
-        return by_name(ref["name"])
+        return tasks.by_name(ref["name"])
     module_name, qualname = ref["module"], ref["qualname"]
     where = f"{module_name}.{qualname}"
     if "<" in qualname:
@@ -83,7 +81,7 @@ class _TaskTimeout(BaseException):
 
 def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
     """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
-    import ctypes
+    import ctypes  # rarely needed
 
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
 
@@ -185,11 +183,11 @@ class TaskRunner:
         """(outputs, failure reason, traceback, why the result must not be reused)."""
         timeout = json.loads(task.properties_json).get("timeout")
         if self.mode == "dask":
-            from scenarium import _dask
+            from scenarium import _dask  # upward (tests/test_layers.py): Dask starts on first use
 
             return (*_dask.run(self.engine, task, inputs, outputs, timeout), None)
         if self.standalone:
-            from scenarium import _workers
+            from scenarium import _workers  # upward (tests/test_layers.py): workers start on first use
 
             expected = self.code_identity(task)
             return _workers.pool(str(self.engine.storage_folder)).run(task, inputs, outputs, timeout, expected)

@@ -16,6 +16,8 @@ import inspect
 import sys
 from typing import Any
 
+from scenarium.exceptions import ConfigError
+
 
 class UncheckedFunction:
     """A function found in its module's source but not imported: its signature is
@@ -28,8 +30,6 @@ class UncheckedFunction:
             self.__signature__ = signature
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from scenarium.exceptions import ConfigError
-
         raise ConfigError(f"function {self.path} was checked without importing it; load the configuration to run it")
 
     def __repr__(self) -> str:

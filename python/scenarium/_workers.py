@@ -27,7 +27,7 @@ def _serve(conn: Connection, storage_folder: str, path: list[str], extra_path: l
     """A worker's loop: one job at a time, until the pipe closes."""
     sys.path[:0] = [p for p in path if p not in sys.path]
     sys.path.extend(p for p in extra_path if p not in sys.path)
-    from scenarium import _runtime
+    from scenarium import _runtime  # after sys.path is set: the tasks' modules import through it
 
     engine = _core.Engine(storage_folder)
     runner = _runtime.TaskRunner(engine)

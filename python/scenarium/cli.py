@@ -23,7 +23,7 @@ import sys
 from typing import Any, Callable
 
 import scenarium as sc
-from scenarium import Config, config_toml
+from scenarium import Config, config_toml, datagen
 from scenarium.exceptions import ConfigError, ScenariumError
 
 
@@ -258,8 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "datagen":
-        from scenarium import datagen
-
         return datagen.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -39,7 +39,7 @@ def write_csv(path: str, rows: int, seed: int, progress: bool = False) -> None:
     if not progress:
         _core.generate_customers(path, rows, seed)
         return
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # on first use: keeps `import scenarium` fast
 
     with tqdm(total=rows, unit=" rows", unit_scale=True, desc=os.path.basename(path)) as bar:
         _core.generate_customers(path, rows, seed, lambda done: bar.update(done - bar.n))

@@ -14,7 +14,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core, _dag, _events, _external_sync, _filter, _html
+from scenarium import _codec, _core, _dag, _events, _external_sync, _filter, _html, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
@@ -388,8 +388,6 @@ class Task(_Entity):
 
     @property
     def function(self) -> Callable[..., Any]:
-        from scenarium import _runtime
-
         return _runtime.resolve(self._record)
 
     @property
@@ -647,7 +645,7 @@ class Submission(_Entity):
             >>> scenario.submit().timeline()
             <Figure size ... with 1 Axes>
         """
-        from scenarium import _plots
+        from scenarium import _plots  # upward (tests/test_layers.py): matplotlib is optional
 
         return _plots.timeline(self)
 
@@ -935,8 +933,8 @@ class Scenario(_Entity):
         ``progress=False`` (or ``Config.configure_core(progress=False)``) turns
         it off, ``progress=True`` shows it even when the output is not a terminal.
         """
-        from scenarium._api import dry_run as plan
-        from scenarium._api import submit
+        from scenarium._api import dry_run as plan  # the API is a layer up; see tests/test_layers.py
+        from scenarium._api import submit  # (the same)
 
         if dry_run:
             return plan(self, force=force)

@@ -48,7 +48,7 @@ class Lineage:
 
     def to_frame(self) -> Any:
         """The rows as a polars DataFrame."""
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return pl.DataFrame([{**r, "inputs": ", ".join(r["inputs"])} for r in self.rows])
 
@@ -175,7 +175,7 @@ def _describe(value: Any) -> str:
 def _frame_details(values: list[Any], labels: list[str]) -> Any:
     """Per column: dtype and mean in each scenario, and the largest difference
     between the first scenario and each other when shapes match."""
-    import polars as pl
+    import polars as pl  # on first use: keeps `import scenarium` fast
 
     frames = [v if isinstance(v, pl.DataFrame) else pl.from_pandas(v) for v in values]
     columns = list(dict.fromkeys(c for f in frames for c in f.columns))
@@ -271,7 +271,7 @@ class Comparison(Mapping[str, dict[str, Any]]):
             >>> sc.compare_scenarios(baseline, generous).plot()
             <Figure size ... with 3 Axes>
         """
-        from scenarium import _plots
+        from scenarium import _plots  # matplotlib is optional: loaded when a plot is asked for
 
         return _plots.comparison(self, data_nodes)
 
@@ -328,7 +328,7 @@ def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = No
             details[name] = _frame_details(values, labels)
         elif values is not None and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             numbers[name] = [float(v) for v in values]
-    import polars as pl
+    import polars as pl  # on first use: keeps `import scenarium` fast
 
     return Comparison(labels, custom, pl.DataFrame(rows), details, numbers)
 

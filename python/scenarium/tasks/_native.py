@@ -31,7 +31,7 @@ def _argument(value: Any, name: str, param: str, folder: Path, index: int) -> tu
     polars = sys.modules.get("polars")
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         value = pl.from_pandas(value)
         polars = pl
@@ -62,7 +62,7 @@ def native_task(name: str, doc: str = "") -> Callable[..., Any]:
 
     def call(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs)
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         with tempfile.TemporaryDirectory(prefix="scenarium-native-") as tmp:
             folder = Path(tmp)
