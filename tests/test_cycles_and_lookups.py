@@ -65,6 +65,23 @@ def test_each_frequency_has_its_period(frequency, day, start, end) -> None:
     assert (cycle.start_date.date().isoformat(), cycle.end_date.date().isoformat()) == (start, end)
 
 
+def test_a_cycle_keeps_the_name_a_user_gives_it(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    scenario = sc.create_scenario(monthly(), creation_date=at("2022-01-03"))
+    assert scenario.cycle.name == "2022-01"
+    scenario.cycle.name = "January cycle"
+    assert sc.get(scenario.cycle.id).name == "January cycle"
+    code = (
+        "import scenarium as sc; sc.Config.configure_core(storage_folder='.scenarium'); print(sc.get_cycles()[0].name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "January cycle"
+    with pytest.raises(sc.InvalidArgument, match="through a scenario"):
+        sc.Cycle(scenario.cycle.id).name = "x"
+
+
 def test_unknown_cycle_ids_are_clear_errors() -> None:
     with pytest.raises(sc.NonExistingEntity, match="CYCLE_MONTHLY_1999-01"):
         sc.get("CYCLE_MONTHLY_1999-01")

@@ -335,7 +335,7 @@ def get(entity_id: str) -> Any:
     if kind == "cycle":
         if not any(r.cycle_id == entity_id for r in engine.scenarios()):
             raise NonExistingEntity(f"no scenario was created in cycle {entity_id!r}")
-        return Cycle(entity_id)
+        return Cycle(entity_id, engine)
     raise NonExistingEntity(
         f"{entity_id!r} is not an id scenarium makes (they start with {', '.join(p + '_' for p in _PREFIXES)})"
     )

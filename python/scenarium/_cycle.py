@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from scenarium._config_model import Frequency
 from scenarium.exceptions import InvalidArgument, NonExistingEntity
@@ -25,9 +26,12 @@ class Cycle:
     """A period of a frequency, e.g. the month of November 2026."""
 
     id: str
+    _engine: Any
 
-    def __init__(self, id: str) -> None:
+    def __init__(self, id: str, engine: Any = None) -> None:
         object.__setattr__(self, "id", id)
+        # The registry that keeps the name a user gives the cycle (None: a bare value).
+        object.__setattr__(self, "_engine", engine)
         self._bounds()  # a malformed id fails here, naming itself
 
     def __eq__(self, other: object) -> bool:
@@ -55,7 +59,9 @@ class Cycle:
 
     @property
     def name(self) -> str:
-        return self.id.split("_", 2)[2]
+        """The name a user gave the cycle (kept in the registry), else its period."""
+        given = self._engine.cycle_name(self.id) if self._engine is not None else None
+        return given or self.id.split("_", 2)[2]
 
     def _bounds(self) -> tuple[Frequency, datetime, datetime]:
         try:
@@ -69,11 +75,11 @@ class Cycle:
         return frequency, start, end
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name == "name":
-            raise InvalidArgument(
-                f"cycle {self.id}: a cycle's name is its period ({self.name!r}); scenarium does not store other names"
-            )
-        raise AttributeError(f"a Cycle is what its id says: {name!r} cannot be set")
+        if name != "name":
+            raise AttributeError(f"a Cycle is what its id says: {name!r} cannot be set")
+        if self._engine is None:
+            raise InvalidArgument(f"cycle {self.id}: name a cycle found through a scenario or sc.get_cycles()")
+        self._engine.set_cycle_name(self.id, str(value))
 
     def __repr__(self) -> str:
         return f"Cycle({self.id!r})"

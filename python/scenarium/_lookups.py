@@ -24,8 +24,9 @@ from scenarium.exceptions import InvalidArgument, NonExistingEntity
 
 def get_cycles() -> list[Cycle]:
     """Every cycle some scenario was created in, oldest first."""
-    ids = {r.cycle_id for r in _runtime.engine().scenarios() if r.cycle_id}
-    return sorted((Cycle(i) for i in ids), key=lambda c: (c.start_date, c.id))
+    engine = _runtime.engine()
+    ids = {r.cycle_id for r in engine.scenarios() if r.cycle_id}
+    return sorted((Cycle(i, engine) for i in ids), key=lambda c: (c.start_date, c.id))
 
 
 def get_cycles_scenarios() -> dict[Cycle, list[Scenario]]:
@@ -33,7 +34,7 @@ def get_cycles_scenarios() -> dict[Cycle, list[Scenario]]:
     found: dict[Cycle, list[Scenario]] = {}
     for scenario in get_scenarios():
         if scenario.cycle_id:
-            found.setdefault(Cycle(scenario.cycle_id), []).append(scenario)
+            found.setdefault(Cycle(scenario.cycle_id, scenario._engine), []).append(scenario)
     return found
 
 

@@ -899,7 +899,7 @@ class Scenario(_Entity):
     @property
     def cycle(self) -> Cycle | None:
         """The cycle the scenario was created in (its config has a ``frequency``)."""
-        return None if self._record.cycle_id is None else Cycle(self._record.cycle_id)
+        return None if self._record.cycle_id is None else Cycle(self._record.cycle_id, self._engine)
 
     @property
     def data_nodes(self) -> dict[str, DataNode]:

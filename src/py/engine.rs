@@ -190,6 +190,16 @@ impl Engine {
         detached(py, || self.store.delete_submission(id, force))
     }
 
+    /// The name a user gave a cycle, if any.
+    fn cycle_name(&self, py: Python<'_>, id: &str) -> PyResult<Option<String>> {
+        detached(py, || self.store.cycle_name(id))
+    }
+
+    /// Names a cycle (kept in the registry).
+    fn set_cycle_name(&self, py: Python<'_>, id: &str, name: &str) -> PyResult<()> {
+        detached(py, || self.store.set_cycle_name(id, name))
+    }
+
     /// Replaces a scenario's sequences (name -> task config ids).
     fn set_sequences(
         &self,

@@ -94,6 +94,24 @@ impl Store {
         self.registry.read(|tx| tx.all("SELECT body FROM scenarios ORDER BY creation_date, rowid", params![]))
     }
 
+    /// The name a user gave a cycle (Taipy's `cycle.name = ...`), if any.
+    pub fn cycle_name(&self, id: &str) -> Result<Option<String>> {
+        self.registry.read(|tx| tx.scalar("SELECT name FROM cycle_names WHERE id = ?1", params![id]))
+    }
+
+    /// Names a cycle some scenario was created in.
+    pub fn set_cycle_name(&self, id: &str, name: &str) -> Result<()> {
+        self.registry.write(|tx| {
+            let known: Option<i64> =
+                tx.scalar("SELECT 1 FROM scenarios WHERE json_extract(body, '$.cycle_id') = ?1 LIMIT 1", params![id])?;
+            if known.is_none() {
+                return Err(Error::NonExistingEntity(id.to_owned()));
+            }
+            tx.execute("INSERT OR REPLACE INTO cycle_names (id, name) VALUES (?1, ?2)", params![id, name])?;
+            Ok(())
+        })
+    }
+
     pub fn update_scenario(&self, record: &ScenarioRecord) -> Result<()> {
         self.registry.write(|tx| {
             if record.is_primary {

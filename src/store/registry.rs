@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS materialized_files (
     path TEXT PRIMARY KEY, data_node_id TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cycle_names (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 ";
 
 pub struct Registry {

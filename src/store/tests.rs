@@ -155,3 +155,22 @@ fn deleting_jobs_and_submissions_keeps_the_rest_consistent() {
     store.delete_scenario(&s.id).unwrap();
     assert!(store.submission(&task_sub.id).is_err() && store.job(&task_sub.job_ids[0]).is_err());
 }
+
+#[test]
+fn cycles_keep_the_names_users_give_them() {
+    let (_dir, store) = open();
+    let spec = crate::config::ScenarioSpec {
+        id: "s".into(),
+        tasks: vec![],
+        data_nodes: vec![],
+        additional_data_nodes: vec![],
+        frequency: Some(Frequency::Monthly),
+        properties: Default::default(),
+    };
+    let s = store.create_scenario(&spec, None, Some(1_795_000_000.0), &Default::default()).unwrap();
+    let cycle = s.cycle_id.clone().unwrap();
+    assert_eq!(store.cycle_name(&cycle).unwrap(), None);
+    store.set_cycle_name(&cycle, "November").unwrap();
+    assert_eq!(store.cycle_name(&cycle).unwrap().as_deref(), Some("November"));
+    assert!(matches!(store.set_cycle_name("CYCLE_MONTHLY_1999-01", "x"), Err(Error::NonExistingEntity(_))));
+}
