@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from scenarium.exceptions import ExternalDataError, InvalidArgument, MissingOptionalDependency
 
-EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic", "s3_object"})
+EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic", "s3_object", "mongo_collection"})
 
 # One SQLAlchemy engine (a connection pool) per database, per process.
 _engines: dict[str, Any] = {}
@@ -119,11 +119,50 @@ def _s3_read(props: dict[str, Any]) -> Any:
         return body
 
 
+def _mongo_collection(props: dict[str, Any]) -> Any:
+    """The node's collection (pymongo; credentials, host and port as Taipy names them)."""
+    try:
+        pymongo = importlib.import_module("pymongo")
+    except ImportError:
+        raise MissingOptionalDependency(
+            "mongo_collection data nodes use pymongo, which is not installed: pip install 'scenarium[mongo]'"
+        ) from None
+    options: dict[str, Any] = dict(props.get("db_extra_args") or {})
+    if props.get("db_username"):
+        options.update(username=props["db_username"], password=props.get("db_password"))
+    client = pymongo.MongoClient(props.get("db_host") or "localhost", int(props.get("db_port") or 27017), **options)
+    return client[props["db_name"]][props["collection_name"]]
+
+
+def _mongo_read(props: dict[str, Any], where: str) -> list[Any]:
+    """The collection's documents in insertion order, without Mongo's ``_id`` (which
+    changes on every rewrite: the content is what is versioned), as dicts or as
+    ``custom_document`` instances."""
+    documents = [{k: v for k, v in d.items() if k != "_id"} for d in _mongo_collection(props).find().sort("_id", 1)]
+    custom = props.get("custom_document")
+    if custom is None:
+        return documents
+    cls = _function(custom, "custom_document", where)
+    return [cls(**d) for d in documents]
+
+
+def _mongo_write(props: dict[str, Any], value: Any, append: bool) -> None:
+    collection = _mongo_collection(props)
+    rows = value if isinstance(value, (list, tuple)) else [value]
+    documents = [dict(r) if isinstance(r, dict) else dict(vars(r)) for r in rows]
+    if not append:
+        collection.delete_many({})
+    if documents:
+        collection.insert_many(documents)
+
+
 def read(where: str, storage_type: str, props: dict[str, Any]) -> Any:
     """The source's current value; ``where`` names the data node in errors."""
     try:
         if storage_type == "s3_object":
             return _s3_read(props)
+        if storage_type == "mongo_collection":
+            return _mongo_read(props, where)
         if storage_type == "generic":
             read_fct = _function(props.get("read_fct"), "read_fct", where)
             return read_fct(*_args(props.get("read_fct_args")))
@@ -141,6 +180,9 @@ def read(where: str, storage_type: str, props: dict[str, Any]) -> Any:
 def write(where: str, storage_type: str, props: dict[str, Any], value: Any, *, append: bool = False) -> None:
     """Replaces (or appends to) the source's content, all of it or none."""
     try:
+        if storage_type == "mongo_collection":
+            _mongo_write(props, value, append)
+            return
         if storage_type == "s3_object":
             if append:
                 raise InvalidArgument(f"{where}: an s3_object data node is written whole; it has no append")

@@ -395,6 +395,39 @@ class Config:
         return cls._configure_typed(id, "s3_object", scope, validity_period, **options, **properties)
 
     @classmethod
+    def configure_mongo_collection_data_node(
+        cls,
+        id: str,
+        db_name: str | None = None,
+        collection_name: str | None = None,
+        custom_document: Any = None,
+        db_username: str | None = None,
+        db_password: str | None = None,
+        db_host: str | None = None,
+        db_port: int | None = None,
+        db_driver: str | None = None,
+        db_extra_args: dict[str, Any] | None = None,
+        scope: Scope | None = None,
+        validity_period: timedelta | None = None,
+        **properties: Any,
+    ) -> DataNodeConfig:
+        """A MongoDB collection, as Taipy's: read as a list of documents (dicts, or
+        ``custom_document`` instances; Mongo's ``_id`` left out), written whole
+        (replaced), ``append`` inserts. Needs ``pip install 'scenarium[mongo]'``.
+
+        Example:
+            >>> Config.configure_mongo_collection_data_node("orders", db_name="shop",
+            ...     collection_name="orders").storage_type
+            'mongo_collection'
+        """
+        options = {
+            "db_name": db_name, "collection_name": collection_name, "custom_document": custom_document,
+            "db_username": db_username, "db_password": db_password, "db_host": db_host, "db_port": db_port,
+            "db_driver": db_driver, "db_extra_args": db_extra_args,
+        }  # fmt: skip
+        return cls._configure_typed(id, "mongo_collection", scope, validity_period, **options, **properties)
+
+    @classmethod
     def configure_in_memory_data_node(
         cls,
         id: str,

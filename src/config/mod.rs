@@ -34,6 +34,7 @@ named_enum!(
         SqlTable => "sql_table",
         Generic => "generic",
         S3Object => "s3_object",
+        MongoCollection => "mongo_collection",
         InMemory => "in_memory",
     }
 );

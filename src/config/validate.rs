@@ -165,7 +165,7 @@ pub struct Issue {
 /// What a frame-valued data node's `exposed_type` may be.
 const EXPOSED_TYPES: &[&str] = &["pandas", "polars", "polars.LazyFrame", "numpy"];
 /// Taipy storage types scenarium does not implement (yet): named as such, not as typos.
-const TAIPY_ONLY_STORAGE_TYPES: &[&str] = &["mongo_collection", "parquet_folder"];
+const TAIPY_ONLY_STORAGE_TYPES: &[&str] = &["parquet_folder"];
 /// Database engines of sql and sql_table nodes, with the properties each needs.
 const DB_ENGINES: &[(&str, &[&str])] = &[
     ("sqlite", &["db_name"]),
@@ -218,6 +218,8 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "aws_region",
             "aws_s3_object_parameters",
             "aws_s3_client_parameters",
+            "collection_name",
+            "custom_document",
             "description",
             "name",
         ],
@@ -448,6 +450,7 @@ impl<'a> Linter<'a> {
             "sql_table" => vec!["db_engine", "table_name"],
             "sql" => vec!["db_engine", "read_query", "write_query_builder"],
             "s3_object" => vec!["aws_s3_bucket_name", "aws_s3_object_key"],
+            "mongo_collection" => vec!["db_name", "collection_name"],
             "generic" if get(section, "read_fct").is_none() && get(section, "write_fct").is_none() => {
                 self.push(Level::Error, section, None, "a generic data node needs a read_fct or a write_fct".into());
                 return;
@@ -459,7 +462,7 @@ impl<'a> Linter<'a> {
                 self.push(Level::Error, section, None, format!("a {storage} data node needs {key}"));
             }
         }
-        let Some(entry) = get(section, "db_engine") else { return };
+        let Some(entry) = get(section, "db_engine").filter(|_| storage != "mongo_collection") else { return };
         let engines: Vec<&str> = DB_ENGINES.iter().map(|(name, _)| *name).collect();
         match &entry.value {
             Typed::Str(engine) => match DB_ENGINES.iter().find(|(name, _)| name == engine) {
