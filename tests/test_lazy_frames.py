@@ -134,3 +134,26 @@ def test_lazy_python_tasks_and_native_tasks_feed_each_other(tmp_path) -> None:
     expected = scenario.segmented.read(lazy=True).group_by("ValueSegment").agg(pl.len().alias("n"))
     assert got.equals(expected.sort("ValueSegment").collect())
     assert got["n"].sum() == scenario.scored.read(lazy=True).select(pl.len()).collect().item()
+
+
+def make_parts(n: int):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    return dd.from_pandas(pd.DataFrame({"k": range(n), "v": [i * 0.5 for i in range(n)]}), npartitions=8)
+
+
+def test_a_dask_frame_is_written_one_partition_at_a_time() -> None:
+    pytest.importorskip("dask.dataframe")
+    import pyarrow.parquet as pq
+
+    n = Config.configure_data_node("n", default_data=1000)
+    out = Config.configure_data_node("parts")
+    t = Config.configure_task("make", make_parts, input=n, output=out, skippable=True)
+    s = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    s.submit()
+    stored = s.parts._latest().value
+    assert stored.format == "parquet/pandas"
+    assert pq.ParquetFile(s._engine.object_path(stored.hash)).num_row_groups == 8  # one per partition
+    assert s.parts.read()["v"].sum() == sum(i * 0.5 for i in range(1000))
+    assert [j.status for j in s.submit().jobs] == [sc.Status.SKIPPED]

@@ -58,6 +58,11 @@ def is_lazy_frame(value: Any) -> bool:
     return polars is not None and isinstance(value, polars.LazyFrame)
 
 
+def is_dask_frame(value: Any) -> bool:
+    dask = sys.modules.get("dask.dataframe")
+    return dask is not None and isinstance(value, dask.DataFrame)
+
+
 def lazy_by_default(dn: Any) -> bool:
     """Whether the node's ``exposed_type`` asks for LazyFrames (Taipy's spelling)."""
     return str(_properties(dn).get("exposed_type", "")) in ("polars.LazyFrame", "LazyFrame")
@@ -194,6 +199,8 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
         if storage in ("pickle", "parquet", "csv"):
             return _sink(engine, value, storage, props, dn)
         value = value.collect()  # json, excel: written whole anyway
+    if is_dask_frame(value) and storage in ("pickle", "parquet"):
+        return _write_partitions(engine, value, dn)
     if storage in ("csv", "parquet") and _frame_kind(value) is None:
         value = as_table(value, dn)
     kind = _frame_kind(value)
@@ -424,6 +431,39 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     if columns:
         frame.columns = pd.Index(columns)
     return frame
+
+
+def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.StoredValue:
+    """A Dask DataFrame written one partition at a time into one Parquet object (one
+    row group each): never computed whole in one process."""
+    import pyarrow as pa  # optional dependency (scenarium[pandas])
+    import pyarrow.parquet as pq  # optional dependency (scenarium[pandas])
+
+    tmp = engine.new_tmp_path(".part")
+    writer = None
+    try:
+        for partition in frame.partitions:
+            table = pa.Table.from_pandas(partition.compute(), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table.cast(writer.schema))
+        if writer is None:  # no partitions: an empty table with the frame's columns
+            writer = pq.ParquetWriter(tmp, pa.Schema.from_pandas(frame._meta, preserve_index=False))
+        writer.close()
+        writer = None
+        return engine.store_file(str(tmp), "parquet/pandas")
+    except Exception as e:
+        if _is_io_failure(e):
+            raise StorageError(f"cannot store the Dask DataFrame of data node {dn.config_id!r} ({dn.id}): {e}") from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}): the Dask DataFrame failed while being written: "
+            f"{type(e).__name__}: {e}; its earlier versions are untouched"
+        ) from e
+    finally:
+        if writer is not None:
+            writer.close()
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any], dn: Any) -> _core.StoredValue:
