@@ -94,3 +94,22 @@ def test_parents_submit_entity_and_deleting_a_sequence() -> None:
     assert job.submit_entity == sales and job.submit_entity_id == sales.id
     sc.delete(sales.id)
     assert list(sc.get(scenario.id).sequences) == ["production"]
+
+
+def test_a_sequence_added_with_subscribers_calls_them() -> None:
+    scenario = pipeline()
+    seen = []
+    seq = scenario.add_sequence(
+        "train_only", [scenario.training], subscribers=[(lambda s, j, tag: seen.append(tag), ["t"])]
+    )
+    seq.submit()
+    assert "t" in seen and seq.subscribers
+    with pytest.raises(sc.InvalidArgument, match="properties are not kept yet"):
+        scenario.add_sequence("x", [scenario.training], properties={"owner": "me"})
+
+
+def test_clean_all_entities() -> None:
+    scenario = pipeline()
+    scenario.submit()
+    assert sc.clean_all_entities("1.0") is True
+    assert sc.get_scenarios() == [] and sc.get_submissions() == [] and sc.get_jobs() == []

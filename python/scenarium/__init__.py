@@ -45,6 +45,7 @@ from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, Eve
 from scenarium._filter import JoinOperator, Operator
 from scenarium._lookups import (
     can_create,
+    clean_all_entities,
     create_global_data_node,
     exists,
     get_cycles,
@@ -197,6 +198,7 @@ __all__ = [
     "export_scenario",
     "import_scenario",
     "can_create",
+    "clean_all_entities",
     "create_global_data_node",
     "is_deletable",
     "is_editable",

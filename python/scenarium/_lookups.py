@@ -102,6 +102,20 @@ def create_global_data_node(config: DataNodeConfig) -> DataNode:
     return DataNode(record, engine)
 
 
+def clean_all_entities(version_number: str | None = None) -> bool:
+    """Deletes every scenario (with its own data nodes, tasks, submissions and jobs) and
+    every other submission and job, as Taipy's ``clean_all_entities``; GLOBAL data nodes
+    stay (scenarium has no application versions: ``version_number`` is accepted).
+    Stored objects go at the next ``gc()``."""
+    engine = _runtime.engine()
+    for scenario in get_scenarios():
+        engine.delete_scenario(scenario.id)
+        _events.publish(EventEntityType.SCENARIO, EventOperation.DELETION, scenario.id)
+    for submission in engine.submissions():
+        engine.delete_submission(submission.id, True)
+    return True
+
+
 def is_submittable(entity: Union[Scenario, Sequence, Task, str]) -> bool:
     """Whether submitting ``entity`` can run: every data node its tasks read, and no
     task of it writes, holds a value (Taipy's ``is_submittable``)."""

@@ -808,10 +808,16 @@ class Scenario(_Entity):
             >>> [t for t in seq.tasks]
             ['preprocess_and_score']
         """
-        if properties or subscribers:
-            raise InvalidArgument("sequence properties and subscribers are not supported yet; add the sequence alone")
+        if properties:
+            raise InvalidArgument(
+                f"sequence {name!r}: sequence properties are not kept yet; add the sequence without them"
+            )
         self.add_sequences({name: tasks})
-        return Sequence(self, name)
+        sequence = Sequence(self, name)
+        for subscriber in subscribers or []:
+            callback, params = subscriber if isinstance(subscriber, tuple) else (subscriber, None)
+            _events.subscribe(callback, params, [sequence.id])
+        return sequence
 
     def add_sequences(self, sequences: dict[str, list[Any]]) -> None:
         """Adds (or replaces) several sequences: ``{name: tasks}``."""
