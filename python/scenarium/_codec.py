@@ -433,6 +433,15 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     return frame
 
 
+def _storing_failed(error: Exception, dn: Any, what: str, detail: str) -> Exception:
+    """What a failed write raises: StorageError when the disk refused, else
+    NotSerializable with the library's message; nothing was recorded either way."""
+    where = f"data node {dn.config_id!r} ({dn.id})"
+    if _is_io_failure(error):
+        return StorageError(f"cannot store the {what} of {where}: {error}; its earlier versions are untouched")
+    return NotSerializable(f"{where}: {detail}: {type(error).__name__}: {error}; its earlier versions are untouched")
+
+
 def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.StoredValue:
     """A Dask DataFrame written one partition at a time into one Parquet object (one
     row group each): never computed whole in one process."""
@@ -453,12 +462,7 @@ def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.Stored
         writer = None
         return engine.store_file(str(tmp), "parquet/pandas")
     except Exception as e:
-        if _is_io_failure(e):
-            raise StorageError(f"cannot store the Dask DataFrame of data node {dn.config_id!r} ({dn.id}): {e}") from e
-        raise NotSerializable(
-            f"data node {dn.config_id!r} ({dn.id}): the Dask DataFrame failed while being written: "
-            f"{type(e).__name__}: {e}; its earlier versions are untouched"
-        ) from e
+        raise _storing_failed(e, dn, "Dask DataFrame", "the Dask DataFrame failed while being written") from e
     finally:
         if writer is not None:
             writer.close()
@@ -483,15 +487,7 @@ def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any],
     except (StorageError, NotSerializable):
         raise
     except Exception as e:
-        if _is_io_failure(e):
-            raise StorageError(
-                f"cannot store the LazyFrame of data node {dn.config_id!r} ({dn.id}): {e}; its earlier versions are "
-                "untouched"
-            ) from e
-        raise NotSerializable(
-            f"data node {dn.config_id!r} ({dn.id}): the LazyFrame failed while being written: {type(e).__name__}: {e}"
-            "; its earlier versions are untouched"
-        ) from e
+        raise _storing_failed(e, dn, "LazyFrame", "the LazyFrame failed while being written") from e
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -514,12 +510,11 @@ def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any]
                 frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
                 frame.to_excel(writer, sheet_name=str(name), index=False, header=header)
     except Exception as e:
-        if _is_io_failure(e):
-            raise StorageError(f"cannot store the excel file of data node {dn.config_id!r} ({dn.id}): {e}") from e
-        raise NotSerializable(
-            f"data node {dn.config_id!r} ({dn.id}) has storage_type 'excel' and takes a DataFrame, rows, an array "
-            f"or a dict of them by sheet name, not a {type(value).__qualname__} ({type(e).__name__}: {e})"
-        ) from e
+        detail = (
+            "has storage_type 'excel' and takes a DataFrame, rows, an array or a dict of them by sheet name, "
+            f"not a {type(value).__qualname__}"
+        )
+        raise _storing_failed(e, dn, "excel file", detail) from e
 
 
 def _read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:
