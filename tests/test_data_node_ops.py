@@ -129,3 +129,29 @@ def test_write_with_column_names_track_edit_and_validity(tmp_path) -> None:
     assert s.sales.read().equals(s.sales.read(version=1))
     with pytest.raises(sc.exceptions.NotSerializable, match="takes a DataFrame, rows"):
         s.sales.write(42)
+
+
+def test_an_edit_lock_holds_across_processes_and_refuses_other_editors() -> None:
+    import subprocess
+    import sys
+
+    a = Config.configure_data_node("a", default_data=1)
+    t = Config.configure_task("t", inc, input=a, output=Config.configure_data_node("b"))
+    s = sc.create_scenario(Config.configure_scenario("s", task_configs=[t]))
+    s.a.lock_edit("ana")
+    assert s.a.edit_in_progress and s.a.editor_id == "ana" and s.a.editor_expiration_date is not None
+    assert not sc.is_submittable(s)
+    s.a.write(2, editor_id="ana")  # the holder writes
+    code = (
+        "import scenarium as sc; sc.Config.configure_core(storage_folder='.scenarium');"
+        f"dn = sc.get({s.a.id!r});"
+        "\ntry:\n    dn.write(3, editor_id='bob')\nexcept sc.DataNodeIsBeingEdited as e:\n    print('refused', e)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("refused") and "'ana'" in out.stdout
+    with pytest.raises(sc.DataNodeIsBeingEdited, match="being edited by"):
+        s.a.lock_edit("bob")
+    s.a.unlock_edit("ana")
+    assert not s.a.edit_in_progress and sc.is_submittable(s)
+    s.a.write(4, editor_id="bob")
+    assert s.a.read() == 4

@@ -52,8 +52,8 @@ def test_function_not_callable() -> None:
 def test_invalid_ids() -> None:
     with pytest.raises(sc.ConfigError, match='data node id "my-node" is not a valid identifier'):
         Config.configure_data_node("my-node")
-    with pytest.raises(sc.ConfigError, match="storage_type 'mongo_collection'"):
-        Config.configure_data_node("n", storage_type="mongo_collection")
+    with pytest.raises(sc.ConfigError, match="storage_type 'parquet_folder'"):
+        Config.configure_data_node("n", storage_type="parquet_folder")
 
 
 def test_non_serialisable_value_names_the_data_node() -> None:

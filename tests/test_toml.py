@@ -222,8 +222,8 @@ RULES = [
         ':2: error: [DATA_NODE.a] storage_type: unknown storage_type "parqet" (did you mean parquet?)',
     ),
     (
-        "[DATA_NODE.a]\nstorage_type = 'mongo_collection'\n",
-        'storage_type "mongo_collection" is a Taipy storage type that scenarium does not support',
+        "[DATA_NODE.a]\nstorage_type = 'parquet_folder'\n",
+        'storage_type "parquet_folder" is a Taipy storage type that scenarium does not support',
     ),
     (
         "[DATA_NODE.a]\nstorage_type = 'csv'\ndefault_data = '3:int'\n",

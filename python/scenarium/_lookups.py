@@ -124,6 +124,9 @@ def is_submittable(entity: Union[Scenario, Sequence, Task, str]) -> bool:
         return False
     tasks = [found] if isinstance(found, Task) else list(found.tasks.values())
     written = {dn.id for task in tasks for dn in task.output.values()}
+    nodes = [dn for task in tasks for dn in (*task.input.values(), *task.output.values())]
+    if any(dn.edit_in_progress for dn in nodes):
+        return False  # as Taipy: a data node locked by an editor is not written by a job
     return all(dn.is_ready_for_reading for task in tasks for dn in task.input.values() if dn.id not in written)
 
 

@@ -19,7 +19,14 @@ from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
 from scenarium.config import Scope
-from scenarium.exceptions import BlockedJobWarning, InvalidArgument, JobFailed, NoData, NonExistingEntity
+from scenarium.exceptions import (
+    BlockedJobWarning,
+    DataNodeIsBeingEdited,
+    InvalidArgument,
+    JobFailed,
+    NoData,
+    NonExistingEntity,
+)
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -191,6 +198,7 @@ class DataNode(_Entity):
             >>> scenario.payment_threshold.history()[-1]["writer"]
             'ana'
         """
+        self._check_lock(editor_id if job_id is None else None, job_id is not None)
         stored = _codec.encode(self._engine, value, self._record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
@@ -218,6 +226,55 @@ class DataNode(_Entity):
         """Records an edit made outside scenarium (a new version holding what the node
         holds now, with who, why and any other keys), as Taipy's ``track_edit``."""
         self.write(self.read(), job_id, editor_id, comment, **edit)
+
+    # How long lock_edit holds a data node unless unlocked (Taipy's default).
+    EDIT_LOCK = timedelta(minutes=30)
+
+    def lock_edit(self, editor_id: str | None = None) -> None:
+        """Locks the data node for ``editor_id`` for 30 minutes, as Taipy's: other
+        editors' writes raise ``DataNodeIsBeingEdited`` until it is unlocked or expires
+        (kept in the registry, so every process sees it).
+
+        Example:
+            >>> scenario.payment_threshold.lock_edit("ana")
+            >>> scenario.payment_threshold.edit_in_progress, scenario.payment_threshold.editor_id
+            (True, 'ana')
+            >>> scenario.payment_threshold.unlock_edit("ana")
+        """
+        expires = (datetime.now(timezone.utc) + self.EDIT_LOCK).timestamp()
+        try:
+            self._engine.lock_edit(self.id, editor_id, expires)
+        except ValueError as e:
+            raise DataNodeIsBeingEdited(str(e)) from None
+
+    def unlock_edit(self, editor_id: str | None = None) -> None:
+        """Removes the lock (``editor_id``'s, or any when None)."""
+        self._engine.unlock_edit(self.id, editor_id)
+
+    @property
+    def edit_in_progress(self) -> bool:
+        return self._engine.edit_lock(self.id) is not None
+
+    @property
+    def editor_id(self) -> str | None:
+        lock = self._engine.edit_lock(self.id)
+        return None if lock is None else lock[0]
+
+    @property
+    def editor_expiration_date(self) -> datetime | None:
+        lock = self._engine.edit_lock(self.id)
+        return None if lock is None else _dt(lock[1])
+
+    def _check_lock(self, editor_id: str | None, by_job: bool) -> None:
+        lock = self._engine.edit_lock(self.id)
+        if lock is None or by_job:
+            return
+        holder, until = lock
+        if holder is not None and holder != editor_id:
+            raise DataNodeIsBeingEdited(
+                f"data node {self.config_id!r} ({self.id}) is being edited by {holder!r} until {_dt(until)}; "
+                "nothing was written (write with that editor_id, or unlock_edit)"
+            )
 
     @property
     def expiration_date(self) -> datetime | None:

@@ -107,6 +107,16 @@ class MissingOptionalDependency(ScenariumError, ImportError):
     """
 
 
+class DataNodeIsBeingEdited(ScenariumError):
+    """A write to a data node another editor has locked (``lock_edit``) and whose lock
+    has not expired; the message names the editor. Nothing was written.
+
+    Example:
+        >>> issubclass(DataNodeIsBeingEdited, ScenariumError)
+        True
+    """
+
+
 class ExternalDataError(ScenariumError):
     """A data node's database or read/write function failed (sql, sql_table, generic):
     the message names the data node and the cause; no version was recorded.
@@ -146,6 +156,7 @@ __all__ = [
     "ScenariumError",
     "StorageError",
     "ExternalDataError",
+    "DataNodeIsBeingEdited",
     "TaskError",
     "UnstableFingerprintWarning",
     "BlockedJobWarning",

@@ -190,6 +190,23 @@ impl Engine {
         detached(py, || self.store.delete_submission(id, force))
     }
 
+    /// (editor id, expiry) of a data node's edit lock, if one holds.
+    fn edit_lock(&self, py: Python<'_>, data_node_id: &str) -> PyResult<Option<(Option<String>, f64)>> {
+        detached(py, || self.store.edit_lock(data_node_id))
+    }
+
+    /// Locks a data node for an editor until `expires_at` (Unix time).
+    #[pyo3(signature = (data_node_id, editor_id, expires_at))]
+    fn lock_edit(&self, py: Python<'_>, data_node_id: &str, editor_id: Option<&str>, expires_at: f64) -> PyResult<()> {
+        detached(py, || self.store.lock_edit(data_node_id, editor_id, expires_at))
+    }
+
+    /// Removes a data node's edit lock (that editor's, or any).
+    #[pyo3(signature = (data_node_id, editor_id = None))]
+    fn unlock_edit(&self, py: Python<'_>, data_node_id: &str, editor_id: Option<&str>) -> PyResult<()> {
+        detached(py, || self.store.unlock_edit(data_node_id, editor_id))
+    }
+
     /// The name a user gave a cycle, if any.
     fn cycle_name(&self, py: Python<'_>, id: &str) -> PyResult<Option<String>> {
         detached(py, || self.store.cycle_name(id))

@@ -94,6 +94,52 @@ impl Store {
         self.registry.read(|tx| tx.all("SELECT body FROM scenarios ORDER BY creation_date, rowid", params![]))
     }
 
+    /// Who is editing a data node and until when (Taipy's `lock_edit`), if the lock
+    /// has not expired.
+    pub fn edit_lock(&self, data_node_id: &str) -> Result<Option<(Option<String>, Timestamp)>> {
+        let found: Option<(Option<String>, Timestamp)> = self.registry.read(|tx| {
+            tx.row("SELECT editor_id, expires_at FROM edit_locks WHERE data_node_id = ?1", params![data_node_id])
+        })?;
+        Ok(found.filter(|(_, expires_at)| *expires_at > now()))
+    }
+
+    /// Locks a data node for `editor_id` until `expires_at` (one transaction). A lock
+    /// held by another editor that has not expired is refused, naming the holder.
+    pub fn lock_edit(&self, data_node_id: &str, editor_id: Option<&str>, expires_at: Timestamp) -> Result<()> {
+        self.data_node(data_node_id)?;
+        self.registry.write(|tx| {
+            let held: Option<(Option<String>, Timestamp)> =
+                tx.row("SELECT editor_id, expires_at FROM edit_locks WHERE data_node_id = ?1", params![data_node_id])?;
+            if let Some((holder, until)) = held {
+                if until > now() && holder.is_some() && holder.as_deref() != editor_id {
+                    return Err(Error::InvalidArgument(format!(
+                        "data node {data_node_id} is being edited by {} until {until:.0} (Unix time)",
+                        holder.unwrap_or_default()
+                    )));
+                }
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO edit_locks (data_node_id, editor_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![data_node_id, editor_id, expires_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes a data node's lock (that of `editor_id`, or any with None).
+    pub fn unlock_edit(&self, data_node_id: &str, editor_id: Option<&str>) -> Result<()> {
+        self.registry.write(|tx| {
+            match editor_id {
+                Some(editor) => tx.execute(
+                    "DELETE FROM edit_locks WHERE data_node_id = ?1 AND (editor_id IS NULL OR editor_id = ?2)",
+                    params![data_node_id, editor],
+                )?,
+                None => tx.execute("DELETE FROM edit_locks WHERE data_node_id = ?1", params![data_node_id])?,
+            };
+            Ok(())
+        })
+    }
+
     /// The name a user gave a cycle (Taipy's `cycle.name = ...`), if any.
     pub fn cycle_name(&self, id: &str) -> Result<Option<String>> {
         self.registry.read(|tx| tx.scalar("SELECT name FROM cycle_names WHERE id = ?1", params![id]))

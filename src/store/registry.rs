@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS materialized_files (
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cycle_names (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edit_locks (
+    data_node_id TEXT PRIMARY KEY, editor_id TEXT, expires_at REAL NOT NULL);
 ";
 
 pub struct Registry {
