@@ -260,3 +260,45 @@ def test_each_process_sees_the_table_as_it_is_now(tmp_path) -> None:
     sql(db, "UPDATE sales SET qty = 10 WHERE item = 'a'")
     third = project.step()
     assert statuses(third) == {"total": "COMPLETED"} and third["values"]["sum"] == 12
+
+
+def test_an_unreachable_server_is_a_clear_error_naming_the_node() -> None:
+    Config.configure_sql_table_data_node(
+        "remote", db_engine="postgresql", db_name="shop", db_username="u", db_password="p",
+        db_host="127.0.0.1", db_port=1, table_name="t",
+    )  # fmt: skip
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[Config.data_nodes["remote"]]))
+    with pytest.raises(
+        sc.exceptions.ExternalDataError, match=r"data node 'remote' .*reading its sql_table source failed"
+    ):
+        s.remote.read()
+    assert s.remote.history() == []
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write_text(data, path):
+    with open(path, "w") as f:
+        f.write(data)
+
+
+def test_every_new_storage_type_round_trips_through_toml(tmp_path) -> None:
+    Config.configure_sql_table_data_node(
+        "t", db_name="shop", db_engine="sqlite", table_name="t", sqlite_folder_path="db"
+    )
+    Config.configure_generic_data_node(
+        "g", read_fct=read_text, write_fct=write_text, read_fct_args=["a.txt"], write_fct_args=["a.txt"]
+    )
+    Config.configure_s3_object_data_node("s3", aws_s3_bucket_name="b", aws_s3_object_key="k", aws_region="eu-west-1")
+    Config.configure_mongo_collection_data_node("m", db_name="shop", collection_name="orders", db_port=27018)
+    Config.configure_excel_data_node("x", default_path="x.xlsx", sheet_name="s1")
+    before = {k: v._spec() for k, v in Config.data_nodes.items()}
+    assert not [i for i in Config.check() if i.level == "error"]
+    Config.export(tmp_path / "c.toml")
+    Config._reset()
+    Config.load(tmp_path / "c.toml")
+    assert {k: v._spec() for k, v in Config.data_nodes.items()} == before
+    assert Config.data_nodes["g"].properties["read_fct"] is read_text
