@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod graph;
 pub mod interrupt;
 pub mod model;
+pub mod native;
 pub mod orchestrator;
 pub mod store;
 pub mod tasks;

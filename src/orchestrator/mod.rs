@@ -46,7 +46,7 @@ pub trait TaskExecutor: Sync {
         outputs: &[DataNodeRecord],
     ) -> TaskOutcome {
         let _ = (task, outputs);
-        tasks::execute(objects, name, inputs)
+        tasks::CATALOG.execute(objects, name, inputs)
     }
 
     /// Runs a worker thread's whole life (`body`), e.g. inside one Python
@@ -283,7 +283,7 @@ fn output_records(store: &Store, task: &TaskRecord) -> Result<Vec<DataNodeRecord
 fn code_identity(task: &TaskRecord, executor: &dyn TaskExecutor) -> std::result::Result<CodeIdentity, String> {
     let parts = match &task.function {
         FunctionRef::Native { name, .. } => {
-            let found = tasks::find(name).map_err(|e| e.to_string())?;
+            let found = tasks::CATALOG.find(name).map_err(|e| e.to_string())?;
             CodeParts::from([(format!("native task {}", found.name), found.version.to_string())])
         }
         FunctionRef::Python { .. } => executor.code_identity(task)?,

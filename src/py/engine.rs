@@ -484,7 +484,7 @@ impl TaskExecutor for PyExecutor {
         if self.native_remote {
             self.execute(task, inputs, outputs)
         } else {
-            crate::tasks::execute(objects, name, inputs)
+            crate::tasks::CATALOG.execute(objects, name, inputs)
         }
     }
 

@@ -14,12 +14,14 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use super::exceptions::TaskError;
-use crate::tasks::{self, NativeInput};
+use crate::native::{NativeInput, Table};
+use crate::tasks::CATALOG;
 
 /// (name, version, parameter names, number of outputs) of every native task.
 #[pyfunction]
 pub fn native_tasks() -> Vec<(String, u32, Vec<String>, usize)> {
-    tasks::REGISTRY
+    CATALOG
+        .tasks
         .iter()
         .map(|t| (t.name.to_owned(), t.version, t.params.iter().map(|p| p.to_string()).collect(), t.outputs))
         .collect()
@@ -42,13 +44,13 @@ pub fn call_native(
                 .map(NativeInput::Scalar)
                 .map_err(|e| PyValueError::new_err(format!("bad scalar argument {value:?}: {e}"))),
             "table" => LazyFrame::scan_ipc(PlRefPath::new(value), Default::default(), Default::default())
-                .map(|lf| NativeInput::Table(tasks::Table::Lazy(lf)))
+                .map(|lf| NativeInput::Table(Table::Lazy(lf)))
                 .map_err(|e| PyRuntimeError::new_err(format!("cannot read the table argument {value}: {e}"))),
             other => Err(PyValueError::new_err(format!("unknown argument kind {other:?}"))),
         })
         .collect::<PyResult<Vec<_>>>()?;
     let run = || -> Result<Vec<PathBuf>, String> {
-        let frames = tasks::call(&name, &inputs).map_err(|e| e.to_string())?;
+        let frames = CATALOG.call(&name, &inputs).map_err(|e| e.to_string())?;
         frames
             .into_iter()
             .map(|mut df| {

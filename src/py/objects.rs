@@ -44,12 +44,12 @@ pub(super) fn materialize(
     let payload = stored.to_new_value().payload;
     let outcome = py.detach(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::tasks::materialize(objects, &payload, data_node_id)
+            crate::tasks::CATALOG.materialize(objects, &payload, data_node_id)
         }))
     });
     match outcome {
         Ok(Ok((hash, size))) => {
-            let table = Payload::Object { hash, format: crate::tasks::TABLE_FORMAT.into(), size };
+            let table = Payload::Object { hash, format: crate::native::TABLE_FORMAT.into(), size };
             Ok(StoredValue::from_payload(&table, &stored.fingerprint))
         }
         Ok(Err(message)) => Err(super::exceptions::TaskError::new_err(message)),
@@ -160,7 +160,7 @@ impl ObjectStore {
                 }
             })
             .collect();
-        match py.detach(|| crate::tasks::execute(&self.objects, name, &versions)) {
+        match py.detach(|| crate::tasks::CATALOG.execute(&self.objects, name, &versions)) {
             TaskOutcome::Completed(values) | TaskOutcome::CompletedNotReusable { values, .. } => {
                 (Some(values.iter().map(|v| StoredValue::from_payload(&v.payload, &v.fingerprint)).collect()), None)
             }

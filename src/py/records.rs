@@ -81,7 +81,7 @@ impl StoredValue {
             Payload::Recipe { .. } => {
                 value.kind = "recipe".into();
                 value.json = serde_json::to_string(payload).ok();
-                value.format = Some(crate::tasks::TABLE_FORMAT.into());
+                value.format = Some(crate::native::TABLE_FORMAT.into());
             }
         }
         value

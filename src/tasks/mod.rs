@@ -1,182 +1,19 @@
-//! Native tasks: Rust functions over polars LazyFrames that the orchestrator
-//! runs without Python (and without the GIL).
-//!
-//! Adding one is one file and one line in [`REGISTRY`]. A task's `version` is
-//! its code identity for the skip rule: bump it whenever its results change.
+//! The native tasks this build ships, one folder each, on the framework in
+//! `crate::native`. Adding one: a folder like `customer_analysis/` and its
+//! tasks listed in [`CATALOG`] (ARCHITECTURE.md, "Adding a native task").
 
-mod csv_scores;
 pub mod customer_analysis;
-mod diagnose;
-mod io;
-mod medians;
-mod numbers;
-mod rows;
-mod segments;
-mod separators;
-mod table;
 
-use polars::prelude::*;
+use crate::native::Catalog;
 
-pub use io::{execute, input_from_payload, materialize, TABLE_FORMAT};
-pub use table::Table;
-
-pub type Result<T, E = TaskError> = std::result::Result<T, E>;
-
-/// What went wrong in a native task; every message names the task.
-#[derive(Debug, thiserror::Error)]
-pub enum TaskError {
-    #[error("{task}: parameter {param:?} is {value}; expected {expected}")]
-    InvalidParameter { task: &'static str, param: &'static str, value: String, expected: String },
-
-    #[error("{task}: interrupted")]
-    Interrupted { task: &'static str },
-    #[error("{task}: {message}")]
-    InvalidData { task: &'static str, message: String },
-
-    #[error("{task}: {message}; its earlier versions are untouched")]
-    Storage { task: &'static str, message: String },
-
-    #[error("{}: {}", .task, diagnose::clean(.source))]
-    Polars {
-        task: &'static str,
-        #[source]
-        source: PolarsError,
-    },
-
-    #[error("unknown native task {0:?}")]
-    Unknown(String),
-}
-
-/// An argument of a native task.
-#[derive(Clone)]
-#[allow(clippy::large_enum_variant)] // a task takes a handful of these: boxing buys nothing
-pub enum NativeInput {
-    /// A scalar: a number, a string (maybe a path), a bool or null.
-    Scalar(serde_json::Value),
-    /// A table, read from the object store or given in memory.
-    Table(Table),
-}
-
-impl NativeInput {
-    /// A string scalar, or an error naming the task and parameter.
-    pub fn as_str(&self, task: &'static str, param: &'static str) -> Result<&str> {
-        match self {
-            NativeInput::Scalar(serde_json::Value::String(s)) => Ok(s),
-            other => {
-                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a string".into() })
-            }
-        }
-    }
-
-    pub fn as_f64(&self, task: &'static str, param: &'static str) -> Result<f64> {
-        match self {
-            NativeInput::Scalar(serde_json::Value::Number(n)) => {
-                n.as_f64().ok_or_else(|| unreachable_number(task, param))
-            }
-            other => {
-                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a number".into() })
-            }
-        }
-    }
-
-    pub fn table(&self, task: &'static str, param: &'static str) -> Result<Table> {
-        match self {
-            NativeInput::Table(table) => Ok(table.clone()),
-            other => {
-                Err(TaskError::InvalidParameter { task, param, value: other.describe(), expected: "a table".into() })
-            }
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            NativeInput::Scalar(v) => v.to_string(),
-            NativeInput::Table(_) => "a table".into(),
-        }
-    }
-}
-
-fn unreachable_number(task: &'static str, param: &'static str) -> TaskError {
-    TaskError::InvalidParameter {
-        task,
-        param,
-        value: "a number out of range".into(),
-        expected: "a finite number".into(),
-    }
-}
-
-/// A task's result and how to keep it.
-pub struct NativeOutput {
-    pub table: Table,
-    pub keep: Keep,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Keep {
-    /// A small table: collected, then written.
-    Small,
-    /// A table that may be larger than memory: streamed to disk, never collected.
-    Large,
-    /// A large table that is cheaper to recompute than to write (a few
-    /// columns computed row by row from its inputs): stored as a recipe when
-    /// its inputs cannot change, streamed to disk otherwise.
-    Recipe,
-}
-
-pub type TaskFn = fn(&[NativeInput]) -> Result<Vec<NativeOutput>>;
-
-pub struct NativeTask {
-    /// Full name, e.g. "customer_analysis.preprocess_and_score".
-    pub name: &'static str,
-    pub version: u32,
-    pub params: &'static [&'static str],
-    pub outputs: usize,
-    pub run: TaskFn,
-}
-
-pub static REGISTRY: &[NativeTask] = &[
-    customer_analysis::PREPROCESS_AND_SCORE,
-    customer_analysis::FEATURIZATION_AND_SEGMENTATION,
-    customer_analysis::SEGMENT_ANALYSIS,
-    customer_analysis::HIGH_VALUE_CUST_SUMMARY_STATISTICS,
-];
-
-pub fn find(name: &str) -> Result<&'static NativeTask> {
-    REGISTRY.iter().find(|t| t.name == name).ok_or_else(|| TaskError::Unknown(name.to_owned()))
-}
-
-/// Runs a task on in-memory inputs and collects every output (for direct
-/// calls from a notebook).
-pub fn call(name: &str, inputs: &[NativeInput]) -> Result<Vec<DataFrame>> {
-    let task = find(name)?;
-    check_arity(task, inputs.len())?;
-    let outputs = (task.run)(inputs).map_err(|e| diagnose::locate(e, inputs))?;
-    outputs.into_iter().map(|o| o.table.collect(task.name).map_err(|e| diagnose::locate(e, inputs))).collect()
-}
-
-/// Runs a query on the streaming engine and returns its table. (Only a plan
-/// with several sinks gives several tables, and these plans have none.)
-pub(crate) fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
-    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
-}
-
-pub fn check_arity(task: &NativeTask, given: usize) -> Result<()> {
-    if given != task.params.len() {
-        return Err(TaskError::InvalidData {
-            task: task.name,
-            message: format!("takes {} inputs ({}), got {given}", task.params.len(), task.params.join(", ")),
-        });
-    }
-    Ok(())
-}
-
-/// An error if the user interrupted the submission this work is for.
-pub(crate) fn stop_if_interrupted(task: &'static str) -> Result<()> {
-    if crate::interrupt::requested() {
-        return Err(TaskError::Interrupted { task });
-    }
-    Ok(())
-}
+pub static CATALOG: Catalog = Catalog {
+    tasks: &[
+        customer_analysis::PREPROCESS_AND_SCORE,
+        customer_analysis::FEATURIZATION_AND_SEGMENTATION,
+        customer_analysis::SEGMENT_ANALYSIS,
+        customer_analysis::HIGH_VALUE_CUST_SUMMARY_STATISTICS,
+    ],
+};
 
 #[cfg(test)]
 mod tests {
@@ -184,6 +21,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::native::{NativeInput, TaskError};
 
     #[test]
     fn an_interrupted_call_stops_at_its_first_block() {
@@ -193,8 +31,8 @@ mod tests {
         std::fs::write(&path, format!("{header}\n100.5,2,3.5,40\n")).unwrap();
         let args = [NativeInput::Scalar(path.to_str().unwrap().into())];
         let task = "customer_analysis.preprocess_and_score";
-        let interrupted = crate::interrupt::with(Some(Arc::new(AtomicBool::new(true))), || call(task, &args));
+        let interrupted = crate::interrupt::with(Some(Arc::new(AtomicBool::new(true))), || CATALOG.call(task, &args));
         assert!(matches!(interrupted, Err(TaskError::Interrupted { .. })), "{:?}", interrupted.map(|f| f.len()));
-        assert_eq!(call(task, &args).unwrap()[0].height(), 1, "without the flag it runs");
+        assert_eq!(CATALOG.call(task, &args).unwrap()[0].height(), 1, "without the flag it runs");
     }
 }

@@ -25,7 +25,7 @@ use polars_arrow::bitmap::Bitmap;
 
 use super::numbers::{first_word, parse_float, parse_float_from, parse_int, parse_int_from};
 use super::separators::Separators;
-use super::{diagnose, Result, TaskError};
+use crate::native::{diagnose, stop_if_interrupted, Result, TaskError};
 
 const BLOCK: usize = 8 << 20;
 const INFER_ROWS: usize = 10_000;
@@ -162,7 +162,7 @@ pub fn read(
         let mut next = 0;
         let mut outcome = Ok(());
         for (number, parsed) in receive_done.iter() {
-            if let Err(e) = super::stop_if_interrupted(task) {
+            if let Err(e) = stop_if_interrupted(task) {
                 outcome = Err(Stop::Failed(e));
                 break;
             }

@@ -5,8 +5,8 @@
 
 use polars::prelude::*;
 
-use super::table::Segmentation;
-use super::{Result, TaskError};
+use super::scored::Segmentation;
+use crate::native::{Result, TaskError};
 
 /// The stored columns, in the order the kernels use them.
 pub const STORED: [&str; 4] = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"];

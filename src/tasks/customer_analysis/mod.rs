@@ -6,15 +6,22 @@
 
 use polars::prelude::*;
 
-use super::csv_scores;
-use super::segments;
-use super::table::{ScoredCsv, Segmentation};
-use super::{Keep, NativeInput, NativeOutput, NativeTask, Result, Table, TaskError};
+mod csv_scores;
+mod medians;
+mod numbers;
+mod rows;
+mod scored;
+mod segments;
+mod separators;
 
-const TPA: &str = "TotalPurchaseAmount";
-const NOP: &str = "NumberOfPurchases";
-const ARS: &str = "AverageReviewScore";
-const TPT: &str = "TotalPurchaseTime";
+use scored::{ScoredCsv, Segmentation};
+
+use crate::native::{self, collect_streaming, Keep, NativeInput, NativeOutput, NativeTask, Result, Table, TaskError};
+
+const PURCHASE_AMOUNT: &str = "TotalPurchaseAmount";
+const PURCHASES: &str = "NumberOfPurchases";
+const REVIEW_SCORE: &str = "AverageReviewScore";
+const PURCHASE_TIME: &str = "TotalPurchaseTime";
 const SCORE: &str = "CUSTOMER_SCORE";
 const SEGMENT: &str = "ValueSegment";
 const HIGH: &str = "High Value";
@@ -123,8 +130,8 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
         NativeInput::Table(table) => table.clone(),
         scalar => {
             let path = scalar.as_str(task, "path_to_data")?;
-            super::io::check_csv(task, path)?;
-            match csv_scores::layout(task, path, [TPA, NOP, ARS, TPT])? {
+            native::check_csv(task, path)?;
+            match csv_scores::layout(task, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME])? {
                 Some(layout) => {
                     let scored = ScoredCsv {
                         task,
@@ -136,7 +143,7 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
                         },
                         fallback: scored_by_polars,
                     };
-                    return Ok(vec![NativeOutput { table: Table::Scored(Arc::new(scored)), keep: Keep::Large }]);
+                    return Ok(vec![NativeOutput { table: Table::Produced(Arc::new(scored)), keep: Keep::Large }]);
                 }
                 None => Table::Lazy(csv_by_polars(task, path)?),
             }
@@ -147,7 +154,12 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
 
 /// The article's CSV read by polars: the four columns made numeric.
 fn csv_by_polars(task: &'static str, path: &str) -> Result<LazyFrame> {
-    super::io::numeric_columns(task, super::io::scan_csv(task, path)?, path, &[TPA, NOP, ARS, TPT])
+    native::numeric_columns(
+        task,
+        native::scan_csv(task, path)?,
+        path,
+        &[PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME],
+    )
 }
 
 fn scored_by_polars(task: &'static str, path: &str) -> Result<LazyFrame> {
@@ -157,9 +169,16 @@ fn scored_by_polars(task: &'static str, path: &str) -> Result<LazyFrame> {
 /// The score as a polars query (for tables given in memory, and CSV files the
 /// fast reader hands to polars); the same arithmetic as `ScoredCsv::score`.
 fn score(task: &'static str, table: &Table) -> Result<LazyFrame> {
-    require_columns(task, table, &[TPA, NOP, ARS, TPT], &[])?;
-    let score = true_div(lit(0.5) * col(TPA), 1000.0) + true_div(lit(0.3) * col(NOP), 10.0) + lit(0.2) * col(ARS);
-    Ok(table.lazy().map_err(polars_err(task))?.select([score.alias(SCORE), col(TPA), col(NOP), col(TPT)]))
+    require_columns(task, table, &[PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME], &[])?;
+    let score = true_div(lit(0.5) * col(PURCHASE_AMOUNT), 1000.0)
+        + true_div(lit(0.3) * col(PURCHASES), 10.0)
+        + lit(0.2) * col(REVIEW_SCORE);
+    Ok(table.lazy().map_err(polars_err(task))?.select([
+        score.alias(SCORE),
+        col(PURCHASE_AMOUNT),
+        col(PURCHASES),
+        col(PURCHASE_TIME),
+    ]))
 }
 
 /// Task 2: features and the High/Low value segment.
@@ -168,19 +187,19 @@ fn featurization_and_segmentation(inputs: &[NativeInput]) -> Result<Vec<NativeOu
     let table = inputs[0].table(task, "scored_df")?;
     let payment_threshold = inputs[1].as_f64(task, "payment_threshold")?;
     let score_threshold = inputs[2].as_f64(task, "score_threshold")?;
-    let schema = require_columns(task, &table, &[SCORE, TPA, NOP, TPT], &[])?;
+    let schema = require_columns(task, &table, &[SCORE, PURCHASE_AMOUNT, PURCHASES, PURCHASE_TIME], &[])?;
     let segmentation = Segmentation { payment_threshold, score_threshold };
     let out = table
-        .segmented(
+        .with_recipe_columns(
             vec![
-                greater_than(col(TPA), payment_threshold, is_float(&schema, TPA))
+                greater_than(col(PURCHASE_AMOUNT), payment_threshold, is_float(&schema, PURCHASE_AMOUNT))
                     .cast(DataType::Int64)
                     .alias("HighSpender"),
-                (col(TPT).cast(DataType::Float64) / col(NOP).cast(DataType::Float64))
+                (col(PURCHASE_TIME).cast(DataType::Float64) / col(PURCHASES).cast(DataType::Float64))
                     .alias("AverageTimeBetweenPurchases"),
-                (col(TPA) * col(NOP)).alias("Interaction1"),
-                (col(TPT) * col(SCORE)).alias("Interaction2"),
-                (col(TPA) * col(TPA)).alias("PolynomialFeature"),
+                (col(PURCHASE_AMOUNT) * col(PURCHASES)).alias("Interaction1"),
+                (col(PURCHASE_TIME) * col(SCORE)).alias("Interaction2"),
+                (col(PURCHASE_AMOUNT) * col(PURCHASE_AMOUNT)).alias("PolynomialFeature"),
                 when(greater_than(col(SCORE), score_threshold, true))
                     .then(lit(HIGH))
                     .otherwise(lit(LOW))
@@ -220,14 +239,14 @@ fn segment_analysis(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
             expected: format!("one of {}", METRICS.join(", ")),
         });
     }
-    let measures = [SCORE, TPA, NOP, TPT, "AverageTimeBetweenPurchases"];
+    let measures = [SCORE, PURCHASE_AMOUNT, PURCHASES, PURCHASE_TIME, "AverageTimeBetweenPurchases"];
     let schema = require_columns(
         task,
         &table,
-        &[SCORE, TPA, NOP, TPT, "HighSpender", "AverageTimeBetweenPurchases"],
+        &[SCORE, PURCHASE_AMOUNT, PURCHASES, PURCHASE_TIME, "HighSpender", "AverageTimeBetweenPurchases"],
         &[SEGMENT],
     )?;
-    if let Some((stored, segmentation)) = table.segmented_store() {
+    if let Some((stored, segmentation)) = table.stored_recipe::<Segmentation>() {
         let ints = measures.map(|m| schema.get(m).is_some_and(|d| d.is_integer() || d.is_bool()));
         let out = segments::segment_analysis(task, stored, segmentation, &metric, ints)?;
         return Ok(vec![NativeOutput { table: Table::Lazy(out.lazy()), keep: Keep::Small }]);
@@ -254,7 +273,7 @@ fn median_by_segment(
 ) -> Result<Vec<NativeOutput>> {
     let err = polars_err(task);
     // pandas' groupby leaves out rows without a segment.
-    let counts = super::collect_streaming(
+    let counts = collect_streaming(
         lf.clone()
             .filter(col(SEGMENT).is_not_null())
             .group_by([col(SEGMENT)])
@@ -276,7 +295,7 @@ fn median_by_segment(
                 .clone()
                 .filter(col(SEGMENT).eq(lit(segment.as_str())))
                 .select([values.clone().median().alias(measure)]);
-            let df = super::collect_streaming(one).map_err(&err)?;
+            let df = collect_streaming(one).map_err(&err)?;
             medians.push(df.column(measure).map_err(&err)?.get(0).map_err(&err)?.extract::<f64>());
         }
         columns.push(Column::new(measure.into(), medians));
@@ -299,9 +318,9 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
             expected: format!("one of {}", SUMMARY_STATISTICS.join(", ")),
         });
     }
-    let schema = require_columns(task, &table, &[TPA, SCORE], &[SEGMENT])?;
-    require_columns(task, &analysis_table, &[TPA], &[SEGMENT])?;
-    let (rows, amount, score_median) = match table.segmented_store() {
+    let schema = require_columns(task, &table, &[PURCHASE_AMOUNT, SCORE], &[SEGMENT])?;
+    require_columns(task, &analysis_table, &[PURCHASE_AMOUNT], &[SEGMENT])?;
+    let (rows, amount, score_median) = match table.stored_recipe::<Segmentation>() {
         Some((stored, segmentation)) => segments::high_value_summary(task, stored, segmentation, &statistic)?,
         None => high_value_stats_by_polars(task, &table, &schema, &statistic)?,
     };
@@ -316,7 +335,7 @@ fn high_value_cust_summary_statistics(inputs: &[NativeInput]) -> Result<Vec<Nati
     let analysis = analysis_table.lazy().map_err(polars_err(task))?;
     let segment_value = analysis
         .filter(col(SEGMENT).eq(lit(HIGH)))
-        .select([col(TPA).first().alias("SegmentAnalysisHighValue")])
+        .select([col(PURCHASE_AMOUNT).first().alias("SegmentAnalysisHighValue")])
         .collect()
         .map_err(polars_err(task))?;
     let result = DataFrame::new(
@@ -342,7 +361,8 @@ fn high_value_stats_by_polars(
 ) -> Result<(u64, Option<f64>, Option<f64>)> {
     let err = polars_err(task);
     let high = table.lazy().map_err(&err)?.filter(col(SEGMENT).eq(lit(HIGH)));
-    let amount = if is_float(schema, TPA) { col(TPA).fill_nan(lit(NULL)) } else { col(TPA) };
+    let amount =
+        if is_float(schema, PURCHASE_AMOUNT) { col(PURCHASE_AMOUNT).fill_nan(lit(NULL)) } else { col(PURCHASE_AMOUNT) };
     let amount = match statistic {
         "mean" => amount.mean(),
         "median" => amount.median(),
@@ -354,7 +374,7 @@ fn high_value_stats_by_polars(
         amount.cast(DataType::Float64).alias("amount"),
         col(SCORE).fill_nan(lit(NULL)).cast(DataType::Float64).median().alias("score"),
     ]);
-    let stats = super::collect_streaming(stats).map_err(&err)?;
+    let stats = collect_streaming(stats).map_err(&err)?;
     let value = |name: &str| -> Result<AnyValue<'static>> {
         Ok(stats.column(name).map_err(&err)?.get(0).map_err(&err)?.into_static())
     };

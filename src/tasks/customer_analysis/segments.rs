@@ -14,8 +14,9 @@ use polars::prelude::*;
 use super::medians::{self, bucket, Tally, Target, Window, BUCKET_BITS};
 use super::rows::{fill_rows, Rows};
 pub use super::rows::{HIGH, LOW, MEASURES, STORED};
-use super::table::{Segmentation, StoredTable};
-use super::{Result, TaskError};
+use super::scored::Segmentation;
+use crate::native::StoredTable;
+use crate::native::{Result, TaskError};
 
 /// Count, sum, extremes and second moment of one measure in one segment.
 #[derive(Clone, Debug)]
@@ -390,7 +391,7 @@ pub fn high_value_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::Table;
+    use crate::native::Table;
 
     #[test]
     fn histograms_count_each_segment_apart_and_skip_nan() {
@@ -424,8 +425,8 @@ mod tests {
         }
         writer.finish().unwrap();
         let seg = Segmentation { payment_threshold: 1000.002, score_threshold: 1.5 };
-        let table = Table::stored(path).segmented(Vec::new(), seg).unwrap();
-        let (stored, seg) = table.segmented_store().unwrap();
+        let table = Table::stored(path).with_recipe_columns(Vec::new(), seg).unwrap();
+        let (stored, seg) = table.stored_recipe::<Segmentation>().unwrap();
         (stored.clone(), seg)
     }
 

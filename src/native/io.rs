@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_arity, diagnose, find, Keep, NativeInput, NativeTask, Result, Table, TaskError};
+use super::{check_arity, diagnose, Catalog, Keep, NativeInput, NativeTask, Result, Table, TaskError};
 use crate::fingerprint;
 use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
@@ -15,11 +15,11 @@ use crate::store::{NewValue, ObjectStore};
 /// The format tag of tables written by native tasks (Python reads them as polars):
 /// uncompressed Arrow IPC, in batches. Against Parquet with LZ4 at 30M rows
 /// (benches/results/intermediates.md): 2 s to write instead of 5 s, and tasks
-/// 3 and 4 read it memory-mapped, in place (segments.rs).
+/// 3 and 4 read it memory-mapped, in place (`StoredTable::for_each_block`).
 pub const TABLE_FORMAT: &str = "arrow/polars";
 
 /// A CSV file that exists and has at least a header.
-pub(super) fn check_csv(task: &'static str, path: &str) -> Result<()> {
+pub fn check_csv(task: &'static str, path: &str) -> Result<()> {
     let meta = std::fs::metadata(path)
         .map_err(|e| TaskError::InvalidData { task, message: format!("cannot read {path}: {e}") })?;
     if meta.len() == 0 {
@@ -28,7 +28,7 @@ pub(super) fn check_csv(task: &'static str, path: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
+pub fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
     check_csv(task, path)?;
     LazyCsvReader::new(PlRefPath::new(path))
         .with_has_header(true)
@@ -41,12 +41,7 @@ pub(super) fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
 /// as text: an error naming the file, line and value if one holds a non-number,
 /// else a cast (a file with a header and no rows has text columns; pandas gives
 /// it zero rows, and so does this).
-pub(super) fn numeric_columns(
-    task: &'static str,
-    mut lf: LazyFrame,
-    path: &str,
-    columns: &[&str],
-) -> Result<LazyFrame> {
+pub fn numeric_columns(task: &'static str, mut lf: LazyFrame, path: &str, columns: &[&str]) -> Result<LazyFrame> {
     let schema = lf.collect_schema().map_err(|source| TaskError::Polars { task, source })?;
     for &name in columns {
         if !schema.get(name).is_some_and(|d| d.is_string()) {
@@ -69,94 +64,152 @@ pub(super) fn numeric_columns(
     Ok(lf)
 }
 
-/// A stored value as a native task's argument.
-pub fn input_from_payload(store: &ObjectStore, task: &'static str, version: &VersionRecord) -> Result<NativeInput> {
-    input_of(store, task, &version.payload, &version.data_node_id)
-}
-
-fn input_of(store: &ObjectStore, task: &'static str, payload: &Payload, data_node_id: &str) -> Result<NativeInput> {
-    match payload {
-        Payload::Inline { json } => serde_json::from_str(json)
-            .map(NativeInput::Scalar)
-            .map_err(|e| TaskError::InvalidData { task, message: format!("unreadable value of {data_node_id}: {e}") }),
-        Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
-        Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
-        // A csv data node's file, as stored for this version.
-        Payload::Object { hash, format, .. } if format.starts_with("csv/") => {
-            let path =
-                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
-            Ok(NativeInput::Scalar(path.to_string_lossy().into_owned().into()))
-        }
-        Payload::Object { hash, format, .. } if format == TABLE_FORMAT => {
-            let path =
-                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
-            Ok(NativeInput::Table(Table::stored(path)))
-        }
-        // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
-        Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
-            let path =
-                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
-            scan_arrow(task, &path)
-        }
-        Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
-            let path =
-                store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
-            scan_parquet(task, &path)
-        }
-        Payload::Recipe { task: name, version, output, inputs } => {
-            let maker = find(name)?;
-            if maker.version != *version {
-                return Err(TaskError::InvalidData {
-                    task,
-                    message: format!(
-                        "data node {data_node_id} was computed by version {version} of {name}, and this build has \
-                         version {}: submit its scenario again to recompute it",
-                        maker.version
-                    ),
-                });
-            }
-            let args: Vec<NativeInput> =
-                inputs.iter().map(|p| input_of(store, maker.name, p, data_node_id)).collect::<Result<_>>()?;
-            let mut outputs = (maker.run)(&args)?;
-            if *output >= outputs.len() {
-                return Err(TaskError::InvalidData {
-                    task,
-                    message: format!("data node {data_node_id}: {name} has no output number {output}"),
-                });
-            }
-            Ok(NativeInput::Table(outputs.swap_remove(*output).table))
-        }
-        Payload::Object { format, .. } | Payload::External { format, .. } => Err(TaskError::InvalidData {
-            task,
-            message: format!(
-                "data node {data_node_id} holds a {format} value; native tasks take tables stored as Parquet or CSV, \
-                 and scalars"
-            ),
-        }),
-        Payload::Memory { .. } => Err(TaskError::InvalidData {
-            task,
-            message: format!("data node {data_node_id} is in_memory: native tasks cannot read Python objects"),
-        }),
+impl Catalog {
+    /// A stored value as a native task's argument.
+    pub fn input_from_payload(
+        &self,
+        store: &ObjectStore,
+        task: &'static str,
+        version: &VersionRecord,
+    ) -> Result<NativeInput> {
+        self.input_of(store, task, &version.payload, &version.data_node_id)
     }
-}
 
-/// Computes a recipe's table and stores it as an object: (hash, size).
-/// Objects are content-addressed, so materializing twice stores one copy.
-pub fn materialize(
-    store: &ObjectStore,
-    recipe: &Payload,
-    data_node_id: &str,
-) -> std::result::Result<(String, u64), String> {
-    let Payload::Recipe { task, .. } = recipe else {
-        return Err(format!("data node {data_node_id} holds no recipe"));
-    };
-    let maker = find(task).map_err(|e| e.to_string())?;
-    let table = match input_of(store, maker.name, recipe, data_node_id) {
-        Ok(NativeInput::Table(table)) => table,
-        Ok(NativeInput::Scalar(_)) => unreachable!("a recipe's output is a table"),
-        Err(e) => return Err(e.to_string()),
-    };
-    write_table(store, maker.name, table, Keep::Large).map_err(|e| e.to_string())
+    fn input_of(
+        &self,
+        store: &ObjectStore,
+        task: &'static str,
+        payload: &Payload,
+        data_node_id: &str,
+    ) -> Result<NativeInput> {
+        match payload {
+            Payload::Inline { json } => serde_json::from_str(json)
+                .map(NativeInput::Scalar)
+                .map_err(|e| TaskError::InvalidData { task, message: format!("unreadable value of {data_node_id}: {e}") }),
+            Payload::External { path, format } if format == "csv" => Ok(NativeInput::Scalar(path.clone().into())),
+            Payload::External { path, format } if format == "parquet" => scan_parquet(task, Path::new(path)),
+            // A csv data node's file, as stored for this version.
+            Payload::Object { hash, format, .. } if format.starts_with("csv/") => {
+                let path =
+                    store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+                Ok(NativeInput::Scalar(path.to_string_lossy().into_owned().into()))
+            }
+            Payload::Object { hash, format, .. } if format == TABLE_FORMAT => {
+                let path =
+                    store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+                Ok(NativeInput::Table(Table::stored(path)))
+            }
+            // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
+            Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
+                let path =
+                    store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+                scan_arrow(task, &path)
+            }
+            Payload::Object { hash, format, .. } if format.starts_with("parquet/") => {
+                let path =
+                    store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+                scan_parquet(task, &path)
+            }
+            Payload::Recipe { task: name, version, output, inputs } => {
+                let maker = self.find(name)?;
+                if maker.version != *version {
+                    return Err(TaskError::InvalidData {
+                        task,
+                        message: format!(
+                            "data node {data_node_id} was computed by version {version} of {name}, and this build has \
+                             version {}: submit its scenario again to recompute it",
+                            maker.version
+                        ),
+                    });
+                }
+                let args: Vec<NativeInput> =
+                    inputs.iter().map(|p| self.input_of(store, maker.name, p, data_node_id)).collect::<Result<_>>()?;
+                let mut outputs = (maker.run)(&args)?;
+                if *output >= outputs.len() {
+                    return Err(TaskError::InvalidData {
+                        task,
+                        message: format!("data node {data_node_id}: {name} has no output number {output}"),
+                    });
+                }
+                Ok(NativeInput::Table(outputs.swap_remove(*output).table))
+            }
+            Payload::Object { format, .. } | Payload::External { format, .. } => Err(TaskError::InvalidData {
+                task,
+                message: format!(
+                    "data node {data_node_id} holds a {format} value; native tasks take tables stored as Parquet or CSV, \
+                     and scalars"
+                ),
+            }),
+            Payload::Memory { .. } => Err(TaskError::InvalidData {
+                task,
+                message: format!("data node {data_node_id} is in_memory: native tasks cannot read Python objects"),
+            }),
+        }
+    }
+
+    /// Computes a recipe's table and stores it as an object: (hash, size).
+    /// Objects are content-addressed, so materializing twice stores one copy.
+    pub fn materialize(
+        &self,
+        store: &ObjectStore,
+        recipe: &Payload,
+        data_node_id: &str,
+    ) -> std::result::Result<(String, u64), String> {
+        let Payload::Recipe { task, .. } = recipe else {
+            return Err(format!("data node {data_node_id} holds no recipe"));
+        };
+        let maker = self.find(task).map_err(|e| e.to_string())?;
+        let table = match self.input_of(store, maker.name, recipe, data_node_id) {
+            Ok(NativeInput::Table(table)) => table,
+            Ok(NativeInput::Scalar(_)) => unreachable!("a recipe's output is a table"),
+            Err(e) => return Err(e.to_string()),
+        };
+        write_table(store, maker.name, table, Keep::Large).map_err(|e| e.to_string())
+    }
+
+    /// Runs native task `name` on stored inputs and stores its outputs.
+    pub fn execute(&self, store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> TaskOutcome {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_stored(store, name, inputs))) {
+            Ok(Ok(values)) => TaskOutcome::Completed(values),
+            Ok(Err(e)) => TaskOutcome::Failed { reason: e.to_string(), stacktrace: None },
+            Err(panic) => {
+                let message = crate::error::panic_message(panic.as_ref());
+                TaskOutcome::Failed { reason: format!("native task {name} panicked: {message}"), stacktrace: None }
+            }
+        }
+    }
+
+    fn run_stored(
+        &self,
+        store: &ObjectStore,
+        name: &str,
+        inputs: &[VersionRecord],
+    ) -> std::result::Result<Vec<NewValue>, String> {
+        let task = self.find(name).map_err(|e| e.to_string())?;
+        check_arity(task, inputs.len()).map_err(|e| e.to_string())?;
+        let args: Vec<NativeInput> = inputs
+            .iter()
+            .map(|v| self.input_from_payload(store, task.name, v))
+            .collect::<Result<_>>()
+            .map_err(|e| e.to_string())?;
+        let outputs = (task.run)(&args).map_err(|e| diagnose::locate(e, &args).to_string())?;
+        let recipe_possible = inputs.iter().all(|v| v.payload.is_immutable());
+        let mut values = Vec::with_capacity(outputs.len());
+        for (index, output) in outputs.into_iter().enumerate() {
+            values.push(if output.keep == Keep::Recipe && recipe_possible {
+                recipe_value(task, index, inputs)
+            } else {
+                let (hash, size) = write_table(store, task.name, output.table, output.keep)
+                    .map_err(|e| diagnose::locate(e, &args).to_string())?;
+                NewValue {
+                    payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
+                    fingerprint: hash,
+                    paths: Vec::new(),
+                }
+            });
+        }
+        Ok(values)
+    }
 }
 
 fn scan_arrow(task: &'static str, path: &Path) -> Result<NativeInput> {
@@ -171,45 +224,6 @@ fn scan_parquet(task: &'static str, path: &Path) -> Result<NativeInput> {
     LazyFrame::scan_parquet(path, ScanArgsParquet::default())
         .map(|lf| NativeInput::Table(Table::Lazy(lf)))
         .map_err(|source| TaskError::Polars { task, source })
-}
-
-/// Runs native task `name` on stored inputs and stores its outputs.
-pub fn execute(store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> TaskOutcome {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_stored(store, name, inputs))) {
-        Ok(Ok(values)) => TaskOutcome::Completed(values),
-        Ok(Err(e)) => TaskOutcome::Failed { reason: e.to_string(), stacktrace: None },
-        Err(panic) => {
-            let message = crate::error::panic_message(panic.as_ref());
-            TaskOutcome::Failed { reason: format!("native task {name} panicked: {message}"), stacktrace: None }
-        }
-    }
-}
-
-fn run_stored(store: &ObjectStore, name: &str, inputs: &[VersionRecord]) -> std::result::Result<Vec<NewValue>, String> {
-    let task = find(name).map_err(|e| e.to_string())?;
-    check_arity(task, inputs.len()).map_err(|e| e.to_string())?;
-    let args: Vec<NativeInput> = inputs
-        .iter()
-        .map(|v| input_from_payload(store, task.name, v))
-        .collect::<Result<_>>()
-        .map_err(|e| e.to_string())?;
-    let outputs = (task.run)(&args).map_err(|e| diagnose::locate(e, &args).to_string())?;
-    let recipe_possible = inputs.iter().all(|v| v.payload.is_immutable());
-    let mut values = Vec::with_capacity(outputs.len());
-    for (index, output) in outputs.into_iter().enumerate() {
-        values.push(if output.keep == Keep::Recipe && recipe_possible {
-            recipe_value(task, index, inputs)
-        } else {
-            let (hash, size) = write_table(store, task.name, output.table, output.keep)
-                .map_err(|e| diagnose::locate(e, &args).to_string())?;
-            NewValue {
-                payload: Payload::Object { hash: hash.clone(), format: TABLE_FORMAT.into(), size },
-                fingerprint: hash,
-                paths: Vec::new(),
-            }
-        });
-    }
-    Ok(values)
 }
 
 /// A recipe is named by what it computes: the task, its version, which output

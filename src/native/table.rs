@@ -1,6 +1,7 @@
 //! Tables as native tasks see them: a stored Arrow IPC file (maybe with
-//! columns computed on the fly, e.g. task 2's recipe), or any polars query.
-//! Either is read batch by batch, so memory does not grow with its rows.
+//! columns computed on the fly, e.g. a recipe's), any polars query, or rows a
+//! task produces with its own reader. Each is read batch by batch, so memory
+//! does not grow with its rows.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -10,7 +11,6 @@ use std::sync::mpsc::sync_channel;
 use polars::prelude::*;
 use polars_arrow::io::ipc::read::{read_file_metadata, FileReader};
 
-use super::csv_scores::{self, Layout, Stop};
 use super::{stop_if_interrupted, Result, TaskError};
 
 /// How many of a stored table's batches are read as one.
@@ -22,39 +22,38 @@ const BLOCKS_PER_BATCH: usize = 8;
 pub enum Table {
     /// Any polars query: an in-memory frame, a Parquet or CSV scan, ...
     Lazy(LazyFrame),
-    /// An uncompressed Arrow IPC file in the object store, read with plain
-    /// reads (not memory-mapped, so the pages read do not stay in the
-    /// process's resident memory), then `added` columns computed per batch.
+    /// An uncompressed Arrow IPC file in the object store, read in batches
+    /// (`for_each_batch`: plain reads; `for_each_block`: memory-mapped, pages
+    /// released after each batch), then `added` columns computed per batch.
     Stored(StoredTable),
-    /// Task 1's scores of a CSV, parsed by csv_scores when the table is
-    /// written, with polars' reader (`fallback`) for what it does not handle.
-    Scored(Arc<ScoredCsv>),
+    /// Rows a task produces with a reader of its own (the customer analysis's
+    /// CSV scorer), when the table is written or collected.
+    Produced(Arc<dyn TableProducer>),
 }
 
-pub struct ScoredCsv {
-    pub task: &'static str,
-    pub path: String,
-    pub layout: Layout,
-    pub score_name: &'static str,
-    pub score: fn(f64, f64, f64) -> f64,
-    /// polars' reader of the same scores, for files the fast reader hands over.
-    pub fallback: fn(&'static str, &str) -> Result<LazyFrame>,
+/// A table made by a task's own code, batch by batch.
+pub trait TableProducer: Send + Sync {
+    /// The columns of the batches, as far as known before reading.
+    fn schema(&self) -> Schema;
+
+    /// Every row in order, in batches; see [`Table::produce`].
+    fn produce(
+        &self,
+        task: &'static str,
+        start: &mut dyn FnMut(&Schema) -> Result<()>,
+        push: &(dyn Fn(DataFrame) -> Result<()> + Sync),
+    ) -> Result<()>;
 }
 
 #[derive(Clone)]
 pub struct StoredTable {
     pub path: PathBuf,
     added: Vec<Expr>,
-    /// Set when `added` are exactly task 2's columns over task 1's table, so
-    /// that tasks 3 and 4 can compute them in their own pass (segments.rs).
-    pub segmentation: Option<Segmentation>,
-}
-
-/// Task 2's parameters.
-#[derive(Clone, Copy, Debug)]
-pub struct Segmentation {
-    pub payment_threshold: f64,
-    pub score_threshold: f64,
+    /// What `added` stand for, set by the task that added them when they are
+    /// its whole recipe over a table as written: later tasks that know the
+    /// recipe compute those columns in their own pass instead (the customer
+    /// analysis's segments).
+    pub recipe: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl StoredTable {
@@ -169,24 +168,25 @@ fn on_readers(task: &'static str, threads: usize, run: impl Fn(usize) -> Result<
 
 impl Table {
     pub fn stored(path: PathBuf) -> Table {
-        Table::Stored(StoredTable { path, added: Vec::new(), segmentation: None })
+        Table::Stored(StoredTable { path, added: Vec::new(), recipe: None })
     }
 
-    /// The stored table under task 2's columns, if that is what this is.
-    pub fn segmented_store(&self) -> Option<(&StoredTable, Segmentation)> {
+    /// The stored table as written and the recipe of the columns added over
+    /// it, if this is such a table and its recipe is an `R`.
+    pub fn stored_recipe<R: Copy + 'static>(&self) -> Option<(&StoredTable, R)> {
         match self {
-            Table::Stored(stored) => stored.segmentation.map(|s| (stored, s)),
+            Table::Stored(stored) => stored.recipe.as_ref()?.downcast_ref::<R>().map(|r| (stored, *r)),
             _ => None,
         }
     }
 
-    /// Task 2's columns over this table; `segmentation` says which parameters
-    /// when this is task 1's stored table as written.
-    pub fn segmented(self, exprs: Vec<Expr>, segmentation: Segmentation) -> PolarsResult<Table> {
-        let raw = matches!(&self, Table::Stored(s) if s.added.is_empty() && s.segmentation.is_none());
+    /// `exprs` added as columns; `recipe` says what they stand for when this
+    /// is a stored table as written (see [`StoredTable::recipe`]).
+    pub fn with_recipe_columns<R: Send + Sync + 'static>(self, exprs: Vec<Expr>, recipe: R) -> PolarsResult<Table> {
+        let raw = matches!(&self, Table::Stored(s) if s.added.is_empty() && s.recipe.is_none());
         let mut table = self.with_columns(exprs)?;
         if let (true, Table::Stored(stored)) = (raw, &mut table) {
-            stored.segmentation = Some(segmentation);
+            stored.recipe = Some(Arc::new(recipe));
         }
         Ok(table)
     }
@@ -195,7 +195,7 @@ impl Table {
     pub fn lazy(&self) -> PolarsResult<LazyFrame> {
         match self {
             Table::Lazy(lf) => Ok(lf.clone()),
-            Table::Scored(_) => {
+            Table::Produced(_) => {
                 let df =
                     self.collect("reading a table").map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
                 Ok(df.lazy())
@@ -210,7 +210,7 @@ impl Table {
 
     /// The whole table in memory (for direct calls from Python).
     pub fn collect(&self, task: &'static str) -> Result<DataFrame> {
-        let Table::Scored(_) = self else {
+        let Table::Produced(_) = self else {
             let lf = self.lazy().map_err(|source| TaskError::Polars { task, source })?;
             return super::collect_streaming(lf).map_err(|source| TaskError::Polars { task, source });
         };
@@ -240,7 +240,7 @@ impl Table {
     pub fn with_columns(self, exprs: Vec<Expr>) -> PolarsResult<Table> {
         Ok(match self {
             Table::Lazy(lf) => Table::Lazy(lf.with_columns(exprs)),
-            scored @ Table::Scored(_) => Table::Lazy(scored.lazy()?.with_columns(exprs)),
+            produced @ Table::Produced(_) => Table::Lazy(produced.lazy()?.with_columns(exprs)),
             Table::Stored(mut stored) => {
                 stored.added.extend(exprs);
                 Table::Stored(stored)
@@ -250,38 +250,27 @@ impl Table {
 
     pub fn schema(&self) -> PolarsResult<Schema> {
         match self {
-            Table::Scored(scored) => Ok(scored.layout.schema(scored.score_name)),
+            Table::Produced(producer) => Ok(producer.schema()),
             _ => Ok(self.lazy()?.collect_schema()?.as_ref().clone()),
         }
     }
 
     /// Every row in order, in batches: `start` is called with the schema before
-    /// the first batch, and again if the rows must be produced anew (a column
-    /// found to be float after all, or a file the fast reader hands to polars).
+    /// the first batch, and again if the rows must be produced anew (a
+    /// producer that finds its first guess of the schema wrong).
     pub fn produce(
         &self,
         task: &'static str,
         start: &mut dyn FnMut(&Schema) -> Result<()>,
         push: &(dyn Fn(DataFrame) -> Result<()> + Sync),
     ) -> Result<()> {
-        let Table::Scored(scored) = self else {
-            let schema = self.schema().map_err(|source| TaskError::Polars { task, source })?;
-            start(&schema)?;
-            let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-            return self.for_each_batch(task, &columns, 1, |_, df| push(df));
-        };
-        let mut layout = scored.layout.clone();
-        loop {
-            start(&layout.schema(scored.score_name))?;
-            let mut forward = |df| push(df);
-            match csv_scores::read(scored.task, &scored.path, &layout, scored.score_name, scored.score, &mut forward) {
-                Ok(()) => return Ok(()),
-                Err(Stop::Float(column)) => layout.is_int[column] = false,
-                Err(Stop::Failed(e)) => return Err(e),
-                Err(Stop::Fallback) => break,
-            }
+        if let Table::Produced(producer) = self {
+            return producer.produce(task, start, push);
         }
-        Table::Lazy((scored.fallback)(scored.task, &scored.path)?).produce(task, start, push)
+        let schema = self.schema().map_err(|source| TaskError::Polars { task, source })?;
+        start(&schema)?;
+        let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        self.for_each_batch(task, &columns, 1, |_, df| push(df))
     }
 
     /// Calls `f` with each batch of `columns`, in row order. Stored tables are
@@ -295,7 +284,9 @@ impl Table {
         let polars_err = |source| TaskError::Polars { task, source };
         let select: Vec<Expr> = columns.iter().map(|&c| col(c)).collect();
         match self {
-            Table::Scored(_) => Table::Lazy(self.lazy().map_err(polars_err)?).for_each_batch(task, columns, threads, f),
+            Table::Produced(_) => {
+                Table::Lazy(self.lazy().map_err(polars_err)?).for_each_batch(task, columns, threads, f)
+            }
             Table::Lazy(lf) => {
                 let (send, receive) = sync_channel::<PolarsResult<DataFrame>>(2);
                 let query = lf.clone().select(select);

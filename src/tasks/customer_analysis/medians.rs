@@ -17,8 +17,9 @@
 use std::sync::Mutex;
 
 use super::rows::{fill_rows, Rows};
-use super::table::{Segmentation, StoredTable};
-use super::Result;
+use super::scored::Segmentation;
+use crate::native::Result;
+use crate::native::StoredTable;
 
 pub const BUCKET_BITS: u32 = 16;
 /// At most this many values (1 MiB) are gathered for one rank.
