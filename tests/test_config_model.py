@@ -105,7 +105,6 @@ def test_the_same_rule_answers_for_python_and_toml(tmp_path) -> None:
 def test_the_core_refuses_a_spec_the_validator_refuses(tmp_path) -> None:
     """The engine's own check (what another client of _core would meet) is the same
     validator: a spec that skips Config still cannot store a cycle or a bad id."""
-    import json
 
     engine = _core.Engine(str(tmp_path / "store"))
     spec = {
@@ -120,4 +119,4 @@ def test_the_core_refuses_a_spec_the_validator_refuses(tmp_path) -> None:
         ],
     }  # fmt: skip
     with pytest.raises(sc.ConfigError, match='data node id "a-b" is not a valid identifier'):
-        engine.create_scenario(json.dumps(spec), {}, None, None)
+        engine.create_scenario(spec, {}, None, None)

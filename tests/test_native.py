@@ -119,7 +119,7 @@ def test_in_a_scenario_native_tasks_equal_the_article_on_every_metric(
     tmp_path, algo, monkeypatch, rows, seed, edits
 ) -> None:
     """In a scenario, tasks 3 and 4 read task 1's stored table and compute task
-    2's columns in their own pass (src/tasks/segments.rs): the same numbers."""
+    2's columns in their own pass (src/tasks/customer_analysis/segments.rs): the same numbers."""
     path = make_csv(tmp_path / "c.csv", rows, seed, **edits)
     expected_scored = pandas_preprocess_and_score(path)
     scenario = native_scenario(tmp_path, monkeypatch)

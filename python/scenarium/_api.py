@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import warnings
 from datetime import datetime
-from typing import Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from scenarium import _codec, _config_check, _core, _dask, _events, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
@@ -16,15 +15,18 @@ from scenarium.config import Config, ScenarioConfig
 from scenarium.entities import DataNode, Explanation, Job, Scenario, Sequence, Submission, SubmissionStatus, Task
 from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
 
+if TYPE_CHECKING:  # the payload types exist only in the stub
+    from scenarium._core import DataNodeSpec, ScenarioSpec
+
 
 class _DefaultTarget:
     """Stands in for a data node record while its default value is encoded."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: DataNodeSpec) -> None:
         self.id = f"(new data node {spec['id']})"
         self.config_id = spec["id"]
         self.storage_type = spec["storage_type"]
-        self.properties_json = json.dumps(spec["properties"])
+        self.properties = spec["properties"]
 
 
 def create_scenario(config: ScenarioConfig, creation_date: datetime | None = None, name: str | None = None) -> Scenario:
@@ -40,7 +42,7 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     spec = config._spec()
     defaults = _default_values(engine, config, spec, skip=())
     date = None if creation_date is None else creation_date.timestamp()
-    record = engine.create_scenario(json.dumps(spec, sort_keys=True), defaults, name, date)
+    record = engine.create_scenario(spec, defaults, name, date)
     if _events.Notifier._registrations:
         for dn_id in record.data_nodes.values():
             _events.publish(EventEntityType.DATA_NODE, EventOperation.CREATION, dn_id)
@@ -51,7 +53,7 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
 
 
 def _default_values(
-    engine: _core.Engine, config: ScenarioConfig, spec: dict[str, Any], skip: Any
+    engine: _core.Engine, config: ScenarioConfig, spec: ScenarioSpec, skip: Any
 ) -> dict[str, _core.StoredValue]:
     """The first values of the data nodes of ``spec`` (but those in ``skip``): their
     default_data."""
@@ -78,7 +80,7 @@ def _follow_config(engine: _core.Engine, scenario: Scenario) -> None:
     spec = config._spec()
     known = scenario._record.data_nodes
     defaults = _default_values(engine, config, spec, skip=known)
-    record = engine.upgrade_scenario(scenario.id, json.dumps(spec, sort_keys=True), defaults)
+    record = engine.upgrade_scenario(scenario.id, spec, defaults)
     scenario.__dict__["_record"] = record
 
 

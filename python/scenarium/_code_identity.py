@@ -38,9 +38,12 @@ import sys
 import sysconfig
 import types
 import weakref
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from scenarium import _core
+
+if TYPE_CHECKING:  # the payload types exist only in the stub
+    from scenarium._core import FunctionRef
 
 # The opcodes whose argument names a module: an import inside a function body.
 _IMPORT_NAME = dis.opmap["IMPORT_NAME"]
@@ -766,7 +769,7 @@ class _Walker:
         self._module_attributes(module, [n for n in vars(module) if not n.startswith("__")])
 
 
-def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
+def function_ref(function: Callable[..., Any]) -> FunctionRef:
     """Where a task's code lives, stable across processes: a plain function by its
     module and qualified name (importable when the name leads back to it); a bound
     method, a ``partial`` or a callable object by what it wraps, marked with ``<...>``
@@ -777,7 +780,7 @@ def function_ref(function: Callable[..., Any]) -> dict[str, Any]:
         return {"kind": "native", "name": name, "version": version}
     if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
         module = getattr(function, "__module__", None) or "__main__"
-        qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "?")
+        qualname = str(getattr(function, "__qualname__", None) or getattr(function, "__name__", "?"))
         return {"kind": "python", "module": module, "qualname": qualname}
     if isinstance(function, types.MethodType):
         inner, what = function.__func__, "bound method"

@@ -117,7 +117,7 @@ def value_fingerprint(value: Any) -> str:
 
 
 def _properties(dn: Any) -> dict[str, Any]:
-    return json.loads(dn.properties_json)
+    return dict(dn.properties)
 
 
 def _file_path(props: dict[str, Any]) -> str | None:

@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from dataclasses import dataclass
 
@@ -68,7 +67,7 @@ class Issues(list):
 def check(state: ConfigState) -> Issues:
     """Every issue of the configuration, errors first."""
     doc = document(state, strict=False)
-    issues = [Issue(**i) for i in json.loads(_core.validate_config(json.dumps(doc)))]
+    issues = [Issue(**i) for i in _core.validate_config(doc)]
     issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 

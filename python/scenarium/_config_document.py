@@ -17,7 +17,7 @@ import inspect
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from scenarium._config_model import (
     ConfigState,
@@ -29,8 +29,11 @@ from scenarium._config_model import (
 )
 from scenarium.exceptions import ConfigError
 
+if TYPE_CHECKING:  # the payload types exist only in the stub
+    from scenarium._core import ConfigDocument, ConfigEntry, ConfigSection, TypedValue
 
-def _typed(value: Any, where: str, strict: bool = True) -> dict[str, Any]:
+
+def _typed(value: Any, where: str, strict: bool = True) -> TypedValue:
     """The typed document value of ``value``; with ``strict`` False (checking, not
     writing), values a file cannot hold stand in as their repr instead of raising."""
     if isinstance(value, bool):
@@ -99,12 +102,12 @@ def _function_path(function: Callable[..., Any], where: str) -> str:
     return f"{module}.{qualname}"
 
 
-def _entry(key: str, value: Any, where: str, line: int | None, strict: bool) -> dict[str, Any]:
+def _entry(key: str, value: Any, where: str, line: int | None, strict: bool) -> ConfigEntry:
     typed = _typed(value, f"{where} {key}", strict)
     return {"key": key, "value": typed, "line": line, "column": None, "template": None}
 
 
-def _section(state: ConfigState, kind: str, id: str | None, fields: dict[str, Any], strict: bool) -> dict[str, Any]:
+def _section(state: ConfigState, kind: str, id: str | None, fields: dict[str, Any], strict: bool) -> ConfigSection:
     file, line, lines = state.locations.get((kind, id), (None, None, {}))
     name = f"{kind}.{id}" if id else kind
     entries = [_entry(k, v, f"[{name}]", lines.get(k), strict) for k, v in fields.items() if v is not None]
@@ -116,10 +119,10 @@ def _section(state: ConfigState, kind: str, id: str | None, fields: dict[str, An
     return {"kind": kind, "id": id, "line": line, "entries": entries}
 
 
-def document(state: ConfigState, strict: bool = True) -> dict[str, Any]:
+def document(state: ConfigState, strict: bool = True) -> ConfigDocument:
     """The configuration as the core's model: what export writes (``strict``: every
     value must be writable) and what the validator checks."""
-    sections: list[dict[str, Any]] = [_section(state, "TAIPY", None, {}, strict)]
+    sections: list[ConfigSection] = [_section(state, "TAIPY", None, {}, strict)]
     job = state.job
     sections.append(
         _section(

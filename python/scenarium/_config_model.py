@@ -18,16 +18,18 @@ Example:
 from __future__ import annotations
 
 import enum
-import json
 import os
 import types
 import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from scenarium import _code_identity, _codec, _core, _dag, _html
 from scenarium.exceptions import ConfigError
+
+if TYPE_CHECKING:  # the payload types exist only in the stub
+    from scenarium._core import ConfigSection, DataNodeSpec, ScenarioSpec, TaskSpec, TypedValue
 
 
 class Scope(enum.Enum):
@@ -70,7 +72,7 @@ class _ConfigObject:
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.id))
 
-    def _spec(self) -> dict[str, Any]:
+    def _spec(self) -> Mapping[str, Any]:
         raise NotImplementedError
 
 
@@ -112,7 +114,7 @@ class DataNodeConfig(_ConfigObject):
     def default_data(self) -> Any:
         return self.properties.get("default_data")
 
-    def _spec(self) -> dict[str, Any]:
+    def _spec(self) -> DataNodeSpec:
         properties = {k: _codec.json_safe(v) for k, v in self.properties.items() if k != "default_data"}
         default = self.properties.get("default_data")
         return {
@@ -190,7 +192,7 @@ class TaskConfig(_ConfigObject):
     def outputs(self) -> list[DataNodeConfig]:
         return self.output_configs
 
-    def _spec(self) -> dict[str, Any]:
+    def _spec(self) -> TaskSpec:
         return {
             "id": self.id,
             "function": _code_identity.function_ref(self.function),
@@ -254,7 +256,7 @@ class ScenarioConfig(_ConfigObject):
             seen.setdefault(d.id, d)
         return list(seen.values())
 
-    def _spec(self) -> dict[str, Any]:
+    def _spec(self) -> ScenarioSpec:
         by_id: dict[str, DataNodeConfig] = {}
         for d in self.data_node_configs:
             other = by_id.setdefault(d.id, d)
@@ -268,9 +270,6 @@ class ScenarioConfig(_ConfigObject):
             "frequency": None if self.frequency is None else self.frequency.value,
             "properties": {k: _codec.json_safe(v) for k, v in self.properties.items()},
         }
-
-    def _spec_json(self) -> str:
-        return json.dumps(self._spec(), sort_keys=True)
 
     def __repr__(self) -> str:
         return f"ScenarioConfig(id={self.id!r}, tasks={[t.id for t in self.task_configs]})"
@@ -335,7 +334,7 @@ class UnresolvedFunction:
 # Where a loaded section came from: (kind, id) -> (file, section line, {key: line}).
 Locations = dict[tuple[str, "str | None"], tuple[str, "int | None", dict[str, int]]]
 # ENV[...] templates of loaded values: (kind, id) -> {key: (template, typed value it resolved to)}.
-Templates = dict[tuple[str, "str | None"], dict[str, tuple[str, dict[str, Any]]]]
+Templates = dict[tuple[str, "str | None"], dict[str, tuple[str, "TypedValue"]]]
 
 
 @dataclass
@@ -354,7 +353,7 @@ class ConfigState:
     locations: Locations = field(default_factory=dict)
     templates: Templates = field(default_factory=dict)
     # Sections of loaded files that describe nothing scenarium builds (unknown kinds), kept for check().
-    foreign_sections: list[dict[str, Any]] = field(default_factory=list)
+    foreign_sections: list[ConfigSection] = field(default_factory=list)
     # Folders of loaded files, where their task functions were found: worker
     # processes search them after sys.path.
     function_dirs: list[str] = field(default_factory=list)

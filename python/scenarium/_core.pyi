@@ -7,7 +7,9 @@ module is what they are built on.
 from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal, Protocol, final
+from typing import Any, Literal, Protocol, TypedDict, final
+
+from typing_extensions import NotRequired
 
 __all__ = [
     "Engine",
@@ -53,6 +55,84 @@ build_profile: Literal["debug", "release"]
 STORAGE_TYPES: list[str]
 SCOPES: list[str]
 FREQUENCIES: list[str]
+
+# The shapes of the dicts that cross the boundary (serde forms of the core's types).
+
+class PythonFunction(TypedDict):
+    kind: Literal["python"]
+    module: str
+    qualname: str
+
+class NativeFunction(TypedDict):
+    kind: Literal["native"]
+    name: str
+    version: int
+
+FunctionRef = PythonFunction | NativeFunction
+
+class InputBinding(TypedDict):
+    param: str | None
+    data_node: str
+
+class DataNodeSpec(TypedDict):
+    id: str
+    storage_type: str
+    scope: str
+    default_fingerprint: NotRequired[str | None]
+    validity_period_s: NotRequired[float | None]
+    properties: NotRequired[dict[str, Any]]
+
+class TaskSpec(TypedDict):
+    id: str
+    function: FunctionRef
+    inputs: list[InputBinding]
+    outputs: list[str]
+    skippable: NotRequired[bool]
+    properties: NotRequired[dict[str, Any]]
+
+class ScenarioSpec(TypedDict):
+    """Everything needed to instantiate one scenario config (``ScenarioConfig._spec()``)."""
+
+    id: str
+    tasks: list[TaskSpec]
+    data_nodes: list[DataNodeSpec]
+    additional_data_nodes: NotRequired[list[str]]
+    frequency: NotRequired[str | None]
+    properties: NotRequired[dict[str, Any]]
+
+class TypedValue(TypedDict):
+    """A configuration value: ``type`` is str, int, big_int, float, bool, datetime,
+    timedelta, scope, frequency, function, class, list, tuple, dict, ..."""
+
+    type: str
+    value: NotRequired[Any]
+
+class ConfigEntry(TypedDict):
+    key: str
+    value: TypedValue
+    line: NotRequired[int | None]
+    column: NotRequired[int | None]
+    template: NotRequired[str | None]
+
+class ConfigSection(TypedDict):
+    kind: str
+    id: str | None
+    line: NotRequired[int | None]
+    entries: list[ConfigEntry]
+
+class ConfigDocument(TypedDict):
+    """The configuration model: what a TOML file and the ``Config`` API both build."""
+
+    file: NotRequired[str | None]
+    sections: list[ConfigSection]
+
+class ConfigIssue(TypedDict):
+    level: Literal["error", "warning"]
+    section: str
+    key: str | None
+    message: str
+    file: str | None
+    line: int | None
 
 def native_tasks() -> list[tuple[str, int, list[str], int]]:
     """(name, version, parameter names, number of outputs) of every native task."""
@@ -111,8 +191,11 @@ class VersionRecord:
     writer: str
     comment: str | None
     fingerprint: str
-    value: StoredValue
-    extra_json: str
+    @property
+    def value(self) -> StoredValue: ...
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Keys the writer added to the edit."""
 
 @final
 class DataNodeRecord:
@@ -122,18 +205,23 @@ class DataNodeRecord:
     owner_id: str | None
     storage_type: str
     validity_period_s: float | None
-    properties_json: str
+    @property
+    def properties(self) -> dict[str, Any]: ...
 
 @final
 class TaskRecord:
     id: str
     config_id: str
     scenario_id: str
-    function_json: str
-    inputs: list[tuple[str | None, str]]
+    @property
+    def function(self) -> FunctionRef: ...
+    @property
+    def inputs(self) -> list[tuple[str | None, str]]:
+        """(parameter name or None, data node id) per input, in binding order."""
     outputs: list[str]
     skippable: bool
-    properties_json: str
+    @property
+    def properties(self) -> dict[str, Any]: ...
 
 @final
 class ScenarioRecord:
@@ -225,17 +313,17 @@ class Engine:
     def store_memory(self, token: str, fingerprint: str) -> StoredValue: ...
     def create_scenario(
         self,
-        spec_json: str,
+        spec: ScenarioSpec,
         defaults: dict[str, StoredValue],
         name: str | None = None,
         creation_date: float | None = None,
     ) -> ScenarioRecord: ...
-    def create_global_data_node(self, config_json: str, default: StoredValue | None = None) -> DataNodeRecord: ...
-    def upgrade_scenario(self, id: str, spec_json: str, defaults: dict[str, StoredValue]) -> ScenarioRecord:
+    def create_global_data_node(self, config: DataNodeSpec, default: StoredValue | None = None) -> DataNodeRecord: ...
+    def upgrade_scenario(self, id: str, spec: ScenarioSpec, defaults: dict[str, StoredValue]) -> ScenarioRecord:
         """Brings a scenario to a configuration that only adds to it; else raises ConfigVersionMismatch."""
     def scenario(self, id: str) -> ScenarioRecord: ...
     def scenarios(self) -> list[ScenarioRecord]: ...
-    def config_spec_json(self, version: str) -> str: ...
+    def config_spec(self, version: str) -> ScenarioSpec: ...
     def update_scenario(self, id: str, name: str | None, tags: list[str], is_primary: bool) -> ScenarioRecord: ...
     def delete_scenario(self, id: str) -> None: ...
     def cycle_name(self, id: str) -> str | None: ...
@@ -263,7 +351,7 @@ class Engine:
         value: StoredValue,
         writer: str = "user",
         comment: str | None = None,
-        extra_json: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> VersionRecord: ...
     def task(self, id: str) -> TaskRecord: ...
     def job(self, id: str) -> JobRecord: ...
@@ -289,8 +377,8 @@ class Engine:
         """Keeps one job of a submission running in this process from starting."""
     def plan(self, entity_id: str, runner: Any, force: bool = False) -> list[tuple[str, str, str]]:
         """A dry run: (task config id, "run" | "skip" | "may run" | "fail", reason) per task."""
-    def key_report(self, task_id: str, runner: Any) -> str:
-        """Everything the cache key of a task is made of now, as JSON (``sc.why``)."""
+    def key_report(self, task_id: str, runner: Any) -> dict[str, Any]:
+        """Everything the cache key of a task is made of now (``sc.why``)."""
     def file_fingerprint(self, path: str | PathLike[str]) -> str: ...
     def tree_fingerprint(self, path: str | PathLike[str]) -> str: ...
     @staticmethod
@@ -311,11 +399,11 @@ class StorageError(ScenariumError): ...
 class NotSerializable(StorageError): ...
 class TaskError(ScenariumError): ...
 
-def parse_config_toml(path: str) -> str:
-    """The configuration document of a Taipy TOML file, as JSON; raises InvalidConfigFile."""
+def parse_config_toml(path: str) -> ConfigDocument:
+    """The configuration document of a Taipy TOML file; raises InvalidConfigFile."""
 
-def write_config_toml(document_json: str) -> str:
-    """The TOML text of a configuration document given as JSON."""
+def write_config_toml(document: ConfigDocument) -> str:
+    """The TOML text of a configuration document."""
 
-def validate_config(document_json: str) -> str:
-    """Every issue the validator finds in a configuration document (JSON), as a JSON list."""
+def validate_config(document: ConfigDocument) -> list[ConfigIssue]:
+    """Every issue the validator finds in a configuration document."""

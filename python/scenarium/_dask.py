@@ -15,7 +15,6 @@ Example (skipped when the docs are tested: it needs a Dask scheduler at that add
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from typing import Any
@@ -26,8 +25,8 @@ from scenarium.exceptions import ConfigError, MissingOptionalDependency
 
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
-_TASK_FIELDS = ("id", "config_id", "scenario_id", "function_json", "inputs", "outputs", "properties_json")
-_NODE_FIELDS = ("id", "config_id", "storage_type", "properties_json")
+_TASK_FIELDS = ("id", "config_id", "scenario_id", "function", "inputs", "outputs", "properties")
+_NODE_FIELDS = ("id", "config_id", "storage_type", "properties")
 
 
 class _Record:
@@ -129,7 +128,7 @@ def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     if store is None:
         store = _stores[storage_folder] = _core.ObjectStore(storage_folder)
     task = _Record(job["task"])
-    ref = json.loads(task.function_json)
+    ref = task.function
     if ref["kind"] == "native":  # runs in Rust, without the GIL, as it would locally
         values, reason = store.run_native(ref["name"], job["values"])
         return values, reason, None

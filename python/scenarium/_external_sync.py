@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scenarium import _codec, _core, _external
@@ -31,7 +30,7 @@ def where(record: _core.DataNodeRecord) -> str:
 def properties(record: _core.DataNodeRecord) -> dict[str, Any]:
     """The node's properties, with the functions configured in this process (a
     lambda or a closure cannot be found by name; a stored reference is imported)."""
-    props = json.loads(record.properties_json)
+    props = dict(record.properties)
     configured = Config._state.data_nodes.get(record.config_id)
     if configured is not None and configured.storage_type == record.storage_type:
         for key, value in configured.properties.items():

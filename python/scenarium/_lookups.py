@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from typing import Any, Union
 
 from scenarium import _codec, _events, _runtime
@@ -95,7 +94,7 @@ def create_global_data_node(config: DataNodeConfig) -> DataNode:
     if config.default_data is not None:
         default = _codec.encode(engine, config.default_data, _DefaultTarget(spec))
     try:
-        record = engine.create_global_data_node(json.dumps(spec, sort_keys=True), default)
+        record = engine.create_global_data_node(spec, default)
     except ValueError as e:
         raise InvalidArgument(str(e)) from None
     _events.publish(EventEntityType.DATA_NODE, EventOperation.CREATION, record.id)

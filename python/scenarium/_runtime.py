@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import os
 import sys
 import threading
@@ -34,7 +33,7 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     """The callable a task runs: the one configured in this process for the task's
     config id (a task's identity is its TaskConfig and its callable, never a name
     that two lambdas or two bound methods share), else imported by name."""
-    ref = json.loads(task.function_json)
+    ref = task.function
     configured = Config._state.tasks.get(task.config_id)
     if configured is not None and _code_identity.function_ref(configured.function) == ref:
         return configured.function
@@ -70,7 +69,7 @@ def code_identity_of(task: _core.TaskRecord, function: Callable[..., Any], engin
     """The named parts of a Python task's code identity (``_code_identity``), with
     the extra dependencies the task declares (``depends_on``; files are fingerprinted
     by ``engine``)."""
-    depends_on = json.loads(task.properties_json).get("depends_on") or []
+    depends_on = task.properties.get("depends_on") or []
     return _code_identity.identity(function, depends_on, engine)
 
 
@@ -181,7 +180,7 @@ class TaskRunner:
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, str | None]:
         """(outputs, failure reason, traceback, why the result must not be reused)."""
-        timeout = json.loads(task.properties_json).get("timeout")
+        timeout = task.properties.get("timeout")
         if self.mode == "dask":
             from scenarium import _dask  # upward (tests/test_layers.py): Dask starts on first use
 

@@ -62,7 +62,7 @@ def export_scenario(
                 value = engine.materialize(value, dn_id)
             if value.kind not in ("inline", "object"):
                 continue  # in_memory values live in their process; a legacy file reference stays where it is
-            entry = {"writer": v.writer, "comment": v.comment, "extra": json.loads(v.extra_json),
+            entry = {"writer": v.writer, "comment": v.comment, "extra": v.extra,
                      "fingerprint": value.fingerprint, "kind": value.kind}  # fmt: skip
             if value.kind == "inline":
                 entry["json"] = value.json
@@ -78,7 +78,7 @@ def export_scenario(
         "tags": sorted(record.tags),
         "creation_date": record.creation_date,
         "sequences": record.sequences,
-        "spec": json.loads(engine.config_spec_json(record.config_version)),
+        "spec": engine.config_spec(record.config_version),
         "data_nodes": nodes,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,9 +100,7 @@ def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = F
         manifest = json.loads(archive.read("scenario.json"))
         if manifest.get("format") != FORMAT:
             raise InvalidArgument(f"{input_path} is not a scenario exported by scenarium ({FORMAT})")
-        record = engine.create_scenario(
-            json.dumps(manifest["spec"], sort_keys=True), {}, manifest["name"], manifest["creation_date"]
-        )
+        record = engine.create_scenario(manifest["spec"], {}, manifest["name"], manifest["creation_date"])
         record = engine.update_scenario(record.id, manifest["name"], manifest["tags"], record.is_primary)
         if manifest["sequences"]:
             record = engine.set_sequences(record.id, manifest["sequences"])
@@ -118,6 +116,5 @@ def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = F
                     part = engine.new_tmp_path(".import")
                     part.write_bytes(archive.read(f"objects/{entry['hash']}"))
                     stored = engine.store_file(str(part), entry["format"], entry["fingerprint"])
-                extra = json.dumps(entry["extra"]) if entry["extra"] else None
-                engine.write_data_node(dn_id, stored, entry["writer"], entry["comment"], extra)
+                engine.write_data_node(dn_id, stored, entry["writer"], entry["comment"], entry["extra"] or None)
     return Scenario(engine.scenario(record.id), engine)

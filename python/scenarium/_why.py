@@ -19,8 +19,7 @@ class KeyReport:
         ('skip', 'same code and inputs as JOB_featurization_and_segmentation_...')
     """
 
-    def __init__(self, report_json: str) -> None:
-        data: dict[str, Any] = json.loads(report_json)
+    def __init__(self, data: dict[str, Any]) -> None:
         self.task_config_id: str = data["task_config_id"]
         self.key: str = data["key"]
         self.code_fingerprint: str = data["code_fingerprint"]

@@ -15,12 +15,11 @@ Example:
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from scenarium import _core, _static_ref
 from scenarium._config_document import document
@@ -36,18 +35,21 @@ from scenarium._config_model import (
     UnresolvedFunction,
 )
 
+if TYPE_CHECKING:  # the payload types exist only in the stub
+    from scenarium._core import ConfigDocument, ConfigSection, TypedValue
+
 # Finds the object a "module.name:function" value names, given the file's folder.
 _Resolver = Callable[[str, "str | None"], Any]
 
 _DATA_NODE_FIELDS = ("storage_type", "scope", "validity_period")
 
 
-def read(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read(path: str | os.PathLike[str]) -> ConfigDocument:
     """The parsed document of a TOML file (raises InvalidConfigFile)."""
-    return json.loads(_core.parse_config_toml(os.fspath(path)))
+    return _core.parse_config_toml(os.fspath(path))
 
 
-def _python_value(typed: dict[str, Any], base_dir: str | None, resolve: _Resolver) -> Any:
+def _python_value(typed: TypedValue, base_dir: str | None, resolve: _Resolver) -> Any:
     kind: str = typed["type"]
     value: Any = typed.get("value")
     if kind == "float":
@@ -110,7 +112,7 @@ def load(state: ConfigState, path: str | os.PathLike[str], *, replace: bool, sta
     apply(state, read(path), replace=replace, static=static)
 
 
-def apply(state: ConfigState, document: dict[str, Any], *, replace: bool, static: bool = False) -> None:
+def apply(state: ConfigState, document: ConfigDocument, *, replace: bool, static: bool = False) -> None:
     """Builds configuration objects from a parsed document into ``state``: all of them
     anew (``replace``) or over the current ones, key by key (override)."""
     file = document.get("file")
@@ -124,20 +126,19 @@ def apply(state: ConfigState, document: dict[str, Any], *, replace: bool, static
         state.locations[(s["kind"], s.get("id"))] = (
             file or "",
             s.get("line"),
-            {e["key"]: e["line"] for e in s["entries"] if e.get("line")},
+            {e["key"]: line for e in s["entries"] if (line := e.get("line"))},
         )
         state.templates.setdefault((s["kind"], s.get("id")), {}).update(
-            {e["key"]: (e["template"], e["value"]) for e in s["entries"] if e.get("template")}
+            {e["key"]: (template, e["value"]) for e in s["entries"] if (template := e.get("template"))}
         )
         if s["kind"] not in ("TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"):
             state.foreign_sections.append(s)
 
-    def storage(section: dict[str, Any] | None) -> Any:
-        return next(
-            (e["value"].get("value") for e in (section or {}).get("entries", []) if e["key"] == "storage_type"), None
-        )
+    def storage(section: ConfigSection | None) -> Any:
+        entries = section["entries"] if section else []
+        return next((e["value"].get("value") for e in entries if e["key"] == "storage_type"), None)
 
-    def values(section: dict[str, Any]) -> dict[str, Any]:
+    def values(section: ConfigSection) -> dict[str, Any]:
         default = defaults.get(section["kind"])
         if section["kind"] == "DATA_NODE" and storage(section) not in (None, storage(default)):
             default = None  # as configure_data_node: a default of another storage type gives nothing
@@ -145,18 +146,20 @@ def apply(state: ConfigState, document: dict[str, Any], *, replace: bool, static
         merged.update({e["key"]: e["value"] for e in section["entries"]})
         return {k: _python_value(v, base_dir, resolve) for k, v in merged.items()}
 
-    by_kind = lambda kind: [s for s in sections if s["kind"] == kind and s.get("id") != "default"]  # noqa: E731
+    def by_kind(kind: str) -> list[tuple[str, ConfigSection]]:
+        return [(s["id"] or "", s) for s in sections if s["kind"] == kind and s.get("id") != "default"]
+
     if "DATA_NODE" in defaults:
         default = state.default_data_node = _blank_data_node("default")
         for field, value in values(defaults["DATA_NODE"]).items():
             setattr(default, field, value) if field in _DATA_NODE_FIELDS else default.properties.update({field: value})
-    for s in by_kind("DATA_NODE"):
-        _apply_data_node(state, s["id"], values(s))
-    for s in by_kind("TASK"):
-        _apply_task(state, s["id"], values(s))
-    for s in by_kind("SCENARIO"):
-        _apply_scenario(state, s["id"], values(s))
-    for s in by_kind("JOB"):
+    for id, s in by_kind("DATA_NODE"):
+        _apply_data_node(state, id, values(s))
+    for id, s in by_kind("TASK"):
+        _apply_task(state, id, values(s))
+    for id, s in by_kind("SCENARIO"):
+        _apply_scenario(state, id, values(s))
+    for _, s in by_kind("JOB"):
         old = state.job
         merged = {**old.properties, "mode": old.mode, "max_nb_of_workers": old.max_nb_of_workers, **values(s)}
         job = object.__new__(JobConfig)
@@ -164,7 +167,7 @@ def apply(state: ConfigState, document: dict[str, Any], *, replace: bool, static
         job.max_nb_of_workers = merged.pop("max_nb_of_workers", 1)
         job.properties = merged
         state.job = job
-    for s in by_kind("CORE"):
+    for _, s in by_kind("CORE"):
         v = values(s)
         folder = v.pop("storage_folder", state.core.storage_folder)
         state.core = CoreConfig(folder, **v)
@@ -265,7 +268,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def export(state: ConfigState, path: str | os.PathLike[str]) -> None:
     """Writes the configuration to ``path`` as TOML (atomically)."""
-    text = _core.write_config_toml(json.dumps(document(state)))
+    text = _core.write_config_toml(document(state))
     path = os.fspath(path)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:

@@ -7,7 +7,6 @@ to the registry, so an object always shows what is stored now.
 from __future__ import annotations
 
 import enum
-import json
 import queue
 import threading
 import warnings
@@ -149,7 +148,7 @@ class DataNode(_Entity):
 
     @property
     def properties(self) -> dict[str, Any]:
-        return json.loads(self._record.properties_json)
+        return dict(self._record.properties)
 
     @property
     def path(self) -> str | None:
@@ -202,7 +201,7 @@ class DataNode(_Entity):
         stored = _codec.encode(self._engine, value, self._record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
-        extra = json.dumps(_codec.json_safe(edit)) if edit else None
+        extra = _codec.json_safe(edit) if edit else None
         self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment, extra)
         _events.publish(
             EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
@@ -391,7 +390,7 @@ class DataNode(_Entity):
                 edit["editor_id"] = v.writer
             if v.comment:
                 edit["comment"] = v.comment
-            edit.update(json.loads(v.extra_json))
+            edit.update(v.extra)
             out.append(edit)
         return out
 

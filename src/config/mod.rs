@@ -117,8 +117,8 @@ pub struct ScenarioSpec {
 }
 
 impl ScenarioSpec {
-    pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| Error::Config(format!("malformed scenario configuration: {e}")))
+    pub fn from_value(value: serde_json::Value) -> Result<Self> {
+        serde_json::from_value(value).map_err(|e| Error::Config(format!("malformed scenario configuration: {e}")))
     }
 
     pub fn data_node(&self, id: &str) -> Option<&DataNodeConfig> {

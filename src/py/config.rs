@@ -1,15 +1,17 @@
 //! The configuration model across the boundary: TOML files parsed and written,
-//! documents validated; documents cross to Python as JSON.
+//! documents validated; documents cross to Python as dicts (`_core.pyi`'s
+//! `ConfigDocument`).
 
 use pyo3::prelude::*;
 
 use super::exceptions::{ConfigError, InvalidConfigFile};
+use super::json;
 use crate::config::{document::Document, toml_file, validate};
 
-/// The configuration document of TOML file `path` as JSON; raises
-/// InvalidConfigFile naming the file, line and column of a syntax or value error.
+/// The configuration document of TOML file `path`; raises InvalidConfigFile
+/// naming the file, line and column of a syntax or value error.
 #[pyfunction]
-pub fn parse_config_toml(py: Python<'_>, path: &str) -> PyResult<String> {
+pub fn parse_config_toml<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| InvalidConfigFile::new_err(format!("{path}: cannot read the configuration file: {e}")))?;
     let env = |name: &str| std::env::var(name).ok();
@@ -19,22 +21,23 @@ pub fn parse_config_toml(py: Python<'_>, path: &str) -> PyResult<String> {
         let _ = (value.setattr("file", &e.file), value.setattr("line", e.line), value.setattr("column", e.column));
         err
     })?;
-    Ok(serde_json::to_string(&document).expect("a document always serialises"))
+    json::to_python(py, &serde_json::to_value(&document).expect("a document always serialises"))
 }
 
-fn document(json: &str) -> PyResult<Document> {
-    serde_json::from_str(json).map_err(|e| ConfigError::new_err(format!("malformed configuration document: {e}")))
+fn document(value: &Bound<'_, PyAny>) -> PyResult<Document> {
+    serde_json::from_value(json::from_python(value, "the configuration document")?)
+        .map_err(|e| ConfigError::new_err(format!("malformed configuration document: {e}")))
 }
 
-/// The TOML text of a configuration document given as JSON.
+/// The TOML text of a configuration document.
 #[pyfunction]
-pub fn write_config_toml(document_json: &str) -> PyResult<String> {
-    Ok(toml_file::write(&document(document_json)?))
+pub fn write_config_toml(document: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(toml_file::write(&self::document(document)?))
 }
 
-/// The issues (JSON list) the validator finds in a configuration document.
+/// The issues the validator finds in a configuration document.
 #[pyfunction]
-pub fn validate_config(document_json: &str) -> PyResult<String> {
-    let issues = validate::validate(&document(document_json)?);
-    Ok(serde_json::to_string(&issues).expect("issues always serialise"))
+pub fn validate_config<'py>(py: Python<'py>, document: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let issues = validate::validate(&self::document(document)?);
+    json::to_python(py, &serde_json::to_value(&issues).expect("issues always serialise"))
 }

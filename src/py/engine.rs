@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 
+use super::json;
 use super::objects;
 use super::records::*;
 use crate::config::{DataNodeConfig, ScenarioSpec};
@@ -99,31 +100,31 @@ impl Engine {
         objects::memory(token, &fingerprint)
     }
 
-    #[pyo3(signature = (spec_json, defaults, name = None, creation_date = None))]
+    #[pyo3(signature = (spec, defaults, name = None, creation_date = None))]
     fn create_scenario(
         &self,
         py: Python<'_>,
-        spec_json: &str,
+        spec: &Bound<'_, PyAny>,
         defaults: BTreeMap<String, PyRef<'_, StoredValue>>,
         name: Option<String>,
         creation_date: Option<f64>,
     ) -> PyResult<ScenarioRecord> {
-        let spec = ScenarioSpec::from_json(spec_json)?;
+        let spec = ScenarioSpec::from_value(json::from_python(spec, "the scenario configuration")?)?;
         let defaults: BTreeMap<String, NewValue> =
             defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
         let store = self.store.clone();
         Ok(detached(py, move || store.create_scenario(&spec, name, creation_date, &defaults))?.into())
     }
 
-    /// The GLOBAL data node of a data node config (JSON), created with `default` if new.
-    #[pyo3(signature = (config_json, default = None))]
+    /// The GLOBAL data node of a data node config, created with `default` if new.
+    #[pyo3(signature = (config, default = None))]
     fn create_global_data_node(
         &self,
         py: Python<'_>,
-        config_json: &str,
+        config: &Bound<'_, PyAny>,
         default: Option<PyRef<'_, StoredValue>>,
     ) -> PyResult<DataNodeRecord> {
-        let config: DataNodeConfig = serde_json::from_str(config_json)
+        let config: DataNodeConfig = serde_json::from_value(json::from_python(config, "the data node configuration")?)
             .map_err(|e| crate::error::Error::Config(format!("malformed data node configuration: {e}")))?;
         let default = default.map(|v| v.to_new_value());
         Ok(detached(py, || self.store.create_global_data_node(&config, default))?.into())
@@ -135,10 +136,10 @@ impl Engine {
         &self,
         py: Python<'_>,
         id: &str,
-        spec_json: &str,
+        spec: &Bound<'_, PyAny>,
         defaults: BTreeMap<String, PyRef<'_, StoredValue>>,
     ) -> PyResult<ScenarioRecord> {
-        let spec = ScenarioSpec::from_json(spec_json)?;
+        let spec = ScenarioSpec::from_value(json::from_python(spec, "the scenario configuration")?)?;
         let defaults: BTreeMap<String, NewValue> =
             defaults.iter().map(|(k, v)| (k.clone(), v.to_new_value())).collect();
         Ok(detached(py, || self.store.upgrade_scenario(id, &spec, &defaults))?.into())
@@ -152,10 +153,10 @@ impl Engine {
         Ok(detached(py, || self.store.scenarios())?.into_iter().map(Into::into).collect())
     }
 
-    /// JSON text of the configuration a scenario was made from.
-    fn config_spec_json(&self, py: Python<'_>, version: &str) -> PyResult<String> {
+    /// The configuration a scenario was made from (its `config_version`).
+    fn config_spec<'py>(&self, py: Python<'py>, version: &str) -> PyResult<Bound<'py, PyAny>> {
         let spec = detached(py, || self.store.config_spec(version))?;
-        serde_json::to_string(&spec).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+        json::to_python(py, &serde_json::to_value(&spec).map_err(|e| PyRuntimeError::new_err(e.to_string()))?)
     }
 
     /// Replaces a scenario's name, tags and primary flag.
@@ -298,7 +299,7 @@ impl Engine {
         Ok(versions.into_iter().map(Into::into).collect())
     }
 
-    #[pyo3(signature = (data_node_id, value, writer = "user", comment = None, extra_json = None))]
+    #[pyo3(signature = (data_node_id, value, writer = "user", comment = None, extra = None))]
     fn write_data_node(
         &self,
         py: Python<'_>,
@@ -306,12 +307,12 @@ impl Engine {
         value: PyRef<'_, StoredValue>,
         writer: &str,
         comment: Option<String>,
-        extra_json: Option<&str>,
+        extra: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<VersionRecord> {
         let value = value.to_new_value();
-        let extra = match extra_json {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| crate::error::Error::InvalidArgument(format!("edit keys must be a JSON object: {e}")))?,
+        let extra = match extra {
+            Some(keys) => serde_json::from_value(json::from_python(keys, "the edit's keys")?)
+                .map_err(|e| crate::error::Error::InvalidArgument(format!("edit keys must be a dict: {e}")))?,
             None => BTreeMap::new(),
         };
         Ok(detached(py, || self.store.write_data_node_edit(data_node_id, &value, writer, comment, extra))?.into())
@@ -429,11 +430,11 @@ impl Engine {
     }
 
     /// Everything the cache key of task `task_id` is made of now, and what the
-    /// next submit would do, as JSON (``sc.why``). Runs and writes nothing.
-    fn key_report(&self, py: Python<'_>, task_id: &str, runner: Py<PyAny>) -> PyResult<String> {
+    /// next submit would do (``sc.why``). Runs and writes nothing.
+    fn key_report<'py>(&self, py: Python<'py>, task_id: &str, runner: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let executor = PyExecutor::new(py, runner);
         let report = detached(py, || orchestrator::key_report(&self.store, task_id, &executor))?;
-        serde_json::to_string(&report).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        json::to_python(py, &serde_json::to_value(&report).map_err(|e| PyRuntimeError::new_err(e.to_string()))?)
     }
 
     /// The blake3 content hash of the file at `path` (cached while `stat` shows it unchanged).

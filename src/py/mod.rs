@@ -4,6 +4,7 @@ mod config;
 mod engine;
 mod error;
 mod exceptions;
+mod json;
 mod native;
 mod objects;
 mod records;

@@ -1,8 +1,12 @@
-//! Read-only views of registry records, handed to the Python layer.
-
-use std::collections::BTreeMap;
+//! Registry records handed to the Python layer: the core's own records
+//! (`crate::model`), wrapped, each field a read-only attribute. Free-form parts
+//! (properties, a function reference, an edit's keys) come as dicts, typed in
+//! `_core.pyi`.
 
 use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+
+use super::json;
 
 use crate::model::{self, Payload};
 use crate::store::NewValue;
@@ -155,185 +159,101 @@ impl StoredValue {
     }
 }
 
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct VersionRecord {
-    pub data_node_id: String,
-    pub version: i64,
-    pub written_at: f64,
-    pub writer: String,
-    pub comment: Option<String>,
-    pub fingerprint: String,
-    pub value: StoredValue,
-    /// Keys the writer added to the edit, as a JSON object.
-    pub extra_json: String,
+/// A pyclass around a model record: `plain` fields are handed over as they
+/// are (cloned), `shown` ones through an expression of the record (`r`).
+macro_rules! record_view {
+    (
+        $name:ident wraps $model:ty;
+        plain { $($field:ident: $ty:ty),* $(,)? }
+        shown { $($shown:ident = |$r:ident, $py:ident| $get:expr),* $(,)? }
+    ) => {
+        #[pyclass(module = "scenarium._core", frozen)]
+        pub struct $name(pub $model);
+
+        impl From<$model> for $name {
+            fn from(record: $model) -> Self {
+                $name(record)
+            }
+        }
+
+        #[pymethods]
+        impl $name {
+            $(
+                #[getter]
+                fn $field(&self) -> $ty {
+                    self.0.$field.clone()
+                }
+            )*
+            $(
+                #[getter]
+                fn $shown<'py>(&self, $py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    let $r = &self.0;
+                    $get
+                }
+            )*
+        }
+    };
 }
 
-impl From<model::VersionRecord> for VersionRecord {
-    fn from(v: model::VersionRecord) -> Self {
-        let value = StoredValue::from_payload(&v.payload, &v.fingerprint);
-        VersionRecord {
-            data_node_id: v.data_node_id,
-            version: v.version,
-            written_at: v.written_at,
-            writer: v.writer,
-            comment: v.comment,
-            fingerprint: v.fingerprint,
-            value,
-            extra_json: serde_json::to_string(&v.extra).expect("JSON values serialise"),
-        }
+record_view! {
+    VersionRecord wraps model::VersionRecord;
+    plain { data_node_id: String, version: i64, written_at: f64, writer: String, comment: Option<String>,
+            fingerprint: String }
+    shown {
+        value = |r, py| StoredValue::from_payload(&r.payload, &r.fingerprint).into_bound_py_any(py),
+        // Keys the writer added to the edit.
+        extra = |r, py| json::map_to_python(py, &r.extra),
     }
 }
 
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct DataNodeRecord {
-    pub id: String,
-    pub config_id: String,
-    pub scope: String,
-    pub owner_id: Option<String>,
-    pub storage_type: String,
-    pub validity_period_s: Option<f64>,
-    /// JSON text of the configured properties.
-    pub properties_json: String,
-}
-
-impl From<model::DataNodeRecord> for DataNodeRecord {
-    fn from(d: model::DataNodeRecord) -> Self {
-        DataNodeRecord {
-            properties_json: serde_json::to_string(&d.properties).unwrap_or_else(|_| "{}".into()),
-            id: d.id,
-            config_id: d.config_id,
-            scope: d.scope.as_str().into(),
-            owner_id: d.owner_id,
-            storage_type: d.storage_type.as_str().into(),
-            validity_period_s: d.validity_period_s,
-        }
+record_view! {
+    DataNodeRecord wraps model::DataNodeRecord;
+    plain { id: String, config_id: String, owner_id: Option<String>, validity_period_s: Option<f64> }
+    shown {
+        scope = |r, py| r.scope.as_str().into_bound_py_any(py),
+        storage_type = |r, py| r.storage_type.as_str().into_bound_py_any(py),
+        properties = |r, py| json::map_to_python(py, &r.properties),
     }
 }
 
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct TaskRecord {
-    pub id: String,
-    pub config_id: String,
-    pub scenario_id: String,
-    /// JSON text of the function reference: `{"kind": "python", "module": ..., "qualname": ...}`.
-    pub function_json: String,
-    /// (parameter name or None, data node id) per input, in binding order.
-    pub inputs: Vec<(Option<String>, String)>,
-    pub outputs: Vec<String>,
-    pub skippable: bool,
-    pub properties_json: String,
-}
-
-impl From<model::TaskRecord> for TaskRecord {
-    fn from(t: model::TaskRecord) -> Self {
-        TaskRecord {
-            function_json: serde_json::to_string(&t.function).unwrap_or_default(),
-            properties_json: serde_json::to_string(&t.properties).unwrap_or_else(|_| "{}".into()),
-            inputs: t.inputs.into_iter().map(|b| (b.param, b.data_node)).collect(),
-            id: t.id,
-            config_id: t.config_id,
-            scenario_id: t.scenario_id,
-            outputs: t.outputs,
-            skippable: t.skippable,
-        }
+record_view! {
+    TaskRecord wraps model::TaskRecord;
+    plain { id: String, config_id: String, scenario_id: String, outputs: Vec<String>, skippable: bool }
+    shown {
+        // {"kind": "python", "module": ..., "qualname": ...} or {"kind": "native", "name": ...}.
+        function = |r, py| json::to_python(py, &serde_json::to_value(&r.function).unwrap_or_default()),
+        // (parameter name or None, data node id) per input, in binding order.
+        inputs = |r, py| {
+            let pairs: Vec<(Option<&str>, &str)> =
+                r.inputs.iter().map(|b| (b.param.as_deref(), b.data_node.as_str())).collect();
+            pairs.into_bound_py_any(py)
+        },
+        properties = |r, py| json::map_to_python(py, &r.properties),
     }
 }
 
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct ScenarioRecord {
-    pub id: String,
-    pub config_id: String,
-    pub config_version: String,
-    pub name: Option<String>,
-    pub creation_date: f64,
-    pub is_primary: bool,
-    pub tags: Vec<String>,
-    pub cycle_id: Option<String>,
-    pub data_nodes: BTreeMap<String, String>,
-    pub tasks: Vec<(String, String)>,
-    pub sequences: BTreeMap<String, Vec<String>>,
+record_view! {
+    ScenarioRecord wraps model::ScenarioRecord;
+    plain { id: String, config_id: String, config_version: String, name: Option<String>, creation_date: f64,
+            is_primary: bool, tags: Vec<String>, cycle_id: Option<String>,
+            data_nodes: std::collections::BTreeMap<String, String>, tasks: Vec<(String, String)>,
+            sequences: std::collections::BTreeMap<String, Vec<String>> }
+    shown {}
 }
 
-impl From<model::ScenarioRecord> for ScenarioRecord {
-    fn from(s: model::ScenarioRecord) -> Self {
-        ScenarioRecord {
-            id: s.id,
-            config_id: s.config_id,
-            config_version: s.config_version,
-            name: s.name,
-            creation_date: s.creation_date,
-            is_primary: s.is_primary,
-            tags: s.tags,
-            cycle_id: s.cycle_id,
-            data_nodes: s.data_nodes,
-            tasks: s.tasks,
-            sequences: s.sequences,
-        }
-    }
+record_view! {
+    JobRecord wraps model::JobRecord;
+    plain { id: String, submission_id: String, task_id: String, task_config_id: String, created_at: f64,
+            started_at: Option<f64>, finished_at: Option<f64>, cache_key: Option<String>,
+            code_fingerprint: Option<String>, code_parts: Option<std::collections::BTreeMap<String, String>>,
+            inputs: Vec<(String, i64, String)>, outputs: Vec<(String, i64)>, reason: Option<String>,
+            stacktrace: Option<String> }
+    shown { status = |r, py| r.status.as_str().into_bound_py_any(py) }
 }
 
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct JobRecord {
-    pub id: String,
-    pub submission_id: String,
-    pub task_id: String,
-    pub task_config_id: String,
-    pub status: String,
-    pub created_at: f64,
-    pub started_at: Option<f64>,
-    pub finished_at: Option<f64>,
-    pub cache_key: Option<String>,
-    pub code_fingerprint: Option<String>,
-    pub code_parts: Option<std::collections::BTreeMap<String, String>>,
-    pub inputs: Vec<(String, i64, String)>,
-    pub outputs: Vec<(String, i64)>,
-    pub reason: Option<String>,
-    pub stacktrace: Option<String>,
-}
-
-impl From<model::JobRecord> for JobRecord {
-    fn from(j: model::JobRecord) -> Self {
-        JobRecord {
-            id: j.id,
-            submission_id: j.submission_id,
-            task_id: j.task_id,
-            task_config_id: j.task_config_id,
-            status: j.status.as_str().into(),
-            created_at: j.created_at,
-            started_at: j.started_at,
-            finished_at: j.finished_at,
-            cache_key: j.cache_key,
-            code_fingerprint: j.code_fingerprint,
-            code_parts: j.code_parts,
-            inputs: j.inputs,
-            outputs: j.outputs,
-            reason: j.reason,
-            stacktrace: j.stacktrace,
-        }
-    }
-}
-
-#[pyclass(module = "scenarium._core", frozen, get_all)]
-pub struct SubmissionRecord {
-    pub id: String,
-    pub entity_id: String,
-    pub created_at: f64,
-    pub finished_at: Option<f64>,
-    pub status: String,
-    pub force: bool,
-    pub job_ids: Vec<String>,
-}
-
-impl From<model::SubmissionRecord> for SubmissionRecord {
-    fn from(s: model::SubmissionRecord) -> Self {
-        SubmissionRecord {
-            id: s.id,
-            entity_id: s.entity_id,
-            created_at: s.created_at,
-            finished_at: s.finished_at,
-            status: s.status.as_str().into(),
-            force: s.force,
-            job_ids: s.job_ids,
-        }
-    }
+record_view! {
+    SubmissionRecord wraps model::SubmissionRecord;
+    plain { id: String, entity_id: String, created_at: f64, finished_at: Option<f64>, force: bool,
+            job_ids: Vec<String> }
+    shown { status = |r, py| r.status.as_str().into_bound_py_any(py) }
 }

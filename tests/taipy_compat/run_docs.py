@@ -12,20 +12,40 @@ under Taipy, and the ratio is over the examples that pass there.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from contexts import needs_data_node, preamble  # noqa: E402
+
 # The pages whose examples this suite covers: data nodes, scenarios, sequences,
-# cycles, tasks, jobs, submissions, events, orchestration.
+# cycles, tasks, jobs, submissions, events, orchestration; and the tutorials on
+# scenario management.
 ROOT = "docs/userman/scenario_features/"
+TUTORIALS = tuple(
+    f"docs/tutorials/articles/{name}/"
+    for name in (
+        "cycles_scopes", "job_execution", "scenario_management_overview", "scenario_subscription",
+        "skippable_tasks", "the_data_nodes", "scenarios", "scenario_comparison", "version_management",
+    )
+)  # fmt: skip
+# The configuration module that the user manual's pages import (`import my_config`).
+MY_CONFIG = ROOT + "sdm/scenario/code-example/index/my_config.py"
 # Examples that need Taipy's GUI, a REST service or a server scenarium cannot reach
 # here are run too, but reported apart.
 NEEDS_GUI = re.compile(r"^\s*(from taipy(\.gui)? import .*\bGui\b|import taipy\.gui|from taipy\.gui)", re.M)
+_GUI_START = re.compile(r"^.*\b(tp\.|taipy\.)?Gui\(", re.M)
+_CODE_BLOCK = re.compile(r"^([ \t]*)```(?:python|py)\b[^\n]*\n(.*?)^[ \t]*```", re.M | re.S)
+_MEDIA = (".png", ".gif", ".jpg", ".svg", ".webp", ".mp4", ".zip")
 
 _IMPORT_LINE = re.compile(r"^(\s*(?:from|import)\s+)taipy\b", re.M)
 _IMPORT_BARE = re.compile(r"^(\s*)import taipy\s*$", re.M)
@@ -38,6 +58,54 @@ def to_scenarium(source: str) -> str:
     return _IMPORT_LINE.sub(r"\1scenarium", source)
 
 
+def without_gui(source: str) -> str:
+    """A tutorial script's scenario-management part: the script up to the line that
+    builds its GUI, without the GUI's imports (a tutorial ends by showing its scenarios
+    in a page, which needs Taipy's web server)."""
+    match = _GUI_START.search(source)
+    if match:
+        source = source[: match.start()]
+    lines = [line for line in source.splitlines() if not re.match(r"\s*(from taipy\.gui|import taipy\.gui)", line)]
+    return "\n".join(lines) + "\n"
+
+
+_HEADING = re.compile(r"^(#{1,3}) +(.+?)\s*$|^\s*=== +\"(.+)\"\s*$", re.M)
+
+
+def code_blocks(markdown: str) -> list[tuple[str, str | None, str]]:
+    """A page's Python code blocks, dedented out of their admonitions, each with the
+    heading it is under and the tab it is in; blocks that only include a file (run as
+    that file) are left out."""
+    blocks = []
+    marks = [(m.start(), m) for m in _HEADING.finditer(markdown)]
+    for block in _CODE_BLOCK.finditer(markdown):
+        indent, body = block.group(1), block.group(2)
+        if "include-markdown" in body or "--8<--" in body:
+            continue
+        section, tab = "", None
+        for start, mark in marks:
+            if start > block.start():
+                break
+            if mark.group(1):
+                section, tab = mark.group(2), None
+            else:
+                tab = mark.group(3)
+        lines = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in body.splitlines()]
+        blocks.append((section, tab, textwrap.dedent("\n".join(lines)) + "\n"))
+    return blocks
+
+
+@dataclass
+class Example:
+    """One program to run: its name (a file, or a page and block number), its source
+    and the files it needs beside it."""
+
+    name: str
+    source: str
+    files: dict[str, str] = field(default_factory=dict)
+    gui: bool = False
+
+
 class Docs:
     """A taipy-doc checkout, or a bare git directory read with ``git show``."""
 
@@ -45,14 +113,14 @@ class Docs:
         self.path = path
         self.bare = not (path / "docs").is_dir()
 
-    def files(self) -> list[str]:
+    def files(self, root: str = ROOT) -> list[str]:
         if not self.bare:
-            return sorted(str(p.relative_to(self.path)) for p in (self.path / ROOT).rglob("*.py"))
+            return sorted(str(p.relative_to(self.path)) for p in (self.path / root).rglob("*") if p.is_file())
         listing = subprocess.run(
-            ["git", "--git-dir", str(self.path), "ls-tree", "-r", "--name-only", "HEAD", ROOT],
+            ["git", "--git-dir", str(self.path), "ls-tree", "-r", "--name-only", "HEAD", root],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
-        return sorted(line for line in listing.splitlines() if line.endswith(".py"))
+        return sorted(listing.splitlines())
 
     def read(self, name: str) -> str:
         if not self.bare:
@@ -61,18 +129,47 @@ class Docs:
             ["git", "--git-dir", str(self.path), "show", f"HEAD:{name}"], capture_output=True, text=True, check=True
         ).stdout
 
+    def siblings(self, folder: str) -> dict[str, str]:
+        """The text files of a folder (not its subfolders), by base name."""
+        names = [f for f in self.files(folder.rstrip("/") + "/") if os.path.dirname(f) == folder.rstrip("/")]
+        return {os.path.basename(f): self.read(f) for f in names if not f.endswith(_MEDIA)}
 
-def run_one(docs: Docs, name: str, python: str, convert: bool, timeout: float) -> dict[str, object]:
-    folder = os.path.dirname(name)
-    siblings = [f for f in docs.files() if os.path.dirname(f) == folder]
+    def examples(self) -> list[Example]:
+        found = []
+        for name in self.files(ROOT):
+            if name.endswith(".py") and not name.endswith(("my_config.py", "config.py")):
+                text = self.read(name)
+                files = {k: v for k, v in self.siblings(os.path.dirname(name)).items() if k.endswith(".py")}
+                found.append(Example(name, text, files, bool(NEEDS_GUI.search(text))))
+        my_config = {"my_config.py": self.read(MY_CONFIG)}
+        for root in (ROOT, *TUTORIALS):
+            for name in self.files(root):
+                if not name.endswith(".md"):
+                    continue
+                beside = self.siblings(root + "src") if root in TUTORIALS else {}
+                for number, (section, tab, block) in enumerate(code_blocks(self.read(name)), 1):
+                    files = {**my_config, **beside} if "my_config" in block else beside
+                    if root == ROOT and needs_data_node(block) and (context := preamble(section, tab)):
+                        block = context + block  # a fragment: run in the section's setting
+                    found.append(Example(f"{name}#{number}", block, files, bool(NEEDS_GUI.search(block))))
+        for root in TUTORIALS:
+            beside = self.siblings(root + "src")
+            for base, text in sorted(beside.items()):
+                if base.endswith(".py") and "tgb" not in base:
+                    found.append(Example(f"{root}src/{base}", without_gui(text), beside))
+        return found
+
+
+def run_one(example: Example, python: str, convert: bool, timeout: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="taipy-doc-") as tmp:
-        for sibling in siblings:
-            text = docs.read(sibling)
-            (Path(tmp) / os.path.basename(sibling)).write_text(to_scenarium(text) if convert else text)
+        for base, text in example.files.items():
+            (Path(tmp) / base).write_text(to_scenarium(text) if convert and base.endswith(".py") else text)
+        script = Path(tmp) / "example_under_test.py"
+        script.write_text(to_scenarium(example.source) if convert else example.source)
         env = dict(os.environ, PYTHONPATH=tmp, PWD="secret", SCENARIUM_STORAGE=str(Path(tmp) / ".scenarium"))
         try:
             done = subprocess.run(
-                [python, os.path.basename(name)], cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
+                [python, script.name], cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
             )
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": f"timed out after {timeout:g} s"}
@@ -87,19 +184,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("-k", help="only examples whose path contains this")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="examples run at once")
+    parser.add_argument("--taipy-cache", type=Path, help="Taipy's results by example, kept between runs")
     args = parser.parse_args(argv)
     docs = Docs(args.docs)
-    names = [n for n in docs.files() if not n.endswith(("my_config.py", "config.py")) and (not args.k or args.k in n)]
-    results: dict[str, dict[str, object]] = {}
-    for name in names:
-        text = docs.read(name)
-        result = run_one(docs, name, sys.executable, True, args.timeout)
-        result["gui"] = bool(NEEDS_GUI.search(text))
+    examples = [e for e in docs.examples() if not args.k or args.k in e.name]
+    cache = json.loads(args.taipy_cache.read_text()) if args.taipy_cache and args.taipy_cache.exists() else {}
+
+    def run_both(example: Example) -> dict[str, object]:
+        result = run_one(example, sys.executable, True, args.timeout)
+        result["gui"] = example.gui
         if args.python:
-            result["taipy_ok"] = run_one(docs, name, args.python, False, args.timeout)["ok"]
-        results[name] = result
-        mark = "ok  " if result["ok"] else "FAIL"
-        print(f"{mark} {name.removeprefix(ROOT)}" + ("" if result["ok"] else f"  -- {result['error']}"), flush=True)
+            key = hashlib.blake2b((example.source + repr(sorted(example.files.items()))).encode()).hexdigest()
+            if key not in cache:
+                cache[key] = run_one(example, args.python, False, args.timeout)
+            result["taipy_ok"] = cache[key]["ok"]
+            result["taipy_error"] = cache[key]["error"]
+        return result
+
+    results: dict[str, dict[str, object]] = {}
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for example, result in zip(examples, pool.map(run_both, examples)):
+            results[example.name] = result
+            mark = "ok  " if result["ok"] else "FAIL"
+            if args.python and not result["taipy_ok"]:
+                mark = "ok  " if result["ok"] else "n/a "  # fails on Taipy too
+            shown = example.name.removeprefix(ROOT).removeprefix("docs/tutorials/articles/")
+            print(f"{mark} {shown}" + ("" if result["ok"] else f"  -- {result['error']}"), flush=True)
+    if args.taipy_cache:
+        args.taipy_cache.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
     counted = {n: r for n, r in results.items() if not r["gui"] and r.get("taipy_ok", True)}
     passed = sum(bool(r["ok"]) for r in counted.values())
     basis = "that pass on Taipy" if args.python else "run (Taipy not available to compare)"
