@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import scenarium as sc
-from scenarium import Config, _dag
+from scenarium import Config, _dag_svg
 from scenarium.exceptions import MissingOptionalDependency
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,9 +50,9 @@ def svg_nodes(svg: str) -> dict[str, ET.Element]:
 def test_layout_respects_edges_and_never_overlaps() -> None:
     rng = random.Random(5)
     count = 300
-    nodes = [_dag.Node(f"n{i}", f"node_{i}", "task" if i % 2 else "data", "COMPLETED") for i in range(count)]
+    nodes = [_dag_svg.Node(f"n{i}", f"node_{i}", "task" if i % 2 else "data", "COMPLETED") for i in range(count)]
     edges = sorted({(f"n{a}", f"n{b}") for b in range(1, count) for a in rng.sample(range(b), min(b, 2))})
-    centre, routes, width, height = _dag.layout(nodes, edges)
+    centre, routes, width, height = _dag_svg.layout(nodes, edges)
     assert set(centre) == {n.id for n in nodes}
     for a, b in edges:  # every edge points down the page
         assert centre[a][1] < centre[b][1]
@@ -65,13 +65,13 @@ def test_layout_respects_edges_and_never_overlaps() -> None:
         spans.sort()
         assert all(left[1] <= right[0] for left, right in zip(spans, spans[1:]))
     assert all(0 <= x <= width and 0 <= y <= height for x, y in centre.values())
-    ET.fromstring(_dag.svg(nodes, edges))  # well-formed
+    ET.fromstring(_dag_svg.svg(nodes, edges))  # well-formed
 
 
 def test_layout_puts_a_parameter_beside_the_task_that_reads_it() -> None:
-    nodes = [_dag.Node(i, i, "data" if i.islower() else "task", "data") for i in ["a", "T1", "b", "T2", "c", "p"]]
+    nodes = [_dag_svg.Node(i, i, "data" if i.islower() else "task", "data") for i in ["a", "T1", "b", "T2", "c", "p"]]
     edges = [("a", "T1"), ("T1", "b"), ("b", "T2"), ("p", "T2"), ("T2", "c")]
-    centre, *_ = _dag.layout(nodes, edges)
+    centre, *_ = _dag_svg.layout(nodes, edges)
     assert centre["p"][1] == centre["b"][1]
 
 
@@ -79,15 +79,15 @@ def test_scenario_shows_its_graph_coloured_by_the_last_run() -> None:
     scenario = pipeline()
     before = svg_nodes(scenario.dag().svg)
     assert set(before) == {"n", "scale", "frame", "result", "load", "total"}
-    assert before["load"].get("fill") == _dag.STYLES["NOT RUN"][0]
+    assert before["load"].get("fill") == _dag_svg.STYLES["NOT RUN"][0]
     assert before["frame"].get("stroke-dasharray")  # no data yet
 
     scenario.submit()
     scenario.scale.write(3.0)
     scenario.submit()
     after = svg_nodes(scenario.dag().svg)
-    assert after["load"].get("fill") == _dag.STYLES["SKIPPED"][0]
-    assert after["total"].get("fill") == _dag.STYLES["COMPLETED"][0]
+    assert after["load"].get("fill") == _dag_svg.STYLES["SKIPPED"][0]
+    assert after["total"].get("fill") == _dag_svg.STYLES["COMPLETED"][0]
     assert after["frame"].get("stroke-dasharray") is None
 
     page = scenario._repr_html_()
@@ -101,7 +101,7 @@ def test_a_failed_task_is_red_in_the_picture() -> None:
     scenario = pipeline(fail=True)
     with pytest.raises(sc.JobFailed):
         scenario.submit()
-    assert svg_nodes(scenario.dag().svg)["total"].get("fill") == _dag.STYLES["FAILED"][0]
+    assert svg_nodes(scenario.dag().svg)["total"].get("fill") == _dag_svg.STYLES["FAILED"][0]
 
 
 def test_config_draws_before_any_scenario_exists() -> None:

@@ -43,6 +43,20 @@ from scenarium._core import __version__, build_profile
 from scenarium._cycle import Cycle
 from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
 from scenarium._filter import JoinOperator, Operator
+from scenarium._lineage import (
+    Comparison,
+    GcReport,
+    Lineage,
+    compare_scenarios,
+    duplicate_scenario,
+    gc,
+    get_primary,
+    get_versions,
+    integrity_check,
+    lineage,
+    tag,
+    untag,
+)
 from scenarium._lookups import (
     can_create,
     clean_all_entities,
@@ -96,20 +110,6 @@ from scenarium.exceptions import (
     StorageError,
     TaskError,
     UnstableFingerprintWarning,
-)
-from scenarium.registry import (
-    Comparison,
-    GcReport,
-    Lineage,
-    compare_scenarios,
-    duplicate_scenario,
-    gc,
-    get_primary,
-    get_versions,
-    integrity_check,
-    lineage,
-    tag,
-    untag,
 )
 
 export = export_scenario  # the name Taipy's docs use

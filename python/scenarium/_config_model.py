@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from scenarium import _code_identity, _codec, _core, _dag, _html
+from scenarium import _code_identity, _codec, _core, _dag_svg, _html
 from scenarium.exceptions import ConfigError
 
 if TYPE_CHECKING:  # the payload types exist only in the stub
@@ -281,7 +281,7 @@ class ScenarioConfig(_ConfigObject):
             >>> Config.configure_scenario("empty").dag().svg.startswith("<svg")
             True
         """
-        return _dag.Picture(*_html.config_graph(self))
+        return _dag_svg.Picture(*_html.config_graph(self))
 
     def _repr_html_(self) -> str:
         return _html.scenario_config(self)

@@ -11,7 +11,7 @@ import html
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from scenarium import _codec, _dag
+from scenarium import _codec, _dag_svg
 
 if TYPE_CHECKING:
     from scenarium import _core
@@ -57,8 +57,8 @@ def seconds(s: float | None) -> str:
 
 
 def status_badge(status: str, label: str | None = None) -> str:
-    """A small coloured label in the colours of ``status`` (a key of ``_dag.STYLES``)."""
-    fill, stroke = _dag.STYLES.get(status, _dag.STYLES["NOT RUN"])
+    """A small coloured label in the colours of ``status`` (a key of ``_dag_svg.STYLES``)."""
+    fill, stroke = _dag_svg.STYLES.get(status, _dag_svg.STYLES["NOT RUN"])
     return (
         f'<span style="background:{fill};border:1px solid {stroke};border-radius:3px;'
         f'padding:0 5px;font-size:11px">{esc(status if label is None else label)}</span>'
@@ -164,7 +164,7 @@ def submission(sub: Submission) -> str:
     return panel(head, table(["task", "status", "duration", "why"], rows))
 
 
-def scenario_graph(scenario: Scenario) -> tuple[list[_dag.Node], list[tuple[str, str]]]:
+def scenario_graph(scenario: Scenario) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
     """Data nodes and tasks of a scenario, tasks styled by their last job."""
     return _scenario_graph(scenario, _latest_versions(scenario))
 
@@ -174,7 +174,7 @@ def _latest_versions(scenario: Scenario) -> dict[str, Any]:
     return {dn_id: scenario._engine.latest_version(dn_id) for dn_id in scenario._record.data_nodes.values()}
 
 
-def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_dag.Node], list[tuple[str, str]]]:
+def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
     engine = scenario._engine
     record = scenario._record
     last: dict[str, Any] = {}
@@ -183,20 +183,20 @@ def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_
         for job_id in submissions[-1].job_ids:
             j = engine.job(job_id)
             last[j.task_config_id] = j
-    nodes: list[_dag.Node] = []
+    nodes: list[_dag_svg.Node] = []
     for config_id, dn_id in record.data_nodes.items():
         latest = latests[dn_id]
         tip = "no data" if latest is None else f"version {latest.version}, written by {latest.writer}"
         if latest is not None and latest.value.kind == "inline":
             tip += f": {latest.value.json}"
-        nodes.append(_dag.Node(dn_id, config_id, "data", "no data" if latest is None else "data", tip))
+        nodes.append(_dag_svg.Node(dn_id, config_id, "data", "no data" if latest is None else "data", tip))
     edges = []
     for config_id, task_id in record.tasks:
         t = engine.task(task_id)
         ended = last.get(config_id)
         status = ended.status if ended is not None else "NOT RUN"
         tip = f"{config_id}: {status}" + (f" ({ended.reason})" if ended is not None and ended.reason else "")
-        nodes.append(_dag.Node(task_id, config_id, "task", status, tip))
+        nodes.append(_dag_svg.Node(task_id, config_id, "task", status, tip))
         edges += [(dn, task_id) for _, dn in t.inputs] + [(task_id, dn) for dn in t.outputs]
     return nodes, edges
 
@@ -230,7 +230,7 @@ def scenario(s: Scenario) -> str:
         f"<div><h4>Parameters</h4>{table(['data node', 'value'], params)}"
         f"<h4>Outputs</h4>{table(['data node', 'version', 'latest'], outputs)}</div>"
     )
-    graph = f"<div>{_dag.svg(nodes, edges)}</div>"
+    graph = f"<div>{_dag_svg.svg(nodes, edges)}</div>"
     return panel(title, f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">{graph}{side}</div>')
 
 
@@ -243,9 +243,9 @@ def _first_use(dn_id: str, edges: list[tuple[str, str]], fallback: list[str]) ->
     return (len(edges), fallback.index(dn_id) if dn_id in fallback else 0)
 
 
-def config_graph(config: ScenarioConfig) -> tuple[list[_dag.Node], list[tuple[str, str]]]:
+def config_graph(config: ScenarioConfig) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
     nodes = [
-        _dag.Node(
+        _dag_svg.Node(
             "dn:" + d.id,
             d.id,
             "data",
@@ -256,7 +256,7 @@ def config_graph(config: ScenarioConfig) -> tuple[list[_dag.Node], list[tuple[st
     ]
     edges = []
     for t in config.task_configs:
-        nodes.append(_dag.Node("task:" + t.id, t.id, "task", "NOT RUN", getattr(t.function, "__qualname__", "")))
+        nodes.append(_dag_svg.Node("task:" + t.id, t.id, "task", "NOT RUN", getattr(t.function, "__qualname__", "")))
         edges += [("dn:" + d.id, "task:" + t.id) for d in t.input_configs]
         edges += [("task:" + t.id, "dn:" + d.id) for d in t.output_configs]
     return nodes, edges
@@ -270,7 +270,7 @@ def scenario_config(config: ScenarioConfig) -> str:
     ]
     title = f"<b>ScenarioConfig</b> <code>{esc(config.id)}</code>"
     side = f"<div><h4>Tasks</h4>{table(['task', 'function', 'skippable'], rows)}</div>"
-    graph = f"<div>{_dag.svg(nodes, edges, legend=False)}</div>"
+    graph = f"<div>{_dag_svg.svg(nodes, edges, legend=False)}</div>"
     return panel(title, f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">{graph}{side}</div>')
 
 

@@ -11,12 +11,12 @@ import importlib
 import io
 from typing import TYPE_CHECKING, Any
 
-from scenarium import _dag, _html
+from scenarium import _dag_svg, _html
 from scenarium.exceptions import MissingOptionalDependency
 
 if TYPE_CHECKING:
+    from scenarium._lineage import Comparison
     from scenarium.entities import Submission
-    from scenarium.registry import Comparison
 
 MAX_COLUMNS = 8
 
@@ -55,7 +55,7 @@ def timeline(submission: Submission) -> Any:
     ax = fig.add_subplot()
     for row, job in enumerate(jobs):
         r = job._record
-        fill, edge = _dag.STYLES.get(r.status, _dag.STYLES["NOT RUN"])
+        fill, edge = _dag_svg.STYLES.get(r.status, _dag_svg.STYLES["NOT RUN"])
         if r.started_at is not None:
             end = r.finished_at if r.finished_at is not None else r.started_at
             ax.barh(row, max(end - r.started_at, 1e-4), left=r.started_at - start, color=fill, edgecolor=edge)

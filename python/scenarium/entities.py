@@ -13,7 +13,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from scenarium import _codec, _core, _dag, _events, _external_sync, _filter, _html, _runtime
+from scenarium import _codec, _core, _dag_svg, _events, _external_sync, _filter, _html, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
@@ -1006,7 +1006,7 @@ class Scenario(_Entity):
         name = f", name={self._record.name!r}" if self._record.name else ""
         return f"Scenario(id={self.id!r}, config_id={self.config_id!r}{name})"
 
-    def dag(self) -> _dag.Picture:
+    def dag(self) -> _dag_svg.Picture:
         """The scenario's graph as a picture: data nodes and tasks, each task coloured
         by the status of its job in the latest submission.
 
@@ -1015,7 +1015,7 @@ class Scenario(_Entity):
             Picture of 13 nodes: path_to_data -> preprocess_and_score; ...
             >>> scenario.dag().save("pipeline.svg")
         """
-        return _dag.Picture(*_html.scenario_graph(self))
+        return _dag_svg.Picture(*_html.scenario_graph(self))
 
     def _repr_html_(self) -> str:
         return _html.scenario(self)

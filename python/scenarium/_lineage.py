@@ -1,5 +1,5 @@
-"""Questions to the registry: where a value came from, how scenarios differ,
-which pipeline versions exist, and clean-up.
+"""Questions to the registry (which is src/store/registry.rs): where a value came
+from (lineage), how scenarios differ, which pipeline versions exist, and clean-up.
 
 Example:
     >>> sc.lineage(scenario.high_value_summary_df)
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
 
-from scenarium import _dag, _html, _runtime
+from scenarium import _dag_svg, _html, _runtime
 from scenarium._cycle import Cycle
 from scenarium.config import Config
 from scenarium.entities import DataNode, Scenario
@@ -66,7 +66,7 @@ class Lineage:
             lines.append(f"{'  ' * r['depth']}{r['node']} written by {origin}{inputs}")
         return "\n".join(lines)
 
-    def dag(self) -> _dag.Picture:
+    def dag(self) -> _dag_svg.Picture:
         """The lineage as a picture: each version and the job that wrote it, coloured by the job's status.
 
         Example:
@@ -75,14 +75,14 @@ class Lineage:
         """
         nodes, edges = [], []
         for r in self.rows:
-            nodes.append(_dag.Node(r["node"], r["node"], "data", "data", f"written by {r['writer']}"))
+            nodes.append(_dag_svg.Node(r["node"], r["node"], "data", "data", f"written by {r['writer']}"))
             if r["job_id"] is not None:
                 tip = f"{r['task']} ({r['job_status']}), {r['job_id']} in {r['submission_id']}"
-                nodes.append(_dag.Node(r["job_id"], r["task"], "task", r["job_status"], tip))
+                nodes.append(_dag_svg.Node(r["job_id"], r["task"], "task", r["job_status"], tip))
                 edges.append((r["job_id"], r["node"]))
                 edges += [(i, r["job_id"]) for i in r["inputs"]]
         known = {n.id for n in nodes}
-        return _dag.Picture(nodes, [(a, b) for a, b in edges if a in known and b in known])
+        return _dag_svg.Picture(nodes, [(a, b) for a, b in edges if a in known and b in known])
 
     def _repr_html_(self) -> str:
         rows = [
