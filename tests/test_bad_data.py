@@ -96,7 +96,7 @@ def test_python_task_returning_the_wrong_number_of_values() -> None:
     with pytest.raises(sc.JobFailed, match=r"task 'split' has 2 outputs and must return a tuple of 2 values"):
         scenario.submit()
     with pytest.raises(sc.NoData):
-        scenario.b.read()
+        scenario.b.read_or_raise()
 
 
 def test_a_function_renamed_since_the_scenario_was_stored(tmp_path: Path) -> None:

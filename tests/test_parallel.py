@@ -228,7 +228,7 @@ def test_ctrl_c_stops_a_running_native_task_part_way(tmp_path, workers) -> None:
     assert job.status is sc.Status.CANCELED, (job.status, job.reason)
     assert "interrupted" in job.reason
     with pytest.raises(sc.exceptions.NoData):  # nothing half-written was recorded
-        sc.get_scenarios()[0].scored.read()
+        sc.get_scenarios()[0].scored.read_or_raise()
 
 
 WORK_MODULE = textwrap.dedent(

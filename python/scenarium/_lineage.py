@@ -313,7 +313,7 @@ def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = No
     for name in names:
         nodes = [getattr(s, name) for s in scenarios]
         try:
-            values = [n.read() for n in nodes]
+            values = [n.read_or_raise() for n in nodes]
         except NoData:
             values = None
         comparators: list[Callable[..., Any]] = list(config.comparators.get(name, [])) if config else []

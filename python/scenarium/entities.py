@@ -24,6 +24,7 @@ from scenarium.exceptions import (
     InvalidArgument,
     JobFailed,
     NoData,
+    NoDataWarning,
     NonExistingEntity,
 )
 
@@ -163,12 +164,27 @@ class DataNode(_Entity):
         return self._engine.latest_version(self.id)
 
     def read(self, version: int | None = None, lazy: bool | None = None) -> Any:
-        """The latest value, or the given version; raises NoData if never written.
+        """The latest value, or the given version.
 
-        A sql, sql_table or generic node reads its source for the latest value: content
-        that changed there becomes a new version (writer ``"external"``) first. With
-        ``lazy=True`` (or ``exposed_type="polars.LazyFrame"``) a table comes as a polars
-        LazyFrame over the stored file, read only when collected."""
+        A node that holds nothing (never written and no default, or a file that is gone)
+        reads as None with a ``NoDataWarning``, as in Taipy; ``read_or_raise()`` raises
+        ``NoData`` instead. A sql, sql_table or generic node reads its source for the
+        latest value: content that changed there becomes a new version (writer
+        ``"external"``) first. With ``lazy=True`` (or ``exposed_type="polars.LazyFrame"``)
+        a table comes as a polars LazyFrame over the stored file, read only when collected.
+
+        Example:
+            >>> scenario.payment_threshold.read()
+            1000
+        """
+        try:
+            return self.read_or_raise(version, lazy)
+        except NoData as e:
+            warnings.warn(str(e), NoDataWarning, stacklevel=2)
+            return None
+
+    def read_or_raise(self, version: int | None = None, lazy: bool | None = None) -> Any:
+        """As ``read()``, but a node that holds nothing raises ``NoData`` naming it."""
         if version is None and _external_sync.is_external(self._record):
             _external_sync.take_in(self._engine, self._record)
         record = self._engine.version(self.id, version) if version is not None else self._latest()
@@ -224,7 +240,7 @@ class DataNode(_Entity):
     ) -> None:
         """Records an edit made outside scenarium (a new version holding what the node
         holds now, with who, why and any other keys), as Taipy's ``track_edit``."""
-        self.write(self.read(), job_id, editor_id, comment, **edit)
+        self.write(self.read_or_raise(), job_id, editor_id, comment, **edit)
 
     # How long lock_edit holds a data node unless unlocked (Taipy's default).
     EDIT_LOCK = timedelta(minutes=30)
@@ -320,11 +336,11 @@ class DataNode(_Entity):
             >>> scenario.payment_threshold.filter(("paid", 1000, sc.Operator.GREATER_THAN))
             [{'id': 2, 'paid': 1500}]
         """
-        return _filter.rows_where(self.read(), operators, join_operator)
+        return _filter.rows_where(self.read_or_raise(), operators, join_operator)
 
     def __getitem__(self, key: Any) -> Any:
         """``dn["column"]`` (or any index the latest value takes)."""
-        return self.read()[key]
+        return self.read_or_raise()[key]
 
     def get_parents(self) -> dict[str, set[Any]]:
         """The scenarios and tasks this data node belongs to, as Taipy's ``get_parents``."""

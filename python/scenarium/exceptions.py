@@ -132,20 +132,29 @@ class BlockedJobWarning(UserWarning):
     leaves such jobs waiting; ``submit()`` returns instead of raising ``JobFailed``)."""
 
 
+class NoDataWarning(UserWarning):
+    """``DataNode.read()`` of a node that holds nothing (never written, or its file is
+    gone): it returns None, as Taipy's does; ``read_or_raise()`` raises ``NoData``."""
+
+
 class UnstableFingerprintWarning(UserWarning):
     """A value's stored bytes do not identify it across processes (a set's pickle
     follows the per-process hash seed): tasks that read it always run."""
 
 
 __all__ = [
+    "BlockedJobWarning",
     "ConfigError",
     "ConfigVersionMismatch",
+    "DataNodeIsBeingEdited",
+    "ExternalDataError",
     "InvalidArgument",
     "InvalidConfig",
     "InvalidConfigFile",
     "JobFailed",
     "MissingOptionalDependency",
     "NoData",
+    "NoDataWarning",
     "NonExistingDataNode",
     "NonExistingEntity",
     "NonExistingJob",
@@ -155,9 +164,6 @@ __all__ = [
     "NotSerializable",
     "ScenariumError",
     "StorageError",
-    "ExternalDataError",
-    "DataNodeIsBeingEdited",
     "TaskError",
     "UnstableFingerprintWarning",
-    "BlockedJobWarning",
 ]
