@@ -32,7 +32,17 @@ LAYERS = [
     {"_lookups", "_transfer"},
     {"cli", "__init__", "__main__"},
     # Taipy's module names (taipy.core...), over the package
-    {"core", "core.notification", "core.job", "core.job.status", "core.data", "core.data.operator"},
+    {
+        "core",
+        "core.notification",
+        "core.job",
+        "core.job.status",
+        "core.data",
+        "core.data.operator",
+        "core.config",
+        "common",
+        "common.config",
+    },
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 
