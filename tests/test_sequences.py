@@ -104,8 +104,28 @@ def test_a_sequence_added_with_subscribers_calls_them() -> None:
     )
     seq.submit()
     assert "t" in seen and seq.subscribers
-    with pytest.raises(sc.InvalidArgument, match="properties are not kept yet"):
-        scenario.add_sequence("x", [scenario.training], properties={"owner": "me"})
+
+
+def test_sequence_properties_are_kept_and_names_are_not_replaced_silently(tmp_path) -> None:
+    """Taipy's add_sequence keeps the properties it is given (in the registry: another
+    process sees them), refuses a name already taken, and update_sequence replaces."""
+    scenario = pipeline()
+    scenario.add_sequence("x", [scenario.training], properties={"owner": "me", "when": 3})
+    assert scenario.sequences["x"].properties == {"owner": "me", "when": 3, "name": "x"}
+    with pytest.raises(sc.SequenceAlreadyExists, match="'x'"):
+        scenario.add_sequence("x", [scenario.predicting])
+    with pytest.raises(sc.SequenceAlreadyExists):
+        scenario.add_sequences({"x": [scenario.predicting], "y": [scenario.predicting]})
+    assert "y" not in scenario.sequences, "all or none"
+    scenario.update_sequence("x", [scenario.predicting], {"owner": "you"})
+    again = sc.get(scenario.id)
+    assert list(again.sequences["x"].tasks) == ["predicting"]
+    assert again.sequences["x"].properties == {"owner": "you", "name": "x"}
+    with pytest.raises(sc.NonExistingEntity):
+        scenario.update_sequence("nope", [scenario.training])
+    scenario.remove_sequence("x")
+    scenario.add_sequence("x", [scenario.training])
+    assert sc.get(scenario.id).sequences["x"].properties == {"name": "x"}, "a removed sequence's properties go"
 
 
 def test_clean_all_entities() -> None:

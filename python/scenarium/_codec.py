@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarium import _code_identity, _core, _external
+from scenarium._json_values import DefaultJSONDecoder, DefaultJSONEncoder
 from scenarium.exceptions import (
     InvalidArgument,
     MissingOptionalDependency,
@@ -361,7 +362,7 @@ def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
 def _write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
     props = _properties(dn)
     try:
-        encoder = _configured_class(props.get("encoder"), dn, "encoder")
+        encoder = _configured_class(props.get("encoder"), dn, "encoder") or DefaultJSONEncoder
         data = json.dumps(value, cls=encoder).encode(props.get("encoding") or "utf-8")
     except (TypeError, ValueError) as e:
         raise NotSerializable(
@@ -392,7 +393,13 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
             options = {} if compression is None else {"compression": compression}
             if str(compression).lower() == "none":  # Taipy's name for no compression
                 options = {"compression": "uncompressed" if kind == "polars" else None}
-            value.write_parquet(path, **options) if kind == "polars" else value.to_parquet(path, **options)
+            if kind == "polars":
+                value.write_parquet(path, **options)
+            else:  # write_kwargs are pandas' to_parquet arguments, as in Taipy
+                options.update(props.get("write_kwargs") or {})
+                if "engine" in props:
+                    options.setdefault("engine", props["engine"])
+                value.to_parquet(path, **options)
         elif kind == "polars":
             Path(path).write_text(value.write_csv(include_header=header), encoding=encoding, newline="")
         else:
@@ -616,7 +623,7 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
     try:
         props = _properties(dn)
         if fmt == "json":
-            decoder = _configured_class(props.get("decoder"), dn, "decoder")
+            decoder = _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
             with open(path, encoding=props.get("encoding") or "utf-8") as f:
                 return json.load(f, cls=decoder)
         if fmt.startswith("excel/"):
@@ -683,7 +690,7 @@ def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     import pandas as pd  # optional dependency (scenarium[pandas])
 
     if container == "parquet":
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, **(props.get("read_kwargs") or {}))
     return pd.read_csv(path, header=0 if header else None, encoding=encoding)
 
 
@@ -722,8 +729,9 @@ def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
     if not path.exists():
         raise NoData(f"data node {dn.config_id!r} ({dn.id}) reads {path}, which does not exist")
     if storage == "json":
+        decoder = _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
         with open(path, "rb") as f:
-            return json.load(f)
+            return json.load(f, cls=decoder)
     exposed = props.get("exposed_type", "pandas")
     if exposed == "polars":
         import polars as pl  # on first use: keeps `import scenarium` fast
@@ -735,27 +743,92 @@ def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
 
 
 def appended(current: Any, data: Any, dn: Any) -> Any:
-    """``current`` with ``data`` added: rows to a DataFrame (a frame, a dict or a list
-    of dicts), items to a list; what was never written becomes ``data``."""
+    """``current`` with ``data`` added, as Taipy appends: to a table, a frame with the
+    same columns, or records (a dict or a list of dicts) by column name, or rows (a list
+    of lists, an array) by position; to an array, rows; to a dict of sheets (an Excel
+    node's), each sheet's rows, or the first sheet's; to a list, items. What was never
+    written becomes ``data``."""
     if current is None:
         return data
+    if isinstance(current, dict) and current and all(_frame_kind(v) or _is_array(v) for v in current.values()):
+        if isinstance(data, dict) and data and all(_frame_kind(v) or _is_array(v) for v in data.values()):
+            return {k: appended(v, data[k], dn) if k in data else v for k, v in current.items()}
+        first = next(iter(current))
+        return {**current, first: appended(current[first], data, dn)}
     kind = _frame_kind(current)
-    if kind == "pandas":
-        import pandas as pd  # optional dependency (scenarium[pandas])
+    if kind is not None:
+        return _appended_rows(current, kind, data)
+    if _is_array(current):
+        import numpy as np  # a dependency of pandas
 
-        rows = data if _frame_kind(data) == "pandas" else pd.DataFrame(data if isinstance(data, list) else [data])
-        return pd.concat([current, rows], ignore_index=True)
-    if kind == "polars":
-        import polars as pl  # on first use: keeps `import scenarium` fast
-
-        rows = data if _frame_kind(data) == "polars" else pl.DataFrame(data if isinstance(data, list) else [data])
-        return pl.concat([current, rows], how="vertical_relaxed")
+        rows = _appended_rows(_frame_of(current, "pandas"), "pandas", data)
+        return np.asarray(rows.to_numpy(), dtype=current.dtype if current.dtype != object else object)
     if isinstance(current, list):
         return current + (list(data) if isinstance(data, (list, tuple)) else [data])
     raise InvalidArgument(
-        f"data node {dn.config_id!r} ({dn.id}) holds a {type(current).__qualname__}: append adds rows to a DataFrame "
-        "or items to a list"
+        f"data node {dn.config_id!r} ({dn.id}) holds a {type(current).__qualname__}: append adds rows to a table "
+        "or an array, or items to a list"
     )
+
+
+def _is_array(value: Any) -> bool:
+    return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
+
+
+def _frame_of(value: Any, kind: str) -> Any:
+    if kind == "polars":
+        import polars as pl  # on first use: keeps `import scenarium` fast
+
+        return pl.DataFrame(value)
+    import pandas as pd  # optional dependency (scenarium[pandas])
+
+    return pd.DataFrame(value)
+
+
+def _appended_rows(current: Any, kind: str, data: Any) -> Any:
+    """A frame's rows and then ``data``'s: named columns matched by name, plain rows
+    by position (missing trailing columns left empty)."""
+    columns = list(current.columns)
+    if _frame_kind(data) is not None and _frame_kind(data) != kind:
+        data = data.to_dict("records") if _frame_kind(data) == "pandas" else data.to_dicts()
+    if _frame_kind(data) is None:
+        if isinstance(data, dict):
+            is_columns = all(isinstance(v, (list, tuple)) or _is_array(v) for v in data.values())
+            data = data if is_columns else [data]
+        elif not isinstance(data, list) and not _is_array(data):
+            data = [data]
+        by_name = isinstance(data, dict) or (len(data) > 0 and all(isinstance(r, dict) for r in data))
+        if by_name:
+            data = _frame_of(data, kind)
+        else:
+            rows = [list(r) if isinstance(r, (list, tuple)) or _is_array(r) else [r] for r in data]
+            width = max((len(r) for r in rows), default=0)
+            if width > len(columns):
+                raise InvalidArgument(f"append: rows of {width} values, and the table has {len(columns)} columns")
+            data = _frame_of({c: [r[i] if i < len(r) else None for r in rows] for i, c in enumerate(columns)}, kind)
+    if kind == "polars":
+        import polars as pl  # on first use: keeps `import scenarium` fast
+
+        return pl.concat([current, data], how="diagonal_relaxed")
+    import pandas as pd  # optional dependency (scenarium[pandas])
+
+    return pd.concat([current, data], ignore_index=True)
+
+
+class _WithProperties:
+    """A data node record seen with some properties replaced (a write or read with
+    more arguments than the node's configuration)."""
+
+    def __init__(self, record: Any, properties: dict[str, Any]) -> None:
+        self._record = record
+        self.properties = properties
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+def with_properties(record: Any, **replaced: Any) -> Any:
+    return _WithProperties(record, {**_properties(record), **replaced})
 
 
 def file_path_of(dn: Any) -> str | None:

@@ -78,6 +78,7 @@ def export_scenario(
         "tags": sorted(record.tags),
         "creation_date": record.creation_date,
         "sequences": record.sequences,
+        "sequence_properties": record.sequence_properties,
         "spec": engine.config_spec(record.config_version),
         "data_nodes": nodes,
     }
@@ -103,7 +104,7 @@ def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = F
         record = engine.create_scenario(manifest["spec"], {}, manifest["name"], manifest["creation_date"])
         record = engine.update_scenario(record.id, manifest["name"], manifest["tags"], record.is_primary)
         if manifest["sequences"]:
-            record = engine.set_sequences(record.id, manifest["sequences"])
+            record = engine.set_sequences(record.id, manifest["sequences"], manifest.get("sequence_properties"))
         for config_id, history in manifest["data_nodes"].items():
             dn_id = record.data_nodes[config_id]
             node = engine.data_node(dn_id)

@@ -26,7 +26,11 @@ from scenarium.exceptions import (
     NoData,
     NoDataWarning,
     NonExistingEntity,
+    SequenceAlreadyExists,
 )
+
+# Storage types that hold a table: rows written to them get column names.
+_TABLE_STORAGE = ("csv", "excel", "parquet", "sql_table")
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -213,8 +217,18 @@ class DataNode(_Entity):
             >>> scenario.payment_threshold.history()[-1]["writer"]
             'ana'
         """
+        self._write(value, self._record, job_id, editor_id, comment, **edit)
+
+    def _write(
+        self, value: Any, as_record: Any, job_id: str | None, editor_id: str | None, comment: str | None, **edit: Any
+    ) -> None:
         self._check_lock(editor_id if job_id is None else None, job_id is not None)
-        stored = _codec.encode(self._engine, value, self._record)
+        columns = edit.pop("columns", None)
+        if columns is not None and self.storage_type in _TABLE_STORAGE and _codec._frame_kind(value) is None:
+            value = _codec.as_table(value, self._record, list(columns))  # Taipy's docs write rows this way
+        elif columns is not None:
+            edit["columns"] = columns
+        stored = _codec.encode(self._engine, value, as_record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
         extra = _codec.json_safe(edit) if edit else None
@@ -222,6 +236,47 @@ class DataNode(_Entity):
         _events.publish(
             EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
         )
+
+    def write_with_kwargs(self, data: Any, job_id: str | None = None, **write_kwargs: Any) -> None:
+        """Writes ``data`` with more of pandas' ``to_parquet`` arguments than the node's
+        ``write_kwargs`` (a parquet node, as Taipy's ``ParquetDataNode.write_with_kwargs``).
+
+        Example:
+            >>> import pandas as pd
+            >>> node = sc.create_global_data_node(Config.configure_parquet_data_node(
+            ...     "sales", default_path="sales.parquet", scope=sc.Scope.GLOBAL))
+            >>> node.write_with_kwargs(pd.DataFrame({"a": [1]}), compression="gzip")
+        """
+        self._require_storage("write_with_kwargs", "parquet")
+        merged = {**(self.properties.get("write_kwargs") or {}), **write_kwargs}
+        self._write(data, _codec.with_properties(self._record, write_kwargs=merged), job_id, None, None)
+
+    def read_with_kwargs(self, **read_kwargs: Any) -> Any:
+        """The latest value read with more of pandas' ``read_parquet`` arguments than the
+        node's ``read_kwargs`` (``columns=[...]``: only those columns), as Taipy's.
+
+        Example:
+            >>> import pandas as pd
+            >>> node = sc.create_global_data_node(Config.configure_parquet_data_node(
+            ...     "sales", default_path="sales.parquet", scope=sc.Scope.GLOBAL))
+            >>> node.write(pd.DataFrame({"date": ["12/24/2018"], "nb_sales": [1550]}))
+            >>> list(node.read_with_kwargs(columns=["nb_sales"]).columns)
+            ['nb_sales']
+        """
+        self._require_storage("read_with_kwargs", "parquet")
+        latest = self._latest()
+        if latest is None:
+            warnings.warn(f"data node {self.config_id!r} ({self.id}) has no data", NoDataWarning, stacklevel=2)
+            return None
+        merged = {**(self.properties.get("read_kwargs") or {}), **read_kwargs}
+        return _codec.decode(self._engine, latest.value, _codec.with_properties(self._record, read_kwargs=merged))
+
+    def _require_storage(self, method: str, *storage_types: str) -> None:
+        if self.storage_type not in storage_types:
+            raise InvalidArgument(
+                f"{method} is for {' and '.join(storage_types)} data nodes; data node {self.config_id!r} "
+                f"({self.id}) is {self.storage_type}"
+            )
 
     def write_with_column_names(
         self, data: Any, columns: list[str] | None = None, job_id: str | None = None, **edit: Any
@@ -752,7 +807,9 @@ class Sequence(_Entity):
 
     @property
     def properties(self) -> dict[str, Any]:
-        return {"name": self.name}
+        """The properties given to ``add_sequence`` (or ``update_sequence``), and its name."""
+        given = self._scenario._refresh().sequence_properties.get(self.name, {})
+        return {**given, "name": self.name}
 
     @property
     def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
@@ -872,19 +929,41 @@ class Scenario(_Entity):
         properties: dict[str, Any] | None = None,
         subscribers: list[Any] | None = None,
     ) -> Sequence:
-        """Adds (or replaces) sequence ``name`` of ``tasks`` (Task entities, TaskConfigs or
-        config ids of this scenario's tasks), as Taipy's.
+        """Adds sequence ``name`` of ``tasks`` (Task entities, TaskConfigs or config ids of
+        this scenario's tasks) with its ``properties``, as Taipy's; a name the scenario
+        already has a sequence of raises ``SequenceAlreadyExists`` (``update_sequence``
+        replaces one).
 
         Example:
-            >>> seq = scenario.add_sequence("scoring", [scenario.preprocess_and_score])
-            >>> [t for t in seq.tasks]
-            ['preprocess_and_score']
+            >>> seq = scenario.add_sequence("scoring", [scenario.preprocess_and_score], {"owner": "ana"})
+            >>> [t for t in seq.tasks], seq.properties["owner"]
+            (['preprocess_and_score'], 'ana')
         """
-        if properties:
-            raise InvalidArgument(
-                f"sequence {name!r}: sequence properties are not kept yet; add the sequence without them"
+        if name in self._refresh().sequences:
+            raise SequenceAlreadyExists(
+                f"scenario {self.id} already has a sequence {name!r}; update_sequence replaces it"
             )
-        self.add_sequences({name: tasks})
+        return self._set_sequence(name, tasks, properties, subscribers)
+
+    def update_sequence(
+        self,
+        name: str,
+        tasks: list[Any],
+        properties: dict[str, Any] | None = None,
+        subscribers: list[Any] | None = None,
+    ) -> Sequence:
+        """Replaces the tasks and properties of sequence ``name``, as Taipy's."""
+        if name not in self._refresh().sequences:
+            raise NonExistingEntity(f"scenario {self.id} has no sequence {name!r}")
+        return self._set_sequence(name, tasks, properties, subscribers)
+
+    def _set_sequence(
+        self, name: str, tasks: list[Any], properties: dict[str, Any] | None, subscribers: list[Any] | None
+    ) -> Sequence:
+        record = self._refresh()
+        sequences = {**record.sequences, str(name): self._task_config_ids(tasks)}
+        given = {**record.sequence_properties, str(name): _codec.json_safe(dict(properties or {}))}
+        self._store_sequences(sequences, given)
         sequence = Sequence(self, name)
         for subscriber in subscribers or []:
             callback, params = subscriber if isinstance(subscriber, tuple) else (subscriber, None)
@@ -892,14 +971,21 @@ class Scenario(_Entity):
         return sequence
 
     def add_sequences(self, sequences: dict[str, list[Any]]) -> None:
-        """Adds (or replaces) several sequences: ``{name: tasks}``."""
-        current = dict(self._refresh().sequences)
-        for name, tasks in sequences.items():
-            current[str(name)] = [
-                t if isinstance(t, str) else t.config_id if isinstance(t, Task) else t.id for t in tasks
-            ]
+        """Adds several sequences, ``{name: tasks}``, all or none (as ``add_sequence``)."""
+        record = self._refresh()
+        taken = [name for name in sequences if name in record.sequences]
+        if taken:
+            raise SequenceAlreadyExists(f"scenario {self.id} already has sequence(s) {', '.join(map(repr, taken))}")
+        added = {str(name): self._task_config_ids(tasks) for name, tasks in sequences.items()}
+        self._store_sequences({**record.sequences, **added}, record.sequence_properties)
+
+    @staticmethod
+    def _task_config_ids(tasks: list[Any]) -> list[str]:
+        return [t if isinstance(t, str) else t.config_id if isinstance(t, Task) else t.id for t in tasks]
+
+    def _store_sequences(self, sequences: dict[str, list[str]], properties: dict[str, dict[str, Any]]) -> None:
         try:
-            self.__dict__["_record"] = self._engine.set_sequences(self.id, current)
+            self.__dict__["_record"] = self._engine.set_sequences(self.id, sequences, properties)
         except ValueError as e:
             raise InvalidArgument(str(e)) from None
 
@@ -914,8 +1000,8 @@ class Scenario(_Entity):
         missing = [n for n in wanted if n not in current]
         if missing:
             raise NonExistingEntity(f"scenario {self.id} has no sequence {', '.join(map(repr, missing))}")
-        self.__dict__["_record"] = self._engine.set_sequences(
-            self.id, {k: v for k, v in current.items() if k not in wanted}
+        self._store_sequences(
+            {k: v for k, v in current.items() if k not in wanted}, self._refresh().sequence_properties
         )
 
     def __setattr__(self, name: str, value: Any) -> None:

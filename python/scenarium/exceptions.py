@@ -42,6 +42,11 @@ class InvalidArgument(ScenariumError, ValueError):
     """
 
 
+class SequenceAlreadyExists(InvalidArgument):
+    """``add_sequence`` of a name the scenario already has a sequence of (as Taipy's;
+    ``update_sequence`` replaces one)."""
+
+
 class JobFailed(ScenariumError):
     """A task raised while a submission ran: carries the job id, the task and its traceback.
 
@@ -163,6 +168,7 @@ __all__ = [
     "NonExistingTask",
     "NotSerializable",
     "ScenariumError",
+    "SequenceAlreadyExists",
     "StorageError",
     "TaskError",
     "UnstableFingerprintWarning",

@@ -135,6 +135,9 @@ pub struct ScenarioRecord {
     /// the scenario that can be submitted on its own).
     #[serde(default)]
     pub sequences: BTreeMap<String, Vec<String>>,
+    /// Sequence name -> the properties given when it was added (`add_sequence`).
+    #[serde(default)]
+    pub sequence_properties: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
 }
 
 /// The id of a scenario's sequence, as Taipy forms it.

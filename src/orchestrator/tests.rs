@@ -250,7 +250,12 @@ fn a_sequence_submits_only_its_tasks() {
         &["a", "b", "c", "d", "k"],
     );
     let sequences = BTreeMap::from([("first".to_string(), vec!["t1".to_string(), "t2".to_string()])]);
-    let s = store.set_sequences(&s.id, sequences).unwrap();
+    let properties = BTreeMap::from([
+        ("first".to_string(), BTreeMap::from([("owner".to_string(), serde_json::json!("ana"))])),
+        ("gone".to_string(), BTreeMap::from([("owner".to_string(), serde_json::json!("bo"))])),
+    ]);
+    let s = store.set_sequences(&s.id, sequences, properties).unwrap();
+    assert_eq!(s.sequence_properties.keys().collect::<Vec<_>>(), ["first"], "only a sequence's own properties stay");
     let id = crate::model::sequence_id("first", &s.id);
     assert_eq!(crate::model::parse_sequence_id(&id), Some(("first", s.id.as_str())));
     let exec = SumExecutor::default();
@@ -260,6 +265,6 @@ fn a_sequence_submits_only_its_tasks() {
     let unknown = crate::model::sequence_id("nope", &s.id);
     assert!(matches!(create_submission(&store, &unknown, false), Err(Error::NonExistingEntity(_))));
     let bad = BTreeMap::from([("x".to_string(), vec!["t9".to_string()])]);
-    let err = store.set_sequences(&s.id, bad).unwrap_err().to_string();
+    let err = store.set_sequences(&s.id, bad, BTreeMap::new()).unwrap_err().to_string();
     assert!(err.contains("\"t9\"") && err.contains("t1, t2, t3"), "{err}");
 }

@@ -218,14 +218,21 @@ impl Engine {
         detached(py, || self.store.set_cycle_name(id, name))
     }
 
-    /// Replaces a scenario's sequences (name -> task config ids).
+    /// Replaces a scenario's sequences (name -> task config ids) and their properties.
+    #[pyo3(signature = (id, sequences, properties = None))]
     fn set_sequences(
         &self,
         py: Python<'_>,
         id: &str,
         sequences: BTreeMap<String, Vec<String>>,
+        properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ScenarioRecord> {
-        Ok(detached(py, || self.store.set_sequences(id, sequences))?.into())
+        let properties = match properties {
+            Some(p) => serde_json::from_value(json::from_python(p, "the sequences' properties")?)
+                .map_err(|e| crate::error::Error::InvalidArgument(format!("sequence properties: {e}")))?,
+            None => BTreeMap::new(),
+        };
+        Ok(detached(py, || self.store.set_sequences(id, sequences, properties))?.into())
     }
 
     /// A copy of a scenario: its own data nodes hold the latest values of the

@@ -238,7 +238,12 @@ record_view! {
             is_primary: bool, tags: Vec<String>, cycle_id: Option<String>,
             data_nodes: std::collections::BTreeMap<String, String>, tasks: Vec<(String, String)>,
             sequences: std::collections::BTreeMap<String, Vec<String>> }
-    shown {}
+    shown {
+        sequence_properties = |r, py| {
+            let all = serde_json::to_value(&r.sequence_properties).unwrap_or_default();
+            json::to_python(py, &all)
+        },
+    }
 }
 
 record_view! {

@@ -179,9 +179,14 @@ impl Store {
         })
     }
 
-    /// Replaces a scenario's sequences in one transaction; every task a sequence
-    /// names must be one of the scenario's.
-    pub fn set_sequences(&self, id: &str, sequences: BTreeMap<String, Vec<String>>) -> Result<ScenarioRecord> {
+    /// Replaces a scenario's sequences and their properties in one transaction;
+    /// every task a sequence names must be one of the scenario's.
+    pub fn set_sequences(
+        &self,
+        id: &str,
+        sequences: BTreeMap<String, Vec<String>>,
+        mut properties: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    ) -> Result<ScenarioRecord> {
         self.registry.write(|tx| {
             let mut record: ScenarioRecord = tx
                 .one("SELECT body FROM scenarios WHERE id = ?1", params![id])?
@@ -198,7 +203,9 @@ impl Store {
                     )));
                 }
             }
+            properties.retain(|name, props| sequences.contains_key(name) && !props.is_empty());
             record.sequences = sequences;
+            record.sequence_properties = properties;
             tx.execute("UPDATE scenarios SET body = ?2 WHERE id = ?1", params![record.id, tx.encode(&record)?])?;
             Ok(record)
         })

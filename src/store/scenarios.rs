@@ -89,6 +89,7 @@ impl Store {
                 data_nodes,
                 tasks,
                 sequences: spec.sequences(),
+                sequence_properties: BTreeMap::new(),
             };
             tx.execute(
                 "INSERT INTO scenarios (id, config_id, creation_date, body) VALUES (?1, ?2, ?3, ?4)",

@@ -62,7 +62,8 @@ def preamble(section: str, tab: str | None) -> str | None:
         section = "CSV"
     if section not in _NODES:
         return None
-    exposed = next((v for k, v in _EXPOSED.items() if tab and k in tab), "")
+    # A tab names the exposed type ("exposed_type = numpy") or the data written ("numpy array").
+    exposed = next((v for k, v in _EXPOSED.items() if tab and tab.startswith("exposed_type") and k in tab), "")
     node = _NODES[section].format(exposed=exposed)
     code = _COMMON + (_SQLITE if section == "SQL Table" else "")
     code += f"\ndata_node = tp.create_global_data_node({node})\n"
