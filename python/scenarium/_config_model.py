@@ -379,7 +379,7 @@ SCENARIO_ATTRIBUTES = frozenset(
         "add_sequence", "add_sequences", "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag",
         "data_nodes", "export", "get_parents", "has_tag", "is_primary", "name", "properties", "remove_sequence",
         "remove_sequences", "remove_tag", "sequences", "submissions", "submit", "subscribe", "subscribers", "tags",
-        "tasks", "unsubscribe", "version",
+        "tasks", "unsubscribe", "update_sequence", "version",
     }
 )  # fmt: skip
 

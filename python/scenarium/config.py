@@ -146,6 +146,7 @@ class Config:
     def configure_pickle_data_node(
         cls,
         id: str,
+        default_path: str | None = None,
         default_data: Any = None,
         scope: Scope | None = None,
         validity_period: timedelta | None = None,
@@ -157,7 +158,8 @@ class Config:
             >>> Config.configure_pickle_data_node("model", default_data={"alpha": 0.5}).storage_type
             'pickle'
         """
-        return cls._configure_typed(id, "pickle", scope, validity_period, default_data=default_data, **properties)
+        options = {"default_path": default_path, "default_data": default_data}
+        return cls._configure_typed(id, "pickle", scope, validity_period, **options, **properties)
 
     @classmethod
     def configure_csv_data_node(
