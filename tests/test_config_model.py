@@ -22,6 +22,8 @@ def test_enums_are_the_cores() -> None:
     assert list(STORAGE_TYPES) == _core.STORAGE_TYPES
     assert [s.value for s in Scope] == _core.SCOPES
     assert [f.value for f in Frequency] == _core.FREQUENCIES
+    assert {s.value for s in sc.Status} == set(_core.JOB_STATUSES)
+    assert {s.value for s in sc.SubmissionStatus} == set(_core.SUBMISSION_STATUSES)
 
 
 def test_the_shadowed_names_are_scenarios_attributes() -> None:

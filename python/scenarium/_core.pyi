@@ -47,6 +47,8 @@ __all__ = [
     "STORAGE_TYPES",
     "SCOPES",
     "FREQUENCIES",
+    "JOB_STATUSES",
+    "SUBMISSION_STATUSES",
 ]
 
 __version__: str
@@ -55,6 +57,9 @@ build_profile: Literal["debug", "release"]
 STORAGE_TYPES: list[str]
 SCOPES: list[str]
 FREQUENCIES: list[str]
+# The statuses of JobRecord.status and SubmissionRecord.status.
+JOB_STATUSES: list[str]
+SUBMISSION_STATUSES: list[str]
 
 # The shapes of the dicts that cross the boundary (serde forms of the core's types).
 

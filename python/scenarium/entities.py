@@ -11,7 +11,7 @@ import queue
 import threading
 import warnings
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from scenarium import _codec, _core, _dag_svg, _events, _external_sync, _filter, _html, _runtime
 from scenarium._cycle import Cycle
@@ -31,6 +31,9 @@ from scenarium.exceptions import (
 
 # Storage types that hold a table: rows written to them get column names.
 _TABLE_STORAGE = ("csv", "excel", "parquet", "sql_table")
+
+
+_R = TypeVar("_R")
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -106,9 +109,16 @@ class Explanation:
         return _html.panel(f"<b>{_html.esc(self.title)}</b>", _html.table(["task", "decision", "why"], rows))
 
 
-class _Entity:
+class _Entity(Generic[_R]):
+    """An entity: a registry record (``_record``) and the engine it came from."""
+
     _engine: _core.Engine
     id: str
+
+    def __init__(self, record: _R, engine: _core.Engine) -> None:
+        self._record = record
+        self._engine = engine
+        self.id = record.id  # type: ignore[attr-defined]  # every record has an id
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.id == self.id
@@ -117,7 +127,7 @@ class _Entity:
         return hash(self.id)
 
 
-class DataNode(_Entity):
+class DataNode(_Entity[_core.DataNodeRecord]):
     """A data node of a scenario: ``read()`` its latest value, ``write()`` a new version.
 
     Example:
@@ -125,11 +135,6 @@ class DataNode(_Entity):
         1000
         >>> scenario.payment_threshold.write(1600)
     """
-
-    def __init__(self, record: _core.DataNodeRecord, engine: _core.Engine) -> None:
-        self._record = record
-        self._engine = engine
-        self.id = record.id
 
     @classmethod
     def _from_id(cls, id: str, engine: _core.Engine) -> DataNode:
@@ -472,13 +477,8 @@ class DataNode(_Entity):
         return _html.data_node(self)
 
 
-class Task(_Entity):
+class Task(_Entity[_core.TaskRecord]):
     """A task of a scenario: its function and the data nodes it reads and writes."""
-
-    def __init__(self, record: _core.TaskRecord, engine: _core.Engine) -> None:
-        self._record = record
-        self._engine = engine
-        self.id = record.id
 
     @property
     def config_id(self) -> str:
@@ -531,13 +531,8 @@ class Task(_Entity):
         return f"Task(id={self.id!r}, config_id={self.config_id!r})"
 
 
-class Job(_Entity):
+class Job(_Entity[_core.JobRecord]):
     """One execution of one task in one submission."""
-
-    def __init__(self, record: _core.JobRecord, engine: _core.Engine) -> None:
-        self._record = record
-        self._engine = engine
-        self.id = record.id
 
     @property
     def status(self) -> Status:
@@ -620,7 +615,7 @@ class Job(_Entity):
         return _html.job(self)
 
 
-class Submission(_Entity):
+class Submission(_Entity[_core.SubmissionRecord]):
     """A submission of a scenario or task: its jobs and their statuses.
 
     Example:
@@ -630,9 +625,7 @@ class Submission(_Entity):
     """
 
     def __init__(self, record: _core.SubmissionRecord, engine: _core.Engine) -> None:
-        self._record = record
-        self._engine = engine
-        self.id = record.id
+        super().__init__(record, engine)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._events: queue.Queue[Job | None] = queue.Queue()
@@ -780,7 +773,7 @@ class Submission(_Entity):
         return _html.submission(self)
 
 
-class Sequence(_Entity):
+class Sequence(_Entity[None]):  # no record of its own: a part of its scenario
     """A named part of a scenario's tasks that can be submitted on its own (Taipy's
     sequences): ``scenario.sequences["sales"].submit()`` runs its tasks only, with the
     same skipping and records as a whole submission.
@@ -852,7 +845,7 @@ class Sequence(_Entity):
         return f"Sequence(id={self.id!r}, tasks={list(self.tasks)})"
 
 
-class Scenario(_Entity):
+class Scenario(_Entity[_core.ScenarioRecord]):
     """A scenario: its data nodes (also as attributes), tasks and submissions.
 
     Example:

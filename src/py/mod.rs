@@ -54,6 +54,9 @@ mod _core {
         m.add("STORAGE_TYPES", StorageType::NAMES.to_vec())?;
         m.add("SCOPES", Scope::NAMES.to_vec())?;
         m.add("FREQUENCIES", Frequency::NAMES.to_vec())?;
+        // The statuses records carry (JobRecord.status, SubmissionRecord.status).
+        m.add("JOB_STATUSES", crate::model::JobStatus::NAMES.to_vec())?;
+        m.add("SUBMISSION_STATUSES", crate::model::SubmissionStatus::NAMES.to_vec())?;
         Ok(())
     }
 }
