@@ -105,8 +105,9 @@ _SYSTEM_BUILTINS = frozenset(
 
 
 def _path_issues(state: ConfigState) -> list[Issue]:
-    """Data node paths that leave the working directory (absolute, or through ``..``):
-    a configuration file from elsewhere could read or overwrite any file."""
+    """Data node paths that are folders (one file is read and written), and paths that
+    leave the working directory (absolute, or through ``..``): a configuration file
+    from elsewhere could read or overwrite any file."""
     issues = []
     here = os.path.realpath(os.getcwd())
     for dn in state.data_nodes.values():
@@ -116,6 +117,19 @@ def _path_issues(state: ConfigState) -> list[Issue]:
             if not isinstance(value, (str, os.PathLike)):
                 continue
             target = os.path.realpath(os.path.join(here, os.fspath(value)))
+            if os.path.isdir(target) and dn.storage_type != "generic":
+                issues.append(
+                    Issue(
+                        "error",
+                        f"DATA_NODE.{dn.id}",
+                        key,
+                        f"{os.fspath(value)!r} is a folder: a {dn.storage_type} data node reads and writes one file "
+                        "(a partitioned parquet folder is not supported yet: read it in a task, or with a generic "
+                        "data node's read_fct)",
+                        file or None,
+                        lines.get(key),
+                    )
+                )
             if target != here and not target.startswith(here + os.sep):
                 issues.append(
                     Issue(
