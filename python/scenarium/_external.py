@@ -208,8 +208,10 @@ def write(where: str, storage_type: str, props: dict[str, Any], value: Any, *, a
                     connection.execute(sa.text(text), params) if params else connection.execute(sa.text(text))
                 return
             table = props["table_name"]
-            frame = _as_pandas(value, where)
-            if not append and sa.inspect(connection).has_table(table):
+            exists = sa.inspect(connection).has_table(table)
+            columns = [c["name"] for c in sa.inspect(connection).get_columns(table)] if exists else []
+            frame = _as_pandas(value, where, columns)
+            if not append and exists:
                 connection.execute(sa.text(f"DELETE FROM {_quoted(table)}"))
             frame.to_sql(table, connection, if_exists="append", index=False)
     except (ExternalDataError, MissingOptionalDependency, InvalidArgument):
@@ -248,8 +250,10 @@ def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
     return frame
 
 
-def _as_pandas(value: Any, where: str) -> Any:
-    """What a table holds, as pandas: a frame (pandas or polars), rows as dicts, or one dict."""
+def _as_pandas(value: Any, where: str, columns: list[str]) -> Any:
+    """What a table holds, as pandas: a frame (pandas or polars), records (one dict, a
+    list of dicts, or a dict of columns), or rows (lists, tuples, an array) that fill
+    the table's ``columns`` in order, as Taipy writes them."""
     import pandas as pd  # optional dependency (scenarium[pandas])
 
     if isinstance(value, pd.DataFrame):
@@ -257,10 +261,17 @@ def _as_pandas(value: Any, where: str) -> Any:
     if hasattr(value, "to_pandas") and type(value).__module__.startswith("polars"):
         return value.to_pandas()
     if isinstance(value, dict):
-        return pd.DataFrame([value])
-    if isinstance(value, (list, tuple)) and all(isinstance(row, dict) for row in value):
-        return pd.DataFrame(list(value))
+        is_columns = value and all(isinstance(v, (list, tuple)) or hasattr(v, "__array__") for v in value.values())
+        return pd.DataFrame(value) if is_columns else pd.DataFrame([value])
+    rows = list(value) if isinstance(value, (list, tuple)) or hasattr(value, "__array__") else None
+    if rows is not None and all(isinstance(row, dict) for row in rows):
+        return pd.DataFrame(rows)
+    if rows is not None and columns:
+        rows = [list(r) if isinstance(r, (list, tuple)) or hasattr(r, "__array__") else [r] for r in rows]
+        if any(len(r) > len(columns) for r in rows):
+            raise InvalidArgument(f"{where}: rows of more values than the table's {len(columns)} columns")
+        return pd.DataFrame([r + [None] * (len(columns) - len(r)) for r in rows], columns=columns)
     raise InvalidArgument(
-        f"{where}: a sql_table takes a DataFrame (pandas or polars), a dict or a list of dicts, "
-        f"got {type(value).__qualname__}"
+        f"{where}: a sql_table takes a DataFrame (pandas or polars), records (dicts) or, for a table that "
+        f"exists, rows (lists, tuples, an array); got {type(value).__qualname__}"
     )
