@@ -54,7 +54,9 @@ native = sc.create_scenario(Config.configure_scenario("native", task_configs=tas
 attempt("native job", native.submit)
 report["native job status"] = native.submissions[-1].jobs[0].status.name
 
-with open(os.path.join(mount, "filler"), "wb") as f:
+# Unbuffered: a buffered file would try to flush its last partial chunk on close and
+# raise ENOSPC there, depending on how the free space happens to divide.
+with open(os.path.join(mount, "filler"), "wb", buffering=0) as f:
     try:
         while True:
             f.write(b"\0" * 65536)
