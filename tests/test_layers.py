@@ -18,7 +18,17 @@ SRC = REPO / "src"
 # Lowest first: a module may import modules of its own layer or below.
 LAYERS = [
     {"_core", "exceptions"},
-    {"_static_ref", "_dag_svg", "datagen", "_code_identity", "_filter", "_events", "tasks._native", "_json_values"},
+    {
+        "_static_ref",
+        "_dag_svg",
+        "datagen",
+        "_code_identity",
+        "_filter",
+        "_events",
+        "tasks._native",
+        "_json_values",
+        "_taipy_members",
+    },
     # _html draws whatever it is given (its entity and config types are for the type
     # checker only), so configurations and entities alike can show themselves.
     {"_external", "_codec", "_html", "tasks.customer_analysis", "tasks"},

@@ -31,6 +31,7 @@ from scenarium._api import (
     get_scenarios,
     get_sequences,
     get_submissions,
+    save,
     set_primary,
     submit,
     subscribe_scenario,
@@ -74,6 +75,16 @@ from scenarium._lookups import (
     is_readable,
     is_submittable,
 )
+from scenarium._taipy_members import (
+    CycleId,
+    DataNodeId,
+    JobId,
+    ScenarioId,
+    SequenceId,
+    SubmissionId,
+    Submittable,
+    TaskId,
+)
 from scenarium._transfer import export_scenario, import_scenario
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import (
@@ -115,6 +126,7 @@ from scenarium.exceptions import (
 )
 
 export = export_scenario  # the name Taipy's docs use
+set = save  # noqa: A001  # Taipy's name (tp.set); shadows the builtin only here, where it is not used
 
 __all__ = [
     "Comparison",
@@ -201,6 +213,16 @@ __all__ = [
     "get_latest_submission",
     "get_tasks",
     "export",
+    "set",
+    "save",
+    "Submittable",
+    "ScenarioId",
+    "SequenceId",
+    "TaskId",
+    "DataNodeId",
+    "JobId",
+    "SubmissionId",
+    "CycleId",
     "export_scenario",
     "import_scenario",
     "can_create",

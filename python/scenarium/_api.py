@@ -407,8 +407,15 @@ def get_primary_scenarios(is_sorted: bool = False, descending: bool = False, sor
 
 
 def set_primary(scenario: Scenario) -> None:
-    r = scenario._refresh()
-    scenario.__dict__["_record"] = scenario._engine.update_scenario(r.id, r.name, r.tags, True)
+    """Makes ``scenario`` the primary scenario of its cycle."""
+    scenario.set_primary()
+
+
+def save(entity: Any) -> None:
+    """Taipy's ``tp.set``: saves an entity changed in memory. scenarium records every
+    change when it is made (a write, a tag, a name), so there is nothing left to save."""
+    if not isinstance(entity, (Scenario, Sequence, Task, DataNode, Job, Submission, Cycle)):
+        raise TypeError(f"set takes a scenario, sequence, task, data node, job, submission or cycle, got {entity!r}")
 
 
 def get_data_nodes() -> list[DataNode]:

@@ -139,11 +139,7 @@ def is_deletable(entity: Any) -> bool:
     """Whether ``sc.delete`` takes ``entity``: a scenario, unless it is the primary of a
     cycle that has other scenarios (Taipy's rule)."""
     found = get(entity) if isinstance(entity, str) else entity
-    if not isinstance(found, Scenario):
-        return False
-    if not found.is_primary or found.cycle_id is None:
-        return True
-    return len([s for s in get_scenarios() if s.cycle_id == found.cycle_id]) == 1
+    return isinstance(found, Scenario) and found.is_deletable()
 
 
 def is_readable(entity: Any) -> bool:

@@ -17,6 +17,7 @@ from scenarium import _codec, _core, _dag_svg, _events, _external_sync, _filter,
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
+from scenarium._taipy_members import JobTimes, Labelled, SubmissionFacts, Submittable
 from scenarium.config import Scope
 from scenarium.exceptions import (
     BlockedJobWarning,
@@ -127,7 +128,7 @@ class _Entity(Generic[_R]):
         return hash(self.id)
 
 
-class DataNode(_Entity[_core.DataNodeRecord]):
+class DataNode(_Entity[_core.DataNodeRecord], Labelled):
     """A data node of a scenario: ``read()`` its latest value, ``write()`` a new version.
 
     Example:
@@ -402,6 +403,35 @@ class DataNode(_Entity[_core.DataNodeRecord]):
         """``dn["column"]`` (or any index the latest value takes)."""
         return self.read_or_raise()[key]
 
+    @property
+    def name(self) -> str | None:
+        """Its ``name`` property, as Taipy's."""
+        return self.properties.get("name")
+
+    @property
+    def parent_ids(self) -> set[str]:
+        """The ids of the tasks that read or write it."""
+        return {t.id for t in self.get_parents().get("task", set())}
+
+    @property
+    def job_ids(self) -> list[str]:
+        """The jobs that wrote it, oldest first."""
+        return [e["job_id"] for e in self.edits if "job_id" in e]
+
+    def get_last_edit(self) -> dict[str, Any] | None:
+        edits = self.edits
+        return edits[-1] if edits else None
+
+    @property
+    def is_up_to_date(self) -> bool:
+        """Valid, and not older than any input of a task that writes it (Taipy's rule)."""
+        if not self.is_valid:
+            return False
+        mine = self.last_edit_date
+        writers = [t for t in self.get_parents().get("task", set()) if self.id in t._record.outputs]
+        inputs = [dn for t in writers for dn in t.input.values()]
+        return all(dn.last_edit_date is None or mine is None or dn.last_edit_date <= mine for dn in inputs)
+
     def get_parents(self) -> dict[str, set[Any]]:
         """The scenarios and tasks this data node belongs to, as Taipy's ``get_parents``."""
         scenarios = {Scenario(r, self._engine) for r in self._engine.scenarios() if self.id in r.data_nodes.values()}
@@ -477,7 +507,7 @@ class DataNode(_Entity[_core.DataNodeRecord]):
         return _html.data_node(self)
 
 
-class Task(_Entity[_core.TaskRecord]):
+class Task(_Entity[_core.TaskRecord], Submittable, Labelled):
     """A task of a scenario: its function and the data nodes it reads and writes."""
 
     @property
@@ -501,6 +531,32 @@ class Task(_Entity[_core.TaskRecord]):
         from scenarium._api import submit  # the API is a layer up; see tests/test_layers.py
 
         return submit(self, force=force, wait=wait, **options)
+
+    @property
+    def owner_id(self) -> str:
+        return self.scenario_id
+
+    @property
+    def parent_ids(self) -> set[str]:
+        return {self.scenario_id}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return dict(self._record.properties)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.SCENARIO
+
+    @property
+    def data_nodes(self) -> dict[str, DataNode]:
+        """Its inputs and outputs by config id."""
+        return {**self.input, **self.output}
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        """Itself, as what a submission of it runs."""
+        return {self.config_id: self}
 
     def get_parents(self) -> dict[str, set[Any]]:
         """The scenario this task belongs to and its sequences that run it, as Taipy's
@@ -531,7 +587,7 @@ class Task(_Entity[_core.TaskRecord]):
         return f"Task(id={self.id!r}, config_id={self.config_id!r})"
 
 
-class Job(_Entity[_core.JobRecord]):
+class Job(_Entity[_core.JobRecord], JobTimes, Labelled):
     """One execution of one task in one submission."""
 
     @property
@@ -615,7 +671,7 @@ class Job(_Entity[_core.JobRecord]):
         return _html.job(self)
 
 
-class Submission(_Entity[_core.SubmissionRecord]):
+class Submission(_Entity[_core.SubmissionRecord], SubmissionFacts, Labelled):
     """A submission of a scenario or task: its jobs and their statuses.
 
     Example:
@@ -773,7 +829,7 @@ class Submission(_Entity[_core.SubmissionRecord]):
         return _html.submission(self)
 
 
-class Sequence(_Entity[None]):  # no record of its own: a part of its scenario
+class Sequence(_Entity[None], Submittable, Labelled):  # no record of its own: a part of its scenario
     """A named part of a scenario's tasks that can be submitted on its own (Taipy's
     sequences): ``scenario.sequences["sales"].submit()`` runs its tasks only, with the
     same skipping and records as a whole submission.
@@ -808,6 +864,13 @@ class Sequence(_Entity[None]):  # no record of its own: a part of its scenario
     def subscribers(self) -> list[tuple[Callable[..., Any], list[Any]]]:
         """(callback, params) of each subscription to this sequence (``sc.subscribe_sequence``)."""
         return _events.subscribers(self.id)
+
+    def subscribe(self, callback: Callable[..., Any], params: list[Any] | None = None) -> None:
+        """Calls ``callback(sequence, job, *params)`` on each status change of its jobs."""
+        _events.subscribe(callback, params, [self.id])
+
+    def unsubscribe(self, callback: Callable[..., Any], params: list[Any] | None = None) -> None:
+        _events.unsubscribe(callback, params, [self.id])
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -845,7 +908,7 @@ class Sequence(_Entity[None]):  # no record of its own: a part of its scenario
         return f"Sequence(id={self.id!r}, tasks={list(self.tasks)})"
 
 
-class Scenario(_Entity[_core.ScenarioRecord]):
+class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
     """A scenario: its data nodes (also as attributes), tasks and submissions.
 
     Example:
@@ -880,6 +943,41 @@ class Scenario(_Entity[_core.ScenarioRecord]):
             f"(data nodes: {', '.join(record.data_nodes)}; tasks: {', '.join(c for c, _ in record.tasks)}; "
             f"sequences: {', '.join(record.sequences) or 'none'})"
         )
+
+    @property
+    def owner_id(self) -> str | None:
+        """Its cycle's id, as Taipy's."""
+        return self._refresh().cycle_id
+
+    @property
+    def additional_data_nodes(self) -> dict[str, DataNode]:
+        """Its data nodes that no task reads or writes."""
+        used = {dn.id for t in self.tasks.values() for dn in t.data_nodes.values()}
+        return {k: v for k, v in self.data_nodes.items() if v.id not in used}
+
+    def set_primary(self) -> None:
+        """Makes it its cycle's primary scenario (``sc.set_primary``)."""
+        r = self._refresh()
+        self.__dict__["_record"] = self._engine.update_scenario(r.id, r.name, r.tags, True)
+
+    def is_deletable(self) -> bool:
+        """Whether ``sc.delete`` takes it: unless it is the primary of a cycle that has
+        other scenarios (Taipy's rule)."""
+        record = self._refresh()
+        if not record.is_primary or record.cycle_id is None:
+            return True
+        return sum(r.cycle_id == record.cycle_id for r in self._engine.scenarios()) == 1
+
+    def rename_sequence(self, old_name: str, new_name: str) -> None:
+        """Gives sequence ``old_name`` a new name, with its tasks and properties."""
+        record = self._refresh()
+        if old_name not in record.sequences:
+            raise NonExistingEntity(f"scenario {self.id} has no sequence {old_name!r}")
+        if new_name in record.sequences:
+            raise SequenceAlreadyExists(f"scenario {self.id} already has a sequence {new_name!r}")
+        sequences = {new_name if k == old_name else k: v for k, v in record.sequences.items()}
+        given = {new_name if k == old_name else k: v for k, v in record.sequence_properties.items()}
+        self._store_sequences(sequences, given)
 
     @property
     def properties(self) -> dict[str, Any]:
