@@ -376,10 +376,12 @@ class ConfigState:
 # checks that this list and the class agree).
 SCENARIO_ATTRIBUTES = frozenset(
     {
-        "add_sequence", "add_sequences", "add_tag", "config_id", "creation_date", "cycle", "cycle_id", "dag",
-        "data_nodes", "export", "get_parents", "has_tag", "is_primary", "name", "properties", "remove_sequence",
-        "remove_sequences", "remove_tag", "sequences", "submissions", "submit", "subscribe", "subscribers", "tags",
-        "tasks", "unsubscribe", "update_sequence", "version",
+        "add_sequence", "add_sequences", "add_tag", "additional_data_nodes", "config_id", "creation_date",
+        "cycle", "cycle_id", "dag", "data_nodes", "data_nodes_being_edited", "export", "get_inputs",
+        "get_intermediate", "get_label", "get_outputs", "get_parents", "get_simple_label", "has_tag",
+        "is_deletable", "is_primary", "is_ready_to_run", "name", "owner_id", "properties", "remove_sequence",
+        "remove_sequences", "remove_tag", "rename_sequence", "sequences", "set_primary", "submissions",
+        "submit", "subscribe", "subscribers", "tags", "tasks", "unsubscribe", "update_sequence", "version",
     }
 )  # fmt: skip
 
