@@ -100,3 +100,12 @@ def test_a_sequence_has_its_own_subscribers() -> None:
     s.first.subscribe(lambda seq, job: seen.append(job.status.name))
     s.first.submit()
     assert "COMPLETED" in seen and s.first.subscribers
+
+
+def test_config_backup_and_restore(tmp_path) -> None:
+    pipeline()
+    Config.backup(tmp_path / "backup.toml")
+    before = {k: v._spec() for k, v in Config.scenarios.items()}
+    Config._reset()
+    Config.restore(tmp_path / "backup.toml")
+    assert {k: v._spec() for k, v in Config.scenarios.items()} == before

@@ -557,6 +557,12 @@ class Config:
         cls.load(filename)
 
     @classmethod
+    def backup(cls, filename: str | os.PathLike[str]) -> None:
+        """Writes the configuration to a file that ``restore`` reads back (Taipy's name
+        for ``export``)."""
+        cls.export(filename)
+
+    @classmethod
     def override(cls, filename: str | os.PathLike[str]) -> None:
         """Applies a TOML file over the current configuration: sections and keys it
         names replace the current ones, the rest stay (e.g. per-environment settings)."""
