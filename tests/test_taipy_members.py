@@ -109,3 +109,10 @@ def test_config_backup_and_restore(tmp_path) -> None:
     Config._reset()
     Config.restore(tmp_path / "backup.toml")
     assert {k: v._spec() for k, v in Config.scenarios.items()} == before
+
+
+def test_finished_jobs_and_submissions_are_deletable() -> None:
+    s = pipeline()
+    sub = s.submit()
+    assert sc.is_deletable(sub) and sc.is_deletable(sub.jobs[0])
+    assert not sc.is_deletable(s.a), "a data node goes with its scenario"

@@ -137,9 +137,15 @@ def is_promotable(scenario: Union[Scenario, str]) -> bool:
 
 def is_deletable(entity: Any) -> bool:
     """Whether ``sc.delete`` takes ``entity``: a scenario, unless it is the primary of a
-    cycle that has other scenarios (Taipy's rule)."""
+    cycle that has other scenarios (Taipy's rule); a finished job or submission."""
     found = get(entity) if isinstance(entity, str) else entity
-    return isinstance(found, Scenario) and found.is_deletable()
+    if isinstance(found, Scenario):
+        return found.is_deletable()
+    if isinstance(found, Job):
+        return found.is_finished()
+    if isinstance(found, Submission):
+        return found.is_finished()
+    return False
 
 
 def is_readable(entity: Any) -> bool:
