@@ -53,3 +53,44 @@ def test_wait_with_a_timeout_returns_when_it_passes_and_the_submission_goes_on()
     assert submission.wait().status is sc.SubmissionStatus.COMPLETED and s.b.read() == 1
     done = sc.submit(s, wait=True, timeout=30, force=True)
     assert done.is_finished()
+
+
+EXIT_CHILD = """
+import sys, time
+import scenarium as sc
+from scenarium import Config
+
+def slow(x):
+    time.sleep(0.5)
+    return x + 1
+
+if __name__ == "__main__":  # standalone workers import this module again
+    Config.configure_core(storage_folder=sys.argv[1], progress=False)
+    Config.configure_job_executions(mode=sys.argv[2], max_nb_of_workers=2)
+    a = Config.configure_data_node("a", default_data=1)
+    b, c = Config.configure_data_node("b"), Config.configure_data_node("c")
+    tasks = [Config.configure_task("one", slow, a, b), Config.configure_task("two", slow, b, c)]
+    scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=tasks))
+    scenario.submit(wait=True, timeout=0.1)  # returns while the jobs still run, as in Taipy's tutorial
+"""
+
+
+def test_a_script_that_ends_while_its_jobs_run_waits_for_them_and_exits_cleanly(tmp_path) -> None:
+    """Taipy's job-execution tutorial ends right after submit(wait=True, timeout=5): the
+    process must finish the jobs and exit 0. (The submission's thread was a daemon: the
+    interpreter finalized under it and the process aborted about one run in four.)
+    Development mode only: standalone workers started after the script's end do not
+    find its __main__ functions yet (noted on issue 22)."""
+    mode = "development"
+    import subprocess
+    import sys
+
+    (tmp_path / "child.py").write_text(EXIT_CHILD)
+    for attempt in range(4):
+        storage = tmp_path / f"store{attempt}"
+        done = subprocess.run(
+            [sys.executable, "child.py", str(storage), mode], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, (attempt, done.returncode, done.stderr[-2000:])
+        Config.configure_core(storage_folder=str(storage))
+        assert sc.get_scenarios()[0].c.read() == 3, "both jobs ran to the end"

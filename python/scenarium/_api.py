@@ -153,7 +153,10 @@ def submit(
         finally:
             submission._events.put(None)
 
-    submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=True)
+    # Not a daemon: at exit Python waits for the submission to end, as Taipy does (the
+    # jobs were asked for), and the core never runs on while the interpreter finalizes:
+    # a daemon thread taking the GIL back then is ended by an unwind through Rust, an abort.
+    submission._thread = threading.Thread(target=run, name=f"scenarium-{record.id}", daemon=False)
     submission._thread.start()
     return submission
 

@@ -173,7 +173,7 @@ def run_one(example: Example, python: str, convert: bool, timeout: float) -> dic
             )
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": f"timed out after {timeout:g} s"}
-    error = (done.stderr.strip().splitlines() or [""])[-1]
+    error = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}, nothing on stderr"])[-1]
     return {"ok": done.returncode == 0, "error": "" if done.returncode == 0 else error}
 
 
