@@ -86,7 +86,7 @@ def module_kind(name: str) -> str:
     if found is not None:
         return found
     top = name.partition(".")[0]
-    if name == "__main__":
+    if name in ("__main__", "__mp_main__"):
         kind = "user"
     elif top in sys.stdlib_module_names or top in sys.builtin_module_names:
         kind = "stdlib"
@@ -114,7 +114,13 @@ def _module_of(obj: Any) -> str:
     module = vars(obj).get("__module__") if isinstance(obj, type) else getattr(obj, "__module__", None)
     if not isinstance(module, str):
         module = getattr(obj, "__module__", None)
-    return module if isinstance(module, str) else "builtins"
+    return main_name(module) if isinstance(module, str) else "builtins"
+
+
+def main_name(module: str) -> str:
+    """``__main__`` for the running script under either of its names: a worker that
+    multiprocessing spawns imports the parent's script as ``__mp_main__``."""
+    return "__main__" if module == "__mp_main__" else module
 
 
 @functools.cache
@@ -676,7 +682,7 @@ class _Walker:
             out.append(b"wraps " + encoder.encode(wrapped))
         names, imports = spelled.names, spelled.imports
         namespace = fn.__globals__
-        owner = namespace.get("__name__", fn.__module__ or "__main__")
+        owner = main_name(namespace.get("__name__", fn.__module__ or "__main__"))
         for name in sorted(names):
             value = self.guard_lookup(namespace, name)
             if name in spelled.sinks:
@@ -779,7 +785,7 @@ def function_ref(function: Callable[..., Any]) -> FunctionRef:
         name, version = native
         return {"kind": "native", "name": name, "version": version}
     if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, type)):
-        module = getattr(function, "__module__", None) or "__main__"
+        module = main_name(getattr(function, "__module__", None) or "__main__")
         qualname = str(getattr(function, "__qualname__", None) or getattr(function, "__name__", "?"))
         return {"kind": "python", "module": module, "qualname": qualname}
     if isinstance(function, types.MethodType):
@@ -788,7 +794,7 @@ def function_ref(function: Callable[..., Any]) -> FunctionRef:
         inner, what = function.func, "partial of"
     else:
         inner, what = type(function), "instance of"
-    module = getattr(inner, "__module__", None) or "__main__"
+    module = main_name(getattr(inner, "__module__", None) or "__main__")
     qualname = getattr(inner, "__qualname__", None) or type(inner).__qualname__
     return {"kind": "python", "module": module, "qualname": f"<{what} {qualname}>"}
 
