@@ -623,9 +623,8 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
     try:
         props = _properties(dn)
         if fmt == "json":
-            decoder = _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
             with open(path, encoding=props.get("encoding") or "utf-8") as f:
-                return json.load(f, cls=decoder)
+                return json.load(f, cls=_json_decoder(props, dn))
         if fmt.startswith("excel/"):
             return _read_excel(Path(path), fmt.split("/")[1], props)
         return _exposed(_read_frame(Path(path), fmt, props), props, dn)
@@ -709,6 +708,11 @@ def _exposed(frame: Any, props: dict[str, Any], dn: Any = None) -> Any:
     return frame
 
 
+def _json_decoder(props: dict[str, Any], dn: Any) -> Any:
+    """The node's ``decoder``, else one that reads back what the default encoder writes."""
+    return _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
+
+
 def _configured_class(ref: Any, dn: Any, key: str) -> Any:
     """A class a data node's property names (a JSON encoder or decoder), imported
     from the module and name its configuration recorded."""
@@ -729,9 +733,8 @@ def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:
     if not path.exists():
         raise NoData(f"data node {dn.config_id!r} ({dn.id}) reads {path}, which does not exist")
     if storage == "json":
-        decoder = _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
         with open(path, "rb") as f:
-            return json.load(f, cls=decoder)
+            return json.load(f, cls=_json_decoder(props, dn))
     exposed = props.get("exposed_type", "pandas")
     if exposed == "polars":
         import polars as pl  # on first use: keeps `import scenarium` fast
@@ -750,18 +753,19 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
     written becomes ``data``."""
     if current is None:
         return data
-    if isinstance(current, dict) and current and all(_frame_kind(v) or _is_array(v) for v in current.values()):
-        if isinstance(data, dict) and data and all(_frame_kind(v) or _is_array(v) for v in data.values()):
+    if isinstance(current, dict) and current and all(_external.is_array(v) for v in current.values()):
+        if isinstance(data, dict) and data and all(_external.is_array(v) for v in data.values()):
             return {k: appended(v, data[k], dn) if k in data else v for k, v in current.items()}
         first = next(iter(current))
         return {**current, first: appended(current[first], data, dn)}
     kind = _frame_kind(current)
     if kind is not None:
         return _appended_rows(current, kind, data)
-    if _is_array(current):
+    if _external.is_array(current):
         import numpy as np  # a dependency of pandas
+        import pandas as pd  # optional dependency (scenarium[pandas])
 
-        rows = _appended_rows(_frame_of(current, "pandas"), "pandas", data)
+        rows = _appended_rows(pd.DataFrame(current), "pandas", data)
         return np.asarray(rows.to_numpy(), dtype=current.dtype if current.dtype != object else object)
     if isinstance(current, list):
         return current + (list(data) if isinstance(data, (list, tuple)) else [data])
@@ -771,41 +775,14 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
     )
 
 
-def _is_array(value: Any) -> bool:
-    return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
-
-
-def _frame_of(value: Any, kind: str) -> Any:
-    if kind == "polars":
-        import polars as pl  # on first use: keeps `import scenarium` fast
-
-        return pl.DataFrame(value)
-    import pandas as pd  # optional dependency (scenarium[pandas])
-
-    return pd.DataFrame(value)
-
-
 def _appended_rows(current: Any, kind: str, data: Any) -> Any:
-    """A frame's rows and then ``data``'s: named columns matched by name, plain rows
-    by position (missing trailing columns left empty)."""
-    columns = list(current.columns)
-    if _frame_kind(data) is not None and _frame_kind(data) != kind:
-        data = data.to_dict("records") if _frame_kind(data) == "pandas" else data.to_dicts()
-    if _frame_kind(data) is None:
-        if isinstance(data, dict):
-            is_columns = all(isinstance(v, (list, tuple)) or _is_array(v) for v in data.values())
-            data = data if is_columns else [data]
-        elif not isinstance(data, list) and not _is_array(data):
-            data = [data]
-        by_name = isinstance(data, dict) or (len(data) > 0 and all(isinstance(r, dict) for r in data))
-        if by_name:
-            data = _frame_of(data, kind)
-        else:
-            rows = [list(r) if isinstance(r, (list, tuple)) or _is_array(r) else [r] for r in data]
-            width = max((len(r) for r in rows), default=0)
-            if width > len(columns):
-                raise InvalidArgument(f"append: rows of {width} values, and the table has {len(columns)} columns")
-            data = _frame_of({c: [r[i] if i < len(r) else None for r in rows] for i, c in enumerate(columns)}, kind)
+    """A frame's rows and then ``data``'s (see ``_external.as_table``)."""
+    if _frame_kind(data) != kind:
+        data = _external.as_table(data, "append", list(current.columns))
+        if kind == "polars":
+            import polars as pl  # on first use: keeps `import scenarium` fast
+
+            data = pl.from_pandas(data)
     if kind == "polars":
         import polars as pl  # on first use: keeps `import scenarium` fast
 

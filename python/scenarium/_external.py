@@ -210,7 +210,7 @@ def write(where: str, storage_type: str, props: dict[str, Any], value: Any, *, a
             table = props["table_name"]
             exists = sa.inspect(connection).has_table(table)
             columns = [c["name"] for c in sa.inspect(connection).get_columns(table)] if exists else []
-            frame = _as_pandas(value, where, columns)
+            frame = as_table(value, where, columns)
             if not append and exists:
                 connection.execute(sa.text(f"DELETE FROM {_quoted(table)}"))
             frame.to_sql(table, connection, if_exists="append", index=False)
@@ -250,10 +250,16 @@ def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
     return frame
 
 
-def _as_pandas(value: Any, where: str, columns: list[str]) -> Any:
-    """What a table holds, as pandas: a frame (pandas or polars), records (one dict, a
-    list of dicts, or a dict of columns), or rows (lists, tuples, an array) that fill
-    the table's ``columns`` in order, as Taipy writes them."""
+def is_array(value: Any) -> bool:
+    """A numpy array or what turns into one (a pandas Series), not text."""
+    return hasattr(value, "__array__") and not isinstance(value, (str, bytes))
+
+
+def as_table(value: Any, where: str, columns: list[Any]) -> Any:
+    """A table's new rows as pandas, as Taipy reads them: a frame (pandas or polars),
+    records (one dict, a list of dicts, or a dict of columns) by name, or rows (lists,
+    tuples, an array, or one value) that fill ``columns`` in order, missing trailing
+    values left empty."""
     import pandas as pd  # optional dependency (scenarium[pandas])
 
     if isinstance(value, pd.DataFrame):
@@ -261,17 +267,17 @@ def _as_pandas(value: Any, where: str, columns: list[str]) -> Any:
     if hasattr(value, "to_pandas") and type(value).__module__.startswith("polars"):
         return value.to_pandas()
     if isinstance(value, dict):
-        is_columns = value and all(isinstance(v, (list, tuple)) or hasattr(v, "__array__") for v in value.values())
+        is_columns = value and all(isinstance(v, (list, tuple)) or is_array(v) for v in value.values())
         return pd.DataFrame(value) if is_columns else pd.DataFrame([value])
-    rows = list(value) if isinstance(value, (list, tuple)) or hasattr(value, "__array__") else None
-    if rows is not None and all(isinstance(row, dict) for row in rows):
+    rows = list(value) if isinstance(value, (list, tuple)) or is_array(value) else [value]
+    if rows and all(isinstance(row, dict) for row in rows):
         return pd.DataFrame(rows)
-    if rows is not None and columns:
-        rows = [list(r) if isinstance(r, (list, tuple)) or hasattr(r, "__array__") else [r] for r in rows]
+    if columns:
+        rows = [list(r) if isinstance(r, (list, tuple)) or is_array(r) else [r] for r in rows]
         if any(len(r) > len(columns) for r in rows):
             raise InvalidArgument(f"{where}: rows of more values than the table's {len(columns)} columns")
         return pd.DataFrame([r + [None] * (len(columns) - len(r)) for r in rows], columns=columns)
     raise InvalidArgument(
-        f"{where}: a sql_table takes a DataFrame (pandas or polars), records (dicts) or, for a table that "
-        f"exists, rows (lists, tuples, an array); got {type(value).__qualname__}"
+        f"{where}: a table takes a DataFrame (pandas or polars), records (dicts) or, once it has columns, "
+        f"rows (lists, tuples, an array); got {type(value).__qualname__}"
     )

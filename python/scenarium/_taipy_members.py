@@ -146,6 +146,8 @@ class SubmissionFacts:
         def creation_date(self) -> datetime: ...
         @property
         def jobs(self) -> list[Any]: ...
+        @property
+        def finished_at(self) -> datetime | None: ...
 
     @property
     def submission_status(self) -> Any:
@@ -173,11 +175,6 @@ class SubmissionFacts:
     def run_at(self) -> datetime | None:
         starts = [j.start_time for j in self.jobs if j.start_time is not None]
         return min(starts) if starts else None
-
-    @property
-    def finished_at(self) -> datetime | None:
-        ends = [j.end_time for j in self.jobs if j.end_time is not None]
-        return max(ends) if ends and all(j.is_finished() for j in self.jobs) else None
 
     @property
     def execution_duration(self) -> float | None:

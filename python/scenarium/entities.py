@@ -187,14 +187,22 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             >>> scenario.payment_threshold.read()
             1000
         """
+        return self._or_none(lambda: self.read_or_raise(version, lazy))
+
+    @staticmethod
+    def _or_none(read: Callable[[], Any]) -> Any:
+        """What ``read`` returns, or None with a ``NoDataWarning`` (Taipy's ``read``)."""
         try:
-            return self.read_or_raise(version, lazy)
+            return read()
         except NoData as e:
-            warnings.warn(str(e), NoDataWarning, stacklevel=2)
+            warnings.warn(str(e), NoDataWarning, stacklevel=3)
             return None
 
     def read_or_raise(self, version: int | None = None, lazy: bool | None = None) -> Any:
         """As ``read()``, but a node that holds nothing raises ``NoData`` naming it."""
+        return self._read_as(self._record, version, lazy)
+
+    def _read_as(self, as_record: Any, version: int | None = None, lazy: bool | None = None) -> Any:
         if version is None and _external_sync.is_external(self._record):
             _external_sync.take_in(self._engine, self._record)
         record = self._engine.version(self.id, version) if version is not None else self._latest()
@@ -202,7 +210,7 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             raise NoData(
                 f"data node {self.config_id!r} ({self.id}) has no data: it was never written and has no default_data"
             )
-        return _codec.decode(self._engine, record.value, self._record, lazy)
+        return _codec.decode(self._engine, record.value, as_record, lazy)
 
     def write(
         self,
@@ -229,11 +237,8 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
         self, value: Any, as_record: Any, job_id: str | None, editor_id: str | None, comment: str | None, **edit: Any
     ) -> None:
         self._check_lock(editor_id if job_id is None else None, job_id is not None)
-        columns = edit.pop("columns", None)
-        if columns is not None and self.storage_type in _TABLE_STORAGE and _codec._frame_kind(value) is None:
-            value = _codec.as_table(value, self._record, list(columns))  # Taipy's docs write rows this way
-        elif columns is not None:
-            edit["columns"] = columns
+        if "columns" in edit and self.storage_type in _TABLE_STORAGE and _codec._frame_kind(value) is None:
+            value = _codec.as_table(value, self._record, list(edit.pop("columns")))  # as Taipy's docs write rows
         stored = _codec.encode(self._engine, value, as_record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
@@ -270,12 +275,8 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             ['nb_sales']
         """
         self._require_storage("read_with_kwargs", "parquet")
-        latest = self._latest()
-        if latest is None:
-            warnings.warn(f"data node {self.config_id!r} ({self.id}) has no data", NoDataWarning, stacklevel=2)
-            return None
         merged = {**(self.properties.get("read_kwargs") or {}), **read_kwargs}
-        return _codec.decode(self._engine, latest.value, _codec.with_properties(self._record, read_kwargs=merged))
+        return self._or_none(lambda: self._read_as(_codec.with_properties(self._record, read_kwargs=merged)))
 
     def _require_storage(self, method: str, *storage_types: str) -> None:
         if self.storage_type not in storage_types:
@@ -725,6 +726,12 @@ class Submission(_Entity[_core.SubmissionRecord], SubmissionFacts, Labelled):
     @property
     def creation_date(self) -> datetime:
         return _dt(self._record.created_at)  # type: ignore[return-value]
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When its last job ended (None while it runs)."""
+        self._refresh()
+        return _dt(self._record.finished_at)
 
     @property
     def duration(self) -> float | None:
