@@ -194,11 +194,12 @@ def test_a_custom_class_as_exposed_type_reads_rows_as_instances(tmp_path) -> Non
 
 
 def test_a_folder_as_a_file_nodes_path_is_a_clear_configuration_error(tmp_path, monkeypatch) -> None:
-    """A partitioned parquet folder (Taipy reads one as a dataset) is refused by name
-    before anything is created, instead of reading as "no data" and failing on write."""
+    """A folder as a csv node's path is refused by name before anything is created,
+    instead of reading as "no data" and failing on write (a parquet node takes one:
+    test_parquet_folders.py)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sales" / "year=2020").mkdir(parents=True)
-    cfg = Config.configure_parquet_data_node("sales", default_path="sales", scope=Scope.GLOBAL)
+    cfg = Config.configure_csv_data_node("sales", default_path="sales", scope=Scope.GLOBAL)
     scenario_cfg = Config.configure_scenario("s", additional_data_node_configs=[cfg])
     assert any(i.level == "error" and "is a folder" in i.message for i in Config.check())
     with pytest.raises(sc.InvalidConfig, match="'sales' is a folder"):

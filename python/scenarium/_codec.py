@@ -14,6 +14,7 @@ import json
 import math
 import os
 import pickle
+import shutil
 import sys
 import uuid
 import warnings
@@ -196,6 +197,8 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     # A file-backed node's version is an object like any other; the core copies
     # it to the node's path once the version is committed.
     has_file = _file_path(props) is not None and storage in ("csv", "parquet", "json", "excel", "pickle")
+    if storage == "parquet" and writes_folder(props):
+        return _write_dataset(engine, value, props, dn)
     if is_lazy_frame(value):
         if storage in ("pickle", "parquet", "csv"):
             return _sink(engine, value, storage, props, dn)
@@ -500,6 +503,69 @@ def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any],
             os.remove(tmp)
 
 
+def writes_folder(props: dict[str, Any]) -> bool:
+    """Whether a parquet node holds a partitioned folder: its path is one, or its
+    ``write_kwargs`` name ``partition_cols`` (pandas then writes a folder, as in Taipy)."""
+    path = _file_path(props)
+    return bool((props.get("write_kwargs") or {}).get("partition_cols")) or (path is not None and os.path.isdir(path))
+
+
+def _write_dataset(engine: _core.Engine, value: Any, props: dict[str, Any], dn: Any) -> _core.StoredValue:
+    """A table as a folder of parquet files, partitioned by ``write_kwargs["partition_cols"]``
+    (pyarrow's hive layout, as pandas writes it for Taipy), stored as one object. Files are
+    named by position and rows keep their order, so equal tables make equal folders."""
+    if is_lazy_frame(value) or is_dask_frame(value):
+        value = value.collect() if is_lazy_frame(value) else value.compute()
+    if _frame_kind(value) is None:
+        value = as_table(value, dn)
+    kind = _frame_kind(value)
+    import pyarrow as pa  # with pandas or polars, always there
+    import pyarrow.parquet as pq
+
+    options = {k: v for k, v in (props.get("write_kwargs") or {}).items() if k != "engine"}
+    if "compression" in options or "compression" in props:  # write_kwargs' wins, as in pandas for Taipy
+        compression = options.pop("compression", props.get("compression"))
+        options["compression"] = "NONE" if compression is None or str(compression).lower() == "none" else compression
+    options.setdefault("basename_template", "part-{i}.parquet")
+    options.setdefault("preserve_order", True)
+    options.setdefault("existing_data_behavior", "error")
+    folder = engine.new_tmp_path(".tree")
+    os.mkdir(folder)
+    try:
+        table = value.to_arrow() if kind == "polars" else pa.Table.from_pandas(value)
+        pq.write_to_dataset(table, folder, **options)
+        return engine.store_folder(folder, f"parquet-folder/{kind}")
+    except (StorageError, NotSerializable):
+        raise
+    except Exception as e:
+        if _is_io_failure(e):
+            raise StorageError(
+                f"cannot store the parquet folder of data node {dn.config_id!r} ({dn.id}): {e}; "
+                "its earlier versions are untouched"
+            ) from e
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) cannot store this {kind} DataFrame as a parquet folder "
+            f"(write_kwargs {options!r}): {type(e).__name__}: {e}"
+        ) from e
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_dataset(engine: Any, stored: _core.StoredValue, props: dict[str, Any], lazy: bool) -> Any:
+    """A stored parquet folder, read as one table with its partition columns, as
+    pandas reads it for Taipy (``read_kwargs`` such as ``filters`` apply)."""
+    folder = engine.folder_path(stored.hash or "", stored.fingerprint)
+    frame = (stored.format or "").split("/")[1]
+    if lazy or frame == "polars":
+        import polars as pl  # on first use: keeps `import scenarium` fast
+
+        scan = pl.scan_parquet(folder, hive_partitioning=True)
+        return scan if lazy else scan.collect()
+    import pandas as pd  # optional dependency (scenarium[pandas])
+
+    return pd.read_parquet(folder, **(props.get("read_kwargs") or {}))
+
+
 def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any], dn: Any) -> None:
     """A frame (or rows, or an array) as one sheet, a dict of them as one sheet each,
     as Taipy writes them (``sheet_name``, ``has_header``)."""
@@ -611,6 +677,8 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
     if kind == "recipe":
         stored = engine.materialize(stored, dn.id)
     fmt = stored.format or "pickle"
+    if fmt.startswith("parquet-folder/"):
+        return _exposed(_read_stored_dataset(engine, stored, dn, False), _properties(dn), dn)
     try:
         if fmt in ("pickle", "pickle/polars"):
             # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
@@ -646,6 +714,8 @@ def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any
     if stored.kind == "recipe":
         stored = engine.materialize(stored, dn.id)
     fmt = stored.format or ""
+    if stored.kind == "object" and fmt.startswith("parquet-folder/"):
+        return _read_stored_dataset(engine, stored, dn, True)
     if stored.kind == "object" and fmt.split("/")[0] in ("arrow", "parquet", "csv"):
         try:
             path = engine.object_path(stored.hash or "")
@@ -666,6 +736,13 @@ def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any
     if _frame_kind(value) == "pandas":
         return pl.from_pandas(value).lazy()
     return value
+
+
+def _read_stored_dataset(engine: Any, stored: _core.StoredValue, dn: Any, lazy: bool) -> Any:
+    try:
+        return _read_dataset(engine, stored, _properties(dn), lazy)
+    except StorageError as e:
+        raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
 
 
 def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:

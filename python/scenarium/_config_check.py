@@ -105,7 +105,7 @@ _SYSTEM_BUILTINS = frozenset(
 
 
 def _path_issues(state: ConfigState) -> list[Issue]:
-    """Data node paths that are folders (one file is read and written), and paths that
+    """Data node paths that are folders where one file is read and written, and paths that
     leave the working directory (absolute, or through ``..``): a configuration file
     from elsewhere could read or overwrite any file."""
     issues = []
@@ -117,15 +117,14 @@ def _path_issues(state: ConfigState) -> list[Issue]:
             if not isinstance(value, (str, os.PathLike)):
                 continue
             target = os.path.realpath(os.path.join(here, os.fspath(value)))
-            if os.path.isdir(target) and dn.storage_type != "generic":
+            if os.path.isdir(target) and dn.storage_type not in ("generic", "parquet"):
                 issues.append(
                     Issue(
                         "error",
                         f"DATA_NODE.{dn.id}",
                         key,
                         f"{os.fspath(value)!r} is a folder: a {dn.storage_type} data node reads and writes one file "
-                        "(a partitioned parquet folder is not supported yet: read it in a task, or with a generic "
-                        "data node's read_fct)",
+                        "(only a parquet node reads a folder, as one partitioned dataset)",
                         file or None,
                         lines.get(key),
                     )

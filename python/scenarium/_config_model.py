@@ -104,6 +104,14 @@ class DataNodeConfig(_ConfigObject):
             raise ConfigError(
                 f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
             )
+        if properties.get("exposed_type") == "modin":
+            # Taipy replaces it too (deprecated since Taipy 3.1): modin frames are pandas frames.
+            warnings.warn(
+                f"data node {id!r}: exposed_type='modin' is deprecated, as in Taipy; it reads as exposed_type='pandas'",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            properties["exposed_type"] = "pandas"
         self.id = id
         self.storage_type = storage_type
         self.scope = scope

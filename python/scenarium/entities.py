@@ -386,7 +386,9 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             _external_sync.take_in(self._engine, self._record, writer, comment)
             return
         latest = self._latest()
-        current = None if latest is None else _codec.decode(self._engine, latest.value, self._record)
+        # The whole value: a parquet node's read_kwargs (a filter, some columns) are for reading it.
+        whole = _codec.with_properties(self._record, read_kwargs={})
+        current = None if latest is None else _codec.decode(self._engine, latest.value, whole)
         self.write(_codec.appended(current, data, self._record), job_id, editor_id, comment)
 
     def filter(self, operators: Any = None, join_operator: JoinOperator = JoinOperator.AND) -> Any:

@@ -84,6 +84,17 @@ impl Engine {
         objects::store_file(py, &self.store.objects, tmp_path, format, fingerprint)
     }
 
+    /// Packs a finished temporary folder (a partitioned parquet dataset) into
+    /// one object, fingerprinted by the content of its files.
+    fn store_folder(&self, py: Python<'_>, folder: PathBuf, format: String) -> PyResult<StoredValue> {
+        objects::store_folder(py, &self.store.objects, folder, format)
+    }
+
+    /// A read-only unpacked copy of a stored folder, checked against its fingerprint.
+    fn folder_path(&self, py: Python<'_>, hash: &str, fingerprint: &str) -> PyResult<PathBuf> {
+        detached(py, || self.store.verified_folder_path(hash, fingerprint))
+    }
+
     /// Computes a stored recipe (kind "recipe") into an object and returns it
     /// as a stored Parquet table with the same fingerprint.
     fn materialize(&self, py: Python<'_>, stored: &StoredValue, data_node_id: &str) -> PyResult<StoredValue> {

@@ -35,6 +35,19 @@ pub(super) fn store_file(
     Ok(StoredValue::from_payload(&Payload::Object { hash, format, size }, &fp))
 }
 
+/// Packs a finished temporary folder (a partitioned parquet dataset) into one
+/// object; its fingerprint is the folder's content, as `tree_fingerprint` reads it.
+pub(super) fn store_folder(
+    py: Python<'_>,
+    objects: &Objects,
+    folder: PathBuf,
+    format: String,
+) -> PyResult<StoredValue> {
+    let stored = detached(py, move || objects.ingest_folder(&folder))?;
+    let payload = Payload::Object { hash: stored.hash, format, size: stored.size };
+    Ok(StoredValue::from_payload(&payload, &stored.fingerprint))
+}
+
 pub(super) fn materialize(
     py: Python<'_>,
     objects: &Objects,
@@ -120,6 +133,14 @@ impl ObjectStore {
         fingerprint: Option<String>,
     ) -> PyResult<StoredValue> {
         store_file(py, &self.objects, tmp_path, format, fingerprint)
+    }
+
+    fn store_folder(&self, py: Python<'_>, folder: PathBuf, format: String) -> PyResult<StoredValue> {
+        store_folder(py, &self.objects, folder, format)
+    }
+
+    fn folder_path(&self, py: Python<'_>, hash: &str, fingerprint: &str) -> PyResult<PathBuf> {
+        detached(py, || self.objects.verified_folder_path_with(hash, fingerprint, fingerprint::of_file))
     }
 
     fn materialize(&self, py: Python<'_>, stored: &StoredValue, data_node_id: &str) -> PyResult<StoredValue> {

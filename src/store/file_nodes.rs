@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 
+use super::folders::{self, is_folder_format};
 use super::{insert_version, latest_version, NewValue, Store};
 use crate::config::StorageType;
 use crate::error::{Error, Result};
@@ -43,23 +44,40 @@ pub fn file_format(node: &DataNodeRecord) -> String {
         other => {
             let exposed = node.properties.get("exposed_type").and_then(|v| v.as_str());
             let frame = if exposed.is_some_and(|e| e.starts_with("polars")) { "polars" } else { "pandas" };
-            format!("{}/{frame}", other.as_str())
+            let folder = other == StorageType::Parquet && file_node_path(node).is_some_and(|p| p.is_dir());
+            format!("{}/{frame}", if folder { "parquet-folder" } else { other.as_str() })
         }
     }
 }
 
+/// Whether a node's path may be a folder: a partitioned parquet dataset.
+fn takes_folder(node: &DataNodeRecord) -> bool {
+    node.storage_type == StorageType::Parquet
+}
+
 /// The object a version's bytes are, when they are a whole csv, parquet,
-/// json, excel or pickle file (a native task's table is kept in its own format, not copied).
+/// json, excel or pickle file, or a parquet folder (a native task's table is
+/// kept in its own format, not copied).
 fn object_hash(payload: &Payload) -> Option<&str> {
     match payload {
         Payload::Object { hash, format, .. }
             if format == "json"
                 || format == "pickle"
-                || ["csv/", "parquet/", "excel/"].iter().any(|kind| format.starts_with(kind)) =>
+                || ["csv/", "parquet/", "excel/", "parquet-folder/"].iter().any(|kind| format.starts_with(kind)) =>
         {
             Some(hash)
         }
         _ => None,
+    }
+}
+
+/// What a node's path holds when it holds `version`, as [`Store::path_identity`]
+/// reads it: a file's content hash (its object's name), a folder's tree fingerprint.
+fn held_identity(version: &VersionRecord) -> Option<&str> {
+    match &version.payload {
+        Payload::Object { format, .. } if is_folder_format(format) => Some(&version.fingerprint),
+        Payload::External { .. } => Some(&version.fingerprint),
+        payload => object_hash(payload),
     }
 }
 
@@ -72,18 +90,16 @@ impl Store {
     pub fn sync_file_node(&self, node: &DataNodeRecord, record: bool) -> Result<Option<VersionRecord>> {
         let latest = self.latest_version(&node.id)?;
         let Some(path) = file_node_path(node) else { return Ok(latest) };
-        if !path.is_file() {
+        let is_folder = path.is_dir() && takes_folder(node);
+        if !path.is_file() && !is_folder {
             return Ok(latest);
         }
-        let current = self.file_fingerprint(&path)?;
+        let current = if is_folder { self.tree_fingerprint(&path)? } else { self.file_fingerprint(&path)? };
         if let Some(v) = &latest {
-            if object_hash(&v.payload).is_none() && !matches!(v.payload, Payload::External { .. }) {
-                return Ok(latest); // a value the path does not hold (a native task's table)
-            }
-            let holds = object_hash(&v.payload) == Some(current.as_str())
-                || matches!(v.payload, Payload::External { .. }) && v.fingerprint == current;
-            if holds {
-                return Ok(latest);
+            match held_identity(v) {
+                None => return Ok(latest), // a value the path does not hold (a native task's table)
+                Some(held) if held == current => return Ok(latest),
+                Some(_) => {}
             }
         }
         let key = path_key(&path);
@@ -106,7 +122,7 @@ impl Store {
         });
         if !record {
             let format = file_format(node);
-            let size = fs::metadata(&path).map_or(0, |m| m.len());
+            let size = if is_folder { 0 } else { fs::metadata(&path).map_or(0, |m| m.len()) };
             let next = latest.as_ref().map_or(1, |v| v.version + 1);
             return Ok(Some(VersionRecord {
                 data_node_id: node.id.clone(),
@@ -120,23 +136,29 @@ impl Store {
                 extra: Default::default(),
             }));
         }
-        let (hash, size) = self.objects.ingest_copy(&path)?;
+        let (hash, size, identity) = if is_folder {
+            let folder = self.objects.ingest_folder(&path)?;
+            (folder.hash, folder.size, folder.fingerprint)
+        } else {
+            let (hash, size) = self.objects.ingest_copy(&path)?;
+            (hash.clone(), size, hash)
+        };
         let value = NewValue {
-            payload: Payload::Object { hash: hash.clone(), format: file_format(node), size },
-            fingerprint: hash.clone(),
+            payload: Payload::Object { hash, format: file_format(node), size },
+            fingerprint: identity.clone(),
             paths: Vec::new(),
         };
         let version = self.registry.write(|tx| {
             // Another process may have taken the same edit in meanwhile.
             if let Some(now_latest) = latest_version(tx, &node.id)? {
-                if object_hash(&now_latest.payload) == Some(hash.as_str()) {
+                if held_identity(&now_latest) == Some(identity.as_str()) {
                     return Ok(now_latest);
                 }
             }
             let version = insert_version(tx, &node.id, &value, EXTERNAL_WRITER, comment.clone())?;
             tx.execute(
                 "INSERT OR REPLACE INTO materialized_files (path, data_node_id, hash) VALUES (?1, ?2, ?3)",
-                params![key, node.id, hash],
+                params![key, node.id, identity],
             )?;
             Ok(version)
         })?;
@@ -168,9 +190,14 @@ impl Store {
     /// Replaces the node's path with the bytes of `version` (temporary copy in
     /// the store's tmp folder, fsync, rename), then records that scenarium wrote them.
     pub(super) fn write_copy(&self, node: &DataNodeRecord, version: &VersionRecord) -> Result<()> {
-        let (Some(path), Some(hash)) = (file_node_path(node), object_hash(&version.payload)) else {
+        let (Some(path), Some(hash), Some(identity)) =
+            (file_node_path(node), object_hash(&version.payload), held_identity(version))
+        else {
             return Ok(());
         };
+        if matches!(&version.payload, Payload::Object { format, .. } if is_folder_format(format)) {
+            return self.write_folder_copy(node, version, hash, identity, &path);
+        }
         let source = self.objects.verified_path(hash)?;
         let folder = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -199,14 +226,72 @@ impl Store {
         if let Ok(dir) = File::open(&folder) {
             let _ = dir.sync_all();
         }
-        let key = path_key(&path);
+        self.record_materialized(node, &path, identity)
+    }
+
+    /// `write_copy` of a folder version: unpacked in the store (beside the path
+    /// when that is another file system), flushed, then swapped with the path
+    /// in one rename, so that no reader sees half of the old and half of the new.
+    fn write_folder_copy(
+        &self,
+        node: &DataNodeRecord,
+        version: &VersionRecord,
+        hash: &str,
+        identity: &str,
+        path: &Path,
+    ) -> Result<()> {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::storage(&parent, format!("cannot create the folder: {e}")))?;
+        let failed = |e: String| {
+            Error::storage(
+                path,
+                format!(
+                    "version {} of data node {} is stored, but its copy at this path could not be written ({e}); \
+                     it is written again when the node is next read",
+                    version.version, node.id
+                ),
+            )
+        };
+        let mut staged = self.objects.new_tmp_path(".tree")?;
+        self.objects.unpack_folder(hash, &staged)?;
+        let mut outcome = folders::replace_with_folder(&staged, path);
+        if matches!(&outcome, Err(e) if e.raw_os_error() == Some(CROSS_DEVICE)) {
+            let _ = fs::remove_dir_all(&staged);
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            staged = parent.join(format!(".{name}.{}.part", uuid::Uuid::new_v4().simple()));
+            self.objects.unpack_folder(hash, &staged)?;
+            outcome = folders::replace_with_folder(&staged, path);
+        }
+        if let Err(e) = outcome {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(failed(e.to_string()));
+        }
+        if let Ok(dir) = File::open(&parent) {
+            let _ = dir.sync_all();
+        }
+        self.record_materialized(node, path, identity)
+    }
+
+    /// Records that the node's path now holds what scenarium wrote (`identity`:
+    /// a file's hash, a folder's tree fingerprint).
+    fn record_materialized(&self, node: &DataNodeRecord, path: &Path, identity: &str) -> Result<()> {
+        let key = path_key(path);
         self.registry.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO materialized_files (path, data_node_id, hash) VALUES (?1, ?2, ?3)",
-                params![key, node.id, hash],
+                params![key, node.id, identity],
             )
             .map(|_| ())
         })
+    }
+
+    /// The unpacked copy of a folder version, checked against the version's
+    /// fingerprint through the file fingerprint cache.
+    pub fn verified_folder_path(&self, hash: &str, fingerprint: &str) -> Result<PathBuf> {
+        self.objects.verified_folder_path_with(hash, fingerprint, |path| self.file_fingerprint(path))
     }
 }
 

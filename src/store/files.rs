@@ -81,34 +81,44 @@ impl Store {
     /// content, in sorted order. Links to folders are not followed (no loops,
     /// nothing outside); the storage folder itself is left out.
     pub fn tree_fingerprint(&self, dir: &Path) -> Result<String> {
-        let root = fs::canonicalize(dir).map_err(|e| Error::storage(dir, format!("cannot open: {e}")))?;
         let own = fs::canonicalize(self.folder()).ok();
-        let mut entries: Vec<(String, String)> = Vec::new();
-        let mut pending = vec![root.clone()];
-        while let Some(folder) = pending.pop() {
-            if crate::interrupt::requested() {
-                return Err(Error::storage(dir, "fingerprinting interrupted"));
-            }
-            let listing = fs::read_dir(&folder).map_err(|e| Error::storage(&folder, format!("cannot list: {e}")))?;
-            for entry in listing {
-                let entry = entry.map_err(|e| Error::storage(&folder, e))?;
-                let path = entry.path();
-                let kind = entry.file_type().map_err(|e| Error::storage(&path, e))?;
-                let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().into_owned();
-                if kind.is_dir() {
-                    if own.as_deref() != Some(path.as_path()) {
-                        pending.push(path);
-                    }
-                } else if path.is_file() {
-                    entries.push((relative, self.file_fingerprint(&path)?));
-                } else {
-                    entries.push((relative, "not a regular file".into()));
+        tree_fingerprint_with(dir, own.as_deref(), |path| self.file_fingerprint(path))
+    }
+}
+
+/// [`Store::tree_fingerprint`], hashing each file through `hash_file` and
+/// leaving out the folder `skip`.
+pub(super) fn tree_fingerprint_with(
+    dir: &Path,
+    skip: Option<&Path>,
+    hash_file: impl Fn(&Path) -> Result<String>,
+) -> Result<String> {
+    let root = fs::canonicalize(dir).map_err(|e| Error::storage(dir, format!("cannot open: {e}")))?;
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(folder) = pending.pop() {
+        if crate::interrupt::requested() {
+            return Err(Error::storage(dir, "fingerprinting interrupted"));
+        }
+        let listing = fs::read_dir(&folder).map_err(|e| Error::storage(&folder, format!("cannot list: {e}")))?;
+        for entry in listing {
+            let entry = entry.map_err(|e| Error::storage(&folder, e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| Error::storage(&path, e))?;
+            let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().into_owned();
+            if kind.is_dir() {
+                if skip != Some(path.as_path()) {
+                    pending.push(path);
                 }
+            } else if path.is_file() {
+                entries.push((relative, hash_file(&path)?));
+            } else {
+                entries.push((relative, "not a regular file".into()));
             }
         }
-        entries.sort();
-        Ok(fingerprint::combine("scenarium folder", entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
     }
+    entries.sort();
+    Ok(fingerprint::combine(super::folders::FOLDER_DOMAIN, entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
 }
 
 #[cfg(test)]

@@ -189,6 +189,9 @@ impl Store {
                 report.temporary_files += fs::read_dir(prefix.path()).map_or(0, |e| e.count() as u64);
                 continue;
             }
+            if name == super::folders::TREES && kind.is_dir() {
+                continue; // unpacked copies of folder objects, rebuilt from them when removed
+            }
             if name.len() != 2 || !kind.is_dir() {
                 report.problems.push(format!("{}: not an object folder", prefix.path().display()));
                 continue;
@@ -242,6 +245,7 @@ impl Store {
         }
         report.temporary_files_deleted = self.remove_stale_temporary_files(cutoff)?;
         report.cache_entries_dropped = self.drop_dangling_cache_entries()?;
+        self.objects.drop_unpacked_orphans()?;
         Ok(report)
     }
 

@@ -3,7 +3,9 @@
 
 mod file_nodes;
 mod files;
+mod folders;
 pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
+pub use folders::{is_folder_format, StoredFolder};
 mod maintenance;
 pub mod objects;
 mod recovery;
