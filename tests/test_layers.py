@@ -27,6 +27,7 @@ LAYERS = [
         "_events",
         "tasks._native",
         "_json_values",
+        "_templates",
         "_taipy_members",
     },
     # _html draws whatever it is given (its entity and config types are for the type

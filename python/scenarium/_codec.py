@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from scenarium import _code_identity, _core, _external
+from scenarium import _code_identity, _core, _external, _templates
 from scenarium._json_values import DefaultJSONDecoder, DefaultJSONEncoder
 from scenarium.exceptions import (
     InvalidArgument,
@@ -119,7 +119,7 @@ def value_fingerprint(value: Any) -> str:
 
 
 def _properties(dn: Any) -> dict[str, Any]:
-    return dict(dn.properties)
+    return _templates.resolved(dict(dn.properties))
 
 
 def _file_path(props: dict[str, Any]) -> str | None:
@@ -519,8 +519,8 @@ def _write_dataset(engine: _core.Engine, value: Any, props: dict[str, Any], dn: 
     if _frame_kind(value) is None:
         value = as_table(value, dn)
     kind = _frame_kind(value)
-    import pyarrow as pa  # with pandas or polars, always there
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # on first use, as pandas and polars are
+    import pyarrow.parquet as pq  # the same
 
     options = {k: v for k, v in (props.get("write_kwargs") or {}).items() if k != "engine"}
     if "compression" in options or "compression" in props:  # write_kwargs' wins, as in pandas for Taipy

@@ -122,7 +122,7 @@ def _section(state: ConfigState, kind: str, id: str | None, fields: dict[str, An
 def document(state: ConfigState, strict: bool = True) -> ConfigDocument:
     """The configuration as the core's model: what export writes (``strict``: every
     value must be writable) and what the validator checks."""
-    sections: list[ConfigSection] = [_section(state, "TAIPY", None, {}, strict)]
+    sections: list[ConfigSection] = [_section(state, "TAIPY", None, dict(state.global_app._properties), strict)]
     job = state.job
     sections.append(
         _section(

@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from scenarium import _code_identity, _codec, _core, _dag_svg, _html
+from scenarium._templates import resolve_env
 from scenarium.exceptions import ConfigError
 
 if TYPE_CHECKING:  # the payload types exist only in the stub
@@ -300,8 +301,9 @@ class JobConfig:
     ``client``) and ``max_nb_of_workers`` (in dask mode, default: the cluster's threads)."""
 
     def __init__(self, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any) -> None:
-        if mode not in ("development", "standalone", "dask"):
-            raise ConfigError(f"job execution mode {mode!r} is not 'development', 'standalone' or 'dask'")
+        # Another mode (Taipy Enterprise's "cluster", a typo) is Config.check()'s error, as in Taipy.
+        if not isinstance(mode, str):
+            raise ConfigError(f"job execution mode must be 'development', 'standalone' or 'dask', got {mode!r}")
         if int(max_nb_of_workers) < 1:
             raise ConfigError(f"max_nb_of_workers must be at least 1, got {max_nb_of_workers!r}")
         self.mode = mode
@@ -310,6 +312,36 @@ class JobConfig:
 
     def __repr__(self) -> str:
         return f"JobConfig(mode={self.mode!r}, max_nb_of_workers={self.max_nb_of_workers})"
+
+
+class GlobalAppConfig:
+    """Application-wide properties (the ``[TAIPY]`` section of a TOML file), Taipy's
+    ``Config.global_config``: any key a user sets, read as an attribute; a value written
+    ``"ENV[VAR]"`` reads the environment variable when it is read (a missing one raises
+    ``MissingEnvVariableError``), so a secret never sits in the configuration.
+
+    Example:
+        >>> Config.configure_global_app(max_nb_users="ENV[NB_USERS]")
+        GlobalAppConfig(max_nb_users='ENV[NB_USERS]')
+        >>> Config.global_config.unknown_key is None
+        True
+    """
+
+    def __init__(self, **properties: Any) -> None:
+        self._properties = properties
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {k: resolve_env(v) for k, v in self._properties.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return resolve_env(self.__dict__.get("_properties", {}).get(name))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._properties.items())
+        return f"GlobalAppConfig({shown})"
 
 
 class CoreConfig:
@@ -355,6 +387,7 @@ class ConfigState:
     # What configure_data_node uses for what it is not given ([DATA_NODE.default]).
     default_data_node: DataNodeConfig | None = None
     job: JobConfig = field(default_factory=lambda: JobConfig())
+    global_app: GlobalAppConfig = field(default_factory=lambda: GlobalAppConfig())
     core: CoreConfig = field(default_factory=lambda: CoreConfig())
     # False until check() has passed since the last change: create_scenario checks then.
     checked: bool = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenarium import _codec, _core, _external
+from scenarium import _codec, _core, _external, _templates
 from scenarium.config import Config
 
 # The writer of a version found in the source (the same name file-backed nodes use).
@@ -36,7 +36,7 @@ def properties(record: _core.DataNodeRecord) -> dict[str, Any]:
         for key, value in configured.properties.items():
             if callable(value) and not isinstance(value, type):
                 props[key] = value
-    return props
+    return _templates.resolved(props)
 
 
 def take_in(

@@ -24,6 +24,7 @@ from scenarium._config_model import (
     CoreConfig,
     DataNodeConfig,
     Frequency,
+    GlobalAppConfig,
     JobConfig,
     ScenarioConfig,
     Scope,
@@ -37,6 +38,7 @@ __all__ = [
     "CoreConfig",
     "DataNodeConfig",
     "Frequency",
+    "GlobalAppConfig",
     "JobConfig",
     "ScenarioConfig",
     "Scope",
@@ -521,6 +523,19 @@ class Config:
         return cls._state.job
 
     @classmethod
+    def configure_global_app(cls, **properties: Any) -> GlobalAppConfig:
+        """Sets application-wide properties (Taipy's ``[TAIPY]`` section), read back as
+        ``Config.global_config.<key>``; ``"ENV[VAR]"`` values read the environment then.
+
+        Example:
+            >>> Config.configure_global_app(password="ENV[PWD]")
+            GlobalAppConfig(password='ENV[PWD]')
+        """
+        cls._state.global_app = GlobalAppConfig(**{**cls._state.global_app._properties, **properties})
+        cls._state.checked = False
+        return cls._state.global_app
+
+    @classmethod
     def configure_core(
         cls, storage_folder: str = ".scenarium", progress: bool | None = None, **properties: Any
     ) -> CoreConfig:
@@ -595,6 +610,7 @@ class Config:
     tasks = _ClassProperty(lambda cls: dict(cls._state.tasks))
     scenarios = _ClassProperty(lambda cls: dict(cls._state.scenarios))
     job_config = _ClassProperty(lambda cls: cls._state.job)
+    global_config = _ClassProperty(lambda cls: cls._state.global_app)
     core = _ClassProperty(lambda cls: cls._state.core)
 
     @classmethod

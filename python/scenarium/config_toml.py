@@ -28,6 +28,7 @@ from scenarium._config_model import (
     CoreConfig,
     DataNodeConfig,
     Frequency,
+    GlobalAppConfig,
     JobConfig,
     ScenarioConfig,
     Scope,
@@ -167,6 +168,8 @@ def apply(state: ConfigState, document: ConfigDocument, *, replace: bool, static
         job.max_nb_of_workers = merged.pop("max_nb_of_workers", 1)
         job.properties = merged
         state.job = job
+    for _, s in by_kind("TAIPY"):
+        state.global_app = GlobalAppConfig(**{**state.global_app._properties, **values(s)})
     for _, s in by_kind("CORE"):
         v = values(s)
         folder = v.pop("storage_folder", state.core.storage_folder)

@@ -101,6 +101,11 @@ class InvalidConfig(ConfigError):
         self.issues = list(issues or [])
 
 
+class MissingEnvVariableError(ConfigError):
+    """A configuration value written ``"ENV[VAR]"`` was read while ``VAR`` is not set
+    (Taipy's name); the message names the variable."""
+
+
 class MissingOptionalDependency(ScenariumError, ImportError):
     """A feature needs a package that is not installed; the message says what to install.
 
@@ -157,6 +162,7 @@ __all__ = [
     "InvalidConfig",
     "InvalidConfigFile",
     "JobFailed",
+    "MissingEnvVariableError",
     "MissingOptionalDependency",
     "NoData",
     "NoDataWarning",

@@ -634,6 +634,10 @@ impl<'a> Linter<'a> {
             if !matches!(&entry.value, Typed::Str(m) if modes.contains(&m.as_str())) {
                 let shown = describe(&entry.value);
                 let hint = match &entry.value {
+                    Typed::Str(s) if s == "cluster" => {
+                        " (Taipy Enterprise's cluster mode: scenarium runs jobs past one machine with mode \"dask\")"
+                            .to_owned()
+                    }
                     Typed::Str(s) => did_you_mean(s, &modes),
                     _ => String::new(),
                 };

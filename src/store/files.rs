@@ -86,6 +86,10 @@ impl Store {
     }
 }
 
+/// The domain of folder fingerprints: a stored folder's (`folders.rs`) and a
+/// folder on disk's must agree.
+pub(super) const FOLDER_DOMAIN: &str = "scenarium folder";
+
 /// [`Store::tree_fingerprint`], hashing each file through `hash_file` and
 /// leaving out the folder `skip`.
 pub(super) fn tree_fingerprint_with(
@@ -118,7 +122,7 @@ pub(super) fn tree_fingerprint_with(
         }
     }
     entries.sort();
-    Ok(fingerprint::combine(super::folders::FOLDER_DOMAIN, entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
+    Ok(fingerprint::combine(FOLDER_DOMAIN, entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
 }
 
 #[cfg(test)]

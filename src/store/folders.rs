@@ -13,13 +13,10 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::files::tree_fingerprint_with;
+use super::files::{tree_fingerprint_with, FOLDER_DOMAIN};
 use super::objects::ObjectStore;
 use crate::error::{Error, Result};
 use crate::fingerprint;
-
-/// The domain of [`Store::tree_fingerprint`]: the two must agree.
-pub(super) const FOLDER_DOMAIN: &str = "scenarium folder";
 
 /// Whether an object format is a folder packed as a tar.
 pub fn is_folder_format(format: &str) -> bool {

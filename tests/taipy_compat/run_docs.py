@@ -38,6 +38,8 @@ TUTORIALS = tuple(
         "skippable_tasks", "the_data_nodes", "scenarios", "scenario_comparison", "version_management",
     )
 )  # fmt: skip
+# The manual's pages on configuration (TOML, checker, job and core settings) and scheduling.
+ADVANCED = tuple(f"docs/userman/advanced_features/{name}/" for name in ("configuration", "scheduling"))
 # The configuration module that the user manual's pages import (`import my_config`).
 MY_CONFIG = ROOT + "sdm/scenario/code-example/index/my_config.py"
 # Examples that need Taipy's GUI, a REST service or a server scenarium cannot reach
@@ -69,13 +71,33 @@ def without_gui(source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+_TITLED_BLOCK = re.compile(r"^([ \t]*)```[a-z]*\b[^\n]*\btitle=\"([^\"]+)\"[^\n]*\n(.*?)^[ \t]*```", re.M | re.S)
+
+
+def titled_files(markdown: str, position: int) -> dict[str, str]:
+    """The files a page shows as titled blocks (``title="config.toml"``, ``"my_functions.py"``),
+    each as the page shows it last before ``position`` (else first after it): the file a
+    block of the page reads or imports, as a reader following the page would have it."""
+    files: dict[str, str] = {}
+    after: dict[str, str] = {}
+    for block in _TITLED_BLOCK.finditer(markdown):
+        indent, title, body = block.group(1), block.group(2), block.group(3)
+        lines = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in body.splitlines()]
+        text = textwrap.dedent("\n".join(lines)) + "\n"
+        if block.start() < position:
+            files[title] = text
+        else:
+            after.setdefault(title, text)
+    return {**after, **files}
+
+
 _HEADING = re.compile(r"^(#{1,3}) +(.+?)\s*$|^\s*=== +\"(.+)\"\s*$", re.M)
 
 
-def code_blocks(markdown: str) -> list[tuple[str, str | None, str]]:
+def code_blocks(markdown: str) -> list[tuple[str, str | None, str, dict[str, str]]]:
     """A page's Python code blocks, dedented out of their admonitions, each with the
-    heading it is under and the tab it is in; blocks that only include a file (run as
-    that file) are left out."""
+    heading it is under, the tab it is in and the page's titled files as it stands there;
+    blocks that only include a file (run as that file) are left out."""
     blocks = []
     marks = [(m.start(), m) for m in _HEADING.finditer(markdown)]
     for block in _CODE_BLOCK.finditer(markdown):
@@ -91,7 +113,7 @@ def code_blocks(markdown: str) -> list[tuple[str, str | None, str]]:
             else:
                 tab = mark.group(3)
         lines = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in body.splitlines()]
-        blocks.append((section, tab, textwrap.dedent("\n".join(lines)) + "\n"))
+        blocks.append((section, tab, textwrap.dedent("\n".join(lines)) + "\n", titled_files(markdown, block.start())))
     return blocks
 
 
@@ -136,19 +158,20 @@ class Docs:
 
     def examples(self) -> list[Example]:
         found = []
-        for name in self.files(ROOT):
+        for name in [n for root in (ROOT, *ADVANCED) for n in self.files(root)]:
             if name.endswith(".py") and not name.endswith(("my_config.py", "config.py")):
                 text = self.read(name)
                 files = {k: v for k, v in self.siblings(os.path.dirname(name)).items() if k.endswith(".py")}
                 found.append(Example(name, text, files, bool(NEEDS_GUI.search(text))))
         my_config = {"my_config.py": self.read(MY_CONFIG)}
-        for root in (ROOT, *TUTORIALS):
+        for root in (ROOT, *ADVANCED, *TUTORIALS):
             for name in self.files(root):
                 if not name.endswith(".md"):
                     continue
                 beside = self.siblings(root + "src") if root in TUTORIALS else {}
-                for number, (section, tab, block) in enumerate(code_blocks(self.read(name)), 1):
-                    files = {**my_config, **beside} if "my_config" in block else beside
+                for number, (section, tab, block, titled) in enumerate(code_blocks(self.read(name)), 1):
+                    files = {**my_config, **beside} if "my_config" in block else dict(beside)
+                    files.update({k: v for k, v in titled.items() if "/" not in k})
                     if root == ROOT and needs_data_node(block) and (context := preamble(section, tab)):
                         block = context + block  # a fragment: run in the section's setting
                     found.append(Example(f"{name}#{number}", block, files, bool(NEEDS_GUI.search(block))))
@@ -158,6 +181,24 @@ class Docs:
                 if base.endswith(".py") and "tgb" not in base:
                     found.append(Example(f"{root}src/{base}", without_gui(text), beside))
         return found
+
+
+def docstring_examples(package: Path) -> list[Example]:
+    """The examples of Taipy's reference manual: the Python blocks of the docstrings of
+    its scenario-management modules (the reference pages are generated from them)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package.parent).as_posix()
+        if relative.split("/")[1] not in ("core", "common", "event", "__init__.py", "_entrypoint.py"):
+            continue
+        for number, (_, _, block, _) in enumerate(code_blocks(path.read_text()), 1):
+            found.append(Example(f"reference/{relative}#{number}", block, {}, bool(NEEDS_GUI.search(block))))
+    return found
+
+
+def taipy_package(python: str) -> Path:
+    where = "import os, taipy; print(os.path.dirname(taipy.__file__))"
+    return Path(subprocess.run([python, "-c", where], capture_output=True, text=True, check=True).stdout.strip())
 
 
 def run_one(example: Example, python: str, convert: bool, timeout: float) -> dict[str, object]:
@@ -182,13 +223,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", required=True, type=Path, help="taipy-doc checkout or bare git directory")
     parser.add_argument("--python", help="an interpreter with Taipy installed, to run each example there too")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--taipy-source", type=Path, help="Taipy's package folder, for its docstrings' examples (default: --python's)"
+    )
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("-k", help="only examples whose path contains this")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="examples run at once")
     parser.add_argument("--taipy-cache", type=Path, help="Taipy's results by example, kept between runs")
     args = parser.parse_args(argv)
     docs = Docs(args.docs)
-    examples = [e for e in docs.examples() if not args.k or args.k in e.name]
+    found = docs.examples()
+    if args.taipy_source or args.python:
+        found += docstring_examples(args.taipy_source or taipy_package(args.python))
+    examples = [e for e in found if not args.k or args.k in e.name]
     cache = json.loads(args.taipy_cache.read_text()) if args.taipy_cache and args.taipy_cache.exists() else {}
 
     def run_both(example: Example) -> dict[str, object]:
@@ -209,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             mark = "ok  " if result["ok"] else "FAIL"
             if args.python and not result["taipy_ok"]:
                 mark = "ok  " if result["ok"] else "n/a "  # fails on Taipy too
-            shown = example.name.removeprefix(ROOT).removeprefix("docs/tutorials/articles/")
+            shown = example.name.removeprefix(ROOT).removeprefix("docs/tutorials/articles/").removeprefix("docs/")
             print(f"{mark} {shown}" + ("" if result["ok"] else f"  -- {result['error']}"), flush=True)
     if args.taipy_cache:
         args.taipy_cache.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
