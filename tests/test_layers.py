@@ -33,7 +33,7 @@ LAYERS = [
     # _html draws whatever it is given (its entity and config types are for the type
     # checker only), so configurations and entities alike can show themselves.
     {"_external", "_codec", "_html", "tasks.customer_analysis", "tasks"},
-    {"_config_model"},
+    {"_config_model", "_dask_frames"},
     {"_config_document", "_cycle"},
     {"config_toml", "_config_check"},
     {"config"},

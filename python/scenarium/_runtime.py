@@ -12,7 +12,7 @@ import traceback
 import typing
 from typing import Any, Callable
 
-from scenarium import _code_identity, _codec, _core, _external_sync, tasks
+from scenarium import _code_identity, _codec, _core, _dask_frames, _external_sync, tasks
 from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
@@ -94,10 +94,13 @@ def run_task(
         function = resolve(task)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        lazy = lazy_parameters(function)
+        kinds = frame_parameters(function)
         for (param, _), value, node in zip(task.inputs, values, input_nodes):
-            wants_lazy = (param if param is not None else len(args)) in lazy or None
-            decoded = _codec.decode(store, value, node, wants_lazy)
+            kind = kinds.get(param if param is not None else len(args))
+            if kind == "dask":
+                decoded = _dask_frames.as_dask(store, value, node)
+            else:
+                decoded = _codec.decode(store, value, node, kind == "lazy" or None)
             if param is None:
                 args.append(decoded)
             else:
@@ -118,26 +121,28 @@ def run_task(
         return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
 
 
-def lazy_parameters(function: Callable[..., Any]) -> set[int | str]:
-    """The positions and names of the parameters annotated ``pl.LazyFrame``: those
-    inputs arrive as LazyFrames over the stored files (as ``exposed_type`` asks too)."""
+def frame_parameters(function: Callable[..., Any]) -> dict[int | str, str]:
+    """The positions and names of the parameters annotated ``pl.LazyFrame`` ("lazy":
+    a LazyFrame over the stored file, as ``exposed_type`` asks too) or
+    ``dask.dataframe.DataFrame`` ("dask": partitions read from it on demand)."""
     try:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
-        return set()
+        return {}
     try:
         hints = typing.get_type_hints(function)
     except Exception:  # noqa: BLE001  (an annotation that does not evaluate: read it as text)
         hints = {}
     polars = sys.modules.get("polars")
-    found: set[int | str] = set()
+    found: dict[int | str, str] = {}
     for index, parameter in enumerate(parameters):
         annotation = hints.get(parameter.name, parameter.annotation)
         is_lazy = (polars is not None and annotation is polars.LazyFrame) or (
             isinstance(annotation, str) and annotation.split(".")[-1] == "LazyFrame"
         )
-        if is_lazy:
-            found |= {index, parameter.name}
+        kind = "lazy" if is_lazy else "dask" if _dask_frames.wants_dask(annotation) else None
+        if kind:
+            found[index] = found[parameter.name] = kind
     return found
 
 
