@@ -25,13 +25,13 @@ def load(name: str, path) -> object:
 def both(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "customers_data.csv").write_bytes(SAMPLE_CSV.read_bytes())
-    for name in [m for m in sys.modules if m in ("algos", "config") or m.startswith("algos.")]:
+    for name in [m for m in sys.modules if m in ("algos", "lazy_algos", "config") or m.startswith("algos.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.syspath_prepend(str(REPO / "examples" / "lazy"))
     lazy = load("lazy_article_config", REPO / "examples" / "lazy" / "config.py")
     native = load("native_article_config", REPO / "examples" / "native" / "config.py")
     yield sc.create_scenario(lazy.scenario_cfg), sc.create_scenario(native.scenario_cfg)
-    sys.modules.pop("algos", None)
+    sys.modules.pop("lazy_algos", None)
 
 
 def frame(value) -> pl.DataFrame:

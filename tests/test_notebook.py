@@ -41,3 +41,7 @@ def test_the_notebook_runs_and_shows_what_it_promises(tmp_path: Path, monkeypatc
     printed = "".join(o.text for o in outputs if o.output_type == "stream")
     for name in ("scored_df", "segmented_customer_df", "segment_result"):
         assert f"{name}" in printed and "equal" in printed
+    # Section 10: the user's own lazy tasks, with the native run's skip decisions and numbers.
+    assert "segment_result equal to the native run's" in printed
+    assert "LazyFrame" in printed and "nothing loaded until collect" in printed
+    assert "ran ['segment_analysis', 'high_value_cust_summary_statistics']" in printed  # metric -> median

@@ -1,8 +1,8 @@
-"""The article's scenario with the user's own lazy polars tasks (algos.py): the same
+"""The article's scenario with the user's own lazy polars tasks (lazy_algos.py): the same
 data nodes and parameters as examples/article/config.py; task 4's inputs bound by
 name (see examples/native/config.py for why)."""
 
-import algos
+import lazy_algos as algos
 
 from scenarium import Config
 
