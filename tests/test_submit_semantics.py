@@ -75,13 +75,13 @@ if __name__ == "__main__":  # standalone workers import this module again
 """
 
 
-def test_a_script_that_ends_while_its_jobs_run_waits_for_them_and_exits_cleanly(tmp_path) -> None:
+@pytest.mark.parametrize("mode", ["development", "standalone"])
+def test_a_script_that_ends_while_its_jobs_run_waits_for_them_and_exits_cleanly(tmp_path, mode) -> None:
     """Taipy's job-execution tutorial ends right after submit(wait=True, timeout=5): the
     process must finish the jobs and exit 0. (The submission's thread was a daemon: the
-    interpreter finalized under it and the process aborted about one run in four.)
-    Development mode only: standalone workers started after the script's end do not
-    find its __main__ functions yet (noted on issue 22)."""
-    mode = "development"
+    interpreter finalized under it and the process aborted about one run in four.) In
+    standalone mode the second job's worker starts after the script's end and still
+    finds the script's functions."""
     import subprocess
     import sys
 
