@@ -148,7 +148,23 @@ def _describe(entity: Any) -> dict[str, Any]:
     return {"id": getattr(entity, "id", None), "repr": repr(entity)}
 
 
+_ID_PREFIXES = ("SCENARIO_", "DATANODE_", "TASK_", "JOB_", "SUBMISSION_", "CYCLE_", "SEQUENCE_")
+
+
 def _get(entity_id: str) -> Any:
+    """An entity by id, or by a configuration id (``high_value_summary_df``): that data
+    node, task or scenario of the latest scenario that has one."""
+    if not entity_id.startswith(_ID_PREFIXES):
+        for scenario in sorted(sc.get_scenarios(), key=lambda s: s.creation_date, reverse=True):
+            if scenario.config_id == entity_id:
+                return scenario
+            found = scenario.data_nodes.get(entity_id) or scenario.tasks.get(entity_id)
+            if found is not None:
+                return found
+        raise UsageError(
+            f"{entity_id!r} is neither an id ({', '.join(p + '...' for p in _ID_PREFIXES)}) nor the config id "
+            "of a scenario, data node or task of a scenario in this registry (python -m scenarium ls)"
+        )
     try:
         return sc.get(entity_id)
     except ScenariumError as e:
@@ -170,7 +186,7 @@ def _show(args: argparse.Namespace) -> int:
 def _lineage(args: argparse.Namespace) -> int:
     entity = _get(args.id)
     if not isinstance(entity, sc.DataNode):
-        raise UsageError(f"{args.id} is not a data node: lineage takes a DATANODE_... id")
+        raise UsageError(f"{args.id} is not a data node: lineage takes a DATANODE_... id or a data node config id")
     print(repr(sc.lineage(entity, args.version)))
     return 0
 
@@ -235,10 +251,10 @@ def _parser() -> argparse.ArgumentParser:
     ls = command("ls", _ls, "list scenarios")
     ls.add_argument("--json", action="store_true")
     show = command("show", _show, "show a scenario, data node, task, job or submission")
-    show.add_argument("id")
+    show.add_argument("id", help="an id, or a config id: that node, task or scenario of the latest scenario")
     show.add_argument("--json", action="store_true")
     lineage = command("lineage", _lineage, "what a data node's value was computed from")
-    lineage.add_argument("id", help="a DATANODE_... id")
+    lineage.add_argument("id", help="a DATANODE_... id, or a data node config id (of the latest scenario)")
     lineage.add_argument("--version", type=int, help="a version (default: the latest)")
     compare = command("compare", _compare, "compare scenarios data node by data node")
     compare.add_argument("ids", nargs="+", metavar="ID")
