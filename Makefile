@@ -1,6 +1,10 @@
 # scenarium's dev loop. Every target creates .venv and installs what it needs.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The dev requirements (polars, pandas, numpy... pinned) need CPython >= 3.11: the first
+# interpreter on PATH that is one, unless PYTHON says which.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+	done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.deps-installed
@@ -9,6 +13,7 @@ export CARGO_TERM_COLOR := never
 .DEFAULT_GOAL := help
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "make needs CPython >= 3.11 for the pinned dev requirements (python3 here is $$(python3 --version 2>&1)); install one, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements-dev.txt | $(BIN)/python
@@ -24,7 +29,7 @@ help:
 dev: $(STAMP)
 	rm -f python/scenarium/_core*.so
 	@test -d "$${CARGO_TARGET_DIR:-target}/debug" || echo "First build: cargo compiles polars and the other dependencies (about 25 minutes on 2 cores, 4 GB of disk); later builds take seconds."
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop 2>&1 | grep --line-buffered -v -e '^\s*$$' -e '^\s*Fresh ' || true
+	time (VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop 2>&1 | grep --line-buffered -v -e '^\s*$$' -e '^\s*Fresh ' || true)
 	@test -n "$$(ls python/scenarium/_core*.so 2>/dev/null)" || { echo "maturin develop failed"; exit 1; }
 
 .PHONY: demo  ## build, make sample data if missing, run the article's four submits with timings
@@ -34,8 +39,8 @@ demo: dev
 
 .PHONY: test  ## build, run the linters (make lint), then cargo test and pytest
 test: lint
-	cargo test --quiet
-	$(BIN)/python -m pytest -q
+	time cargo test --quiet
+	time $(BIN)/python -m pytest -q
 
 .PHONY: property-long  ## the code-identity property test at nightly size (5000 sequences, 12 steps)
 property-long: dev
@@ -44,7 +49,7 @@ property-long: dev
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 lint: dev
 	cargo fmt --check
-	cargo clippy --quiet --all-targets --features python -- -D warnings
+	time cargo clippy --quiet --all-targets --features python -- -D warnings
 	$(BIN)/ruff check python tests examples benches
 	$(BIN)/ruff format --check python tests examples benches
 	$(BIN)/mypy

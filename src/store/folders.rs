@@ -309,6 +309,7 @@ mod tests {
         assert!(!store.objects.contains(&stored.hash) && !unpacked.exists());
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_link_inside_the_folder_is_refused() {
         let (_dir, store) = open();
