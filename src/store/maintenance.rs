@@ -257,10 +257,12 @@ impl Store {
         let mut removed = 0;
         for entry in entries.flatten() {
             let meta = fs::symlink_metadata(entry.path()).map_err(|e| Error::storage(entry.path(), e))?;
-            if meta.is_dir() || meta.modified().map_or(true, |m| m > cutoff) {
+            if meta.modified().map_or(true, |m| m > cutoff) {
                 continue;
             }
-            fs::remove_file(entry.path()).map_err(|e| Error::storage(entry.path(), e))?;
+            // A folder is a partitioned dataset being packed or unpacked (folders.rs).
+            let removal = if meta.is_dir() { fs::remove_dir_all(entry.path()) } else { fs::remove_file(entry.path()) };
+            removal.map_err(|e| Error::storage(entry.path(), e))?;
             removed += 1;
         }
         Ok(removed)
@@ -366,12 +368,16 @@ mod tests {
         let part = store.objects.tmp_dir().join("left-by-a-killed-writer.part");
         std::fs::write(&part, b"half").unwrap();
         std::fs::File::options().write(true).open(&part).unwrap().set_modified(old).unwrap();
+        let stale_tree = store.objects.tmp_dir().join("left-by-a-killed-unpack.tree");
+        std::fs::create_dir_all(stale_tree.join("k=1")).unwrap();
+        std::fs::write(stale_tree.join("k=1").join("part-0.parquet"), b"x").unwrap();
+        std::fs::File::open(&stale_tree).unwrap().set_modified(old).unwrap();
         let fresh = store.objects.tmp_dir().join("in-flight.part");
         std::fs::write(&fresh, b"writing").unwrap();
         let report = store.gc(Duration::from_secs(3600)).unwrap();
         assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "nothing outside the store is touched");
-        assert!(!part.exists() && fresh.exists());
-        assert_eq!(report.temporary_files_deleted, 1);
+        assert!(!part.exists() && !stale_tree.exists() && fresh.exists());
+        assert_eq!(report.temporary_files_deleted, 2);
         let _ = dir;
     }
 }
