@@ -39,6 +39,7 @@ demo: dev
 
 .PHONY: test  ## build, run the linters (make lint), then cargo test and pytest
 test: lint
+	cargo test --no-run --message-format=json | $(BIN)/python tools/only_own_crate.py
 	time cargo test --quiet
 	time $(BIN)/python -m pytest -q
 
