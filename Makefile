@@ -51,16 +51,16 @@ property-long: dev
 lint: dev
 	cargo fmt --check
 	time cargo clippy --quiet --all-targets --features python -- -D warnings
-	$(BIN)/ruff check python tests examples benches
-	$(BIN)/ruff format --check python tests examples benches
+	$(BIN)/ruff check python tests examples benches tools
+	$(BIN)/ruff format --check python tests examples benches tools
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest scenarium._core --allowlist stubtest-allowlist.txt
 
 .PHONY: format  ## apply cargo fmt and ruff format
 format: $(STAMP)
 	cargo fmt
-	$(BIN)/ruff format python tests examples benches
-	$(BIN)/ruff check --fix python tests examples benches
+	$(BIN)/ruff format python tests examples benches tools
+	$(BIN)/ruff check --fix python tests examples benches tools
 
 .PHONY: wheel  ## release wheel into dist/
 wheel: $(STAMP)
