@@ -99,30 +99,48 @@ pub(super) fn tree_fingerprint_with(
 ) -> Result<String> {
     let root = fs::canonicalize(dir).map_err(|e| Error::storage(dir, format!("cannot open: {e}")))?;
     let mut entries: Vec<(String, String)> = Vec::new();
-    let mut pending = vec![root.clone()];
+    walk_files(&root, skip, "fingerprinting", |path, relative, _| {
+        let relative = relative.to_string_lossy().into_owned();
+        entries.push(if path.is_file() {
+            (relative, hash_file(path)?)
+        } else {
+            (relative, "not a regular file".into())
+        });
+        Ok(())
+    })?;
+    entries.sort();
+    Ok(fingerprint::combine(FOLDER_DOMAIN, entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
+}
+
+/// Calls `visit` with every entry under `root` that is not a folder (its path,
+/// its path relative to `root`, its type), walking folders but not links to
+/// them, nor the folder `skip`. `doing` names the walk when Ctrl-C stops it.
+pub(super) fn walk_files(
+    root: &Path,
+    skip: Option<&Path>,
+    doing: &str,
+    mut visit: impl FnMut(&Path, &Path, fs::FileType) -> Result<()>,
+) -> Result<()> {
+    let mut pending = vec![root.to_owned()];
     while let Some(folder) = pending.pop() {
         if crate::interrupt::requested() {
-            return Err(Error::storage(dir, "fingerprinting interrupted"));
+            return Err(Error::storage(root, format!("{doing} interrupted")));
         }
         let listing = fs::read_dir(&folder).map_err(|e| Error::storage(&folder, format!("cannot list: {e}")))?;
         for entry in listing {
             let entry = entry.map_err(|e| Error::storage(&folder, e))?;
             let path = entry.path();
             let kind = entry.file_type().map_err(|e| Error::storage(&path, e))?;
-            let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().into_owned();
             if kind.is_dir() {
                 if skip != Some(path.as_path()) {
                     pending.push(path);
                 }
-            } else if path.is_file() {
-                entries.push((relative, hash_file(&path)?));
             } else {
-                entries.push((relative, "not a regular file".into()));
+                visit(&path, path.strip_prefix(root).unwrap_or(&path), kind)?;
             }
         }
     }
-    entries.sort();
-    Ok(fingerprint::combine(FOLDER_DOMAIN, entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::files::{tree_fingerprint_with, FOLDER_DOMAIN};
+use super::files::{tree_fingerprint_with, walk_files, FOLDER_DOMAIN};
 use super::objects::ObjectStore;
 use crate::error::{Error, Result};
 use crate::fingerprint;
@@ -51,29 +51,16 @@ impl<R: Read> Read for Hashing<R> {
 /// link is refused: packing it would store what it points at, perhaps outside.
 fn files_under(root: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
-    let mut pending = vec![root.to_owned()];
-    while let Some(folder) = pending.pop() {
-        if crate::interrupt::requested() {
-            return Err(Error::storage(root, "storing the folder was interrupted"));
+    walk_files(root, None, "storing the folder", |path, relative, kind| {
+        if !kind.is_file() {
+            return Err(Error::storage(path, "not a regular file (a link?): a stored folder holds only files"));
         }
-        let listing = fs::read_dir(&folder).map_err(|e| Error::storage(&folder, format!("cannot list: {e}")))?;
-        for entry in listing {
-            let entry = entry.map_err(|e| Error::storage(&folder, e))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|e| Error::storage(&path, e))?;
-            if kind.is_dir() {
-                pending.push(path);
-            } else if kind.is_file() {
-                let relative = path.strip_prefix(root).unwrap_or(&path);
-                let Some(name) = relative.to_str() else {
-                    return Err(Error::storage(&path, "a file name that is not UTF-8 cannot be stored"));
-                };
-                files.push((name.replace(std::path::MAIN_SEPARATOR, "/"), path));
-            } else {
-                return Err(Error::storage(&path, "not a regular file (a link?): a stored folder holds only files"));
-            }
-        }
-    }
+        let Some(name) = relative.to_str() else {
+            return Err(Error::storage(path, "a file name that is not UTF-8 cannot be stored"));
+        };
+        files.push((name.replace(std::path::MAIN_SEPARATOR, "/"), path.to_owned()));
+        Ok(())
+    })?;
     files.sort();
     Ok(files)
 }
