@@ -317,3 +317,48 @@ def test_several_submissions_in_flight_at_once() -> None:
     assert second.wait().status is sc.SubmissionStatus.COMPLETED
     (start1, end1), (start2, end2) = s1.left.read(), s2.left.read()
     assert start1 < end2 and start2 < end1, "the two submissions ran at the same time"
+
+
+CALLBACK_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import scenarium as sc
+    from scenarium import Config
+
+    def slow(x):
+        for _ in range(200):          # 10 s of Python work, interruptible
+            time.sleep(0.05)
+        return x
+
+    Config.configure_core(storage_folder=sys.argv[1], progress=False)
+    Config.configure_job_executions(max_nb_of_workers=2)
+    a, b = Config.configure_data_node("a", default_data=1), Config.configure_data_node("b")
+    s = sc.create_scenario(Config.configure_scenario("s", task_configs=[Config.configure_task("slow", slow, a, b)]))
+
+    def on_event(job):
+        if job.status is sc.Status.RUNNING:
+            raise KeyboardInterrupt  # as Ctrl-C does when it lands while this callback runs
+
+    start = time.perf_counter()
+    try:
+        s.submit(on_event=on_event)
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.perf_counter() - start:.1f} s")
+    """
+)
+
+
+def test_a_ctrl_c_landing_in_an_event_callback_stops_the_submission(tmp_path) -> None:
+    """Python runs a signal's handler in whatever Python code the main thread runs next:
+    when that is an on_event callback, the KeyboardInterrupt used to be kept as the
+    callback's error and raised only after every job had finished (a loaded machine's
+    Ctrl-C seemed ignored). It stops the submission at once instead."""
+    (tmp_path / "child.py").write_text(CALLBACK_CHILD)
+    done = subprocess.run(
+        [sys.executable, "child.py", str(tmp_path / "store")], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seconds = float(done.stdout.split("interrupted after ")[1].split()[0])
+    assert seconds < 5, f"the submission ran on for {seconds} s after the interrupt"
+    Config.configure_core(storage_folder=str(tmp_path / "store"))
+    assert sc.get_scenarios()[0].submissions[-1].status is sc.SubmissionStatus.CANCELED

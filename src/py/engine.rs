@@ -381,27 +381,40 @@ impl Engine {
         let cancel = self.cancel_of(submission_id);
         let executor = PyExecutor::new(py, runner.clone_ref(py));
         let mut event_error: Option<PyErr> = None;
-        let mut interrupt: Option<PyErr> = None;
+        let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
         let outcome = detached(py, || {
             let mut notify = |job: &model::JobRecord| {
                 if let Some(callback) = &on_event {
                     Python::attach(|py| {
                         if let Err(e) = callback.call1(py, (JobRecord::from(job.clone()),)) {
-                            event_error.get_or_insert(e);
+                            // A Ctrl-C that lands while the callback runs is raised inside it:
+                            // it stops the submission, not only the callback.
+                            if e.is_instance_of::<PyKeyboardInterrupt>(py) {
+                                interrupt.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                            } else {
+                                event_error.get_or_insert(e);
+                            }
                         }
                     });
                 }
             };
             // Signals reach Python only on the main thread, which waits here.
+            let mut interrupting = false;
             let mut should_stop = || {
-                Python::attach(|py| match py.check_signals() {
-                    Ok(()) => false,
-                    Err(e) => {
+                Python::attach(|py| {
+                    let pending = || interrupt.lock().unwrap_or_else(|p| p.into_inner());
+                    if pending().is_none() {
+                        if let Err(e) = py.check_signals() {
+                            pending().get_or_insert(e);
+                        }
+                    }
+                    let stop = pending().is_some();
+                    if stop && !interrupting {
                         // Python tasks running on worker threads get a KeyboardInterrupt too.
                         let _ = runner.call_method0(py, "interrupt_running");
-                        interrupt = Some(e);
-                        true
+                        interrupting = true;
                     }
+                    interrupting
                 })
             };
             let options = orchestrator::RunOptions { workers, cancel: &cancel };
@@ -409,7 +422,7 @@ impl Engine {
         });
         self.cancels.lock().unwrap_or_else(|e| e.into_inner()).remove(submission_id);
         let record = outcome?;
-        if let Some(e) = interrupt {
+        if let Some(e) = interrupt.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
         if let Some(e) = event_error {
