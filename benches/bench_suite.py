@@ -1,6 +1,7 @@
 """The article's timing table, measured side by side in one run: scenarium (native
 tasks, and the article's own pandas + Dask functions), Taipy + Dask as the article
-runs it, and plain Python polars (eager and lazy), on the same generated data.
+runs it, plain Python polars (eager and lazy) and DuckDB (SQL, tables in memory or in a
+database file), on the same generated data.
 
     python bench_suite.py [--rows 1M 10M 30M] [--repeat 3] [--wheel]
 
@@ -41,6 +42,8 @@ SYSTEMS = {
     "Taipy + Dask (article)": (["app_sequence.py", "taipy", "article"], "positional"),
     "polars, eager": (["baseline_polars.py", "eager"], "by name"),
     "polars, lazy": (["baseline_polars.py", "lazy"], "by name"),
+    "DuckDB, in-memory tables": (["baseline_duckdb.py", "memory"], "by name"),
+    "DuckDB, file-backed tables": (["baseline_duckdb.py", "file"], "by name"),
 }
 
 
@@ -187,6 +190,7 @@ def host() -> dict:
 
 def versions(taipy_version: str | None) -> dict:
     import dask
+    import duckdb
     import pandas
     import polars
 
@@ -196,6 +200,7 @@ def versions(taipy_version: str | None) -> dict:
         "scenarium": f"{scenarium.__version__} ({scenarium.build_profile})",
         "polars (Python)": polars.__version__,
         "pandas": pandas.__version__,
+        "duckdb": duckdb.__version__,
         "dask": dask.__version__,
         "taipy": taipy_version or "not installed",
     }

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "lazy"))
-import algos  # noqa: E402
+import lazy_algos as algos  # noqa: E402
 import polars as pl  # noqa: E402
 
 
