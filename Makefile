@@ -62,9 +62,13 @@ format: $(STAMP)
 	$(BIN)/ruff format python tests examples benches tools
 	$(BIN)/ruff check --fix python tests examples benches tools
 
-.PHONY: wheel  ## release wheel into dist/
+.PHONY: wheel  ## release wheel into dist/ (Linux: manylinux2014, glibc >= 2.17, through zig)
 wheel: $(STAMP)
-	$(BIN)/maturin build --release --out dist
+	@echo "A release build: about 25 minutes on 2 cores the first time (benches/results/build.md), a minute after."
+	if [ "$$(uname)" = Linux ]; then \
+		$(BIN)/pip install --quiet ziglang==0.17.1 && \
+		time $(BIN)/maturin build --release --zig --compatibility manylinux2014 --out dist; \
+	else time $(BIN)/maturin build --release --out dist; fi
 
 .PHONY: bench  ## release build, then the benchmarks (ROWS="1M 10M 30M" to choose sizes); results in benches/results/
 bench: $(STAMP)
