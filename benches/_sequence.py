@@ -8,6 +8,14 @@ import math
 import resource
 from typing import Any
 
+# The article's parameters before the first submit.
+DEFAULTS: dict[str, Any] = {
+    "payment_threshold": 1000,
+    "score_threshold": 1.5,
+    "metric": "mean",
+    "summary_statistic_type": "median",
+}
+
 # (data node, new value) before each submit; the fifth changes nothing.
 STEPS: list[tuple[str | None, Any]] = [
     (None, None),

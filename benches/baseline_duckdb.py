@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import duckdb
-from _sequence import STEPS, peak_rss_mib
+from _sequence import DEFAULTS, STEPS, peak_rss_mib
 
 MEASURES = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
 AGGREGATE = {"mean": "avg", "median": "median", "max": "max", "min": "min"}
@@ -87,7 +87,7 @@ def main() -> int:
     mode, path = sys.argv[1], sys.argv[2]
     folder = tempfile.mkdtemp(prefix="duckdb-suite-")
     con = duckdb.connect(os.path.join(folder, "pipeline.duckdb") if mode == "file" else ":memory:")
-    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    params = dict(DEFAULTS)
     times = []
     for node, value in STEPS[:4]:
         start = time.perf_counter()

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import polars as pl
-from _sequence import STEPS, peak_rss_mib, records
+from _sequence import DEFAULTS, STEPS, peak_rss_mib, records
 
 MEASURES = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
 COLUMNS = ["TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore", "TotalPurchaseTime"]
@@ -70,7 +70,7 @@ def summarised(frame, analysis, statistic: str):
 
 
 def eager(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
-    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    params = dict(DEFAULTS)
     times = []
     frame = segments = analysis = summary = None
     for node, value in STEPS[:4]:
@@ -89,7 +89,7 @@ def eager(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
 
 
 def lazy(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
-    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    params = dict(DEFAULTS)
     times = []
     for node, value in STEPS[:4]:
         start = time.perf_counter()

@@ -16,11 +16,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "lazy"))
 import lazy_algos as algos  # noqa: E402
 import polars as pl  # noqa: E402
+from _sequence import DEFAULTS  # noqa: E402
 
 
 def main() -> int:
     csv, mode = sys.argv[1], sys.argv[2]
-    params = {"payment_threshold": 1000, "score_threshold": 1.5, "metric": "mean", "summary_statistic_type": "median"}
+    params = dict(DEFAULTS)
     steps = [None, ("payment_threshold", 1600), ("metric", "median"), ("summary_statistic_type", "max"), None]
     times = []
     for step in steps:
