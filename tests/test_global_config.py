@@ -57,3 +57,10 @@ def test_taipy_enterprises_cluster_mode_is_a_check_error_naming_dask() -> None:
     assert len(errors) == 1 and "cluster" in errors[0] and 'mode "dask"' in errors[0]
     with pytest.raises(sc.ConfigError):
         Config.configure_job_executions(mode=3)  # type: ignore[arg-type]
+
+
+def test_global_app_config_is_where_taipy_users_import_it_from() -> None:
+    from scenarium.common.config import Config as TaipyConfig
+    from scenarium.common.config import GlobalAppConfig
+
+    assert TaipyConfig is Config and isinstance(Config.global_config, GlobalAppConfig)

@@ -7,5 +7,6 @@ Example:
 """
 
 from scenarium import Config, Frequency, Scope
+from scenarium.config import GlobalAppConfig
 
-__all__ = ["Config", "Frequency", "Scope"]
+__all__ = ["Config", "Frequency", "GlobalAppConfig", "Scope"]
