@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import resource
+from collections.abc import Iterator
 from typing import Any
 
 # The article's parameters before the first submit.
@@ -24,6 +25,16 @@ STEPS: list[tuple[str | None, Any]] = [
     ("summary_statistic_type", "max"),
     (None, None),
 ]
+
+
+def four_submits() -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """The article's four submits for a script that runs them by hand: before each, the
+    data node that changed (None: the first) and every parameter's value then."""
+    params = dict(DEFAULTS)
+    for node, value in STEPS[:4]:
+        if node is not None:
+            params[node] = value
+        yield node, params
 
 
 def records(frame: Any) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import duckdb
-from _sequence import DEFAULTS, STEPS, peak_rss_mib
+from _sequence import four_submits, peak_rss_mib
 
 MEASURES = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
 AGGREGATE = {"mean": "avg", "median": "median", "max": "max", "min": "min"}
@@ -87,12 +87,9 @@ def main() -> int:
     mode, path = sys.argv[1], sys.argv[2]
     folder = tempfile.mkdtemp(prefix="duckdb-suite-")
     con = duckdb.connect(os.path.join(folder, "pipeline.duckdb") if mode == "file" else ":memory:")
-    params = dict(DEFAULTS)
     times = []
-    for node, value in STEPS[:4]:
+    for node, params in four_submits():
         start = time.perf_counter()
-        if node is not None:
-            params[node] = value
         if node is None:
             score(con, path)
         if node in (None, "payment_threshold"):

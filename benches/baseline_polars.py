@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import polars as pl
-from _sequence import DEFAULTS, STEPS, peak_rss_mib, records
+from _sequence import four_submits, peak_rss_mib, records
 
 MEASURES = ["CUSTOMER_SCORE", "TotalPurchaseAmount", "NumberOfPurchases", "TotalPurchaseTime"]
 COLUMNS = ["TotalPurchaseAmount", "NumberOfPurchases", "AverageReviewScore", "TotalPurchaseTime"]
@@ -70,13 +70,10 @@ def summarised(frame, analysis, statistic: str):
 
 
 def eager(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
-    params = dict(DEFAULTS)
     times = []
     frame = segments = analysis = summary = None
-    for node, value in STEPS[:4]:
+    for node, params in four_submits():
         start = time.perf_counter()
-        if node is not None:
-            params[node] = value
         if node is None:
             frame = scored(pl.read_csv(path, columns=COLUMNS))
         if node in (None, "payment_threshold"):
@@ -89,12 +86,9 @@ def eager(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
 
 
 def lazy(path: str) -> tuple[list[float], pl.DataFrame, pl.DataFrame]:
-    params = dict(DEFAULTS)
     times = []
-    for node, value in STEPS[:4]:
+    for _, params in four_submits():
         start = time.perf_counter()
-        if node is not None:
-            params[node] = value
         segments = segmented(scored(pl.scan_csv(path)), params["payment_threshold"], params["score_threshold"])
         analysis = analysed(segments, params["metric"])
         summary = summarised(segments, analysis, params["summary_statistic_type"])

@@ -47,8 +47,9 @@ def as_dask(store: Any, stored: _core.StoredValue, dn: Any) -> Any:
             return dd.read_parquet(path, split_row_groups=True)  # a partition per row group
         if container == "arrow":
             return _ipc_frame(path)
-        if str(_codec._properties(dn).get("encoding") or "utf-8").replace("-", "").lower() == "utf8":
-            return dd.read_csv(path, header=0 if _codec._properties(dn).get("has_header", True) is not False else None)
+        props = _codec._properties(dn)
+        if str(props.get("encoding") or "utf-8").replace("-", "").lower() == "utf8":
+            return dd.read_csv(path, header=0 if props.get("has_header", True) is not False else None)
     value = _codec.decode(store, stored, dn, False)
     kind = _codec._frame_kind(value)
     if kind == "polars":
