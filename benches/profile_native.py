@@ -1,6 +1,8 @@
 """Where the native sequence's time goes: each submit's wall time split into
 its jobs (from the registry's job records) and what scenarium does around them
-(fingerprinting inputs, deciding, recording). One run, release build.
+(fingerprinting inputs, deciding, recording). One run, release build. Each native
+task also prints the CPU seconds of its threads by phase (read, parse, encode, hash,
+write, flush: `scenarium.phases` in the Rust core, on with SCENARIUM_PHASES=1).
 
     python profile_native.py CSV
 """
@@ -20,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     csv = os.path.abspath(sys.argv[1])
+    os.environ.setdefault("SCENARIUM_PHASES", "1")
     import scenarium as sc
     from scenarium import Config
 

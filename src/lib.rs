@@ -15,6 +15,7 @@ pub mod interrupt;
 pub mod model;
 pub mod native;
 pub mod orchestrator;
+pub mod phases;
 pub mod store;
 pub mod tasks;
 

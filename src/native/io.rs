@@ -10,6 +10,7 @@ use super::{check_arity, diagnose, Catalog, Keep, NativeInput, NativeTask, Resul
 use crate::fingerprint;
 use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
+use crate::phases::{timed, Phase};
 use crate::store::{NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars):
@@ -187,6 +188,7 @@ impl Catalog {
     ) -> std::result::Result<Vec<NewValue>, String> {
         let task = self.find(name).map_err(|e| e.to_string())?;
         check_arity(task, inputs.len()).map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
         let args: Vec<NativeInput> = inputs
             .iter()
             .map(|v| self.input_from_payload(store, task.name, v))
@@ -208,6 +210,7 @@ impl Catalog {
                 }
             });
         }
+        crate::phases::report(task.name, started.elapsed());
         Ok(values)
     }
 }
@@ -293,15 +296,15 @@ fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String
             df.align_chunks();
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
             let (writer, _) = state.as_mut().expect("started before the first batch");
-            writer.write_batch(&df).map_err(polars_err)
+            timed(Phase::Encode, || writer.write_batch(&df)).map_err(polars_err)
         },
     )?;
     let (mut writer, sink) = state.into_inner().unwrap_or_else(|p| p.into_inner()).expect("started");
-    writer.finish().map_err(polars_err)?;
+    timed(Phase::Encode, || writer.finish()).map_err(polars_err)?;
     drop(writer);
     let sink = Arc::try_unwrap(sink).ok().expect("the writer is gone").into_inner().unwrap_or_else(|p| p.into_inner());
-    let file = sink.file.into_inner().map_err(|e| polars_err(e.into_error().into()))?;
-    file.sync_all().map_err(|e| polars_err(e.into()))?;
+    let file = timed(Phase::Write, || sink.file.into_inner()).map_err(|e| polars_err(e.into_error().into()))?;
+    timed(Phase::Flush, || file.sync_all()).map_err(|e| polars_err(e.into()))?;
     Ok(sink.hasher.finalize().to_hex().to_string())
 }
 
@@ -354,10 +357,10 @@ struct HashingWriter(Arc<std::sync::Mutex<Sink>>);
 impl std::io::Write for HashingWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let mut sink = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let n = sink.file.write(bytes)?;
-        sink.hasher.update(&bytes[..n]);
+        let n = timed(Phase::Write, || sink.file.write(bytes))?;
+        timed(Phase::Hash, || sink.hasher.update(&bytes[..n]));
         sink.written += n as u64;
-        sink.start_writeback();
+        timed(Phase::Write, || sink.start_writeback());
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {

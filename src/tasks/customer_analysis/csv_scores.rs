@@ -1,9 +1,12 @@
 //! Task 1's reader: the four numeric columns it needs, parsed from the CSV by
 //! one thread reading blocks and the others parsing them, then scored; batches
-//! come out in file order. Separators are found 64 bytes at a time
-//! (separators.rs), short numbers read a word at a time (numbers.rs), and a
-//! row costs one push per wanted field: ~110 ns a row on one thread here,
-//! against ~140 ns scanning field by field (benches/results/intermediates.md).
+//! come out in file order. A block whose lines all have the header's number
+//! of fields and a number in each wanted one (almost every block) is read by
+//! index over its separators' positions (found with AVX2 where the CPU has
+//! it, separators.rs): ~82 ns a row on one thread here, against ~100 ns for
+//! the general loop, which decides field by field and handles the rest
+//! (benches/results/first_submit_profile.md). Short numbers are read a word
+//! at a time (numbers.rs).
 //!
 //! What it does not handle it hands to polars before emitting anything wrong:
 //! a file with a double quote anywhere (quoted fields may hold commas and
@@ -24,8 +27,9 @@ use polars::prelude::*;
 use polars_arrow::bitmap::Bitmap;
 
 use super::numbers::{first_word, parse_float, parse_float_from, parse_int, parse_int_from};
-use super::separators::Separators;
+use super::separators::{self, Separators};
 use crate::native::{diagnose, stop_if_interrupted, Result, TaskError};
+use crate::phases::{timed, Phase};
 
 const BLOCK: usize = 8 << 20;
 const INFER_ROWS: usize = 10_000;
@@ -150,7 +154,7 @@ pub fn read(
             scope.spawn(move || loop {
                 let next = receive_block.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok((number, offset, bytes)) = next else { return };
-                let parsed = parse_block(task, path, layout, &bytes, offset, score_name, score);
+                let parsed = timed(Phase::Parse, || parse_block(task, path, layout, &bytes, offset, score_name, score));
                 spare.lock().unwrap_or_else(|p| p.into_inner()).push(bytes);
                 if send_done.send((number, parsed)).is_err() {
                     return;
@@ -215,7 +219,7 @@ fn read_blocks(
         block.extend_from_slice(&carry);
         carry.clear();
         let filled = block.len();
-        (&mut file).take(BLOCK as u64).read_to_end(&mut block)?;
+        timed(Phase::Read, || (&mut file).take(BLOCK as u64).read_to_end(&mut block))?;
         if block.is_empty() {
             return Ok(());
         }
@@ -300,6 +304,24 @@ fn parse_block(
     if memchr::memchr(b'"', bytes).is_some() {
         return Err(Stop::Fallback);
     }
+    match POSITIONS.with(|p| parse_regular(layout, bytes, &mut p.borrow_mut(), score)) {
+        Some((columns, scores)) => frame(task, layout, columns, scores, score_name),
+        None => parse_general(task, path, layout, bytes, offset, score_name, score),
+    }
+}
+
+/// Any block without quotes, line by line and field by field: missing
+/// values, blank and short lines, and the errors that name a line.
+#[allow(clippy::too_many_arguments)]
+fn parse_general(
+    task: &'static str,
+    path: &str,
+    layout: &Layout,
+    bytes: &[u8],
+    offset: u64,
+    score_name: &'static str,
+    score: fn(f64, f64, f64) -> f64,
+) -> std::result::Result<DataFrame, Stop> {
     let rows_guess = bytes.len() / 40 + 1;
     let mut columns: [Parsed; 4] = std::array::from_fn(|i| Parsed {
         ints: Vec::with_capacity(if layout.is_int[i] { rows_guess } else { 0 }),
@@ -370,9 +392,84 @@ fn parse_block(
         }
         (line_start, field, got, row) = (end + 1, 0, [false; 4], row + 1);
     }
-    let n = row;
     let [amount, purchases, review] = [0, 1, 2].map(|i| columns[i].as_f64(layout.is_int[i]));
-    let scores: Vec<f64> = (0..n).map(|r| score(amount[r], purchases[r], review[r])).collect();
+    let scores: Vec<f64> = (0..row).map(|r| score(amount[r], purchases[r], review[r])).collect();
+    frame(task, layout, columns, scores, score_name)
+}
+
+thread_local! {
+    /// Each parsing thread's separator positions, kept from block to block.
+    static POSITIONS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The common case, at about twice the speed of the general loop: every line
+/// of the block has the header's number of fields and each wanted field a
+/// number. Line `r`'s separators are then entries `r * fields ..` of the
+/// block's separator positions, so fields are found by index, with no
+/// decision per field. `None` when some line is otherwise (a missing value,
+/// a blank or short line, a fraction in an integer column, text): the general
+/// loop then reads the block and says what it found.
+fn parse_regular(
+    layout: &Layout,
+    bytes: &[u8],
+    positions: &mut Vec<u32>,
+    score: fn(f64, f64, f64) -> f64,
+) -> Option<([Parsed; 4], Vec<f64>)> {
+    if !bytes.ends_with(b"\n") || layout.fields == 0 {
+        return None;
+    }
+    let newlines = separators::positions(bytes, positions);
+    let fields = layout.fields;
+    // With one newline per `fields` separators and each line's last separator
+    // a newline (checked per line below), every other separator is a comma.
+    if positions.len() != newlines * fields {
+        return None;
+    }
+    let rows = newlines;
+    let mut columns: [Parsed; 4] = std::array::from_fn(|i| Parsed {
+        ints: Vec::with_capacity(if layout.is_int[i] { rows } else { 0 }),
+        floats: Vec::with_capacity(if layout.is_int[i] { 0 } else { rows }),
+        missing: Vec::new(),
+    });
+    let mut scores = Vec::with_capacity(rows);
+    let mut line_start = 0;
+    for line in positions.chunks_exact(fields) {
+        if bytes[line[fields - 1] as usize] != b'\n' {
+            return None;
+        }
+        let mut values = [0.0; 4];
+        for (i, &at) in layout.index.iter().enumerate() {
+            let start = if at == 0 { line_start } else { line[at - 1] as usize + 1 };
+            let text = trim(&bytes[start..line[at] as usize]);
+            if !text.first().is_some_and(u8::is_ascii_digit) && is_missing(text) {
+                return None;
+            }
+            let word = first_word(bytes, text);
+            values[i] = if layout.is_int[i] {
+                let v = parse_int_from(text, word)?;
+                columns[i].ints.push(v);
+                v as f64
+            } else {
+                let v = parse_float_from(text, word)?;
+                columns[i].floats.push(v);
+                v
+            };
+        }
+        scores.push(score(values[0], values[1], values[2]));
+        line_start = line[fields - 1] as usize + 1;
+    }
+    Some((columns, scores))
+}
+
+/// Task 1's batch: the score, then the three columns it keeps of the four.
+fn frame(
+    task: &'static str,
+    layout: &Layout,
+    mut columns: [Parsed; 4],
+    scores: Vec<f64>,
+    score_name: &'static str,
+) -> std::result::Result<DataFrame, Stop> {
+    let n = scores.len();
     // A score is missing where any of its three inputs is (pandas gives NaN).
     let mut score_missing: Vec<usize> = columns[..3].iter().flat_map(|c| c.missing.iter().copied()).collect();
     score_missing.sort_unstable();
@@ -418,5 +515,112 @@ mod tests {
     #[test]
     fn missing_words() {
         assert!(is_missing(b"NA") && is_missing(b"") && !is_missing(b"0"));
+    }
+
+    const NAMES: [&str; 4] = ["amount", "purchases", "review", "time"];
+
+    fn score(amount: f64, purchases: f64, review: f64) -> f64 {
+        amount / 1000.0 + purchases / 10.0 + review
+    }
+
+    /// The layout of a CSV whose first lines are `text`, and its rows.
+    fn layout_of(text: &str) -> (tempfile::TempDir, String, Layout) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data.csv").to_string_lossy().into_owned();
+        std::fs::write(&path, text).expect("write");
+        let layout = layout("t", &path, NAMES).expect("readable").expect("no quotes");
+        (dir, path, layout)
+    }
+
+    fn rows(text: &str, layout: &Layout) -> &'static [u8] {
+        let body = &text[layout.data_start as usize..];
+        Box::leak(body.as_bytes().to_vec().into_boxed_slice())
+    }
+
+    #[test]
+    fn regular_blocks_read_by_index_as_the_general_loop_reads_them() {
+        let header = "id,amount,name,purchases,review,time,flag\n";
+        let lines = [
+            "1,202.07,a,1,2.9,197,False",
+            "2,-5247.86,bb,22,3.25,1056,True",
+            "3,0.1,,3,-0.5,7,",
+            "4,123456789.123456789,x y,40,1e3,0,False",
+            "5,+7,z,5,4.,12,True\r",
+        ];
+        for ending in ["\n", "\r\n"] {
+            let text = format!("{header}{}\n", lines.join(ending));
+            let (_dir, path, layout) = layout_of(&text);
+            let body = rows(&text, &layout);
+            let mut positions = Vec::new();
+            let (columns, scores) = parse_regular(&layout, body, &mut positions, score).expect("a regular block");
+            let fast = frame("t", &layout, columns, scores, "score").ok().expect("a frame");
+            let general = parse_general("t", &path, &layout, body, 0, "score", score).ok().expect("a frame");
+            assert!(fast.equals_missing(&general), "{fast} against {general}");
+            assert_eq!(fast.height(), 5);
+        }
+    }
+
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+
+        /// A decimal in one of the forms pandas reads as a number.
+        fn float(&mut self) -> String {
+            const FORMS: [&str; 8] = ["I.F", "-I.F", "I", "I.", ".F", "I.Fe-3", "+I.FFF", " I.F "];
+            let form = FORMS[self.below(FORMS.len() as u64) as usize];
+            let digits = 1 + self.below(9) as u32;
+            let whole = self.below(10u64.pow(digits)).to_string();
+            let fraction = self.below(1000).to_string();
+            form.replace('I', &whole).replace('F', &fraction)
+        }
+    }
+
+    #[test]
+    fn random_regular_blocks_read_alike_both_ways() {
+        let mut random = Lcg(7);
+        for round in 0..50 {
+            let mut text = String::from("id,amount,purchases,note,review,time\n");
+            for row in 0..(1 + random.below(300)) {
+                let (amount, review) = (random.float(), random.float());
+                let purchases = random.below(100_000) as i64 - 50_000;
+                let time = random.below(1 << 40);
+                text.push_str(&format!("{row},{amount},{purchases},n{round},{review},{time}\n"));
+            }
+            let (_dir, path, layout) = layout_of(&text);
+            let body = rows(&text, &layout);
+            let (columns, scores) = parse_regular(&layout, body, &mut Vec::new(), score).expect("regular");
+            let fast = frame("t", &layout, columns, scores, "score").ok().expect("a frame");
+            let general = parse_general("t", &path, &layout, body, 0, "score", score).ok().expect("a frame");
+            assert!(fast.equals_missing(&general), "round {round}: {fast} against {general}");
+        }
+    }
+
+    #[test]
+    fn irregular_blocks_go_to_the_general_loop() {
+        let header = "id,amount,name,purchases,review,time\n";
+        let good = "1,2.5,a,1,2.9,197\n";
+        for odd in [
+            "2,NA,b,1,2.9,197\n",    // a missing word
+            "2,,b,1,2.9,197\n",      // an empty cell
+            "2,nan,b,1,2.9,197\n",   // pandas' missing, not a NaN
+            "\n",                    // a blank line
+            "2,2.5,b,1,2.9\n",       // a short line
+            "2,2.5,b,1,2.9,197,9\n", // a long one
+            "2,2.5,b,1.5,2.9,197\n", // a fraction in an integer column
+            "2,2.5,b,one,2.9,197\n", // text
+        ] {
+            // Column types as inferred from regular lines.
+            let (_dir, _path, layout) = layout_of(&format!("{header}{good}"));
+            let text = format!("{header}{}{odd}{good}", good.repeat(3));
+            let body = rows(&text, &layout);
+            assert!(parse_regular(&layout, body, &mut Vec::new(), score).is_none(), "{odd:?}");
+        }
+        let text = format!("{header}{}", good.trim_end());
+        let (_dir, _path, layout) = layout_of(&text);
+        assert!(parse_regular(&layout, rows(&text, &layout), &mut Vec::new(), score).is_none(), "no final newline");
     }
 }
