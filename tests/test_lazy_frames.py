@@ -178,3 +178,46 @@ def test_a_sunk_lazyframe_is_uncompressed_unless_the_node_says(tmp_path, options
     scenario = pipeline(path, **options)
     scenario.submit()
     assert stored_compression(scenario) == expected
+
+
+def test_the_disk_writes_a_sunk_table_while_polars_writes_it(tmp_path, monkeypatch) -> None:
+    """The sink's file is followed (its dirty pages sent to the disk every 32 MiB), so
+    that storing it does not wait for a gigabyte at the end."""
+    from scenarium import _codec, _core
+
+    followed: list[str] = []
+
+    class RecordingWriteBack:
+        def __init__(self, path):
+            followed.append(str(path))
+            self.inner = _core.WriteBack(path)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.inner.stop()
+            return False
+
+    core = type("Core", (), {"WriteBack": RecordingWriteBack, "__getattr__": lambda _, n: getattr(_core, n)})()
+    monkeypatch.setattr(_codec, "_core", core)
+    path = tmp_path / "data.csv"
+    write_csv(path, [1, 2, 3])
+    scenario = pipeline(path)
+    scenario.submit()
+    assert len(followed) == 2 and all(p.endswith(".part") for p in followed)
+    assert scenario.out.read()["y"].to_list() == [12]
+
+
+def test_writeback_follows_a_file_created_after_it_starts(tmp_path) -> None:
+    from scenarium import _core
+
+    path = tmp_path / "growing.part"
+    with _core.WriteBack(path) as follower:
+        with open(path, "wb") as f:
+            for _ in range(40):
+                f.write(b"x" * (1 << 20))
+    follower.stop()  # stopping again is harmless
+    assert path.stat().st_size == 40 << 20
+    with _core.WriteBack(tmp_path / "never-written"):
+        pass

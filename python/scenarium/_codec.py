@@ -232,7 +232,8 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             _write_pickle(_polars_parts(value) if kind == "polars" else value, tmp, dn)
         elif kind is not None and as_frame and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
-            _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
+            with _core.WriteBack(tmp):  # a large table reaches the disk while it is written
+                _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
             raise NotSerializable(
                 f"data node {dn.config_id!r} ({dn.id}) has storage_type {storage!r} and takes a "
@@ -461,15 +462,16 @@ def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.Stored
     tmp = engine.new_tmp_path(".part")
     writer = None
     try:
-        for partition in frame.partitions:
-            table = pa.Table.from_pandas(partition.compute(), preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table.cast(writer.schema))
-        if writer is None:  # no partitions: an empty table with the frame's columns
-            writer = pq.ParquetWriter(tmp, pa.Schema.from_pandas(frame._meta, preserve_index=False))
-        writer.close()
-        writer = None
+        with _core.WriteBack(tmp):  # partitions reach the disk as they are written
+            for partition in frame.partitions:
+                table = pa.Table.from_pandas(partition.compute(), preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+            if writer is None:  # no partitions: an empty table with the frame's columns
+                writer = pq.ParquetWriter(tmp, pa.Schema.from_pandas(frame._meta, preserve_index=False))
+            writer.close()
+            writer = None
         return engine.store_file(str(tmp), "parquet/pandas")
     except Exception as e:
         raise _storing_failed(e, dn, "Dask DataFrame", "the Dask DataFrame failed while being written") from e
@@ -487,15 +489,17 @@ def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any],
     as_csv = storage == "csv"
     encoding = str(props.get("encoding") or "utf-8").replace("-", "").lower()
     try:
-        if as_csv and encoding in ("utf8", "utf8lossy"):
-            frame.sink_csv(tmp, include_header=props.get("has_header", True) is not False)
-        elif as_csv:  # polars writes UTF-8 only: the node's encoding needs the frame whole
-            _write_frame(frame.collect(), "polars", tmp, "csv", dn)
-        else:
-            # Uncompressed unless the node says otherwise: zstd made sinking 3.6x slower for
-            # 1.6x less disk (benches/results/lazy.md), and these are intermediates.
-            compression = props.get("compression") or "uncompressed"
-            frame.sink_parquet(tmp, compression="uncompressed" if str(compression).lower() == "none" else compression)
+        with _core.WriteBack(tmp):  # the disk writes while polars does, not after it
+            if as_csv and encoding in ("utf8", "utf8lossy"):
+                frame.sink_csv(tmp, include_header=props.get("has_header", True) is not False)
+            elif as_csv:  # polars writes UTF-8 only: the node's encoding needs the frame whole
+                _write_frame(frame.collect(), "polars", tmp, "csv", dn)
+            else:
+                # Uncompressed unless the node says otherwise: zstd made sinking 3.6x slower for
+                # 1.6x less disk (benches/results/lazy.md), and these are intermediates.
+                compression = props.get("compression") or "uncompressed"
+                compression = "uncompressed" if str(compression).lower() == "none" else compression
+                frame.sink_parquet(tmp, compression=compression)
         return engine.store_file(str(tmp), "csv/polars" if as_csv else "parquet/polars")
     except (StorageError, NotSerializable):
         raise

@@ -11,7 +11,7 @@ use crate::fingerprint;
 use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
 use crate::phases::{timed, Phase};
-use crate::store::{NewValue, ObjectStore};
+use crate::store::{writeback, NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars):
 /// uncompressed Arrow IPC, in batches. Against Parquet with LZ4 at 30M rows
@@ -316,9 +316,6 @@ struct Sink {
     flushing_from: u64,
 }
 
-/// How much is written before the disk is asked to start storing it.
-const WRITEBACK_STEP: u64 = 32 << 20;
-
 impl Sink {
     fn create(path: &Path) -> std::io::Result<Sink> {
         let file = std::fs::File::create(path)?;
@@ -334,18 +331,10 @@ impl Sink {
     /// so that the fsync at the end (a table is durable before it is
     /// recorded) finds little left to do: at 30M rows it waited 1.5 s.
     fn start_writeback(&mut self) {
-        if self.written - self.flushing_from < WRITEBACK_STEP {
+        if self.written - self.flushing_from < writeback::STEP {
             return;
         }
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            let fd = self.file.get_ref().as_raw_fd();
-            let (offset, len) = (self.flushing_from as i64, (self.written - self.flushing_from) as i64);
-            // SAFETY: a plain system call on an open file; failure only means
-            // the final fsync does all the work.
-            unsafe { libc::sync_file_range(fd, offset, len, libc::SYNC_FILE_RANGE_WRITE) };
-        }
+        writeback::start(self.file.get_ref(), self.flushing_from, self.written - self.flushing_from);
         self.flushing_from = self.written;
     }
 }

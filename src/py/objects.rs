@@ -190,3 +190,41 @@ impl ObjectStore {
         }
     }
 }
+
+/// Starts the disk on a file another library is still writing (polars'
+/// `sink_parquet`, pyarrow), so that storing it does not wait for all of it
+/// at the end (`store::writeback`). A context manager; `stop()` ends it.
+#[pyclass(module = "scenarium._core", frozen)]
+pub struct WriteBack(std::sync::Mutex<Option<crate::store::writeback::Follower>>);
+
+#[pymethods]
+impl WriteBack {
+    #[new]
+    fn new(path: PathBuf) -> Self {
+        WriteBack(std::sync::Mutex::new(Some(crate::store::writeback::Follower::start(path))))
+    }
+
+    /// Stops following the file (waits at most one poll, 20 ms, without the GIL).
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let follower = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        detached(py, move || {
+            drop(follower);
+            Ok(())
+        })
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _kind: Option<Py<PyAny>>,
+        _value: Option<Py<PyAny>>,
+        _traceback: Option<Py<PyAny>>,
+    ) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
+}

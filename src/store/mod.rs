@@ -12,6 +12,7 @@ mod recovery;
 pub mod registry;
 pub use recovery::RunLock;
 mod scenarios;
+pub mod writeback;
 
 use std::collections::BTreeMap;
 use std::fs;
