@@ -180,33 +180,39 @@ def test_a_sunk_lazyframe_is_uncompressed_unless_the_node_says(tmp_path, options
     assert stored_compression(scenario) == expected
 
 
-def test_the_disk_writes_a_sunk_table_while_polars_writes_it(tmp_path, monkeypatch) -> None:
-    """The sink's file is followed (its dirty pages sent to the disk every 32 MiB), so
-    that storing it does not wait for a gigabyte at the end."""
-    from scenarium import _codec, _core
-
-    followed: list[str] = []
-
-    class RecordingWriteBack:
-        def __init__(self, path):
-            followed.append(str(path))
-            self.inner = _core.WriteBack(path)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.inner.stop()
-            return False
-
-    core = type("Core", (), {"WriteBack": RecordingWriteBack, "__getattr__": lambda _, n: getattr(_core, n)})()
-    monkeypatch.setattr(_codec, "_core", core)
+def test_a_sunk_table_is_named_by_the_bytes_polars_wrote(tmp_path) -> None:
+    """polars writes through an ObjectWriter, which hashes the bytes on their way to the
+    disk: the stored object checks against its name when read, and a failed sink leaves no
+    temporary file behind."""
     path = tmp_path / "data.csv"
-    write_csv(path, [1, 2, 3])
+    write_csv(path, list(range(-50, 50_000)))
     scenario = pipeline(path)
     scenario.submit()
-    assert len(followed) == 2 and all(p.endswith(".part") for p in followed)
-    assert scenario.out.read()["y"].to_list() == [12]
+    engine = scenario.mid._engine
+    stored = scenario.mid._latest().value
+    verified = engine.object_path(stored.hash, verify=True)  # re-hashes the file: raises if wrong
+    assert pl.read_parquet(verified)["y"].to_list() == [2 * x for x in range(1, 50_000)]
+    tmp_dir = verified.parents[1] / "tmp"
+    assert not list(tmp_dir.iterdir())
+
+
+def test_an_object_writer_stores_what_was_written_once(tmp_path) -> None:
+    from scenarium import _core
+
+    engine = _core.Engine(str(tmp_path / "store"))
+    writer = engine.object_writer(".part")
+    chunks = [bytes([i % 251]) * 100_003 for i in range(400)]
+    for chunk in chunks:
+        assert writer.write(chunk) == len(chunk)
+    assert writer.tell() == sum(map(len, chunks)) and not writer.seekable()
+    stored = writer.store("bytes/test")
+    assert engine.read_object(stored.hash) == b"".join(chunks)  # checked against its name
+    with pytest.raises(sc.exceptions.StorageError, match="already stored"):
+        writer.write(b"more")
+    abandoned = engine.object_writer(".part")
+    abandoned.write(b"half a value")
+    abandoned.discard()
+    assert not list((tmp_path / "store" / "objects" / "tmp").iterdir())
 
 
 def test_writeback_follows_a_file_created_after_it_starts(tmp_path) -> None:

@@ -151,6 +151,26 @@ def test_in_a_scenario_native_tasks_equal_the_article_on_every_metric(
     sys.modules.pop("config", None)
 
 
+def test_a_count_that_turns_fractional_past_the_inferred_rows_is_stored_as_float(tmp_path, monkeypatch) -> None:
+    """polars infers NumberOfPurchases as integers from the first 10,000 rows; a fraction
+    further down makes task 1 read the file again with it as float, and what is stored is
+    that second reading alone, equal to pandas'."""
+    path = tmp_path / "c.csv"
+    datagen.write_csv(str(path), 30_000, 5)
+    lines = path.read_text().splitlines()
+    cells = lines[25_000].split(",")
+    cells[4] = "2.5"
+    lines[25_000] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    scenario = native_scenario(tmp_path, monkeypatch)
+    scenario.path_to_data.write(str(path))
+    scenario.submit(progress=False)
+    scored = scenario.scored_df.read()
+    assert scored["NumberOfPurchases"].dtype == pl.Float64
+    assert_same(scored, pandas_preprocess_and_score(str(path)).reset_index(drop=True))
+    sys.modules.pop("config", None)
+
+
 def test_no_high_value_customer_is_a_clear_error(tmp_path) -> None:
     scored = ca.preprocess_and_score(make_csv(tmp_path / "c.csv", 100, 5))
     segmented = ca.featurization_and_segmentation(scored, 1000, 1e9)

@@ -484,23 +484,40 @@ def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.Stored
 
 def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any], dn: Any) -> _core.StoredValue:
     """A LazyFrame streamed by polars into the object store, never collected here: what
-    is stored (and fingerprinted) is the data, never a plan that points at files."""
-    tmp = engine.new_tmp_path(".part")
+    is stored (and fingerprinted) is the data, never a plan that points at files. polars
+    writes through an ObjectWriter, which hashes the bytes on their way to the disk, so the
+    table is not read back to be named."""
     as_csv = storage == "csv"
     encoding = str(props.get("encoding") or "utf-8").replace("-", "").lower()
+    if as_csv and encoding not in ("utf8", "utf8lossy"):
+        # polars writes UTF-8 only: the node's encoding needs the frame whole.
+        return _sink_collected(engine, frame, dn)
+    writer = engine.object_writer(".part")
     try:
-        with _core.WriteBack(tmp):  # the disk writes while polars does, not after it
-            if as_csv and encoding in ("utf8", "utf8lossy"):
-                frame.sink_csv(tmp, include_header=props.get("has_header", True) is not False)
-            elif as_csv:  # polars writes UTF-8 only: the node's encoding needs the frame whole
-                _write_frame(frame.collect(), "polars", tmp, "csv", dn)
-            else:
-                # Uncompressed unless the node says otherwise: zstd made sinking 3.6x slower for
-                # 1.6x less disk (benches/results/lazy.md), and these are intermediates.
-                compression = props.get("compression") or "uncompressed"
-                compression = "uncompressed" if str(compression).lower() == "none" else compression
-                frame.sink_parquet(tmp, compression=compression)
-        return engine.store_file(str(tmp), "csv/polars" if as_csv else "parquet/polars")
+        if as_csv:
+            frame.sink_csv(writer, include_header=props.get("has_header", True) is not False)
+        else:
+            # Uncompressed unless the node says otherwise: zstd made sinking 3.6x slower for
+            # 1.6x less disk (benches/results/lazy.md), and these are intermediates.
+            compression = props.get("compression") or "uncompressed"
+            frame.sink_parquet(
+                writer, compression="uncompressed" if str(compression).lower() == "none" else compression
+            )
+        return writer.store("csv/polars" if as_csv else "parquet/polars")
+    except (StorageError, NotSerializable):
+        raise
+    except Exception as e:
+        raise _storing_failed(e, dn, "LazyFrame", "the LazyFrame failed while being written") from e
+    finally:
+        writer.discard()  # a sink that failed leaves nothing behind
+
+
+def _sink_collected(engine: _core.Engine, frame: Any, dn: Any) -> _core.StoredValue:
+    tmp = engine.new_tmp_path(".part")
+    try:
+        with _core.WriteBack(tmp):
+            _write_frame(frame.collect(), "polars", tmp, "csv", dn)
+        return engine.store_file(str(tmp), "csv/polars")
     except (StorageError, NotSerializable):
         raise
     except Exception as e:

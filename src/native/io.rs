@@ -11,7 +11,7 @@ use crate::fingerprint;
 use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
 use crate::phases::{timed, Phase};
-use crate::store::{writeback, NewValue, ObjectStore};
+use crate::store::{HashedFile, NewValue, ObjectStore};
 
 /// The format tag of tables written by native tasks (Python reads them as polars):
 /// uncompressed Arrow IPC, in batches. Against Parquet with LZ4 at 30M rows
@@ -276,7 +276,7 @@ fn write_table(store: &ObjectStore, task: &'static str, table: Table, keep: Keep
     store.ingest_synced(&tmp, &hash).map_err(|e| TaskError::Storage { task, message: e.to_string() })
 }
 
-type Writing = Option<(polars::io::ipc::BatchedWriter<HashingWriter>, Arc<std::sync::Mutex<Sink>>)>;
+type Writing = Option<(polars::io::ipc::BatchedWriter<SharedFile>, Arc<std::sync::Mutex<HashedFile>>)>;
 
 fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String> {
     let polars_err = |source| TaskError::Polars { task, source };
@@ -284,12 +284,15 @@ fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String
     table.produce(
         task,
         &mut |schema| {
-            // (Re)starts the file: a new file, a new hash.
-            let sink = Arc::new(std::sync::Mutex::new(Sink::create(tmp).map_err(|e| polars_err(e.into()))?));
+            // (Re)starts the file: a new file, a new hash. The old one goes
+            // first (an unfinished HashedFile removes its path when dropped).
+            drop(state.lock().unwrap_or_else(|p| p.into_inner()).take());
+            let file = HashedFile::create(tmp).map_err(|e| polars_err(e.into()))?;
+            let file = Arc::new(std::sync::Mutex::new(file));
             let arrow_schema = schema.to_arrow(CompatLevel::newest());
             let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow_schema.iter_values());
-            let writer = IpcWriter::new(HashingWriter(sink.clone())).batched(schema, fields).map_err(polars_err)?;
-            *state.lock().unwrap_or_else(|p| p.into_inner()) = Some((writer, sink));
+            let writer = IpcWriter::new(SharedFile(file.clone())).batched(schema, fields).map_err(polars_err)?;
+            *state.lock().unwrap_or_else(|p| p.into_inner()) = Some((writer, file));
             Ok(())
         },
         &|mut df| {
@@ -299,60 +302,22 @@ fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String
             timed(Phase::Encode, || writer.write_batch(&df)).map_err(polars_err)
         },
     )?;
-    let (mut writer, sink) = state.into_inner().unwrap_or_else(|p| p.into_inner()).expect("started");
+    let (mut writer, file) = state.into_inner().unwrap_or_else(|p| p.into_inner()).expect("started");
     timed(Phase::Encode, || writer.finish()).map_err(polars_err)?;
     drop(writer);
-    let sink = Arc::try_unwrap(sink).ok().expect("the writer is gone").into_inner().unwrap_or_else(|p| p.into_inner());
-    let file = timed(Phase::Write, || sink.file.into_inner()).map_err(|e| polars_err(e.into_error().into()))?;
-    timed(Phase::Flush, || file.sync_all()).map_err(|e| polars_err(e.into()))?;
-    Ok(sink.hasher.finalize().to_hex().to_string())
+    let file = Arc::try_unwrap(file).ok().expect("the writer is gone").into_inner().unwrap_or_else(|p| p.into_inner());
+    file.finish().map_err(|e| polars_err(e.into()))
 }
 
-/// A file being written and the hash of what was written so far.
-struct Sink {
-    file: std::io::BufWriter<std::fs::File>,
-    hasher: blake3::Hasher,
-    written: u64,
-    flushing_from: u64,
-}
+/// The IPC writer's handle on the file, which `write_batches` takes back
+/// once the writer is done.
+struct SharedFile(Arc<std::sync::Mutex<HashedFile>>);
 
-impl Sink {
-    fn create(path: &Path) -> std::io::Result<Sink> {
-        let file = std::fs::File::create(path)?;
-        Ok(Sink {
-            file: std::io::BufWriter::with_capacity(1 << 20, file),
-            hasher: blake3::Hasher::new(),
-            written: 0,
-            flushing_from: 0,
-        })
-    }
-
-    /// Starts writing what is written so far to the disk, without waiting,
-    /// so that the fsync at the end (a table is durable before it is
-    /// recorded) finds little left to do: at 30M rows it waited 1.5 s.
-    fn start_writeback(&mut self) {
-        if self.written - self.flushing_from < writeback::STEP {
-            return;
-        }
-        writeback::start(self.file.get_ref(), self.flushing_from, self.written - self.flushing_from);
-        self.flushing_from = self.written;
-    }
-}
-
-/// Writes through to a file and hashes the bytes on the way, so a table
-/// written once is not read back to be named.
-struct HashingWriter(Arc<std::sync::Mutex<Sink>>);
-
-impl std::io::Write for HashingWriter {
+impl std::io::Write for SharedFile {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut sink = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let n = timed(Phase::Write, || sink.file.write(bytes))?;
-        timed(Phase::Hash, || sink.hasher.update(&bytes[..n]));
-        sink.written += n as u64;
-        timed(Phase::Write, || sink.start_writeback());
-        Ok(n)
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).write(bytes)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).file.flush()
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).flush()
     }
 }

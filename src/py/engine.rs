@@ -54,6 +54,13 @@ impl Engine {
         Ok(self.store.objects.new_tmp_path(suffix)?)
     }
 
+    /// A file-like object that writes a value straight into the store (see
+    /// `ObjectWriter`): polars' sinks write through it.
+    #[pyo3(signature = (suffix = ""))]
+    fn object_writer(&self, suffix: &str) -> PyResult<objects::ObjectWriter> {
+        objects::ObjectWriter::create(&self.store.objects, suffix)
+    }
+
     /// Where an object is; with `verify` (the default) its bytes are first
     /// checked against its name, once per process (StorageError if altered).
     #[pyo3(signature = (hash, verify = true))]

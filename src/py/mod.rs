@@ -30,7 +30,7 @@ mod _core {
     #[pymodule_export]
     use super::native::{call_native, generate_customers, native_tasks};
     #[pymodule_export]
-    use super::objects::{ObjectStore, WriteBack};
+    use super::objects::{ObjectStore, ObjectWriter, WriteBack};
     #[pymodule_export]
     use super::records::{
         DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord, VersionRecord,

@@ -112,6 +112,11 @@ impl ObjectStore {
         Ok(self.objects.new_tmp_path(suffix)?)
     }
 
+    #[pyo3(signature = (suffix = ""))]
+    fn object_writer(&self, suffix: &str) -> PyResult<ObjectWriter> {
+        ObjectWriter::create(&self.objects, suffix)
+    }
+
     #[pyo3(signature = (hash, verify = true))]
     fn object_path(&self, py: Python<'_>, hash: &str, verify: bool) -> PyResult<PathBuf> {
         if verify {
@@ -226,5 +231,90 @@ impl WriteBack {
     ) -> PyResult<bool> {
         self.stop(py)?;
         Ok(false)
+    }
+}
+
+/// A value written into the object store through a file-like object, as
+/// polars' `sink_parquet(writer)` writes: hashed as it is written (the bytes
+/// pass here in order; there is no `seek`), sent to the disk as they come,
+/// and stored by `store` without being read back (`store::HashedFile`).
+#[pyclass(module = "scenarium._core", frozen)]
+pub struct ObjectWriter {
+    objects: Objects,
+    path: PathBuf,
+    file: std::sync::Mutex<Option<crate::store::HashedFile>>,
+}
+
+impl ObjectWriter {
+    pub(super) fn create(objects: &Objects, suffix: &str) -> PyResult<ObjectWriter> {
+        let path = objects.new_tmp_path(suffix)?;
+        let file = crate::store::HashedFile::create(&path)
+            .map_err(|e| crate::Error::storage(&path, format!("cannot create the value's file: {e}")))?;
+        Ok(ObjectWriter { objects: objects.clone(), path, file: std::sync::Mutex::new(Some(file)) })
+    }
+
+    fn with_file<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut crate::store::HashedFile) -> std::io::Result<T> + Send,
+    ) -> PyResult<T> {
+        detached(py, || {
+            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+            let file =
+                file.as_mut().ok_or_else(|| crate::Error::storage(&self.path, "the value was already stored"))?;
+            f(file).map_err(|e| crate::Error::storage(&self.path, format!("cannot write the value: {e}")))
+        })
+    }
+}
+
+#[pymethods]
+impl ObjectWriter {
+    fn write(&self, py: Python<'_>, data: pyo3::pybacked::PyBackedBytes) -> PyResult<usize> {
+        use std::io::Write;
+        self.with_file(py, |file| file.write_all(&data).map(|()| data.len()))
+    }
+
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        use std::io::Write;
+        self.with_file(py, |file| file.flush())
+    }
+
+    /// Bytes written so far (where the next write lands).
+    fn tell(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with_file(py, |file| Ok(file.written()))
+    }
+
+    fn writable(&self) -> bool {
+        true
+    }
+
+    fn seekable(&self) -> bool {
+        false
+    }
+
+    fn readable(&self) -> bool {
+        false
+    }
+
+    /// Flushes the value to the disk and moves it into the store under its hash.
+    fn store(&self, py: Python<'_>, format: String) -> PyResult<StoredValue> {
+        let file = self.file.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let file = file.ok_or_else(|| crate::Error::storage(&self.path, "the value was already stored"))?;
+        let (hash, size) = detached(py, || {
+            let hash = file
+                .finish()
+                .map_err(|e| crate::Error::storage(&self.path, format!("cannot flush the value to disk: {e}")))?;
+            self.objects.ingest_synced(&self.path, &hash)
+        })?;
+        Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
+    }
+
+    /// Drops an unstored value (its temporary file goes).
+    fn discard(&self, py: Python<'_>) -> PyResult<()> {
+        let file = self.file.lock().unwrap_or_else(|p| p.into_inner()).take();
+        detached(py, move || {
+            drop(file);
+            Ok(())
+        })
     }
 }

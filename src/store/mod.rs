@@ -4,8 +4,10 @@
 mod file_nodes;
 mod files;
 mod folders;
+mod hashed_file;
 pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
 pub use folders::{is_folder_format, StoredFolder};
+pub use hashed_file::HashedFile;
 mod maintenance;
 pub mod objects;
 mod recovery;
