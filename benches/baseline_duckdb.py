@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -86,6 +87,13 @@ def rows(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
 def main() -> int:
     mode, path = sys.argv[1], sys.argv[2]
     folder = tempfile.mkdtemp(prefix="duckdb-suite-")
+    try:
+        return run(mode, path, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # gigabytes of tables at 30M rows and more
+
+
+def run(mode: str, path: str, folder: str) -> int:
     con = duckdb.connect(os.path.join(folder, "pipeline.duckdb") if mode == "file" else ":memory:")
     times = []
     for node, params in four_submits():

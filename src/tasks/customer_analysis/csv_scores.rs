@@ -143,6 +143,7 @@ pub fn read(
     // Blocks handed on: the reader stays a few blocks ahead, so memory stays bounded.
     let written = AtomicUsize::new(0);
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let block_reader = BlockReader { task, path, layout, score_name, score };
     std::thread::scope(|scope| {
         let written = &written;
         let spare = &spare;
@@ -154,7 +155,7 @@ pub fn read(
             scope.spawn(move || loop {
                 let next = receive_block.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok((number, offset, bytes)) = next else { return };
-                let parsed = timed(Phase::Parse, || parse_block(task, path, layout, &bytes, offset, score_name, score));
+                let parsed = timed(Phase::Parse, || block_reader.parse(&bytes, offset));
                 spare.lock().unwrap_or_else(|p| p.into_inner()).push(bytes);
                 if send_done.send((number, parsed)).is_err() {
                     return;
@@ -291,110 +292,138 @@ fn validity(rows: usize, missing: impl IntoIterator<Item = usize>) -> Option<Bit
     Some(valid.into())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn parse_block(
+/// What parsing a block needs besides its bytes.
+#[derive(Clone, Copy)]
+struct BlockReader<'a> {
     task: &'static str,
-    path: &str,
-    layout: &Layout,
-    bytes: &[u8],
-    offset: u64,
+    path: &'a str,
+    layout: &'a Layout,
     score_name: &'static str,
     score: fn(f64, f64, f64) -> f64,
-) -> std::result::Result<DataFrame, Stop> {
-    if memchr::memchr(b'"', bytes).is_some() {
-        return Err(Stop::Fallback);
+}
+
+impl BlockReader<'_> {
+    /// The block's batch; `offset` is where it starts in the file (for errors).
+    fn parse(&self, bytes: &[u8], offset: u64) -> std::result::Result<DataFrame, Stop> {
+        if memchr::memchr(b'"', bytes).is_some() {
+            return Err(Stop::Fallback);
+        }
+        match POSITIONS.with(|p| parse_regular(self.layout, bytes, &mut p.borrow_mut(), self.score)) {
+            Some((columns, scores)) => self.frame(columns, scores),
+            None => self.parse_general(bytes, offset),
+        }
     }
-    match POSITIONS.with(|p| parse_regular(layout, bytes, &mut p.borrow_mut(), score)) {
-        Some((columns, scores)) => frame(task, layout, columns, scores, score_name),
-        None => parse_general(task, path, layout, bytes, offset, score_name, score),
+
+    /// Any block without quotes, line by line and field by field: missing
+    /// values, blank and short lines, and the errors that name a line.
+    fn parse_general(&self, bytes: &[u8], offset: u64) -> std::result::Result<DataFrame, Stop> {
+        let BlockReader { task, path, layout, score, .. } = *self;
+        let mut columns = new_columns(layout, bytes.len());
+        let mut row = 0;
+        // Which of the four each field position is, and the last one needed.
+        let mut slot_of = vec![u8::MAX; layout.fields];
+        for (i, &at) in layout.index.iter().enumerate() {
+            slot_of[at] = i as u8;
+        }
+        // Where the current line and field start, which field this is, which of
+        // the four the line has given.
+        let (mut line_start, mut field_start, mut field) = (0, 0, 0);
+        let mut got = [false; 4];
+        let unterminated = !bytes.is_empty() && !bytes.ends_with(b"\n");
+        let last_line_end = unterminated.then_some((bytes.len(), true));
+        for (end, ends_line) in Separators::new(bytes).chain(last_line_end) {
+            if ends_line && field == 0 {
+                let line = &bytes[line_start..end];
+                if line.strip_suffix(b"\r").unwrap_or(line).is_empty() {
+                    (line_start, field_start) = (end + 1, end + 1);
+                    continue;
+                }
+            }
+            if let Some(&slot) = slot_of.get(field).filter(|&&slot| slot != u8::MAX) {
+                let i = usize::from(slot);
+                got[i] = true;
+                let text = trim(&bytes[field_start..end]);
+                let word = first_word(bytes, text);
+                let column = &mut columns[i];
+                let starts_numeric = text.first().is_some_and(u8::is_ascii_digit);
+                if !starts_numeric && is_missing(text) {
+                    column.push_missing(layout.is_int[i], row);
+                } else if layout.is_int[i] {
+                    match parse_int_from(text, word) {
+                        Some(v) => column.ints.push(v),
+                        None if parse_float(text).is_some() => return Err(Stop::Float(i)),
+                        None => {
+                            return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64))
+                        }
+                    }
+                } else {
+                    match parse_float_from(text, word) {
+                        Some(v) => column.floats.push(v),
+                        None => {
+                            return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64))
+                        }
+                    }
+                }
+            }
+            field += 1;
+            field_start = end + 1;
+            if !ends_line {
+                continue;
+            }
+            if field > layout.fields {
+                return Err(Stop::Failed(TaskError::InvalidData {
+                    task,
+                    message: format!(
+                        "{path}, line {}: {field} fields, and the header names {}",
+                        line_number(path, offset + line_start as u64),
+                        layout.fields
+                    ),
+                }));
+            }
+            for (i, column) in columns.iter_mut().enumerate() {
+                if !got[i] {
+                    column.push_missing(layout.is_int[i], row);
+                }
+            }
+            (line_start, field, got, row) = (end + 1, 0, [false; 4], row + 1);
+        }
+        let [amount, purchases, review] = [0, 1, 2].map(|i| columns[i].as_f64(layout.is_int[i]));
+        let scores: Vec<f64> = (0..row).map(|r| score(amount[r], purchases[r], review[r])).collect();
+        self.frame(columns, scores)
+    }
+
+    /// Task 1's batch: the score, then the three columns it keeps of the four.
+    fn frame(&self, mut columns: [Parsed; 4], scores: Vec<f64>) -> std::result::Result<DataFrame, Stop> {
+        let BlockReader { task, layout, score_name, .. } = *self;
+        let n = scores.len();
+        // A score is missing where any of its three inputs is (pandas gives NaN).
+        let mut score_missing: Vec<usize> = columns[..3].iter().flat_map(|c| c.missing.iter().copied()).collect();
+        score_missing.sort_unstable();
+        let mut out = vec![Float64Chunked::from_vec_validity(score_name.into(), scores, validity(n, score_missing))
+            .into_series()
+            .into_column()];
+        for i in [0, 1, 3] {
+            let column = std::mem::take(&mut columns[i]);
+            let name = layout.names[i].into();
+            let valid = validity(n, column.missing);
+            out.push(if layout.is_int[i] {
+                Int64Chunked::from_vec_validity(name, column.ints, valid).into_series().into_column()
+            } else {
+                Float64Chunked::from_vec_validity(name, column.floats, valid).into_series().into_column()
+            });
+        }
+        DataFrame::new(n, out).map_err(|source| Stop::Failed(TaskError::Polars { task, source }))
     }
 }
 
-/// Any block without quotes, line by line and field by field: missing
-/// values, blank and short lines, and the errors that name a line.
-#[allow(clippy::too_many_arguments)]
-fn parse_general(
-    task: &'static str,
-    path: &str,
-    layout: &Layout,
-    bytes: &[u8],
-    offset: u64,
-    score_name: &'static str,
-    score: fn(f64, f64, f64) -> f64,
-) -> std::result::Result<DataFrame, Stop> {
-    let rows_guess = bytes.len() / 40 + 1;
-    let mut columns: [Parsed; 4] = std::array::from_fn(|i| Parsed {
+/// Room for about `bytes / 40` rows of each wanted column.
+fn new_columns(layout: &Layout, bytes: usize) -> [Parsed; 4] {
+    let rows_guess = bytes / 40 + 1;
+    std::array::from_fn(|i| Parsed {
         ints: Vec::with_capacity(if layout.is_int[i] { rows_guess } else { 0 }),
         floats: Vec::with_capacity(if layout.is_int[i] { 0 } else { rows_guess }),
         missing: Vec::new(),
-    });
-    let mut row = 0;
-    // Which of the four each field position is, and the last one needed.
-    let mut slot_of = vec![u8::MAX; layout.fields];
-    for (i, &at) in layout.index.iter().enumerate() {
-        slot_of[at] = i as u8;
-    }
-    // Where the current line and field start, which field this is, which of
-    // the four the line has given.
-    let (mut line_start, mut field_start, mut field) = (0, 0, 0);
-    let mut got = [false; 4];
-    let unterminated = !bytes.is_empty() && !bytes.ends_with(b"\n");
-    let last_line_end = unterminated.then_some((bytes.len(), true));
-    for (end, ends_line) in Separators::new(bytes).chain(last_line_end) {
-        if ends_line && field == 0 {
-            let line = &bytes[line_start..end];
-            if line.strip_suffix(b"\r").unwrap_or(line).is_empty() {
-                (line_start, field_start) = (end + 1, end + 1);
-                continue;
-            }
-        }
-        if let Some(&slot) = slot_of.get(field).filter(|&&slot| slot != u8::MAX) {
-            let i = usize::from(slot);
-            got[i] = true;
-            let text = trim(&bytes[field_start..end]);
-            let word = first_word(bytes, text);
-            let column = &mut columns[i];
-            let starts_numeric = text.first().is_some_and(u8::is_ascii_digit);
-            if !starts_numeric && is_missing(text) {
-                column.push_missing(layout.is_int[i], row);
-            } else if layout.is_int[i] {
-                match parse_int_from(text, word) {
-                    Some(v) => column.ints.push(v),
-                    None if parse_float(text).is_some() => return Err(Stop::Float(i)),
-                    None => return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64)),
-                }
-            } else {
-                match parse_float_from(text, word) {
-                    Some(v) => column.floats.push(v),
-                    None => return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64)),
-                }
-            }
-        }
-        field += 1;
-        field_start = end + 1;
-        if !ends_line {
-            continue;
-        }
-        if field > layout.fields {
-            return Err(Stop::Failed(TaskError::InvalidData {
-                task,
-                message: format!(
-                    "{path}, line {}: {field} fields, and the header names {}",
-                    line_number(path, offset + line_start as u64),
-                    layout.fields
-                ),
-            }));
-        }
-        for (i, column) in columns.iter_mut().enumerate() {
-            if !got[i] {
-                column.push_missing(layout.is_int[i], row);
-            }
-        }
-        (line_start, field, got, row) = (end + 1, 0, [false; 4], row + 1);
-    }
-    let [amount, purchases, review] = [0, 1, 2].map(|i| columns[i].as_f64(layout.is_int[i]));
-    let scores: Vec<f64> = (0..row).map(|r| score(amount[r], purchases[r], review[r])).collect();
-    frame(task, layout, columns, scores, score_name)
+    })
 }
 
 thread_local! {
@@ -418,13 +447,8 @@ fn parse_regular(
     if !bytes.ends_with(b"\n") || layout.fields == 0 {
         return None;
     }
-    let rows_guess = bytes.len() / 40 + 1;
-    let mut columns: [Parsed; 4] = std::array::from_fn(|i| Parsed {
-        ints: Vec::with_capacity(if layout.is_int[i] { rows_guess } else { 0 }),
-        floats: Vec::with_capacity(if layout.is_int[i] { 0 } else { rows_guess }),
-        missing: Vec::new(),
-    });
-    let mut scores = Vec::with_capacity(rows_guess);
+    let mut columns = new_columns(layout, bytes.len());
+    let mut scores = Vec::with_capacity(bytes.len() / 40 + 1);
     let mut start = 0;
     while start < bytes.len() {
         let end = piece_end(bytes, start);
@@ -496,34 +520,6 @@ fn parse_regular_piece(
     Some(())
 }
 
-/// Task 1's batch: the score, then the three columns it keeps of the four.
-fn frame(
-    task: &'static str,
-    layout: &Layout,
-    mut columns: [Parsed; 4],
-    scores: Vec<f64>,
-    score_name: &'static str,
-) -> std::result::Result<DataFrame, Stop> {
-    let n = scores.len();
-    // A score is missing where any of its three inputs is (pandas gives NaN).
-    let mut score_missing: Vec<usize> = columns[..3].iter().flat_map(|c| c.missing.iter().copied()).collect();
-    score_missing.sort_unstable();
-    let mut out = vec![Float64Chunked::from_vec_validity(score_name.into(), scores, validity(n, score_missing))
-        .into_series()
-        .into_column()];
-    for i in [0, 1, 3] {
-        let column = std::mem::take(&mut columns[i]);
-        let name = layout.names[i].into();
-        let valid = validity(n, column.missing);
-        out.push(if layout.is_int[i] {
-            Int64Chunked::from_vec_validity(name, column.ints, valid).into_series().into_column()
-        } else {
-            Float64Chunked::from_vec_validity(name, column.floats, valid).into_series().into_column()
-        });
-    }
-    DataFrame::new(n, out).map_err(|source| Stop::Failed(TaskError::Polars { task, source }))
-}
-
 fn not_a_number(task: &'static str, path: &str, column: &str, text: &[u8], line_offset: u64) -> Stop {
     Stop::Failed(diagnose::not_a_number(task, path, column, &String::from_utf8_lossy(text), line_offset))
 }
@@ -553,6 +549,10 @@ mod tests {
     }
 
     const NAMES: [&str; 4] = ["amount", "purchases", "review", "time"];
+
+    fn reader<'a>(path: &'a str, layout: &'a Layout) -> BlockReader<'a> {
+        BlockReader { task: "t", path, layout, score_name: "score", score }
+    }
 
     fn score(amount: f64, purchases: f64, review: f64) -> f64 {
         amount / 1000.0 + purchases / 10.0 + review
@@ -588,8 +588,8 @@ mod tests {
             let body = rows(&text, &layout);
             let mut positions = Vec::new();
             let (columns, scores) = parse_regular(&layout, body, &mut positions, score).expect("a regular block");
-            let fast = frame("t", &layout, columns, scores, "score").ok().expect("a frame");
-            let general = parse_general("t", &path, &layout, body, 0, "score", score).ok().expect("a frame");
+            let fast = reader(&path, &layout).frame(columns, scores).ok().expect("a frame");
+            let general = reader(&path, &layout).parse_general(body, 0).ok().expect("a frame");
             assert!(fast.equals_missing(&general), "{fast} against {general}");
             assert_eq!(fast.height(), 5);
         }
@@ -628,8 +628,8 @@ mod tests {
             let (_dir, path, layout) = layout_of(&text);
             let body = rows(&text, &layout);
             let (columns, scores) = parse_regular(&layout, body, &mut Vec::new(), score).expect("regular");
-            let fast = frame("t", &layout, columns, scores, "score").ok().expect("a frame");
-            let general = parse_general("t", &path, &layout, body, 0, "score", score).ok().expect("a frame");
+            let fast = reader(&path, &layout).frame(columns, scores).ok().expect("a frame");
+            let general = reader(&path, &layout).parse_general(body, 0).ok().expect("a frame");
             assert!(fast.equals_missing(&general), "round {round}: {fast} against {general}");
         }
     }
@@ -646,8 +646,8 @@ mod tests {
         let (_dir, path, layout) = layout_of(&text);
         let body = rows(&text, &layout);
         let (columns, scores) = parse_regular(&layout, body, &mut Vec::new(), score).expect("regular");
-        let fast = frame("t", &layout, columns, scores, "score").ok().expect("a frame");
-        let general = parse_general("t", &path, &layout, body, 0, "score", score).ok().expect("a frame");
+        let fast = reader(&path, &layout).frame(columns, scores).ok().expect("a frame");
+        let general = reader(&path, &layout).parse_general(body, 0).ok().expect("a frame");
         assert_eq!(fast.height(), row);
         assert!(fast.equals_missing(&general));
         // A piece cut inside a line would have made a short line and a long one.
