@@ -25,6 +25,8 @@ __all__ = [
     "NonExistingTask",
     "NotSerializable",
     "ObjectStore",
+    "ObjectWriter",
+    "WriteBack",
     "ScenariumError",
     "StorageError",
     "DataNodeRecord",
