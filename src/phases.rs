@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
-    /// Hashing an input file to fingerprint it.
-    Fingerprint,
     /// Reading an input file into memory.
     Read,
     /// Parsing text into columns (and computing what is computed per row).
@@ -25,10 +23,9 @@ pub enum Phase {
     Flush,
 }
 
-const PHASES: [Phase; 7] =
-    [Phase::Fingerprint, Phase::Read, Phase::Parse, Phase::Encode, Phase::Hash, Phase::Write, Phase::Flush];
+const PHASES: [Phase; 6] = [Phase::Read, Phase::Parse, Phase::Encode, Phase::Hash, Phase::Write, Phase::Flush];
 
-static CPU_NS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static CPU_NS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 /// 0: not looked up yet, 1: off, 2: on.
 static STATE: AtomicU8 = AtomicU8::new(0);
 

@@ -301,10 +301,14 @@ impl ObjectWriter {
         let file = self.file.lock().unwrap_or_else(|p| p.into_inner()).take();
         let file = file.ok_or_else(|| crate::Error::storage(&self.path, "the value was already stored"))?;
         let (hash, size) = detached(py, || {
-            let hash = file
+            let stored = file
                 .finish()
-                .map_err(|e| crate::Error::storage(&self.path, format!("cannot flush the value to disk: {e}")))?;
-            self.objects.ingest_synced(&self.path, &hash)
+                .map_err(|e| crate::Error::storage(&self.path, format!("cannot flush the value to disk: {e}")))
+                .and_then(|hash| self.objects.ingest_synced(&self.path, &hash));
+            if stored.is_err() {
+                let _ = std::fs::remove_file(&self.path); // never stored: nothing to keep
+            }
+            stored
         })?;
         Ok(StoredValue::from_payload(&Payload::Object { hash: hash.clone(), format, size }, &hash))
     }
