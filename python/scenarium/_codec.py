@@ -8,6 +8,7 @@ handed to the core, which hashes, fsyncs and renames them into place.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import json
@@ -232,7 +233,7 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             _write_pickle(_polars_parts(value) if kind == "polars" else value, tmp, dn)
         elif kind is not None and as_frame and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
-            with _core.WriteBack(tmp):  # a large table reaches the disk while it is written
+            with _written_back(value, kind, tmp):
                 _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
             raise NotSerializable(
@@ -451,6 +452,13 @@ def _storing_failed(error: Exception, dn: Any, what: str, detail: str) -> Except
     if _is_io_failure(error):
         return StorageError(f"cannot store the {what} of {where}: {error}; its earlier versions are untouched")
     return NotSerializable(f"{where}: {detail}: {type(error).__name__}: {error}; its earlier versions are untouched")
+
+
+def _written_back(frame: Any, kind: str, tmp: Any) -> Any:
+    """A large table reaches the disk while it is written (a thread follows the file and
+    starts its writeback every 32 MiB); a small one is left to the final fsync."""
+    size = frame.estimated_size() if kind == "polars" else int(frame.memory_usage(index=True).sum())
+    return _core.WriteBack(tmp) if size >= 32 << 20 else contextlib.nullcontext()
 
 
 def _write_partitions(engine: _core.Engine, frame: Any, dn: Any) -> _core.StoredValue:

@@ -283,6 +283,7 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
     total.tallies.iter_mut().for_each(Tally::fold);
     Ok(total)
 }
+
 /// What the last pass over a stored table found, for the next task that reads
 /// the same table with the same segmentation: task 4 runs right after task 3,
 /// and when task 3's metric is the median, every number task 4 needs is
