@@ -3,6 +3,8 @@
 //! flushing), summed over threads, and printed to stderr at the end of each
 //! native task when the environment sets `SCENARIUM_PHASES=1`.
 //!
+//! The counts are the process's: a report covers every thread's time since
+//! the last one, so jobs running side by side share it (profile one at a time).
 //! Off (the default), a timed phase costs one relaxed load.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};

@@ -227,3 +227,22 @@ def test_writeback_follows_a_file_created_after_it_starts(tmp_path) -> None:
     assert path.stat().st_size == 40 << 20
     with _core.WriteBack(tmp_path / "never-written"):
         pass
+
+
+def labelled(raw: pl.LazyFrame) -> pl.LazyFrame:
+    return clean(raw).with_columns(label=pl.lit("café"))
+
+
+def test_a_lazyframe_into_a_csv_node_of_another_encoding_is_written_whole_in_it(tmp_path) -> None:
+    """polars writes UTF-8 only: for a node in another encoding the frame is collected and
+    written as any frame is."""
+    path = tmp_path / "data.csv"
+    write_csv(path, [1, -2, 3])
+    raw = Config.configure_csv_data_node("raw", default_path=str(path), exposed_type="polars")
+    mid = Config.configure_data_node("mid", storage_type="csv", encoding="latin-1", exposed_type="polars")
+    task = Config.configure_task("label", labelled, input=raw, output=mid)
+    scenario = sc.create_scenario(Config.configure_scenario("latin", task_configs=[task]))
+    scenario.submit()
+    assert scenario.mid.read()["label"].to_list() == ["café", "café"]
+    stored = scenario.mid._latest().value
+    assert b"caf\xe9" in scenario.mid._engine.object_path(stored.hash).read_bytes()

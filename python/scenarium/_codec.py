@@ -498,8 +498,12 @@ def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any],
     as_csv = storage == "csv"
     encoding = str(props.get("encoding") or "utf-8").replace("-", "").lower()
     if as_csv and encoding not in ("utf8", "utf8lossy"):
-        # polars writes UTF-8 only: the node's encoding needs the frame whole.
-        return _sink_collected(engine, frame, dn)
+        # polars writes UTF-8 only: the node's encoding needs the frame whole, stored as any frame.
+        try:
+            collected = frame.collect()
+        except Exception as e:
+            raise _storing_failed(e, dn, "LazyFrame", "the LazyFrame failed while being written") from e
+        return _encode(engine, collected, dn)
     writer = engine.object_writer(".part")
     try:
         if as_csv:
@@ -518,21 +522,6 @@ def _sink(engine: _core.Engine, frame: Any, storage: str, props: dict[str, Any],
         raise _storing_failed(e, dn, "LazyFrame", "the LazyFrame failed while being written") from e
     finally:
         writer.discard()  # a sink that failed leaves nothing behind
-
-
-def _sink_collected(engine: _core.Engine, frame: Any, dn: Any) -> _core.StoredValue:
-    tmp = engine.new_tmp_path(".part")
-    try:
-        with _core.WriteBack(tmp):
-            _write_frame(frame.collect(), "polars", tmp, "csv", dn)
-        return engine.store_file(str(tmp), "csv/polars")
-    except (StorageError, NotSerializable):
-        raise
-    except Exception as e:
-        raise _storing_failed(e, dn, "LazyFrame", "the LazyFrame failed while being written") from e
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def writes_folder(props: dict[str, Any]) -> bool:

@@ -14,7 +14,8 @@ use crate::phases::{timed, Phase};
 
 pub struct HashedFile {
     path: PathBuf,
-    /// `None` once finished: the file is then the caller's to store.
+    /// Taken by `finish` (the file is then the caller's to store); still here
+    /// when dropped unfinished, so the file goes.
     file: Option<BufWriter<File>>,
     hasher: blake3::Hasher,
     written: u64,
@@ -42,20 +43,20 @@ impl HashedFile {
     /// Flushes to the disk and gives the blake3 hash of every byte written;
     /// the file stays at its path for `ObjectStore::ingest_synced`.
     pub fn finish(mut self) -> std::io::Result<String> {
-        let file = self.file.take().ok_or_else(|| std::io::Error::other("already finished"))?;
+        let file = self.file.take().expect("open until finish consumes it");
         let file = timed(Phase::Write, || file.into_inner()).map_err(|e| e.into_error())?;
         timed(Phase::Flush, || file.sync_all())?;
         Ok(self.hasher.finalize().to_hex().to_string())
     }
 
-    fn open(&mut self) -> std::io::Result<&mut BufWriter<File>> {
-        self.file.as_mut().ok_or_else(|| std::io::Error::other("the value was already stored"))
+    fn open(&mut self) -> &mut BufWriter<File> {
+        self.file.as_mut().expect("open until finish consumes it")
     }
 }
 
 impl Write for HashedFile {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let file = self.open()?;
+        let file = self.open();
         let n = timed(Phase::Write, || file.write(bytes))?;
         timed(Phase::Hash, || self.hasher.update(&bytes[..n]));
         self.written += n as u64;
@@ -68,7 +69,7 @@ impl Write for HashedFile {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.open()?.flush()
+        self.open().flush()
     }
 }
 
