@@ -16,6 +16,7 @@ pub mod model;
 pub mod native;
 pub mod orchestrator;
 pub mod phases;
+pub mod read_hashes;
 pub mod store;
 pub mod tasks;
 

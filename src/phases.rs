@@ -19,15 +19,18 @@ pub enum Phase {
     Encode,
     /// Hashing what is written.
     Hash,
+    /// Hashing an input file as it is read (`read_hashes`).
+    Fingerprint,
     /// Handing written bytes to the operating system.
     Write,
     /// Waiting for the disk before the value is recorded.
     Flush,
 }
 
-const PHASES: [Phase; 6] = [Phase::Read, Phase::Parse, Phase::Encode, Phase::Hash, Phase::Write, Phase::Flush];
+const PHASES: [Phase; 7] =
+    [Phase::Read, Phase::Parse, Phase::Encode, Phase::Hash, Phase::Fingerprint, Phase::Write, Phase::Flush];
 
-static CPU_NS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+static CPU_NS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 /// 0: not looked up yet, 1: off, 2: on.
 static STATE: AtomicU8 = AtomicU8::new(0);
 
@@ -91,6 +94,6 @@ pub fn report(task: &str, wall: std::time::Duration) {
         return;
     }
     let parts: Vec<String> =
-        take().into_iter().filter(|(_, s)| *s >= 0.005).map(|(p, s)| format!("{p:?} {s:.2}")).collect();
+        take().into_iter().filter(|(_, s)| *s > 0.0).map(|(p, s)| format!("{p:?} {s:.3}")).collect();
     eprintln!("scenarium phases: {task}: wall {:.2} s; CPU s: {}", wall.as_secs_f64(), parts.join(", "));
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fingerprint;
 use crate::model::{DataNodeRecord, JobRecord, Payload, TaskRecord, VersionRecord};
-use crate::store::{CacheEntry, NewValue, Store};
+use crate::store::{CacheEntry, FileState, NewValue, Store, UnhashedFile};
 
 const CACHE_KEY_DOMAIN: &str = "scenarium 2026-12 job cache key v2";
 const CODE_DOMAIN: &str = "scenarium 2026-12 code identity v2";
@@ -28,9 +28,83 @@ pub fn code_digest(parts: &CodeParts) -> String {
 #[derive(Clone, Debug)]
 pub struct InputState {
     pub version: VersionRecord,
+    /// Empty while a file it names is still to be hashed as it is read.
     pub fingerprint: String,
     /// The files and folders the input stands for, with their fingerprints.
     pub files: Vec<(String, String)>,
+    /// How the task reads it ([`access_descriptor`]).
+    access: String,
+    /// A file it names that the job hashes as it reads it (`crate::read_hashes`).
+    pub hashed_as_read: Option<HashedAsRead>,
+}
+
+/// A large file, new or changed since it was last hashed, that is hashed in
+/// the job's own pass over it rather than in a pass of its own first. Only
+/// when no stored result could be reused whatever it holds
+/// ([`shape_key`]): the job runs anyway, so reading it twice buys nothing.
+#[derive(Clone, Debug)]
+pub struct HashedAsRead {
+    /// Its place in [`InputState::files`].
+    index: usize,
+    pub file: UnhashedFile,
+    /// Whether its hash is known now (the job ran).
+    done: bool,
+}
+
+/// From how many bytes an input file may be hashed as the job reads it
+/// (`SCENARIUM_HASH_AS_READ_FROM` overrides, for tests). Below, hashing it
+/// first costs little: 64 MiB take ~25 ms on one core.
+fn hash_as_read_from() -> u64 {
+    let default = if cfg!(test) { 1 } else { 64 << 20 };
+    std::env::var("SCENARIUM_HASH_AS_READ_FROM").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+impl InputState {
+    pub(super) fn new(version: VersionRecord, access: String, files: Vec<(String, String)>) -> Self {
+        let mut state = InputState { version, fingerprint: String::new(), files, access, hashed_as_read: None };
+        state.fingerprint = state.combined();
+        state
+    }
+
+    fn combined(&self) -> String {
+        let mut parts: Vec<(&str, &str)> =
+            vec![("value", self.version.fingerprint.as_str()), ("read as", self.access.as_str())];
+        parts.extend(self.files.iter().map(|(p, fp)| (p.as_str(), fp.as_str())));
+        fingerprint::combine("scenarium input v2", parts)
+    }
+
+    /// The input with its files' contents left out: what [`shape_key`] covers.
+    fn shape(&self) -> String {
+        let mut parts: Vec<(&str, &str)> =
+            vec![("value", self.version.fingerprint.as_str()), ("read as", self.access.as_str())];
+        parts.extend(self.files.iter().map(|(p, _)| ("file", p.as_str())));
+        fingerprint::combine("scenarium input shape v1", parts)
+    }
+
+    /// Whether a file it names is still to be hashed.
+    pub fn waits_for_hash(&self) -> bool {
+        self.hashed_as_read.as_ref().is_some_and(|h| !h.done)
+    }
+
+    /// Sets the hash of the file hashed as read, which completes the fingerprint.
+    pub fn set_file_hash(&mut self, fp: String) {
+        if let Some(hashed) = &mut self.hashed_as_read {
+            self.files[hashed.index].1 = fp;
+            hashed.done = true;
+            self.fingerprint = self.combined();
+        }
+    }
+
+    /// Gives up hashing as read: the file is hashed now (a stored result may match).
+    pub fn hash_now(&mut self, store: &Store) -> Result<()> {
+        if let Some(hashed) = self.hashed_as_read.take().filter(|h| !h.done) {
+            let fp = fingerprint::of_file(&hashed.file.path)?;
+            store.remember_fingerprint(&hashed.file, &fp)?;
+            self.files[hashed.index].1 = fp;
+            self.fingerprint = self.combined();
+        }
+        Ok(())
+    }
 }
 
 /// Why a task cannot run with its inputs.
@@ -50,11 +124,16 @@ impl From<String> for InputProblem {
 /// The inputs of `task`, latest versions in binding order, or why it cannot
 /// run. With `record`, a file-backed data node whose file changed on disk gets
 /// a new version first; without (a dry run), nothing is written.
+/// With `hash_as_read`, one large file an inline value names that is new or
+/// changed since it was last hashed is left unhashed
+/// ([`InputState::hashed_as_read`]).
 pub fn input_states(
     store: &Store,
     task: &TaskRecord,
     record: bool,
+    hash_as_read: bool,
 ) -> Result<std::result::Result<Vec<InputState>, InputProblem>> {
+    let mut may_defer = hash_as_read;
     let mut inputs = Vec::with_capacity(task.inputs.len());
     for binding in &task.inputs {
         let node = store.data_node(&binding.data_node)?;
@@ -67,7 +146,7 @@ pub fn input_states(
             let reason = Error::NoData(node.config_id).to_string();
             return Ok(Err(InputProblem { reason, never_written: true }));
         };
-        match input_state(store, &node, version, record) {
+        match input_state(store, &node, version, record, &mut may_defer) {
             Ok(state) => inputs.push(state),
             Err(e) => return Ok(Err(e.to_string().into())),
         }
@@ -88,7 +167,14 @@ pub fn access_descriptor(node: &DataNodeRecord) -> String {
     serde_json::json!({"storage_type": node.storage_type.as_str(), "properties": properties}).to_string()
 }
 
-fn input_state(store: &Store, node: &DataNodeRecord, version: VersionRecord, record: bool) -> Result<InputState> {
+fn input_state(
+    store: &Store,
+    node: &DataNodeRecord,
+    version: VersionRecord,
+    record: bool,
+    may_defer: &mut bool,
+) -> Result<InputState> {
+    let mut hashed_as_read = None;
     let (version, files) = match version.payload.clone() {
         Payload::External { path, .. } => {
             let current = store.file_fingerprint(Path::new(&path))?;
@@ -105,11 +191,21 @@ fn input_state(store: &Store, node: &DataNodeRecord, version: VersionRecord, rec
         // (a list or dict of paths too), stands for its content as well, so a
         // CSV changed in place at the same path is never served stale.
         Payload::Inline { json } => {
-            let files = named_paths(&json)
-                .into_iter()
-                .chain(version.paths.iter().filter(|p| is_path(p)).cloned())
-                .map(|path| path_fingerprint(store, &path).map(|fp| (path, fp)))
-                .collect::<Result<Vec<_>>>()?;
+            let mut files = Vec::new();
+            for path in named_paths(&json).into_iter().chain(version.paths.iter().filter(|p| is_path(p)).cloned()) {
+                if *may_defer && Path::new(&path).is_file() {
+                    if let FileState::Unhashed(file) = store.file_state(Path::new(&path))? {
+                        if file.size >= hash_as_read_from() {
+                            *may_defer = false;
+                            hashed_as_read = Some(HashedAsRead { index: files.len(), file, done: false });
+                            files.push((path, String::new()));
+                            continue;
+                        }
+                    }
+                }
+                let fp = path_fingerprint(store, &path)?;
+                files.push((path, fp));
+            }
             (version, files)
         }
         _ => {
@@ -121,11 +217,12 @@ fn input_state(store: &Store, node: &DataNodeRecord, version: VersionRecord, rec
             (version, files)
         }
     };
-    let access = access_descriptor(node);
-    let mut parts: Vec<(&str, &str)> = vec![("value", version.fingerprint.as_str()), ("read as", access.as_str())];
-    parts.extend(files.iter().map(|(p, fp)| (p.as_str(), fp.as_str())));
-    let fingerprint = fingerprint::combine("scenarium input v2", parts);
-    Ok(InputState { version, fingerprint, files })
+    let mut state = InputState::new(version, access_descriptor(node), files);
+    if hashed_as_read.is_some() {
+        state.hashed_as_read = hashed_as_read;
+        state.fingerprint = String::new();
+    }
+    Ok(state)
 }
 
 /// The strings of a JSON value that name an existing file or folder, in order.
@@ -183,6 +280,21 @@ pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: 
     fingerprint::combine(CACHE_KEY_DOMAIN, parts)
 }
 
+/// The cache key with the contents of the files the inputs name left out.
+/// Every cached result is recorded with its shape, so when no cached result
+/// has a job's shape, none can match its key whatever its files hold: the job
+/// runs, and a large input file is hashed as the job reads it.
+pub fn shape_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: &[DataNodeRecord]) -> String {
+    let properties = serde_json::to_string(&task.properties).unwrap_or_default();
+    let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
+    let stored_as = serde_json::to_string(&stored_as).unwrap_or_default();
+    let labels = binding_labels(task);
+    let shapes: Vec<String> = inputs.iter().map(InputState::shape).collect();
+    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &stored_as)];
+    parts.extend(labels.iter().map(String::as_str).zip(shapes.iter().map(String::as_str)));
+    fingerprint::combine("scenarium 2026-12 job cache key shape v1", parts)
+}
+
 /// Each input's name in the key: its parameter name, or `#i` when bound by position.
 pub fn binding_labels(task: &TaskRecord) -> Vec<String> {
     task.inputs.iter().enumerate().map(|(i, b)| b.param.clone().unwrap_or_else(|| format!("#{i}"))).collect()
@@ -192,7 +304,9 @@ pub fn binding_labels(task: &TaskRecord) -> Vec<String> {
 pub fn changed_while_running(store: &Store, task: &TaskRecord, before: &[InputState]) -> Result<Vec<String>> {
     let mut changed = Vec::new();
     for (binding, state) in task.inputs.iter().zip(before) {
-        for (path, fp) in &state.files {
+        // A file hashed as read was checked when its hash was set.
+        let checked = state.hashed_as_read.as_ref().map(|h| h.index);
+        for (_, (path, fp)) in state.files.iter().enumerate().filter(|(i, _)| Some(*i) != checked) {
             let now = path_fingerprint(store, path).ok();
             if now.as_deref() != Some(fp.as_str()) {
                 let name = store.data_node(&binding.data_node)?.config_id;
@@ -335,6 +449,13 @@ fn what_changed(
         } else {
             None
         };
+        if let Some(hashed) = &input.hashed_as_read {
+            let path = &input.files[hashed.index].0;
+            changes.push(format!(
+                "input {name:?}: {path} is new or changed on disk since it was last hashed (hashed as the task reads it)"
+            ));
+            continue;
+        }
         changes.push(match (&old_payload, &input.version.payload) {
             (Some(Payload::Inline { json: old }), Payload::Inline { json: new }) if old != new => {
                 format!("input {name:?} changed: {} -> {}", short(old), short(new))

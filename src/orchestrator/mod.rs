@@ -10,7 +10,7 @@ mod schedule;
 pub use decide::{
     access_descriptor, binding_labels, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState,
 };
-use decide::{changed_while_running, decide, input_states, Decision};
+use decide::{changed_while_running, decide, input_states, shape_key, Decision};
 pub use schedule::{run_submission, Cancel, RunOptions};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +47,12 @@ pub trait TaskExecutor: Sync {
     ) -> TaskOutcome {
         let _ = (task, outputs);
         tasks::CATALOG.execute(objects, name, inputs)
+    }
+
+    /// Whether native tasks run in this process (where they can hash an
+    /// input file as they read it, `crate::read_hashes`).
+    fn runs_native_here(&self) -> bool {
+        true
     }
 
     /// Runs a worker thread's whole life (`body`), e.g. inside one Python
@@ -172,7 +178,10 @@ fn run_job(
     on_event: &mut dyn FnMut(&JobRecord),
 ) -> Result<JobEnd> {
     // Fingerprinting a large input file takes a while: it stops on Ctrl-C too.
-    let inputs = match crate::interrupt::with(Some(interrupt.clone()), || input_states(store, task, true))? {
+    // A native task run here can hash a large input file as it reads it.
+    let hash_as_read = matches!(task.function, FunctionRef::Native { .. }) && executor.runs_native_here();
+    let states = || input_states(store, task, true, hash_as_read);
+    let mut inputs = match crate::interrupt::with(Some(interrupt.clone()), states)? {
         Ok(inputs) => inputs,
         Err(_) if interrupt.load(Ordering::SeqCst) => return interrupted(store, job, on_event),
         Err(problem) => {
@@ -196,10 +205,27 @@ fn run_job(
         end_job(store, job, JobStatus::Failed, Some(problem.to_string()), on_event)?;
         return Ok(JobEnd::Done);
     }
+    let shape = shape_key(task, &code.digest, &inputs, &outputs);
+    let runs_anyway = force || !task.skippable || !store.may_cache_shape(&shape)?;
+    let mut wanted = None;
+    if inputs.iter().any(InputState::waits_for_hash) {
+        if runs_anyway {
+            let paths = inputs.iter().filter_map(|i| i.hashed_as_read.as_ref()).map(|h| h.file.path.clone()).collect();
+            wanted = Some(crate::read_hashes::Wanted::new(paths));
+        } else {
+            let hash = || inputs.iter_mut().try_for_each(|i| i.hash_now(store));
+            if let Err(e) = crate::interrupt::with(Some(interrupt.clone()), hash) {
+                if interrupt.load(Ordering::SeqCst) {
+                    return interrupted(store, job, on_event);
+                }
+                end_job(store, job, JobStatus::Failed, Some(e.to_string()), on_event)?;
+                return Ok(JobEnd::Done);
+            }
+        }
+    }
+    // With a file still to hash, this key matches nothing: `decide` says why the job runs.
     let key = cache_key(task, &code.digest, &inputs, &outputs);
-    job.inputs =
-        inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
-    job.cache_key = Some(key.clone());
+    record_inputs(job, &inputs, &key);
     job.code_fingerprint = Some(code.digest.clone());
     job.code_parts = Some(code.parts.clone());
 
@@ -228,6 +254,7 @@ fn run_job(
     let outcome = match &task.function {
         FunctionRef::Native { name, .. } => {
             let run = || executor.execute_native(&store.objects, name, task, &versions, &outputs);
+            let run = || crate::read_hashes::with(wanted.clone(), run);
             match crate::interrupt::with(Some(interrupt.clone()), run) {
                 done @ (TaskOutcome::Completed(_) | TaskOutcome::CompletedNotReusable { .. }) => done,
                 // Whatever else a native task said once interrupted, it was interrupted.
@@ -255,13 +282,20 @@ fn run_job(
     }
     // A file the task read that changed while it ran: which content the result
     // comes from is unknown, so it is kept but never reused.
-    let changed = changed_while_running(store, task, &inputs)?;
+    let mut changed = match &wanted {
+        Some(wanted) => hashed_as_read(store, task, &mut inputs, wanted)?,
+        None => Vec::new(),
+    };
+    if wanted.is_some() {
+        record_inputs(job, &inputs, &cache_key(task, &code.digest, &inputs, &outputs));
+    }
+    changed.extend(changed_while_running(store, task, &inputs)?);
     let mut notes: Vec<String> = executor_note.into_iter().collect();
     if !changed.is_empty() {
         notes.push(format!("{} changed while the job ran", changed.join(", ")));
     }
-    let cache = notes.is_empty();
-    if !cache {
+    let cache = notes.is_empty().then_some(shape.as_str());
+    if cache.is_none() {
         let note = format!("not reused later: {}", notes.join("; "));
         job.reason = Some(match job.reason.take() {
             Some(reason) => format!("{reason}; {note}"),
@@ -272,6 +306,44 @@ fn run_job(
     store.complete_job(job, task, &values, cache)?;
     on_event(job);
     Ok(JobEnd::Done)
+}
+
+/// The inputs and cache key a job records; no key while a file is still to hash.
+fn record_inputs(job: &mut JobRecord, inputs: &[InputState], key: &str) {
+    job.inputs =
+        inputs.iter().map(|i| (i.version.data_node_id.clone(), i.version.version, i.fingerprint.clone())).collect();
+    let complete = !inputs.iter().any(InputState::waits_for_hash);
+    job.cache_key = complete.then(|| key.to_owned());
+}
+
+/// Sets the hashes of the files hashed as the job read them: the hash its
+/// reader reported, which covers exactly the bytes it parsed, or else the
+/// file's hash now. The inputs whose file changed since it was looked at.
+fn hashed_as_read(
+    store: &Store,
+    task: &TaskRecord,
+    inputs: &mut [InputState],
+    wanted: &crate::read_hashes::Wanted,
+) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    for (binding, input) in task.inputs.iter().zip(inputs.iter_mut()) {
+        let Some(hashed) = input.hashed_as_read.clone().filter(|_| input.waits_for_hash()) else { continue };
+        let hash = match wanted.hash_of(&hashed.file.path) {
+            Some(hash) => Ok(hash),
+            None => crate::fingerprint::of_file(&hashed.file.path),
+        };
+        let unchanged = match &hash {
+            Ok(hash) => store.remember_fingerprint(&hashed.file, hash).unwrap_or(false),
+            Err(_) => false,
+        };
+        if !unchanged {
+            let name = store.data_node(&binding.data_node)?.config_id;
+            changed.push(format!("input {name:?}: {}", hashed.file.path.display()));
+        }
+        // A file gone since leaves its content unknown: no hash, never a match.
+        input.set_file_hash(hash.unwrap_or_else(|e| format!("unreadable after the job: {e}")));
+    }
+    Ok(changed)
 }
 
 fn output_records(store: &Store, task: &TaskRecord) -> Result<Vec<DataNodeRecord>> {
@@ -315,7 +387,7 @@ pub struct KeyReport {
 
 pub fn key_report(store: &Store, task_id: &str, executor: &dyn TaskExecutor) -> Result<KeyReport> {
     let task = store.task(task_id)?;
-    let inputs = match input_states(store, &task, false)? {
+    let inputs = match input_states(store, &task, false, false)? {
         Ok(inputs) => inputs,
         Err(problem) => {
             return Err(crate::error::Error::Config(format!("task {}: {}", task.config_id, problem.reason)))
@@ -385,7 +457,7 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
             );
             ("may run", reason)
         } else {
-            match (input_states(store, task, false)?.map_err(|p| p.reason), code_identity(task, executor)) {
+            match (input_states(store, task, false, false)?.map_err(|p| p.reason), code_identity(task, executor)) {
                 (Err(reason), _) | (_, Err(reason)) => ("fail", reason),
                 (Ok(inputs), Ok(code)) => {
                     let outputs = output_records(store, task)?;
@@ -402,6 +474,8 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
     Ok(graph.order().iter().filter_map(|&i| planned[i].take()).collect())
 }
 
+#[cfg(test)]
+mod hash_as_read_tests;
 #[cfg(test)]
 mod schedule_tests;
 #[cfg(test)]

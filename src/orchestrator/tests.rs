@@ -160,7 +160,7 @@ fn a_changed_code_fingerprint_changes_the_cache_key() {
     let s = scenario(&store, vec![task("t1", &["a"], &["b"])], &["a", "b"]);
     let t = store.task(&s.tasks[0].1).unwrap();
     let version = store.latest_version(&s.data_nodes["a"]).unwrap().unwrap();
-    let input = InputState { fingerprint: version.fingerprint.clone(), version, files: Vec::new() };
+    let input = InputState::new(version, String::new(), Vec::new());
     let outputs = [store.data_node(&s.data_nodes["b"]).unwrap()];
     assert_ne!(
         cache_key(&t, "code-1", std::slice::from_ref(&input), &outputs),

@@ -527,6 +527,10 @@ impl TaskExecutor for PyExecutor {
         }
     }
 
+    fn runs_native_here(&self) -> bool {
+        !self.native_remote
+    }
+
     fn worker_thread(&self, body: &mut (dyn FnMut() + Send)) {
         // Attached once, then detached: the thread keeps its Python thread
         // state, and each job's attach only takes the GIL.

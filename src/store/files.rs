@@ -11,7 +11,7 @@
 //! is coarse, and a second write in the same tick would leave stat unchanged.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 
@@ -46,10 +46,40 @@ fn now_ns() -> i128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
 }
 
+/// A file at a user's path as the fingerprint cache knows it.
+pub enum FileState {
+    /// Unchanged since it was last hashed: its content hash.
+    Known(String),
+    /// New or changed since: not hashed yet.
+    Unhashed(UnhashedFile),
+}
+
+/// A file whose content hash is not known, and its `stat` when it was looked at.
+#[derive(Clone, Debug)]
+pub struct UnhashedFile {
+    /// Canonical: links resolved.
+    pub path: PathBuf,
+    pub size: u64,
+    stat: String,
+    changed_at: i128,
+}
+
 impl Store {
     /// The blake3 content hash of the file at `path`, from the cache when
     /// `stat` shows the file unchanged since it was last hashed.
     pub fn file_fingerprint(&self, path: &Path) -> Result<String> {
+        match self.file_state(path)? {
+            FileState::Known(fp) => Ok(fp),
+            FileState::Unhashed(file) => {
+                let fp = fingerprint::of_file(&file.path)?;
+                self.remember_fingerprint(&file, &fp)?;
+                Ok(fp)
+            }
+        }
+    }
+
+    /// What the fingerprint cache knows of the file at `path`, without reading it.
+    pub fn file_state(&self, path: &Path) -> Result<FileState> {
         let path = fs::canonicalize(path).map_err(|e| Error::storage(path, format!("cannot open: {e}")))?;
         let key = path.to_string_lossy().into_owned();
         let meta = fs::metadata(&path).map_err(|e| Error::storage(&path, e))?;
@@ -57,24 +87,29 @@ impl Store {
         let cached: Option<(String, String)> = self
             .registry
             .read(|tx| tx.row("SELECT stat, fingerprint FROM file_fingerprints WHERE path = ?1", params![key]))?;
-        if let Some((cached_stat, fp)) = cached {
-            if cached_stat == stat {
-                return Ok(fp);
-            }
+        match cached {
+            Some((cached_stat, fp)) if cached_stat == stat => Ok(FileState::Known(fp)),
+            _ => Ok(FileState::Unhashed(UnhashedFile { path, size: meta.len(), stat, changed_at })),
         }
-        let fp = fingerprint::of_file(&path)?;
-        let after = fs::metadata(&path).map_err(|e| Error::storage(&path, e))?;
-        let unchanged_while_hashing = stat_key(&after).0 == stat;
-        if unchanged_while_hashing && now_ns() - changed_at > RACY_WINDOW_NS {
+    }
+
+    /// Caches `fp`, the hash of `file`'s content read after it was looked at,
+    /// when `stat` still says what it said then (and the file was not changed
+    /// in the clock's last tick). Whether `stat` is unchanged.
+    pub fn remember_fingerprint(&self, file: &UnhashedFile, fp: &str) -> Result<bool> {
+        let after = fs::metadata(&file.path).map_err(|e| Error::storage(&file.path, e))?;
+        let unchanged = stat_key(&after).0 == file.stat;
+        if unchanged && now_ns() - file.changed_at > RACY_WINDOW_NS {
+            let key = file.path.to_string_lossy().into_owned();
             self.registry.write(|tx| {
                 tx.execute(
                     "INSERT OR REPLACE INTO file_fingerprints (path, stat, fingerprint) VALUES (?1, ?2, ?3)",
-                    params![key, stat, fp],
+                    params![key, file.stat, fp],
                 )
                 .map(|_| ())
             })?;
         }
-        Ok(fp)
+        Ok(unchanged)
     }
 
     /// A fingerprint of a folder: every file under it, by relative path and

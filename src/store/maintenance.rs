@@ -282,6 +282,7 @@ impl Store {
         self.registry.write(|tx| {
             for key in &dangling {
                 tx.execute("DELETE FROM job_cache WHERE cache_key = ?1", params![key])?;
+                tx.execute("DELETE FROM job_cache_shapes WHERE cache_key = ?1", params![key])?;
             }
             Ok(dangling.len() as u64)
         })

@@ -3,6 +3,7 @@
 
 mod file_nodes;
 mod files;
+pub use files::{FileState, UnhashedFile};
 mod folders;
 mod hashed_file;
 pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
@@ -431,7 +432,7 @@ impl Store {
         job: &mut JobRecord,
         task: &TaskRecord,
         outputs: &[NewValue],
-        cache: bool,
+        cache_shape: Option<&str>,
     ) -> Result<()> {
         let written = self.registry.write(|tx| {
             job.outputs.clear();
@@ -442,7 +443,7 @@ impl Store {
                 written.push(version);
             }
             update_job(tx, job)?;
-            if let (true, Some(key)) = (cache, &job.cache_key) {
+            if let (Some(shape), Some(key)) = (cache_shape, &job.cache_key) {
                 let entry = CacheEntry {
                     job_id: job.id.clone(),
                     created_at: job.finished_at.unwrap_or_else(now),
@@ -452,6 +453,10 @@ impl Store {
                 tx.execute(
                     "INSERT OR REPLACE INTO job_cache (cache_key, job_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
                     params![key, job.id, now(), tx.encode(&entry)?],
+                )?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO job_cache_shapes (cache_key, shape) VALUES (?1, ?2)",
+                    params![key, shape],
                 )?;
             }
             Ok(written)
@@ -520,6 +525,19 @@ impl Store {
 
     pub fn cache_entry(&self, cache_key: &str) -> Result<Option<CacheEntry>> {
         self.registry.read(|tx| tx.one("SELECT body FROM job_cache WHERE cache_key = ?1", params![cache_key]))
+    }
+
+    /// Whether a cached result may have `shape` (`orchestrator::decide::shape_key`):
+    /// one has, or one was recorded without its shape (by an older scenarium).
+    pub fn may_cache_shape(&self, shape: &str) -> Result<bool> {
+        let found: Option<bool> = self.registry.read(|tx| {
+            tx.scalar(
+                "SELECT EXISTS (SELECT 1 FROM job_cache_shapes WHERE shape = ?1) OR EXISTS (SELECT 1 FROM job_cache c \
+                 WHERE NOT EXISTS (SELECT 1 FROM job_cache_shapes s WHERE s.cache_key = c.cache_key))",
+                params![shape],
+            )
+        })?;
+        Ok(found != Some(false))
     }
 
     /// Whether a stored payload can still be read.

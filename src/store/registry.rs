@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS materialized_files (
     path TEXT PRIMARY KEY, data_node_id TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
+-- A cached result's key with its inputs' file contents left out (orchestrator::decide::shape_key).
+CREATE TABLE IF NOT EXISTS job_cache_shapes (cache_key TEXT PRIMARY KEY, shape TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS job_cache_by_shape ON job_cache_shapes (shape);
 CREATE TABLE IF NOT EXISTS cycle_names (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS edit_locks (
     data_node_id TEXT PRIMARY KEY, editor_id TEXT, expires_at REAL NOT NULL);

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::Mutex;
@@ -30,6 +31,7 @@ use super::numbers::{first_word, parse_float, parse_float_from, parse_int, parse
 use super::separators::{self, Separators};
 use crate::native::{diagnose, stop_if_interrupted, Result, TaskError};
 use crate::phases::{timed, Phase};
+use crate::read_hashes::FileHasher;
 
 const BLOCK: usize = 8 << 20;
 const INFER_ROWS: usize = 10_000;
@@ -147,8 +149,9 @@ pub fn read(
     std::thread::scope(|scope| {
         let written = &written;
         let spare = &spare;
-        let reader =
-            scope.spawn(move || read_blocks(path, layout.data_start, send_block, written, 2 * workers + 2, spare));
+        let hasher = crate::read_hashes::hasher_for(Path::new(path));
+        let reader = scope
+            .spawn(move || read_blocks(path, layout.data_start, hasher, send_block, written, 2 * workers + 2, spare));
         for _ in 0..workers {
             let send_done = send_done.clone();
             let receive_block = &receive_block;
@@ -194,10 +197,13 @@ pub fn read(
     })
 }
 
-/// Sends the file in blocks of whole lines: (number, file offset, bytes).
+/// Sends the file from `start` in blocks of whole lines: (number, file
+/// offset, bytes). With a `hasher`, every byte of the file, the header too,
+/// goes through it, and its hash is reported when the file's end is reached.
 fn read_blocks(
     path: &str,
     start: u64,
+    mut hasher: Option<FileHasher>,
     send: std::sync::mpsc::SyncSender<(usize, u64, Vec<u8>)>,
     written: &AtomicUsize,
     window: usize,
@@ -205,7 +211,16 @@ fn read_blocks(
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
     let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(start))?;
+    match &mut hasher {
+        Some(hasher) => {
+            let mut head = vec![0; start as usize];
+            file.read_exact(&mut head)?;
+            timed(Phase::Fingerprint, || hasher.update(&head));
+        }
+        None => {
+            file.seek(SeekFrom::Start(start))?;
+        }
+    }
     let mut carry: Vec<u8> = Vec::new();
     let mut offset = start;
     let mut number = 0;
@@ -221,10 +236,19 @@ fn read_blocks(
         carry.clear();
         let filled = block.len();
         timed(Phase::Read, || (&mut file).take(BLOCK as u64).read_to_end(&mut block))?;
+        // Fewer bytes than asked for: the end of the file.
+        let at_end = block.len() < filled + BLOCK;
+        if let Some(hasher) = &mut hasher {
+            timed(Phase::Fingerprint, || hasher.update(&block[filled..]));
+        }
+        if at_end {
+            if let Some(hasher) = hasher.take() {
+                hasher.finish();
+            }
+        }
         if block.is_empty() {
             return Ok(());
         }
-        let at_end = block.len() < filled + BLOCK;
         if !at_end {
             match memchr::memrchr(b'\n', &block) {
                 Some(last) => {
