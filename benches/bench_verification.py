@@ -74,15 +74,15 @@ def run_json(code_or_script: list[str], env: dict[str, str]) -> dict:
 
 
 def stored_table_reads(csv: Path, repeat: int) -> dict:
-    folder = tempfile.mkdtemp(prefix="scenarium-verify-")
-    env = dict(os.environ)
-    made = subprocess.run([sys.executable, "-c", WRITE, folder, str(csv)], capture_output=True, text=True, env=env)
-    if made.returncode != 0:
-        sys.exit(made.stderr)
-    dn_id = made.stdout.strip().splitlines()[-1]
-    time.sleep(2.2)  # past the racy window: the first check may be remembered by the registry
-    first_process = run_json(["-c", READ, folder, dn_id], env)
-    later = [run_json(["-c", READ, folder, dn_id], env) for _ in range(repeat)]
+    with tempfile.TemporaryDirectory(prefix="scenarium-verify-") as folder:
+        env = dict(os.environ)
+        made = subprocess.run([sys.executable, "-c", WRITE, folder, str(csv)], capture_output=True, text=True, env=env)
+        if made.returncode != 0:
+            sys.exit(made.stderr)
+        dn_id = made.stdout.strip().splitlines()[-1]
+        time.sleep(2.2)  # past the racy window: the first check may be remembered by the registry
+        first_process = run_json(["-c", READ, folder, dn_id], env)
+        later = [run_json(["-c", READ, folder, dn_id], env) for _ in range(repeat)]
     return {
         "object_bytes": first_process["object_bytes"],
         "first_process": first_process,
@@ -100,8 +100,8 @@ def first_submits(csv: Path, before_site: str | None, repeat: int) -> dict:
             env = dict(os.environ)
             if site:
                 env["PYTHONPATH"] = site
-            folder = tempfile.mkdtemp(prefix=f"scenarium-verify-{name}-")
-            result = run_json([str(HERE / "native_sequence.py"), str(csv), folder], env)
+            with tempfile.TemporaryDirectory(prefix=f"scenarium-verify-{name}-") as folder:
+                result = run_json([str(HERE / "native_sequence.py"), str(csv), folder], env)
             firsts[name].append(result["times_s"][0])
     out = {name: {"first_submit_s": times, "median_s": statistics.median(times)} for name, times in firsts.items()}
     if "before" in out:

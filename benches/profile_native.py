@@ -9,7 +9,9 @@ write, flush: `scenarium.phases` in the Rust core, on with SCENARIUM_PHASES=1).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +28,9 @@ def main() -> int:
     import scenarium as sc
     from scenarium import Config
 
-    Config.configure_core(storage_folder=tempfile.mkdtemp(prefix="scenarium-profile-"), progress=False)
+    folder = tempfile.mkdtemp(prefix="scenarium-profile-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    Config.configure_core(storage_folder=folder, progress=False)
     sys.path.insert(0, str(REPO / "examples" / "native"))
     import config
 
