@@ -1,7 +1,7 @@
 """Where the native sequence's time goes: each submit's wall time split into
 its jobs (from the registry's job records) and what scenarium does around them
 (fingerprinting inputs, deciding, recording). One run, release build. Each native
-task also prints the CPU seconds of its threads by phase (read, parse, encode, hash,
+task also prints the CPU seconds of its threads by phase (read, parse, encode, hash, fingerprint,
 write, flush: `scenarium.phases` in the Rust core, on with SCENARIUM_PHASES=1).
 
     python profile_native.py CSV
