@@ -97,10 +97,9 @@ impl InputState {
 
     /// Gives up hashing as read: the file is hashed now (a stored result may match).
     pub fn hash_now(&mut self, store: &Store) -> Result<()> {
-        if let Some(hashed) = self.hashed_as_read.take().filter(|h| !h.done) {
-            let fp = fingerprint::of_file(&hashed.file.path)?;
-            store.remember_fingerprint(&hashed.file, &fp)?;
-            self.files[hashed.index].1 = fp;
+        if self.waits_for_hash() {
+            let hashed = self.hashed_as_read.take().expect("waits for a hash");
+            self.files[hashed.index].1 = store.hash_file(&hashed.file)?;
             self.fingerprint = self.combined();
         }
         Ok(())
@@ -193,17 +192,19 @@ fn input_state(
         Payload::Inline { json } => {
             let mut files = Vec::new();
             for path in named_paths(&json).into_iter().chain(version.paths.iter().filter(|p| is_path(p)).cloned()) {
-                if *may_defer && Path::new(&path).is_file() {
-                    if let FileState::Unhashed(file) = store.file_state(Path::new(&path))? {
-                        if file.size >= hash_as_read_from() {
+                let fp = if *may_defer && Path::new(&path).is_file() {
+                    match store.file_state(Path::new(&path))? {
+                        FileState::Known(fp) => fp,
+                        FileState::Unhashed(file) if file.size >= hash_as_read_from() => {
                             *may_defer = false;
                             hashed_as_read = Some(HashedAsRead { index: files.len(), file, done: false });
-                            files.push((path, String::new()));
-                            continue;
+                            String::new()
                         }
+                        FileState::Unhashed(file) => store.hash_file(&file)?,
                     }
-                }
-                let fp = path_fingerprint(store, &path)?;
+                } else {
+                    path_fingerprint(store, &path)?
+                };
                 files.push((path, fp));
             }
             (version, files)

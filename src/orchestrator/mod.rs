@@ -206,10 +206,9 @@ fn run_job(
         return Ok(JobEnd::Done);
     }
     let shape = shape_key(task, &code.digest, &inputs, &outputs);
-    let runs_anyway = force || !task.skippable || !store.may_cache_shape(&shape)?;
     let mut wanted = None;
     if inputs.iter().any(InputState::waits_for_hash) {
-        if runs_anyway {
+        if force || !task.skippable || !store.may_cache_shape(&shape)? {
             let paths = inputs.iter().filter_map(|i| i.hashed_as_read.as_ref()).map(|h| h.file.path.clone()).collect();
             wanted = Some(crate::read_hashes::Wanted::new(paths));
         } else {

@@ -70,12 +70,15 @@ impl Store {
     pub fn file_fingerprint(&self, path: &Path) -> Result<String> {
         match self.file_state(path)? {
             FileState::Known(fp) => Ok(fp),
-            FileState::Unhashed(file) => {
-                let fp = fingerprint::of_file(&file.path)?;
-                self.remember_fingerprint(&file, &fp)?;
-                Ok(fp)
-            }
+            FileState::Unhashed(file) => self.hash_file(&file),
         }
+    }
+
+    /// Hashes `file` now, and caches its hash when it did not change meanwhile.
+    pub fn hash_file(&self, file: &UnhashedFile) -> Result<String> {
+        let fp = fingerprint::of_file(&file.path)?;
+        self.remember_fingerprint(file, &fp)?;
+        Ok(fp)
     }
 
     /// What the fingerprint cache knows of the file at `path`, without reading it.
