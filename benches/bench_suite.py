@@ -6,7 +6,8 @@ database file), on the same generated data.
     python bench_suite.py [--rows 1M 10M 30M] [--repeat 3] [--wheel]
 
 Every system runs the article's four submits in a process of its own (peak RSS is
-its own), `--repeat` times, in turns; medians are reported. Before any time is
+its own), `--repeat` times, in turns, each from the same start (`settle_machine`);
+medians are reported. Before any time is
 reported, every system's final segment table (and, among systems binding task 4's
 inputs the same way, its summary) is checked equal to the others' within 1e-9
 relative: a fast wrong answer cannot win. Taipy 4 is installed into its own venv
@@ -73,8 +74,19 @@ def taipy_python() -> tuple[str | None, str]:
     return str(python), done.stdout.strip()
 
 
+def settle_machine(csv: Path) -> None:
+    """The same start for every run: no earlier system's writes still pending (they
+    would slow whoever fsyncs next), and the CSV read once (in the page cache, as it
+    is for a data scientist who just wrote or read it)."""
+    os.sync()
+    with csv.open("rb") as f:
+        while f.read(16 << 20):
+            pass
+
+
 def run_system(name: str, python: str, csv: Path) -> dict:
     script, _ = SYSTEMS[name]
+    settle_machine(csv)
     storage = Path(tempfile.mkdtemp(prefix="scenarium-suite-"))
     args = [python, str(HERE / script[0]), *script[1:], str(csv)]
     if script[0] == "app_sequence.py":

@@ -19,7 +19,8 @@ def markdown(result: dict, chart_name: str) -> str:
         f"Machine: {m['cpu']}, {m['cpus']} cores, {m['memory_gib']} GiB; {m['platform']}; Python {m['python']}.",
         f"Commit {m['commit']}. Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         f"Each system ran the article's four submits {result['repeat']} times, in turns, each run in a process "
-        "of its own; times are medians, peak memory the median of the runs' peaks.",
+        "of its own, started after `sync` with the CSV in the page cache (no run pays for the one before); "
+        "times are medians, peak memory the median of the runs' peaks.",
         "`vs native` is the system's total time over scenarium native's (above 1: scenarium is faster).",
         "Peak RSS counts pages of memory-mapped files (polars maps local CSV files); anonymous memory is what",
         "the process itself holds.",
