@@ -14,20 +14,12 @@ thread_local! {
 
 /// Runs `f` with `flag` as this thread's interrupt flag.
 pub fn with<R>(flag: Option<Arc<AtomicBool>>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Arc<AtomicBool>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            FLAG.with(|cell| *cell.borrow_mut() = previous);
-        }
-    }
-    let _restore = Restore(FLAG.with(|cell| cell.replace(flag)));
-    f()
+    crate::scoped::with(&FLAG, flag, f)
 }
 
 /// This thread's flag, for the threads it starts.
 pub fn current() -> Option<Arc<AtomicBool>> {
-    FLAG.with(|cell| cell.borrow().clone())
+    crate::scoped::current(&FLAG)
 }
 
 /// Whether this thread's work was asked to stop.

@@ -17,6 +17,7 @@ pub mod native;
 pub mod orchestrator;
 pub mod phases;
 pub mod read_hashes;
+mod scoped;
 pub mod store;
 pub mod tasks;
 

@@ -40,15 +40,7 @@ thread_local! {
 
 /// Runs `f` with `wanted` as this thread's request.
 pub fn with<R>(wanted: Option<Arc<Wanted>>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Arc<Wanted>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            WANTED.with(|cell| *cell.borrow_mut() = previous);
-        }
-    }
-    let _restore = Restore(WANTED.with(|cell| cell.replace(wanted)));
-    f()
+    crate::scoped::with(&WANTED, wanted, f)
 }
 
 /// A hasher for `path` when this thread's job wants it hashed as read: feed
@@ -56,14 +48,14 @@ pub fn with<R>(wanted: Option<Arc<Wanted>>, f: impl FnOnce() -> R) -> R {
 /// end of the file. Call on the job's thread (the reading thread it starts
 /// takes the returned hasher along).
 pub fn hasher_for(path: &Path) -> Option<FileHasher> {
-    let wanted = WANTED.with(|cell| cell.borrow().clone())?;
+    let wanted = crate::scoped::current(&WANTED)?;
     let path = std::fs::canonicalize(path).ok()?;
     wanted.paths.contains(&path).then(|| FileHasher { wanted, path, hasher: blake3::Hasher::new() })
 }
 
 /// The hash a reader reported for `path` in this thread's job, if any.
 pub fn reported(path: &Path) -> Option<String> {
-    let wanted = WANTED.with(|cell| cell.borrow().clone())?;
+    let wanted = crate::scoped::current(&WANTED)?;
     wanted.hash_of(&std::fs::canonicalize(path).ok()?)
 }
 
