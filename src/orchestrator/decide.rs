@@ -272,28 +272,45 @@ fn path_fingerprint(store: &Store, path: &str) -> Result<String> {
 /// stored and its inputs' fingerprints in binding order (with parameter names
 /// for named bindings).
 pub fn cache_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: &[DataNodeRecord]) -> String {
-    let properties = serde_json::to_string(&task.properties).unwrap_or_default();
-    let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
-    let stored_as = serde_json::to_string(&stored_as).unwrap_or_default();
-    let labels = binding_labels(task);
-    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &stored_as)];
-    parts.extend(labels.iter().map(String::as_str).zip(inputs.iter().map(|v| v.fingerprint.as_str())));
-    fingerprint::combine(CACHE_KEY_DOMAIN, parts)
+    KeyBase::new(task, outputs).key(code, inputs)
 }
 
-/// The cache key with the contents of the files the inputs name left out.
-/// Every cached result is recorded with its shape, so when no cached result
-/// has a job's shape, none can match its key whatever its files hold: the job
-/// runs, and a large input file is hashed as the job reads it.
-pub fn shape_key(task: &TaskRecord, code: &str, inputs: &[InputState], outputs: &[DataNodeRecord]) -> String {
-    let properties = serde_json::to_string(&task.properties).unwrap_or_default();
-    let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
-    let stored_as = serde_json::to_string(&stored_as).unwrap_or_default();
-    let labels = binding_labels(task);
-    let shapes: Vec<String> = inputs.iter().map(InputState::shape).collect();
-    let mut parts: Vec<(&str, &str)> = vec![("code", code), ("properties", &properties), ("outputs", &stored_as)];
-    parts.extend(labels.iter().map(String::as_str).zip(shapes.iter().map(String::as_str)));
-    fingerprint::combine("scenarium 2026-12 job cache key shape v1", parts)
+/// What a job's cache key and its shape share, computed once per job.
+pub struct KeyBase {
+    properties: String,
+    stored_as: String,
+    labels: Vec<String>,
+}
+
+impl KeyBase {
+    pub fn new(task: &TaskRecord, outputs: &[DataNodeRecord]) -> Self {
+        let stored_as: Vec<String> = outputs.iter().map(access_descriptor).collect();
+        KeyBase {
+            properties: serde_json::to_string(&task.properties).unwrap_or_default(),
+            stored_as: serde_json::to_string(&stored_as).unwrap_or_default(),
+            labels: binding_labels(task),
+        }
+    }
+
+    fn combine<'a>(&'a self, domain: &str, code: &'a str, per_input: impl Iterator<Item = &'a str>) -> String {
+        let mut parts: Vec<(&str, &str)> =
+            vec![("code", code), ("properties", &self.properties), ("outputs", &self.stored_as)];
+        parts.extend(self.labels.iter().map(String::as_str).zip(per_input));
+        fingerprint::combine(domain, parts)
+    }
+
+    pub fn key(&self, code: &str, inputs: &[InputState]) -> String {
+        self.combine(CACHE_KEY_DOMAIN, code, inputs.iter().map(|v| v.fingerprint.as_str()))
+    }
+
+    /// The cache key with the contents of the files the inputs name left out.
+    /// Every cached result is recorded with its shape, so when no cached
+    /// result has a job's shape, none can match its key whatever its files
+    /// hold: the job runs, and a large input file is hashed as the job reads it.
+    pub fn shape(&self, code: &str, inputs: &[InputState]) -> String {
+        let shapes: Vec<String> = inputs.iter().map(InputState::shape).collect();
+        self.combine("scenarium 2026-12 job cache key shape v1", code, shapes.iter().map(String::as_str))
+    }
 }
 
 /// Each input's name in the key: its parameter name, or `#i` when bound by position.

@@ -10,7 +10,7 @@ mod schedule;
 pub use decide::{
     access_descriptor, binding_labels, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState,
 };
-use decide::{changed_while_running, decide, input_states, shape_key, Decision};
+use decide::{changed_while_running, decide, input_states, Decision, KeyBase};
 pub use schedule::{run_submission, Cancel, RunOptions};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +22,7 @@ use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
-use crate::store::{ObjectStore, Store};
+use crate::store::{CacheShape, ObjectStore, Store};
 use crate::tasks;
 
 pub use crate::model::TaskOutcome;
@@ -205,10 +205,10 @@ fn run_job(
         end_job(store, job, JobStatus::Failed, Some(problem.to_string()), on_event)?;
         return Ok(JobEnd::Done);
     }
-    let shape = shape_key(task, &code.digest, &inputs, &outputs);
+    let key_base = KeyBase::new(task, &outputs);
     let mut wanted = None;
     if inputs.iter().any(InputState::waits_for_hash) {
-        if force || !task.skippable || !store.may_cache_shape(&shape)? {
+        if force || !task.skippable || !store.may_cache_shape(&key_base.shape(&code.digest, &inputs))? {
             let paths = inputs.iter().filter_map(|i| i.hashed_as_read.as_ref()).map(|h| h.file.path.clone()).collect();
             wanted = Some(crate::read_hashes::Wanted::new(paths));
         } else {
@@ -223,7 +223,7 @@ fn run_job(
         }
     }
     // With a file still to hash, this key matches nothing: `decide` says why the job runs.
-    let key = cache_key(task, &code.digest, &inputs, &outputs);
+    let key = key_base.key(&code.digest, &inputs);
     record_inputs(job, &inputs, &key);
     job.code_fingerprint = Some(code.digest.clone());
     job.code_parts = Some(code.parts.clone());
@@ -286,14 +286,19 @@ fn run_job(
         None => Vec::new(),
     };
     if wanted.is_some() {
-        record_inputs(job, &inputs, &cache_key(task, &code.digest, &inputs, &outputs));
+        record_inputs(job, &inputs, &key_base.key(&code.digest, &inputs));
     }
     changed.extend(changed_while_running(store, task, &inputs)?);
     let mut notes: Vec<String> = executor_note.into_iter().collect();
     if !changed.is_empty() {
         notes.push(format!("{} changed while the job ran", changed.join(", ")));
     }
-    let cache = notes.is_empty().then_some(shape.as_str());
+    let names_files = inputs.iter().any(|i| !i.files.is_empty());
+    let shape = names_files.then(|| key_base.shape(&code.digest, &inputs));
+    let cache = notes.is_empty().then(|| match &shape {
+        Some(shape) => CacheShape::WithFiles(shape),
+        None => CacheShape::WithoutFiles,
+    });
     if cache.is_none() {
         let note = format!("not reused later: {}", notes.join("; "));
         job.reason = Some(match job.reason.take() {

@@ -34,6 +34,14 @@ pub use maintenance::{ConfigVersion, GcReport, IntegrityReport};
 pub use objects::ObjectStore;
 pub use registry::{Registry, Tx};
 
+/// How a completed job's result is cached: with the shape of its key when its
+/// inputs name files (see [`Store::may_cache_shape`]).
+#[derive(Clone, Copy, Debug)]
+pub enum CacheShape<'a> {
+    WithFiles(&'a str),
+    WithoutFiles,
+}
+
 /// What a completed job produced, kept so an identical job can be skipped.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CacheEntry {
@@ -432,7 +440,7 @@ impl Store {
         job: &mut JobRecord,
         task: &TaskRecord,
         outputs: &[NewValue],
-        cache_shape: Option<&str>,
+        cache: Option<CacheShape<'_>>,
     ) -> Result<()> {
         let written = self.registry.write(|tx| {
             job.outputs.clear();
@@ -443,7 +451,7 @@ impl Store {
                 written.push(version);
             }
             update_job(tx, job)?;
-            if let (Some(shape), Some(key)) = (cache_shape, &job.cache_key) {
+            if let (Some(shape), Some(key)) = (cache, &job.cache_key) {
                 let entry = CacheEntry {
                     job_id: job.id.clone(),
                     created_at: job.finished_at.unwrap_or_else(now),
@@ -454,10 +462,14 @@ impl Store {
                     "INSERT OR REPLACE INTO job_cache (cache_key, job_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
                     params![key, job.id, now(), tx.encode(&entry)?],
                 )?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO job_cache_shapes (cache_key, shape) VALUES (?1, ?2)",
-                    params![key, shape],
-                )?;
+                // Only a shape with files can be asked for (`may_cache_shape`): no
+                // row, and no write, for the others.
+                if let CacheShape::WithFiles(shape) = shape {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO job_cache_shapes (cache_key, shape) VALUES (?1, ?2)",
+                        params![key, shape],
+                    )?;
+                }
             }
             Ok(written)
         })?;
@@ -527,15 +539,12 @@ impl Store {
         self.registry.read(|tx| tx.one("SELECT body FROM job_cache WHERE cache_key = ?1", params![cache_key]))
     }
 
-    /// Whether a cached result may have `shape` (`orchestrator::decide::shape_key`):
-    /// one has, or one was recorded without its shape (by an older scenarium).
+    /// Whether a cached result may have `shape` (`orchestrator::decide::KeyBase::shape`,
+    /// which covers at least one file): one has, or one has an unknown shape (cached
+    /// before shapes were recorded).
     pub fn may_cache_shape(&self, shape: &str) -> Result<bool> {
         let found: Option<bool> = self.registry.read(|tx| {
-            tx.scalar(
-                "SELECT EXISTS (SELECT 1 FROM job_cache_shapes WHERE shape = ?1) OR EXISTS (SELECT 1 FROM job_cache c \
-                 WHERE NOT EXISTS (SELECT 1 FROM job_cache_shapes s WHERE s.cache_key = c.cache_key))",
-                params![shape],
-            )
+            tx.scalar("SELECT EXISTS (SELECT 1 FROM job_cache_shapes WHERE shape IN (?1, '*'))", params![shape])
         })?;
         Ok(found != Some(false))
     }

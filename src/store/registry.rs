@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 1;
+/// 2: `job_cache_shapes` (a registry of schema 1 gets an unknown shape, `*`, for each
+/// cache entry it holds: any of them may match a job whose files are not hashed yet).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS config_versions (
@@ -40,7 +42,8 @@ CREATE TABLE IF NOT EXISTS materialized_files (
     path TEXT PRIMARY KEY, data_node_id TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_cache (
     cache_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL);
--- A cached result's key with its inputs' file contents left out (orchestrator::decide::shape_key).
+-- The shape of a cached result whose inputs name files: its key with their contents
+-- left out (orchestrator::decide::KeyBase::shape); `*` for one of unknown shape.
 CREATE TABLE IF NOT EXISTS job_cache_shapes (cache_key TEXT PRIMARY KEY, shape TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS job_cache_by_shape ON job_cache_shapes (shape);
 CREATE TABLE IF NOT EXISTS cycle_names (id TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -85,7 +88,12 @@ impl Registry {
                 format!("the registry was written by a newer scenarium (schema {version}, this one knows {SCHEMA_VERSION}); upgrade scenarium"),
             ));
         }
-        conn.execute_batch(SCHEMA).map_err(err)?;
+        let migrate = if version < 2 {
+            "INSERT OR IGNORE INTO job_cache_shapes (cache_key, shape) SELECT cache_key, '*' FROM job_cache;"
+        } else {
+            ""
+        };
+        conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA} {migrate} COMMIT;")).map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(err)?;
         Ok(Registry { path: path.to_owned(), conn: Mutex::new(conn) })
