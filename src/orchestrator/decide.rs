@@ -41,7 +41,7 @@ pub struct InputState {
 /// A large file, new or changed since it was last hashed, that is hashed in
 /// the job's own pass over it rather than in a pass of its own first. Only
 /// when no stored result could be reused whatever it holds
-/// ([`shape_key`]): the job runs anyway, so reading it twice buys nothing.
+/// ([`KeyBase::shape`]): the job runs anyway, so reading it twice buys nothing.
 #[derive(Clone, Debug)]
 pub struct HashedAsRead {
     /// Its place in [`InputState::files`].
@@ -73,7 +73,7 @@ impl InputState {
         fingerprint::combine("scenarium input v2", parts)
     }
 
-    /// The input with its files' contents left out: what [`shape_key`] covers.
+    /// The input with its files' contents left out: what [`KeyBase::shape`] covers.
     fn shape(&self) -> String {
         let mut parts: Vec<(&str, &str)> =
             vec![("value", self.version.fingerprint.as_str()), ("read as", self.access.as_str())];
@@ -304,9 +304,10 @@ impl KeyBase {
     }
 
     /// The cache key with the contents of the files the inputs name left out.
-    /// Every cached result is recorded with its shape, so when no cached
-    /// result has a job's shape, none can match its key whatever its files
-    /// hold: the job runs, and a large input file is hashed as the job reads it.
+    /// Every cached result whose inputs name files is recorded with its shape
+    /// (`Store::may_cache_shape`), so when none has the shape of a job with a
+    /// file still to hash, none can match its key whatever the file holds:
+    /// the job runs, and the file is hashed as the job reads it.
     pub fn shape(&self, code: &str, inputs: &[InputState]) -> String {
         let shapes: Vec<String> = inputs.iter().map(InputState::shape).collect();
         self.combine("scenarium 2026-12 job cache key shape v1", code, shapes.iter().map(String::as_str))
