@@ -11,6 +11,8 @@ Run with `make bench` (release build). Results: benches/results/overhead.json.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,7 +32,9 @@ def per_job_ms(n: int, workers: int, fan_out: bool, repeats: int) -> dict:
     times = []
     for r in range(repeats):
         Config._reset()
-        Config.configure_core(storage_folder=tempfile.mkdtemp(prefix="scenarium-bench-overhead-"))
+        folder = tempfile.mkdtemp(prefix="scenarium-bench-overhead-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        Config.configure_core(storage_folder=folder)
         Config.configure_job_executions(max_nb_of_workers=workers)
         previous = Config.configure_data_node("n0", default_data=r)
         tasks = []
