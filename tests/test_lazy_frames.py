@@ -246,3 +246,22 @@ def test_a_lazyframe_into_a_csv_node_of_another_encoding_is_written_whole_in_it(
     assert scenario.mid.read()["label"].to_list() == ["café", "café"]
     stored = scenario.mid._latest().value
     assert b"caf\xe9" in scenario.mid._engine.object_path(stored.hash).read_bytes()
+
+
+def test_frame_parameters_are_remembered_only_while_the_function_is_unchanged() -> None:
+    from scenarium._runtime import frame_parameters
+
+    def task(frame: pl.LazyFrame, k: int) -> pl.LazyFrame:
+        return frame
+
+    def plain(frame, k):  # noqa: ANN001, ANN202
+        return frame
+
+    assert frame_parameters(task) == {0: "lazy", "frame": "lazy"}
+    frame_parameters(task)[0] = "changed by a caller"
+    assert frame_parameters(task) == {0: "lazy", "frame": "lazy"}, "callers get copies"
+    task.__annotations__ = {}
+    assert frame_parameters(task) == {}, "new annotations are read again"
+    task.__code__ = plain.__code__
+    task.__annotations__ = {"k": "pl.LazyFrame"}
+    assert frame_parameters(task) == {1: "lazy", "k": "lazy"}, "new code is read again"
