@@ -1,7 +1,7 @@
 //! scenarium's core: configuration, registry, content-addressed store and orchestrator.
 //!
 //! Python-free unless the `python` feature is on; everything that knows Python
-//! lives in [`py`].
+//! lives in `py`.
 
 #[macro_use]
 mod macros;

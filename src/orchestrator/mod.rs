@@ -1,7 +1,7 @@
 //! Submissions: resolve the DAG, decide skip or run for each job, run it
 //! through a [`TaskExecutor`], and record every state change.
 //!
-//! Jobs run as a DAG on up to `workers` threads ([`schedule`]); the executor
+//! Jobs run as a DAG on up to `workers` threads (`schedule.rs`); the executor
 //! decides how a Python task's code runs, native tasks run here.
 
 mod decide;

@@ -29,7 +29,7 @@ pub struct StoredFolder {
     /// The tar object's name.
     pub hash: String,
     pub size: u64,
-    /// The folder's content identity (as [`Store::tree_fingerprint`] of it).
+    /// The folder's content identity (as [`super::Store::tree_fingerprint`] of it).
     pub fingerprint: String,
 }
 
