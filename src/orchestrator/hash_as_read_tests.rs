@@ -100,6 +100,14 @@ fn score_scenario(store: &Store, csv: &Path) -> ScenarioRecord {
     s
 }
 
+/// A store, a CSV of `rows` customers beside it and a scenario scoring the CSV.
+fn scoring(rows: u64) -> (tempfile::TempDir, Store, PathBuf, ScenarioRecord) {
+    let (dir, store) = open();
+    let csv = customers_csv(dir.path(), rows);
+    let s = score_scenario(&store, &csv);
+    (dir, store, csv, s)
+}
+
 fn submit(store: &Store, s: &ScenarioRecord, exec: &Watching) -> JobRecord {
     let sub = create_submission(store, &s.id, false).unwrap();
     let done = run(store, &sub.id, exec, 1, &mut |_| {}).unwrap();
@@ -121,9 +129,7 @@ fn scored_rows(store: &Store, s: &ScenarioRecord) -> usize {
 
 #[test]
 fn a_first_run_hashes_its_csv_as_it_parses_it_with_the_key_a_separate_hash_gives() {
-    let (dir, store) = open();
-    let csv = customers_csv(dir.path(), 2_000);
-    let s = score_scenario(&store, &csv);
+    let (_dir, store, csv, s) = scoring(2_000);
     let exec = watching(&csv);
     let first = submit(&store, &s, &exec);
     assert_eq!(first.status, JobStatus::Completed, "{:?}", first.reason);
@@ -144,10 +150,8 @@ fn a_first_run_hashes_its_csv_as_it_parses_it_with_the_key_a_separate_hash_gives
 
 #[test]
 fn a_changed_file_is_hashed_first_while_a_result_may_match_and_its_old_content_is_served_again() {
-    let (dir, store) = open();
-    let csv = customers_csv(dir.path(), 1_000);
+    let (_dir, store, csv, s) = scoring(1_000);
     let original = std::fs::read(&csv).unwrap();
-    let s = score_scenario(&store, &csv);
     let exec = watching(&csv);
     submit(&store, &s, &exec);
     append(&csv, EXTRA_ROW);
@@ -167,9 +171,7 @@ fn a_changed_file_is_hashed_first_while_a_result_may_match_and_its_old_content_i
 
 #[test]
 fn a_task_that_does_not_report_the_hash_gets_the_file_hashed_after_it() {
-    let (dir, store) = open();
-    let csv = customers_csv(dir.path(), 500);
-    let s = score_scenario(&store, &csv);
+    let (_dir, store, csv, s) = scoring(500);
     let exec = Watching { hide_request: true, ..watching(&csv) };
     let first = submit(&store, &s, &exec);
     assert_eq!(first.status, JobStatus::Completed);
@@ -180,9 +182,7 @@ fn a_task_that_does_not_report_the_hash_gets_the_file_hashed_after_it() {
 
 #[test]
 fn a_file_edited_while_the_job_reads_it_leaves_a_result_never_reused() {
-    let (dir, store) = open();
-    let csv = customers_csv(dir.path(), 500);
-    let s = score_scenario(&store, &csv);
+    let (_dir, store, csv, s) = scoring(500);
     let exec = Watching { edit_during_run: Some(EXTRA_ROW), ..watching(&csv) };
     let first = submit(&store, &s, &exec);
     assert_eq!(first.status, JobStatus::Completed);
@@ -196,9 +196,7 @@ fn a_file_edited_while_the_job_reads_it_leaves_a_result_never_reused() {
 
 #[test]
 fn results_cached_before_shapes_were_recorded_are_assumed_to_match() {
-    let (dir, store) = open();
-    let csv = customers_csv(dir.path(), 500);
-    let s = score_scenario(&store, &csv);
+    let (dir, store, csv, s) = scoring(500);
     let exec = watching(&csv);
     submit(&store, &s, &exec);
     // The registry as schema 1 left it: cache entries, no shapes.
