@@ -49,6 +49,10 @@ test: lint
 property-long: dev
 	SCN_PROPERTY_SEQUENCES=5000 SCN_PROPERTY_STEPS=12 $(BIN)/python -m pytest -q tests/test_code_property.py
 
+.PHONY: identity-fuzz-long  ## the differential fuzzer of skipping at nightly size (5000 sequences, 500 notebook ones)
+identity-fuzz-long: dev
+	SCN_FUZZ_SEQUENCES=5000 SCN_FUZZ_NOTEBOOK=500 SCN_FUZZ_STEPS=6 $(BIN)/python -m pytest -q -s tests/test_identity_fuzz.py
+
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 lint: dev
 	cargo fmt --check
