@@ -84,6 +84,7 @@ bench: $(STAMP)
 	cd benches && ../$(BIN)/python bench_skipping.py
 	cd benches && ../$(BIN)/python bench_code_identity.py
 	cd benches && ../$(BIN)/python bench_overhead.py
+	cd benches && ../$(BIN)/python bench_recording.py
 	cd benches && ../$(BIN)/python bench_native.py
 	cd benches && ../$(BIN)/python bench_dask.py
 	cd benches && ../$(BIN)/python bench_lazy.py

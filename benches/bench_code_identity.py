@@ -69,7 +69,10 @@ def probe(target: str, path: list[str], runs: int) -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     rows = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PROBE, target], env=env, capture_output=True, text=True)
+        # Run from the project's folder: its code is the project's own (walked).
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, target], env=env, capture_output=True, text=True, cwd=path[0]
+        )
         if out.returncode:
             sys.exit(out.stderr)
         rows.append(__import__("json").loads(out.stdout))

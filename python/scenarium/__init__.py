@@ -40,6 +40,7 @@ from scenarium._api import (
     unsubscribe_sequence,
     why,
 )
+from scenarium._code_identity import register_identity
 from scenarium._core import __version__, build_profile
 from scenarium._cycle import Cycle
 from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
@@ -130,6 +131,7 @@ export = export_scenario  # the name Taipy's docs use
 set = save  # noqa: A001  # Taipy's name (tp.set); shadows the builtin only here, where it is not used
 
 __all__ = [
+    "register_identity",
     "Comparison",
     "GcReport",
     "Lineage",

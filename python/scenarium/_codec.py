@@ -128,10 +128,6 @@ def _file_path(props: dict[str, Any]) -> str | None:
     return None if path is None else str(path)
 
 
-# How many strings of a container value are recorded as possible paths.
-_MAX_PATHS = 1000
-
-
 def _isolated(value: Any, dn: Any) -> Any:
     """A copy nobody else holds: a stored in_memory version must not change when the
     task that wrote it, a task reading it or the caller mutates the object they have
@@ -151,13 +147,15 @@ def _isolated(value: Any, dn: Any) -> Any:
         ) from e
 
 
-def _path_candidates(value: Any, found: list[str], depth: int = 0) -> None:
-    """Strings inside lists, tuples, sets and dicts (keys too) that could be paths."""
-    if len(found) >= _MAX_PATHS or depth > 10:
+def _path_candidates(value: Any, found: dict[str, None], depth: int = 0) -> None:
+    """Strings inside lists, tuples, sets and dicts (keys too) that could be paths:
+    all of them (a file left out would be a change unseen; the core's stat cache
+    makes thousands cheap)."""
+    if depth > 100:
         return
     if isinstance(value, str):
-        if value and len(value) < 4096 and "\0" not in value and value not in found:
-            found.append(value)
+        if value and len(value) < 4096 and "\0" not in value:
+            found.setdefault(value, None)
     elif isinstance(value, os.PathLike):
         _path_candidates(os.fspath(value), found, depth)
     elif isinstance(value, (list, tuple, set, frozenset)):
@@ -175,10 +173,10 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     or dict of paths re-runs when one of those files changes."""
     stored = _encode(engine, value, dn)
     if isinstance(value, (list, tuple, set, frozenset, dict, os.PathLike)):
-        candidates: list[str] = []
+        candidates: dict[str, None] = {}
         _path_candidates(value, candidates)
         if candidates:
-            stored = stored.with_paths(candidates)
+            stored = stored.with_paths(list(candidates))
     return stored
 
 
@@ -341,7 +339,8 @@ def _polars_holds_objects(dtype: Any, pl: Any) -> bool:
 
 def _has_unstable_pickle(value: Any, depth: int = 0) -> bool:
     """Whether ``value`` holds a set or frozenset (whose pickle order follows the
-    per-process string hash seed), looking through builtin containers."""
+    per-process string hash seed), looking through builtin containers and objects'
+    attributes."""
     if isinstance(value, (set, frozenset)):
         return True
     if depth > 20:
@@ -350,7 +349,10 @@ def _has_unstable_pickle(value: Any, depth: int = 0) -> bool:
         return any(_has_unstable_pickle(v, depth + 1) for v in value)
     if isinstance(value, dict):
         return any(_has_unstable_pickle(k, depth + 1) or _has_unstable_pickle(v, depth + 1) for k, v in value.items())
-    return False
+    # An object's attributes (a dataclass's fields, slots) are pickled too.
+    if type(value).__module__ == "builtins" or _frame_kind(value) is not None:
+        return False
+    return any(_has_unstable_pickle(v, depth + 1) for v in _code_identity._instance_state(value).values())
 
 
 def _write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:

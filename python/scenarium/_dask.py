@@ -81,8 +81,9 @@ def run(
     inputs: list[_core.VersionRecord],
     outputs: list[_core.DataNodeRecord],
     timeout: float | None,
-) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
-    """Runs one job on the cluster; (stored outputs, failure reason, traceback) as TaskRunner.execute."""
+) -> tuple[list[_core.StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
+    """Runs one job on the cluster; (stored outputs, failure reason, traceback, what the
+    run touched) as ``_runtime.run_task``."""
     memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
     if memory:
         return (
@@ -91,6 +92,7 @@ def run(
                 f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask worker "
                 "cannot hand back; use another storage_type"
             ),
+            None,
             None,
         )
     distributed = _distributed()
@@ -107,14 +109,14 @@ def run(
         return future.result(timeout=timeout)
     except distributed.TimeoutError:
         future.cancel()
-        return None, f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster", None
+        return None, f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster", None, None
     except distributed.KilledWorker as e:
-        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None
+        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
     except KeyboardInterrupt:
         future.cancel()
         raise
     except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the job's)
-        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None
+        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
 
 
 _stores: dict[str, _core.ObjectStore] = {}
@@ -131,7 +133,7 @@ def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     ref = task.function
     if ref["kind"] == "native":  # runs in Rust, without the GIL, as it would locally
         values, reason = store.run_native(ref["name"], job["values"])
-        return values, reason, None
+        return values, reason, None, None
     return _runtime.run_task(
         store,
         task,

@@ -14,7 +14,7 @@ import typing
 import weakref
 from typing import Any, Callable
 
-from scenarium import _code_identity, _codec, _core, _dask_frames, _external_sync, tasks
+from scenarium import _code_identity, _codec, _core, _dask_frames, _external_sync, _recording, tasks
 from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
@@ -67,12 +67,24 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     return target
 
 
-def code_identity_of(task: _core.TaskRecord, function: Callable[..., Any], engine: _core.Engine) -> dict[str, str]:
+def code_identity_of(
+    task: _core.TaskRecord,
+    function: Callable[..., Any],
+    engine: _core.Engine,
+    recorded: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
     """The named parts of a Python task's code identity (``_code_identity``), with
     the extra dependencies the task declares (``depends_on``; files are fingerprinted
-    by ``engine``)."""
+    by ``engine``) and what its earlier runs were seen to touch (``recorded``)."""
     depends_on = task.properties.get("depends_on") or []
-    return _code_identity.identity(function, depends_on, engine)
+    return _code_identity.identity(function, depends_on, engine, recorded)
+
+
+def recording_key(task: _core.TaskRecord) -> str:
+    """Under which name what a task's runs touched is kept: its configuration and
+    function, shared by every scenario that runs it (as cached results are)."""
+    ref = task.function
+    return f"{task.config_id}\0{ref.get('module')}:{ref.get('qualname')}"
 
 
 class _TaskTimeout(BaseException):
@@ -89,9 +101,11 @@ def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
 
 def run_task(
     store: Any, task: Any, values: list[_core.StoredValue], input_nodes: list[Any], output_nodes: list[Any]
-) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+) -> tuple[list[_core.StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
     """Runs a task's function on its stored inputs and stores its outputs in ``store``
-    (an Engine, or an ObjectStore on a worker); (outputs, failure reason, traceback)."""
+    (an Engine, or an ObjectStore on a worker); (outputs, failure reason, traceback,
+    what the run touched: ``{"items": ..., "problem": why not reusable or None}``)."""
+    touched: dict[str, Any] | None = None
     try:
         function = resolve(task)
         args: list[Any] = []
@@ -107,7 +121,10 @@ def run_task(
                 args.append(decoded)
             else:
                 kwargs[param] = decoded
-        result = function(*args, **kwargs)
+        storage = os.fspath(getattr(store, "storage_folder", "") or "")
+        with _recording.recording(exclude=(storage,) if storage else ()) as seen:
+            result = function(*args, **kwargs)
+        touched = _touched(seen)
         results = TaskRunner._outputs(task, result)
         stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
         # A database or generic output is written out before the job can complete:
@@ -115,12 +132,22 @@ def run_task(
         for value, dn in zip(results, output_nodes):
             if _external_sync.is_external(dn):
                 _external_sync.write_out(dn, value)
-        return stored, None, None
+        return stored, None, None, touched
     except (KeyboardInterrupt, _TaskTimeout):
         raise
     except Exception as e:
         reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
-        return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__)), None
+
+
+def _touched(seen: _recording.Recording) -> dict[str, Any]:
+    """A run's recording as it crosses processes: its items, and why its result
+    must not be reused when it cannot be trusted."""
+    problem = seen.problem
+    changed = seen.changed_while_running()
+    if problem is None and changed:
+        problem = f"file(s) it read changed while it ran: {', '.join(changed[:3])}"
+    return {"items": seen.items(), "problem": problem}
 
 
 # A function's frame parameters, with what they were found from: reading a signature
@@ -183,6 +210,10 @@ class TaskRunner:
         # Per submission only: a module edited and reloaded between submissions
         # must be fingerprinted again.
         self._identities: dict[str, dict[str, str]] = {}
+        # task id -> what earlier runs touched, as its identity was computed with
+        self._recorded: dict[str, dict[str, list[str]]] = {}
+        # task id -> what its run in this submission touched (_touched)
+        self._runs: dict[str, dict[str, Any] | None] = {}
         # Threads running a task now (worker threads when max_nb_of_workers > 1).
         self._running: set[int] = set()
 
@@ -197,34 +228,67 @@ class TaskRunner:
     def code_identity(self, task: _core.TaskRecord) -> dict[str, str]:
         found = self._identities.get(task.id)
         if found is None:
+            _recording.mark_own_thread()
+            recorded = _recording.load(str(self.engine.storage_folder), recording_key(task))
             try:
-                found = code_identity_of(task, resolve(task), self.engine)
+                found = code_identity_of(task, resolve(task), self.engine, recorded)
             except LookupError as e:
                 raise RuntimeError(str(e)) from None
             self._identities[task.id] = found
+            self._recorded[task.id] = recorded
         return found
+
+    def identity_after_run(self, task: _core.TaskRecord) -> dict[str, str] | None:
+        """The task's identity with what its run touched, when that adds to what
+        earlier runs had (then kept for the next submit); None when the identity it
+        was decided with stands. Raises when the run's result must not be reused."""
+        touched = self._runs.pop(task.id, None)
+        if touched is None:
+            raise RuntimeError("the run was not recorded (it ran where nothing could record it)")
+        if touched["problem"] is not None:
+            raise RuntimeError(touched["problem"])
+        before = self._recorded.get(task.id) or {}
+        if _recording.merge(before, touched["items"]) == _recording.merge(before):
+            return None
+        folder, key = str(self.engine.storage_folder), recording_key(task)
+        # With what other processes kept meanwhile: the next submit reads that.
+        merged = _recording.merge(_recording.load(folder, key), before, touched["items"])
+        _recording.save(folder, key, merged)
+        parts = code_identity_of(task, resolve(task), self.engine, merged)
+        self._identities[task.id], self._recorded[task.id] = parts, merged
+        return parts
 
     def execute(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, str | None]:
-        """(outputs, failure reason, traceback, why the result must not be reused)."""
+        """(outputs, failure reason, traceback, why the result must not be reused);
+        what the run touched is kept for ``identity_after_run``."""
+        self._runs.pop(task.id, None)
+        _recording.mark_own_thread()
         timeout = task.properties.get("timeout")
         if self.mode == "dask":
             from scenarium import _dask  # upward (tests/test_layers.py): Dask starts on first use
 
-            return (*_dask.run(self.engine, task, inputs, outputs, timeout), None)
+            *result, self._runs[task.id] = _dask.run(self.engine, task, inputs, outputs, timeout)
+            return (*result, None)  # type: ignore[return-value]
         if self.standalone:
             from scenarium import _workers  # upward (tests/test_layers.py): workers start on first use
 
             expected = self.code_identity(task)
-            return _workers.pool(str(self.engine.storage_folder)).run(task, inputs, outputs, timeout, expected)
+            pool = _workers.pool(str(self.engine.storage_folder))
+            *reply, self._runs[task.id] = pool.run(
+                task, inputs, outputs, timeout, expected, self._recorded.get(task.id)
+            )
+            return tuple(reply)
         if timeout is None:
-            return (*self._execute_here(task, inputs, outputs), None)
+            *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
+            return (*result, None)  # type: ignore[return-value]
         ident = threading.get_ident()
         timer = threading.Timer(timeout, _raise_in_thread, (ident, _TaskTimeout))
         timer.start()
         try:
-            return (*self._execute_here(task, inputs, outputs), None)
+            *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
+            return (*result, None)  # type: ignore[return-value]
         except _TaskTimeout:
             return None, f"task {task.config_id!r} timed out after {timeout:g} s", None, None
         finally:
@@ -232,7 +296,7 @@ class TaskRunner:
 
     def _execute_here(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
-    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None]:
+    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
         self._running.add(threading.get_ident())
         try:
             input_nodes = [self.engine.data_node(dn_id) for _, dn_id in task.inputs]

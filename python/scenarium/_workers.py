@@ -34,7 +34,7 @@ def _serve(conn: Connection, storage_folder: str, path: list[str], extra_path: l
     conn.send("ready")  # a task's timeout counts from here, not from the spawn
     while True:
         try:
-            task_id, inputs, outputs, expected, run_anyway = conn.recv()
+            task_id, inputs, outputs, expected, run_anyway, recorded = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
         try:
@@ -42,9 +42,9 @@ def _serve(conn: Connection, storage_folder: str, path: list[str], extra_path: l
             # This process imported the task's modules when it first ran one of
             # them: if they were edited since, it would run the old code under
             # the new code's key. Compare with what the submitting process saw.
-            actual = _runtime.code_identity_of(task, _runtime.resolve(task), engine)
+            actual = _runtime.code_identity_of(task, _runtime.resolve(task), engine, recorded)
             if actual != expected and not run_anyway:
-                conn.send(("stale code", None, None, None))
+                conn.send(("stale code", None, None, None, None))
                 continue
             note = None
             if actual != expected:
@@ -60,11 +60,13 @@ def _serve(conn: Connection, storage_folder: str, path: list[str], extra_path: l
                     "standalone worker process cannot hand back; use another storage_type",
                     None,
                     None,
+                    None,
                 )
             else:
-                reply = (*runner.execute(task, versions, nodes)[:3], note)
+                outcome = runner.execute(task, versions, nodes)
+                reply = (*outcome[:3], note or outcome[3], runner._runs.pop(task.id, None))
         except BaseException as e:  # noqa: BLE001  (reported to the parent, never lost)
-            reply = (None, f"the worker process failed: {type(e).__name__}: {e}", None, None)
+            reply = (None, f"the worker process failed: {type(e).__name__}: {e}", None, None, None)
         conn.send(reply)
 
 
@@ -108,13 +110,16 @@ class WorkerPool:
         outputs: list[_core.DataNodeRecord],
         timeout: float | None,
         expected: dict[str, str],
+        recorded: dict[str, list[str]] | None = None,
     ) -> Any:
         """Runs a job on an idle worker; ``expected`` is the code identity the submitting
-        process computed. A worker that imported older code is replaced by a new one;
-        if the code changed again meanwhile, the job runs and is marked not reusable."""
+        process computed (with ``recorded``, what earlier runs touched). A worker that
+        imported older code is replaced by a new one; if the code changed again
+        meanwhile, the job runs and is marked not reusable. The reply ends with what
+        the run touched."""
         inputs_ref = [(v.data_node_id, v.version) for v in inputs]
         for run_anyway in (False, True):
-            message = (task.id, inputs_ref, [o.id for o in outputs], expected, run_anyway)
+            message = (task.id, inputs_ref, [o.id for o in outputs], expected, run_anyway, recorded)
             reply = self._on_a_worker(task.config_id, message, timeout, fresh=run_anyway)
             if reply[0] != "stale code":
                 break
@@ -136,6 +141,7 @@ class WorkerPool:
                     f"task {config_id!r} timed out after {timeout:g} s (its worker process was stopped)",
                     None,
                     None,
+                    None,
                 )
             reply = worker.conn.recv()
         except KeyboardInterrupt:
@@ -144,7 +150,7 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError) as e:
             worker.kill()
             code = worker.process.exitcode
-            return None, f"task {config_id!r}: its worker process died (exit code {code}): {e}", None, None
+            return None, f"task {config_id!r}: its worker process died (exit code {code}): {e}", None, None, None
         if reply[0] == "stale code":
             worker.kill()  # its imported modules are older than the files
         else:

@@ -17,7 +17,7 @@ import os
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from scenarium import _config_check, config_toml
+from scenarium import _code_identity, _config_check, config_toml
 from scenarium._config_model import (
     STORAGE_TYPES,
     ConfigState,
@@ -541,7 +541,9 @@ class Config:
     ) -> CoreConfig:
         """Sets the storage folder (takes effect for the next entity operation) and whether
         ``submit()`` shows progress: None (the default) when in Jupyter or a terminal,
-        False never, True always.
+        False never, True always. ``project_paths=[...]``: folders of your own code
+        besides the current folder and the script's (a task's identity walks the code
+        under them; any other code counts by its package's version or files).
 
         Example:
             >>> Config.configure_core(storage_folder=".scenarium", progress=False)
@@ -549,6 +551,10 @@ class Config:
         """
         if progress is not None:
             properties["progress"] = bool(progress)
+        if "project_paths" in properties:
+            # The folders of the project's own code (besides the current folder and the
+            # script's): code under them is walked for tasks' identities.
+            _code_identity.set_project_paths(properties["project_paths"] or ())
         cls._state.core = CoreConfig(storage_folder, **properties)
         return cls._state.core
 

@@ -11,8 +11,6 @@ use crate::store::{CacheEntry, FileState, NewValue, Store, UnhashedFile};
 
 const CACHE_KEY_DOMAIN: &str = "scenarium 2026-12 job cache key v2";
 const CODE_DOMAIN: &str = "scenarium 2026-12 code identity v2";
-/// How many strings of an inline value are looked at as possible paths.
-const MAX_PATH_CANDIDATES: usize = 10_000;
 
 /// The named parts of a task's code identity (`_code_identity.py`): label -> hash.
 pub type CodeParts = BTreeMap<String, String>;
@@ -161,9 +159,26 @@ const NOT_READ: &[&str] = &["default_data", "description", "name", "label", "own
 /// How a data node's value reaches a task (or is stored): its storage type and
 /// the properties that shape it, as canonical JSON.
 pub fn access_descriptor(node: &DataNodeRecord) -> String {
-    let properties: BTreeMap<&String, &serde_json::Value> =
-        node.properties.iter().filter(|(k, _)| !NOT_READ.contains(&k.as_str())).collect();
+    descriptor(node, &[])
+}
+
+fn descriptor(node: &DataNodeRecord, also_left_out: &[&str]) -> String {
+    let properties: BTreeMap<&String, &serde_json::Value> = node
+        .properties
+        .iter()
+        .filter(|(k, _)| !NOT_READ.contains(&k.as_str()) && !also_left_out.contains(&k.as_str()))
+        .collect();
     serde_json::json!({"storage_type": node.storage_type.as_str(), "properties": properties}).to_string()
+}
+
+/// How a task reads an input: [`access_descriptor`] without where a file-backed
+/// node's file is. The task is handed the content (the version's fingerprint), so
+/// the same file at a new path is the same input.
+fn read_descriptor(node: &DataNodeRecord) -> String {
+    match crate::store::file_node_path(node) {
+        Some(_) => descriptor(node, &["path", "default_path"]),
+        None => access_descriptor(node),
+    }
 }
 
 fn input_state(
@@ -218,7 +233,7 @@ fn input_state(
             (version, files)
         }
     };
-    let mut state = InputState::new(version, access_descriptor(node), files);
+    let mut state = InputState::new(version, read_descriptor(node), files);
     if hashed_as_read.is_some() {
         state.hashed_as_read = hashed_as_read;
         state.fingerprint = String::new();
@@ -227,29 +242,28 @@ fn input_state(
 }
 
 /// The strings of a JSON value that name an existing file or folder, in order.
+/// All of them, however many: a file left out would be a change unseen, and the
+/// stat cache makes thousands cheap.
 fn named_paths(json: &str) -> Vec<String> {
-    fn walk(value: &serde_json::Value, found: &mut Vec<String>, budget: &mut usize) {
-        if *budget == 0 {
-            return;
-        }
+    fn walk(value: &serde_json::Value, found: &mut Vec<String>, seen: &mut std::collections::HashSet<String>) {
         match value {
             serde_json::Value::String(s) => {
-                *budget -= 1;
-                if is_path(s) && !found.contains(s) {
+                if !seen.contains(s) && is_path(s) {
+                    seen.insert(s.clone());
                     found.push(s.clone());
                 }
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found, budget)),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found, seen)),
             serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
-                walk(&serde_json::Value::String(k.clone()), found, budget);
-                walk(v, found, budget)
+                walk(&serde_json::Value::String(k.clone()), found, seen);
+                walk(v, found, seen)
             }),
             _ => {}
         }
     }
     let mut found = Vec::new();
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
-        walk(&value, &mut found, &mut MAX_PATH_CANDIDATES.clone());
+        walk(&value, &mut found, &mut std::collections::HashSet::new());
     }
     found
 }
@@ -362,6 +376,13 @@ pub fn decide(
     if force {
         return Ok(Decision::Run("forced: submit(force=True)".into()));
     }
+    if let Some((label, why)) = code.unencodable().next() {
+        let what = label.strip_prefix(UNENCODABLE).unwrap_or(label);
+        return Ok(Decision::Run(format!(
+            "{what} has no canonical encoding ({why}): this task re-runs on every submit; give the value an \
+             identity (register_identity, __scenarium_identity__) or declare what the task reads with depends_on"
+        )));
+    }
     let Some(entry) = store.cache_entry(key)? else {
         let previous = store.last_finished_job(&task.id)?;
         return Ok(Decision::Run(what_changed(store, previous.as_ref(), code, inputs)?));
@@ -403,9 +424,19 @@ pub struct CodeIdentity {
     pub parts: CodeParts,
 }
 
+/// The label prefix of a part that has no canonical encoding (`_code_identity.py`:
+/// an open file, a lock, an object that cannot be reduced): a task whose identity
+/// has one is never reused.
+const UNENCODABLE: &str = "unencodable ";
+
 impl CodeIdentity {
     pub fn new(parts: CodeParts) -> Self {
         CodeIdentity { digest: code_digest(&parts), parts }
+    }
+
+    /// The parts that could not be encoded: (where and what, why).
+    pub fn unencodable(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.parts.iter().filter(|(label, _)| label.starts_with(UNENCODABLE)).map(|(l, w)| (l.as_str(), w.as_str()))
     }
 }
 

@@ -35,6 +35,15 @@ pub trait TaskExecutor: Sync {
 
     fn execute(&self, task: &TaskRecord, inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome;
 
+    /// After a job of `task` completed: its code identity with what the run was
+    /// seen to touch (functions it executed, files and environment variables it
+    /// read) when that adds to the identity it was decided with, `Ok(None)` when
+    /// the identity stands, or why the result must not be reused.
+    fn identity_after_run(&self, task: &TaskRecord) -> std::result::Result<Option<CodeParts>, String> {
+        let _ = task;
+        Ok(None)
+    }
+
     /// Runs native task `name`: here by default; an executor that sends jobs
     /// elsewhere (a Dask cluster) may send native ones too.
     fn execute_native(
@@ -279,17 +288,29 @@ fn run_job(
         end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
         return Ok(JobEnd::Done);
     }
+    let mut notes: Vec<String> = executor_note.into_iter().collect();
+    // What a Python task was seen to touch as it ran joins its identity: the
+    // result is cached under the key that covers it.
+    let mut code = code;
+    let after = if matches!(task.function, FunctionRef::Python { .. }) { executor.identity_after_run(task) } else { Ok(None) };
+    match after {
+        Ok(Some(parts)) => {
+            code = CodeIdentity::new(parts);
+            job.code_fingerprint = Some(code.digest.clone());
+            job.code_parts = Some(code.parts.clone());
+        }
+        Ok(None) => {}
+        Err(note) => notes.push(note),
+    }
+    notes.extend(code.unencodable().map(|(label, why)| format!("{label}: {why}")));
     // A file the task read that changed while it ran: which content the result
     // comes from is unknown, so it is kept but never reused.
     let mut changed = match &wanted {
         Some(wanted) => hashed_as_read(store, task, &mut inputs, wanted)?,
         None => Vec::new(),
     };
-    if wanted.is_some() {
-        record_inputs(job, &inputs, &key_base.key(&code.digest, &inputs));
-    }
+    record_inputs(job, &inputs, &key_base.key(&code.digest, &inputs));
     changed.extend(changed_while_running(store, task, &inputs)?);
-    let mut notes: Vec<String> = executor_note.into_iter().collect();
     if !changed.is_empty() {
         notes.push(format!("{} changed while the job ran", changed.join(", ")));
     }

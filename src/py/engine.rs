@@ -546,6 +546,18 @@ impl TaskExecutor for PyExecutor {
         })
     }
 
+    fn identity_after_run(
+        &self,
+        task: &model::TaskRecord,
+    ) -> std::result::Result<Option<orchestrator::CodeParts>, String> {
+        Python::attach(|py| {
+            self.runner
+                .call_method1(py, "identity_after_run", (TaskRecord::from(task.clone()),))
+                .and_then(|parts| parts.extract::<Option<orchestrator::CodeParts>>(py))
+                .map_err(|e| format!("what the task touched could not be recorded: {e}"))
+        })
+    }
+
     fn execute(
         &self,
         task: &model::TaskRecord,
