@@ -32,7 +32,9 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets a fresh Config and its own storage folder, and runs in tmp_path."""
     Config._reset()
     folder = tmp_path / ".scenarium"
-    Config.configure_core(storage_folder=str(folder))
+    # The test modules define tasks, and each test runs in tmp_path: their folder is
+    # the project's too (as a user adds a folder of their code).
+    Config.configure_core(storage_folder=str(folder), project_paths=[str(REPO / "tests")])
     monkeypatch.chdir(tmp_path)
     return folder
 

@@ -23,6 +23,7 @@ LAYERS = [
         "_dag_svg",
         "datagen",
         "_code_identity",
+        "_recording",
         "_filter",
         "_events",
         "tasks._native",

@@ -36,6 +36,7 @@ import glob
 import importlib
 import importlib.metadata
 import inspect
+import json
 import math
 import os
 import site
@@ -112,10 +113,11 @@ def project_roots() -> tuple[str, ...]:
 
 
 def module_kind(name: str) -> str:
-    """ "user" (the project's own code: under the project's folders, hashed by
-    content), "stdlib", or "package" (anything else: an installed distribution by
-    its version; a library on ``PYTHONPATH`` that no distribution provides by the
-    content of its files). Never walked unless "user"."""
+    """ "user" (the project's own code: under the project's folders, or installed
+    in editable mode; walked and hashed by content), "stdlib", or "package"
+    (anything else: an installed distribution by its version; a library on
+    ``PYTHONPATH`` that no distribution provides by the content of its files).
+    Never walked unless "user"."""
     module = sys.modules.get(name)
     file = getattr(module, "__file__", None) if module is not None else None
     if file is None and module is not None:  # a namespace package: where its folders are
@@ -146,10 +148,30 @@ def module_kind(name: str) -> str:
             kind = "package"
         elif _is_in(real, stdlib):
             kind = "stdlib"
+        elif _is_in(real, roots) or _installed_editable(top):
+            kind = "user"
         else:
-            kind = "user" if _is_in(real, roots) else "package"
+            kind = "package"
     _module_kinds[(name, file, roots)] = kind
     return kind
+
+
+@functools.cache
+def _installed_editable(top: str) -> bool:
+    """Whether import name ``top`` comes from a distribution installed in editable
+    mode (``pip install -e``): the user's own project, wherever it is run from."""
+    for dist in _packages_distributions().get(top) or ():
+        try:
+            text = importlib.metadata.distribution(dist).read_text("direct_url.json")
+        except Exception:  # noqa: BLE001  (a broken distribution: not the project's)
+            continue
+        try:
+            editable = bool(json.loads(text or "{}").get("dir_info", {}).get("editable"))
+        except (ValueError, AttributeError):
+            editable = False
+        if editable:
+            return True
+    return False
 
 
 def _module_of(obj: Any) -> str:
@@ -484,6 +506,10 @@ class _Encoder:
         elif isinstance(v, property):
             out.append(b"p")
             self._items((v.fget, v.fset, v.fdel), out, depth)
+        elif isinstance(v, functools.cached_property):
+            # Its function and name; up to 3.11 it also holds a lock, which is no state.
+            out.append(b"cp")
+            self._items((v.func, v.attrname), out, depth)
         elif _is_numpy_array(v):
             self._encode_array(v, out, depth)
         elif callable(wrapped := _static_attr(v, "__wrapped__")):
@@ -709,7 +735,7 @@ def _shallow(value: Any) -> tuple[Any, ...] | None:
 class _Guards:
     """What an identity was computed from, by kind."""
 
-    __slots__ = ("lookups", "seen", "functions", "cells", "contents", "classes", "keysets", "never")
+    __slots__ = ("lookups", "seen", "functions", "cells", "contents", "classes", "never")
 
     def __init__(self) -> None:
         self.lookups: list[tuple[Any, str, Any]] = []  # (namespace, name, what it held)
@@ -718,7 +744,6 @@ class _Guards:
         self.cells: list[tuple[Any, Any]] = []  # (cell, contents)
         self.contents: list[tuple[Any, tuple[Any, ...] | None, bytes]] = []  # (value, members, encoding)
         self.classes: list[tuple[type, bytes]] = []  # (class, encoding)
-        self.keysets: list[tuple[dict[str, Any], frozenset[str]]] = []  # (module namespace, its names)
         self.never = False  # something that cannot be checked (a failed import)
 
 
@@ -728,9 +753,6 @@ def _still_valid(guards: _Guards) -> bool:
     closure contents, and mutable values with the same encoding."""
     if guards.never:
         return False
-    for namespace, names in guards.keysets:
-        if namespace.keys() != names:
-            return False
     missing = _MISSING
     for namespace, name, held in guards.lookups:
         if namespace.get(name, missing) is not held:
@@ -797,11 +819,6 @@ class _Walker:
         self._busy: set[int] = set()
         # module -> {attribute some code spells: token of what it is bound to}
         self._module_bindings: dict[str, dict[str, bytes]] = {}
-        # The project's modules reached (as globals, imports, values, arguments): any
-        # name that reached code spells may be read from any of them.
-        self._modules: dict[str, types.ModuleType] = {}
-        self._spelled: set[str] = set()
-        self._checked: dict[str, set[str]] = {}  # module -> names looked up in it
         self._kinds: dict[str, str] = {}  # module_kind, for this walk
         # Named parts whose content is still to be computed.
         self._queue: list[tuple[str, Callable[[], str]]] = []
@@ -833,7 +850,8 @@ class _Walker:
     def ref(self, obj: Any, where: str = "a value") -> bytes:
         """The token naming ``obj`` inside its referrer's encoding."""
         if isinstance(obj, types.ModuleType):
-            self.reach_module(obj)
+            if self.kind(obj.__name__) != "user":
+                self.note_module(obj.__name__)
             return b"Mod:" + obj.__name__.encode() + b";"
         module = _module_of(obj)
         qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
@@ -871,9 +889,10 @@ class _Walker:
             top = module.partition(".")[0]
             self.parts.setdefault(f"package {top}", package_version(top))
 
-    def reach_module(self, module: types.ModuleType) -> None:
+    def reach_module(self, module: types.ModuleType, names: Iterable[str]) -> None:
+        """A module some code reaches, and the attribute names that code spells."""
         if self.kind(module.__name__) == "user":
-            self._modules.setdefault(module.__name__, module)
+            self._module_attributes(module, names)
         else:
             self.note_module(module.__name__)
 
@@ -913,7 +932,6 @@ class _Walker:
             out.append(b"attributes " + encoder.encode(fn.__dict__))
             self.guard_content(fn.__dict__, out[-1])
         spelled = _names_of(code)
-        self._spelled |= spelled.names
         namespace = fn.__globals__
         owner = main_name(namespace.get("__name__", fn.__module__ or "__main__"))
         for name in sorted(spelled.names):
@@ -921,10 +939,11 @@ class _Walker:
             if value is _MISSING:
                 continue
             if isinstance(value, types.ModuleType) and name in _used_as_values(code):
-                self.whole_module(value)
-            out.append(b"global " + name.encode() + b"=" + self._global(owner, name, value))
+                self.whole_module(value)  # handed to something that may read any name
+            out.append(b"global " + name.encode() + b"=" + self._global(owner, name, value, spelled.names))
         for imported, fromlist in spelled.imports:
-            out.append(b"import " + imported.encode() + b"=" + self._imported(imported, fromlist, namespace, where))
+            token = self._imported(imported, fromlist, namespace, where, spelled.names)
+            out.append(b"import " + imported.encode() + b"=" + token)
         return b"\0".join(out)
 
     def _class_bytes(self, klass: type, where: str) -> bytes:
@@ -942,8 +961,11 @@ class _Walker:
                 out.append(name.encode() + b"=" + encoder.encode(value))
         return b"\0".join(out)
 
-    def _global(self, owner: str, name: str, value: Any) -> bytes:
-        """A module-level name some code reads: a token, and the value's own part."""
+    def _global(self, owner: str, name: str, value: Any, names: Iterable[str]) -> bytes:
+        """A module-level name some code (spelling ``names``) reads: a token, and the
+        value's own part."""
+        if isinstance(value, types.ModuleType):
+            self.reach_module(value, names)
         if isinstance(value, (types.ModuleType, types.FunctionType, type)):
             return self.ref(value, f"value {owner}.{name}")
         if self.kind(owner) != "user":
@@ -959,29 +981,24 @@ class _Walker:
         self.guard_content(value, encoded)
         return _hash(encoded)
 
-    def _module_attributes(self, module: types.ModuleType, names: set[str]) -> bool:
+    def _module_attributes(self, module: types.ModuleType, names: Iterable[str]) -> None:
         """``helpers.f``, ``settings.FACTOR``, ``pkg.sub.g``: the attributes of a user
-        module that some code spells, with what each is bound to (a rebinding is a
-        change) and each value's own part. Whether any was new."""
-        checked = self._checked.get(module.__name__)
-        namespace = vars(module)
-        if checked is None:
-            checked = self._checked[module.__name__] = set()
-            # A name bound later (a reload that adds one some code spells) is a change.
-            self.guards.keysets.append((namespace, frozenset(namespace)))
-        pending = names - checked
-        if not pending:
-            return False
-        checked |= pending
+        module that some code spells, with what each is bound to (a rebinding, or a
+        name bound later, is a change) and each value's own part."""
         bound = self._module_bindings.setdefault(module.__name__, {})
-        found = sorted(a for a in pending & namespace.keys() if not a.startswith("__"))
-        for attr in found:
+        namespace = vars(module)
+        for attr in sorted(names):
+            if attr in bound or attr.startswith("__"):
+                continue
             value = self.guard_lookup(namespace, attr)
+            if value is _MISSING:
+                continue
             bound[attr] = b"..."  # reserved first: recursion ends here
-            bound[attr] = self._global(module.__name__, attr, value)
-        return bool(found)
+            bound[attr] = self._global(module.__name__, attr, value, names)
 
-    def _imported(self, name: str, fromlist: tuple[str, ...], namespace: dict[str, Any], where: str) -> bytes:
+    def _imported(
+        self, name: str, fromlist: tuple[str, ...], namespace: dict[str, Any], where: str, names: Iterable[str]
+    ) -> bytes:
         """A module imported inside a function body (``from .helpers import f``), and
         the submodules its from-list names (``from . import helpers``), imported now
         if the task has not imported them yet: the task will."""
@@ -993,8 +1010,7 @@ class _Walker:
             self.guards.never = True
             return b"?import;"
         self.guard_lookup(sys.modules, module.__name__)
-        self.reach_module(module)
-        tokens = [self.ref(module)]
+        submodules = []
         for attr in fromlist:
             held = vars(module).get(attr, _MISSING)
             if held is _MISSING and hasattr(module, "__path__"):
@@ -1003,29 +1019,33 @@ class _Walker:
                 except ImportError:
                     held = _MISSING  # the import fails in the task too, or __getattr__ answers
             if isinstance(held, types.ModuleType):
-                self.guard_lookup(sys.modules, held.__name__)
-                tokens.append(attr.encode() + b"=" + self.ref(held))
-            else:
-                self._spelled.add(attr)
+                submodules.append((attr, held))
+        # Once its submodules are imported: the package's names are then what the
+        # task will see, whether or not this process had imported them before.
+        self.reach_module(module, names)
+        tokens = [self.ref(module)]
+        for attr, held in submodules:
+            self.guard_lookup(sys.modules, held.__name__)
+            self.reach_module(held, names)
+            tokens.append(attr.encode() + b"=" + self.ref(held))
         return b",".join(tokens)
 
     def root(self, obj: Any, where: str) -> None:
-        """Counts ``obj`` (a function or module a run recorded) as reached."""
-        self.parts.setdefault(f"recorded {where}", "reached")
+        """Counts ``obj`` (what a run recorded: a function, a class, a module it
+        imported, or whatever a recorded name holds) as reached."""
         if isinstance(obj, types.ModuleType):
-            self.reach_module(obj)
-        else:
+            self.parts.setdefault(f"recorded {where}", "reached")
+            self.whole_module(obj)  # which of its names the run read is not known
+        elif isinstance(obj, (types.FunctionType, type)):
+            self.parts.setdefault(f"recorded {where}", "reached")
             self.ref(obj, where)
+        else:  # a staticmethod, an lru_cache wrapper, a callable object...
+            self.parts[f"recorded {where}"] = _hash(_Encoder(self, where).encode(obj))
 
     def finish(self) -> dict[str, str]:
-        while True:
-            while self._queue:
-                label, compute = self._queue.pop()
-                self.parts[label] = compute()
-            # Reached code may read any name it spells from any module it reached.
-            if not any([self._module_attributes(m, self._spelled) for m in list(self._modules.values())]):
-                if not self._queue:
-                    break
+        while self._queue:
+            label, compute = self._queue.pop()
+            self.parts[label] = compute()
         for module, bound in sorted(self._module_bindings.items()):
             if bound:
                 tokens = b"\0".join(attr.encode() + b"=" + token for attr, token in sorted(bound.items()))
@@ -1034,8 +1054,7 @@ class _Walker:
 
     def whole_module(self, module: types.ModuleType) -> None:
         """Every name a module defines (``depends_on=[module]``)."""
-        self.reach_module(module)
-        self._spelled.update(n for n in vars(module) if not n.startswith("__"))
+        self.reach_module(module, [n for n in vars(module) if not n.startswith("__")])
 
 
 def _dispatch_registry(fn: types.FunctionType) -> Any:
@@ -1129,11 +1148,14 @@ def _walk_recorded(walker: _Walker, code: Sequence[str], modules: Sequence[str],
     """Adds what a run executed to the walk: ``module:qualname`` functions and
     classes, modules it imported, packages whose code ran."""
     for top in packages:
-        walker.parts.setdefault(f"package {top}", package_version(top) if top in sys.modules else "not imported")
+        # Imported if need be (the run imported it): its version is read the same way
+        # whether or not this process has used it yet.
+        module = _import_quietly(walker, top)
+        walker.parts.setdefault(f"package {top}", package_version(top) if module is not None else "not importable")
     for name in modules:
         module = _import_quietly(walker, name)
         if module is not None:
-            walker.root(module, f"module {name}")
+            _root_safely(walker, module, f"module {name}")
     for item in code:
         module_name, _, qualname = item.partition(":")
         module = _import_quietly(walker, module_name)
@@ -1145,7 +1167,16 @@ def _walk_recorded(walker: _Walker, code: Sequence[str], modules: Sequence[str],
         if module is None or target is _MISSING:
             walker.parts[f"recorded {item}"] = "gone"  # renamed or removed since: never a match
         else:
-            walker.root(target, f"function {module_name}.{qualname}" if qualname else f"module {module_name}")
+            where = f"function {module_name}.{qualname}" if qualname else f"module {module_name}"
+            _root_safely(walker, target, where)
+
+
+def _root_safely(walker: _Walker, target: Any, where: str) -> None:
+    """A recorded item that cannot be walked makes the task run, never fail."""
+    try:
+        walker.root(target, where)
+    except Exception as e:  # noqa: BLE001  (whatever the name now holds)
+        walker.unencodable[f"unencodable recorded {where}"] = f"{type(e).__name__}: {e}"
 
 
 def _import_quietly(walker: _Walker, name: str) -> types.ModuleType | None:

@@ -81,10 +81,11 @@ def code_identity_of(
 
 
 def recording_key(task: _core.TaskRecord) -> str:
-    """Under which name what a task's runs touched is kept: its configuration and
-    function, shared by every scenario that runs it (as cached results are)."""
+    """Under which name what a task's runs touched is kept: its function, shared by
+    every task and scenario that runs it, as cached results are (two tasks of one
+    function must find the same identity to share a result)."""
     ref = task.function
-    return f"{task.config_id}\0{ref.get('module')}:{ref.get('qualname')}"
+    return f"{ref.get('module')}:{ref.get('qualname')}"
 
 
 class _TaskTimeout(BaseException):
@@ -255,6 +256,11 @@ class TaskRunner:
         merged = _recording.merge(_recording.load(folder, key), before, touched["items"])
         _recording.save(folder, key, merged)
         parts = code_identity_of(task, resolve(task), self.engine, merged)
+        # What the identity it was decided with already covered counts as it was
+        # before the run: a list the task appends to is not a change of its own
+        # making for the next process, which starts from the same state.
+        before_run = self._identities.get(task.id) or {}
+        parts.update((label, value) for label, value in before_run.items() if label in parts)
         self._identities[task.id], self._recorded[task.id] = parts, merged
         return parts
 
