@@ -193,6 +193,7 @@ ATOMS: dict[str, Atom] = {
     ),
     "H_DECO_ARGS": A("mathx.py", lambda v: f"@scaled({v})\ndef dscaled(v):\n    return v + 1\n", "mathx.dscaled(v)"),
     "H_DECO_CLASS": A("mathx.py", lambda v: f"@Scaled({v})\ndef cscaled(v):\n    return v + 1\n", "mathx.cscaled(v)"),
+    "H_DECO_BOUND": A("mathx.py", lambda v: f"@ScaledBy({v})\ndef bscaled(v):\n    return v + 1\n", "mathx.bscaled(v)"),
     "H_DECO_INSTANCE": A(
         "mathx.py", lambda v: f"@Counted\ndef counted(v):\n    return v * 10 + {v}\n", "mathx.counted(v)"
     ),
@@ -422,6 +423,13 @@ SUPPORT: dict[str, tuple[str, str]] = {
         "        @functools.wraps(fn)\n        def wrapper(v):\n            return fn(v) * 100 + self.k\n"
         "        return wrapper\n",
     ),
+    # A class-based decorator with arguments whose result is a bound method of itself.
+    "ScaledBy": (
+        "mathx.py",
+        "class ScaledBy:\n    def __init__(self, k):\n        self.k = k\n    def __call__(self, fn):\n"
+        "        self.fn = fn\n        return self.run\n"
+        "    def run(self, v):\n        return self.fn(v) * 100 + self.k\n",
+    ),
     "Counted": (
         "mathx.py",
         "class Counted:\n    def __init__(self, fn):\n        self.fn = fn\n"
@@ -469,6 +477,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "H_DECO_ARGS": ("functools", "scaled"),
     "H_DECO_CLASS": ("functools", "Scaled"),
     "H_DECO_INSTANCE": ("functools", "Counted"),
+    "H_DECO_BOUND": ("ScaledBy",),
     "H_OBJ_STATE": ("Acc",),
     "H_SINGLEDISPATCH": ("functools",),
     "H_LRU_CACHE": ("functools",),
@@ -511,6 +520,7 @@ class Project:
         reach: list[list[str]] | None = None,
         values: dict[str, int] | None = None,
         unreachable: bool = True,
+        data_files: bool = True,
     ) -> None:
         self.pkg = pkg
         self.rng = rng
@@ -521,6 +531,10 @@ class Project:
         self.unreachable = sorted(rng.sample(list(UNREACHABLE), rng.randint(1, 4))) if unreachable else []
         self.values = values or {a: rng.randint(1, 4) for a in [*used, *self.unreachable]}
         self.x = rng.randint(0, 9)
+        # Some projects give t1 a list of data files to read (its second input): a few,
+        # or more than a thousand (an edit then often lands past the thousandth).
+        self.n_files = rng.choice([0] * 7 + [5] * 2 + [1100]) if data_files else 0
+        self.values.update({f"F{i}": rng.randint(1, 4) for i in range(self.n_files)})
         self.history: list[tuple[dict[str, int], int]] = []
         self.op = "create"
 
@@ -557,6 +571,9 @@ class Project:
                 lines.append(f"def {name}(inp):")
                 body.append("v = inp[0]")
                 head = "inp"
+            elif k == 1 and self.n_files:
+                lines.append(f"def {name}(v, files):")
+                head = "v, sum(int(open(f).read()) for f in files)"
             else:
                 lines.append(f"def {name}(v):")
                 head = "v"
@@ -573,7 +590,17 @@ class Project:
         return text
 
     def files(self, values: dict[str, int] | None = None) -> dict[str, str]:
-        return {f"{self.pkg}/{p}": self.module_text(p, values) for p in self.modules()}
+        values = values or self.values
+        out = {f"{self.pkg}/{p}": self.module_text(p, values) for p in self.modules()}
+        out.update({path: f"{values[f'F{i}']}\n" for i, path in enumerate(self.data_paths())})
+        return out
+
+    def data_paths(self) -> list[str]:
+        return [f"{self.pkg}_data/f{i:04d}.txt" for i in range(self.n_files)]
+
+    def plan(self) -> dict[str, object]:
+        """What the drivers need besides the code: the input and the data files."""
+        return {"x": self.x, "files": self.data_paths() or None}
 
     # ----- edits -----
     def mutate(self) -> dict[str, object]:
@@ -598,7 +625,15 @@ class Project:
             self.op = "no edit (files rewritten as they were)"
             path = self.rng.choice(sorted(before))
             return {**step, "write": {path: before[path]}, "x": self.x, "op": self.op}
-        elif roll < 0.55 and self.notebook and inplace_atoms:
+        elif roll < 0.53 and self.n_files:
+            i = self.rng.randrange(self.n_files)
+            if self.n_files > 1000 and self.rng.random() < 0.5:
+                i = self.rng.randrange(1000, self.n_files)
+            self.values[f"F{i}"] = self.rng.choice([v for v in range(1, 5) if v != self.values[f"F{i}"]])
+            self.op = f"data file {i} of {self.n_files} = {self.values[f'F{i}']}"
+            path = self.data_paths()[i]
+            return {**step, "write": {path: f"{self.values[f'F{i}']}\n"}, "x": self.x, "op": self.op}
+        elif roll < 0.58 and self.notebook and inplace_atoms:
             a = self.rng.choice(inplace_atoms)
             v = self.rng.randint(1, 4)
             code = ATOMS[a].inplace.replace("{pkg}", self.pkg).replace("{v}", str(v))
@@ -642,17 +677,19 @@ def submit_report(pkg, scenario):
         "reasons": {j.task_config_id[n:]: why(j) for j in submission.jobs},
         "served": [scenario.data_nodes[f"{pkg}_y{k}"].read() for k in range(3)],
     }
-for pkg, x in plan.items():
+for pkg, inputs in plan.items():
+    x, files = inputs["x"], inputs["files"]
     try:
         # Each project alone in the configuration: checking it costs no more with 500 of them.
         Config._reset()
         Config.configure_core(storage_folder=sys.argv[2], progress=False)
         tasks = importlib.import_module(pkg + ".tasks")
         xs = Config.configure_data_node(pkg + "_x", default_data=0)
+        fs = [Config.configure_data_node(pkg + "_files", default_data=files)] if files else []
         y = [Config.configure_data_node(f"{pkg}_y{k}") for k in range(3)]
         ts = [
             Config.configure_task(f"{pkg}_t0", tasks.t0, input=[xs], output=[y[0]], skippable=True),
-            Config.configure_task(f"{pkg}_t1", tasks.t1, input=[xs], output=[y[1]], skippable=True),
+            Config.configure_task(f"{pkg}_t1", tasks.t1, input=[xs, *fs], output=[y[1]], skippable=True),
             Config.configure_task(f"{pkg}_t2", tasks.t2, input=[y[0]], output=[y[2]], skippable=True),
         ]
         cfg = Config.configure_scenario(pkg, task_configs=ts)
@@ -670,11 +707,12 @@ ORACLE = r"""
 import importlib, json, sys, traceback
 plan = json.load(open(sys.argv[1]))
 report = {}
-for pkg, x in plan.items():
+for pkg, inputs in plan.items():
+    x, files = inputs["x"], inputs["files"]
     try:
         tasks = importlib.import_module(pkg + ".tasks")
         y0 = tasks.t0(x)
-        report[pkg] = [y0, tasks.t1(x), tasks.t2(y0)]
+        report[pkg] = [y0, tasks.t1(x, files) if files else tasks.t1(x), tasks.t2(y0)]
     except BaseException:
         report[pkg] = {"error": traceback.format_exc()[-3000:]}
 print("RESULT" + json.dumps(report, default=repr))
@@ -712,12 +750,13 @@ def modname(pkg, path):
     name = pkg + "." + path[:-3].replace("/", ".")
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
 
-def configure(pkg, tasks):
+def configure(pkg, tasks, files):
     xs = Config.configure_data_node(pkg + "_x", default_data=0)
+    fs = [Config.configure_data_node(pkg + "_files", default_data=files)] if files else []
     y = [Config.configure_data_node(f"{pkg}_y{k}") for k in range(3)]
     ts = [
         Config.configure_task(f"{pkg}_t0", tasks.t0, input=[xs], output=[y[0]], skippable=True),
-        Config.configure_task(f"{pkg}_t1", tasks.t1, input=[xs], output=[y[1]], skippable=True),
+        Config.configure_task(f"{pkg}_t1", tasks.t1, input=[xs, *fs], output=[y[1]], skippable=True),
         Config.configure_task(f"{pkg}_t2", tasks.t2, input=[y[0]], output=[y[2]], skippable=True),
     ]
     return Config.configure_scenario(pkg, task_configs=ts)
@@ -737,7 +776,7 @@ for step, todo in enumerate(plan["steps"]):
             tasks = sys.modules.get(pkg + ".tasks")
             if tasks is None:
                 tasks = importlib.import_module(pkg + ".tasks")
-                scenarios[pkg] = sc.create_scenario(configure(pkg, tasks))
+                scenarios[pkg] = sc.create_scenario(configure(pkg, tasks, action["files"]))
             else:
                 edited = {p.split("/", 1)[1] for p in action["write"]}
                 for path in ORDER:
@@ -745,7 +784,7 @@ for step, todo in enumerate(plan["steps"]):
                         importlib.reload(sys.modules[modname(pkg, path)])
                 if action["reload_tasks"] or "tasks.py" in edited:
                     tasks = importlib.reload(tasks)
-                configure(pkg, tasks)
+                configure(pkg, tasks, action["files"])
             for code in action["inplace"]:
                 exec(code)
             scenario = scenarios[pkg]
@@ -754,7 +793,8 @@ for step, todo in enumerate(plan["steps"]):
                 scenario.data_nodes[pkg + "_x"].write(x)
             got = submit_report(pkg, scenario)
             y0 = tasks.t0(x)
-            got["scratch"] = [y0, tasks.t1(x), tasks.t2(y0)]
+            t1 = tasks.t1(x, action["files"]) if action["files"] else tasks.t1(x)
+            got["scratch"] = [y0, t1, tasks.t2(y0)]
             out.append(json.loads(json.dumps(got, default=repr)))
         except BaseException:
             out.append({"error": traceback.format_exc()[-3000:]})
