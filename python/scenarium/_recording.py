@@ -107,19 +107,30 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return st.st_mtime_ns, st.st_size, st.st_ino
 
 
-# code filename -> module name, for the modules imported so far
+# code filename -> module name, for the modules indexed so far
 _modules_by_file: dict[str, str] = {}
+_indexed: set[str] = set()  # module names already in _modules_by_file
+_misses: dict[str, int] = {}  # a filename no module had, with len(sys.modules) then
 
 
 def _module_for(filename: str) -> str | None:
+    """The module a code object's file belongs to. Modules are indexed once each
+    (a process running thousands of projects' tasks must not rescan them all per
+    code object)."""
+    found = _modules_by_file.get(filename)
+    if found is not None or _misses.get(filename) == len(sys.modules):
+        return found
+    for name, module in list(sys.modules.items()):
+        if name in _indexed:
+            continue
+        _indexed.add(name)
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str):
+            _modules_by_file.setdefault(file, name)
+            _modules_by_file.setdefault(os.path.abspath(file), name)
     found = _modules_by_file.get(filename)
     if found is None:
-        for name, module in list(sys.modules.items()):
-            file = getattr(module, "__file__", None)
-            if isinstance(file, str):
-                _modules_by_file.setdefault(file, name)
-                _modules_by_file.setdefault(os.path.abspath(file), name)
-        found = _modules_by_file.get(filename)
+        _misses[filename] = len(sys.modules)
     return found
 
 

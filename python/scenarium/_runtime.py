@@ -123,11 +123,13 @@ def run_task(
             else:
                 kwargs[param] = decoded
         storage = os.fspath(getattr(store, "storage_folder", "") or "")
+        # Storing the outputs is recorded too: a LazyFrame's plan runs the task's own
+        # functions (map_elements, pipe) only when it is written.
         with _recording.recording(exclude=(storage,) if storage else ()) as seen:
             result = function(*args, **kwargs)
+            results = TaskRunner._outputs(task, result)
+            stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
         touched = _touched(seen)
-        results = TaskRunner._outputs(task, result)
-        stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
         # A database or generic output is written out before the job can complete:
         # when that fails, the job fails and records no version.
         for value, dn in zip(results, output_nodes):
