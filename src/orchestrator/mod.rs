@@ -292,7 +292,8 @@ fn run_job(
     // What a Python task was seen to touch as it ran joins its identity: the
     // result is cached under the key that covers it.
     let mut code = code;
-    let after = if matches!(task.function, FunctionRef::Python { .. }) { executor.identity_after_run(task) } else { Ok(None) };
+    let after =
+        if matches!(task.function, FunctionRef::Python { .. }) { executor.identity_after_run(task) } else { Ok(None) };
     match after {
         Ok(Some(parts)) => {
             code = CodeIdentity::new(parts);
