@@ -398,3 +398,42 @@ def test_notebook_steps_in_one_process_see_reloaded_edits(tmp_path):
         ["COMPLETED", 19],
         ["SKIPPED", 19],
     ]
+
+
+# ---------------------------------------------------------------- found by the fuzzer (tests/test_identity_fuzz.py)
+
+
+def test_what_the_static_walk_covered_adds_nothing_once_run(tmp_path):
+    # A lambda in a module dict has no name to look up: its run must not make the
+    # whole module count, so an edit to a function it never calls changes nothing.
+    files = {
+        "mathx.py": "OPS = {'f': lambda v: v * 2}\ndef unused(v):\n    return v * 2\n",
+        "app.py": "import mathx\ndef task(v):\n    return mathx.OPS['f'](v)\n",
+    }
+    project = Project(tmp_path, {"pipeline.py": PIPELINE, **files})
+    assert statuses(project.step()) == {"t": "COMPLETED"}
+    assert statuses(project.step()) == {"t": "SKIPPED"}
+    project.edit("mathx.py", "return v * 2\n", "return v * 3\n")  # the second one: unused
+    assert project.root.joinpath("mathx.py").read_text().count("v * 2") == 1
+    assert statuses(project.step()) == {"t": "SKIPPED"}
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        "class S:\n    @staticmethod\n    def f(v):\n        return v * 2\nf = S.f\n",
+        "import functools\n@functools.lru_cache(maxsize=None)\ndef f(v):\n    return v * 2\n",
+        "import functools\nclass Counted:\n    def __init__(self, fn):\n        self.fn = fn\n"
+        "        functools.update_wrapper(self, fn)\n    def __call__(self, v):\n        return self.fn(v)\n"
+        "@Counted\ndef f(v):\n    return v * 2\n",
+        "import functools\nclass Cp:\n    @functools.cached_property\n    def p(self):\n        return 2\n"
+        "def f(v):\n    return v * Cp().p\n",
+    ],
+    ids=["staticmethod", "lru_cache", "callable object", "cached_property"],
+)
+def test_helpers_of_every_kind_run_then_skip_then_see_edits(tmp_path, helper):
+    files = {
+        "helpers.py": helper,
+        "app.py": "import importlib\ndef task(v):\n    return importlib.import_module('helpers').f(v)\n",
+    }
+    check_edit_reruns(tmp_path, files, ("helpers.py", "2", "3"), 10, 15)

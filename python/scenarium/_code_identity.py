@@ -747,6 +747,23 @@ class _Guards:
         self.never = False  # something that cannot be checked (a failed import)
 
 
+def covered_code(function: Any) -> frozenset[types.CodeType]:
+    """The code objects (with the code nested in them) that the last identity of
+    ``function`` computed in this process encoded: a run that executes only these
+    adds nothing to what the identity already covers."""
+    memo = _memos.get(id(function))
+    if memo is None or memo[0] is not function:
+        return frozenset()
+    found: set[types.CodeType] = set()
+    pending = [entry[1] for entry in memo[1].functions]
+    while pending:
+        code = pending.pop()
+        if code not in found:
+            found.add(code)
+            pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return frozenset(found)
+
+
 def _still_valid(guards: _Guards) -> bool:
     """Whether everything an identity was computed from is as it was: the same
     objects bound to the same names, functions with the same code, defaults and

@@ -71,13 +71,16 @@ class Recording:
         if reads and path not in self.opened and not _code_identity._is_in(path, self.exclude):
             self.opened[path] = _stat(path)
 
-    def items(self) -> dict[str, list[str]]:
+    def items(self, covered: frozenset[types.CodeType] = frozenset()) -> dict[str, list[str]]:
+        """What the next identity must walk: ``covered``, the code the identity the
+        run was decided with already encoded, adds nothing and is left out."""
         code: set[str] = set()
         packages: set[str] = set()
         modules: set[str] = set()
         files: set[str] = set()
         for found in self.codes:
-            _classify(found, code, packages, modules, files)
+            if found not in covered:
+                _classify(found, code, packages, modules, files)
         for name in self.modules:
             kind = _code_identity.module_kind(name)
             if kind == "user":

@@ -129,7 +129,7 @@ def run_task(
             result = function(*args, **kwargs)
             results = TaskRunner._outputs(task, result)
             stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
-        touched = _touched(seen)
+        touched = _touched(seen, _code_identity.covered_code(function))
         # A database or generic output is written out before the job can complete:
         # when that fails, the job fails and records no version.
         for value, dn in zip(results, output_nodes):
@@ -143,14 +143,15 @@ def run_task(
         return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__)), None
 
 
-def _touched(seen: _recording.Recording) -> dict[str, Any]:
-    """A run's recording as it crosses processes: its items, and why its result
-    must not be reused when it cannot be trusted."""
+def _touched(seen: _recording.Recording, covered: frozenset[types.CodeType]) -> dict[str, Any]:
+    """A run's recording as it crosses processes: its items beyond the code its
+    identity already covered, and why its result must not be reused when it cannot
+    be trusted."""
     problem = seen.problem
     changed = seen.changed_while_running()
     if problem is None and changed:
         problem = f"file(s) it read changed while it ran: {', '.join(changed[:3])}"
-    return {"items": seen.items(), "problem": problem}
+    return {"items": seen.items(covered), "problem": problem}
 
 
 # A function's frame parameters, with what they were found from: reading a signature

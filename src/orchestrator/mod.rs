@@ -503,6 +503,8 @@ pub fn plan(store: &Store, entity_id: &str, force: bool, executor: &dyn TaskExec
 #[cfg(test)]
 mod hash_as_read_tests;
 #[cfg(test)]
+mod recorded_tests;
+#[cfg(test)]
 mod schedule_tests;
 #[cfg(test)]
 mod tests;
