@@ -6,9 +6,24 @@ from pathlib import Path
 import pytest
 
 import scenarium as sc
-from scenarium import Config
+from scenarium import Config, _code_identity
 
 REPO = Path(__file__).resolve().parent.parent
+# The test modules define tasks, and each test runs in its tmp_path: their folder is
+# the project's too, as a user adds a folder of their code with
+# Config.configure_core(project_paths=[...]).
+_code_identity.set_project_paths([str(REPO / "tests")])
+
+
+class CallLog(list):  # type: ignore[type-arg]
+    """A list the tests' tasks append to, to count their runs. Its identity is
+    constant: it is not part of what they compute (a plain list a task reaches and
+    changes makes that task run again, as it should)."""
+
+    def __scenarium_identity__(self) -> str:
+        return "a call log"
+
+
 ARTICLE = REPO / "examples" / "article"
 SAMPLE_CSV = REPO / "data" / "SMALL_customers_data.csv"
 
@@ -32,9 +47,7 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets a fresh Config and its own storage folder, and runs in tmp_path."""
     Config._reset()
     folder = tmp_path / ".scenarium"
-    # The test modules define tasks, and each test runs in tmp_path: their folder is
-    # the project's too (as a user adds a folder of their code).
-    Config.configure_core(storage_folder=str(folder), project_paths=[str(REPO / "tests")])
+    Config.configure_core(storage_folder=str(folder))
     monkeypatch.chdir(tmp_path)
     return folder
 

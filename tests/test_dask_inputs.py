@@ -9,11 +9,12 @@ import polars as pl
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config, _dask_frames
 
 dd = pytest.importorskip("dask.dataframe")
 
-seen: list[tuple[str, int]] = []
+seen: list[tuple[str, int]] = CallLog()
 
 
 def make_dask(n: int) -> dd.DataFrame:

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 import scenarium as sc
-from conftest import ids
+from conftest import CallLog, ids
 from scenarium import Config, Scope
 
-CALLS: list[str] = []
+CALLS: list[str] = CallLog()
 
 
 def double(x):

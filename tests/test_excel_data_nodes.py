@@ -9,12 +9,13 @@ import os
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("openpyxl")
 
-runs: list[int] = []
+runs: list[int] = CallLog()
 
 
 def total(frame):

@@ -8,6 +8,7 @@ import json
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
 
@@ -21,7 +22,7 @@ def write_settings(data, path):
         json.dump(data, f)
 
 
-seen: list[int] = []
+seen: list[int] = CallLog()
 
 
 def threshold_of(settings):

@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
-received: list[str] = []
+received: list[str] = CallLog()
 
 
 def clean(raw: pl.LazyFrame) -> pl.LazyFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
 pymongo = pytest.importorskip("pymongo")
@@ -30,7 +31,7 @@ def server(monkeypatch):
     return client
 
 
-counted: list[int] = []
+counted: list[int] = CallLog()
 
 
 def count(orders):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
 boto3 = pytest.importorskip("boto3")
@@ -40,7 +41,7 @@ def node(endpoint, bucket_name, key="report.txt") -> dict:
     }  # fmt: skip
 
 
-runs: list[str] = []
+runs: list[str] = CallLog()
 
 
 def shout(text):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from scenarium import Config
 
-calls: list[str] = []
+calls: list[str] = CallLog()
 
 
 def train(x):

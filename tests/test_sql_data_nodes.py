@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import scenarium as sc
+from conftest import CallLog
 from projects import Project, statuses
 from scenarium import Config, _external
 
@@ -81,7 +82,7 @@ def sales_table(db: dict[str, Any]) -> str:
     return name
 
 
-calls: list[str] = []
+calls: list[str] = CallLog()
 
 
 def total(frame):

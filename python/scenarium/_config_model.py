@@ -350,6 +350,10 @@ class CoreConfig:
     def __init__(self, storage_folder: str = ".scenarium", **properties: Any) -> None:
         self.storage_folder = str(storage_folder)
         self.properties = properties
+        if "project_paths" in properties:
+            # The folders of the project's own code besides the current folder and the
+            # script's (from configure_core or a TOML file): tasks' identities walk it.
+            _code_identity.set_project_paths(properties["project_paths"] or ())
 
     def __repr__(self) -> str:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"

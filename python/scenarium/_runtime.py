@@ -200,6 +200,19 @@ def _frame_parameters(function: Callable[..., Any]) -> dict[int | str, str]:
     return found
 
 
+# The label suffix that says a value is as the task's own last run (in this process)
+# left it: the task runs again (what it reaches changed), and the reason says why.
+LEFT_BY_ITS_RUN = " as the task's own last run left it"
+# recording key -> {label: what the task's last run in this process left there}
+_left_by_runs: dict[str, dict[str, str]] = {}
+
+
+def _changed_by_run(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
+    """The code and values a run changed itself (a list it appends to)."""
+    kinds = ("task", "value ", "function ", "class ")
+    return {k: v for k, v in after.items() if k.startswith(kinds) and k in before and before[k] != v}
+
+
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
@@ -238,6 +251,8 @@ class TaskRunner:
                 found = code_identity_of(task, resolve(task), self.engine, recorded)
             except LookupError as e:
                 raise RuntimeError(str(e)) from None
+            left = _left_by_runs.get(recording_key(task), {})
+            found.update({f"{k}{LEFT_BY_ITS_RUN}": v for k, v in left.items() if found.get(k) == v})
             self._identities[task.id] = found
             self._recorded[task.id] = recorded
         return found
@@ -252,17 +267,19 @@ class TaskRunner:
         if touched["problem"] is not None:
             raise RuntimeError(touched["problem"])
         before = self._recorded.get(task.id) or {}
-        if _recording.merge(before, touched["items"]) == _recording.merge(before):
-            return None
+        before_run = self._identities.get(task.id) or {}
         folder, key = str(self.engine.storage_folder), recording_key(task)
-        # With what other processes kept meanwhile: the next submit reads that.
-        merged = _recording.merge(_recording.load(folder, key), before, touched["items"])
-        _recording.save(folder, key, merged)
+        grew = _recording.merge(before, touched["items"]) != _recording.merge(before)
+        merged = _recording.merge(_recording.load(folder, key), before, touched["items"]) if grew else before
         parts = code_identity_of(task, resolve(task), self.engine, merged)
+        _left_by_runs[key] = _changed_by_run(before_run, parts)
+        if not grew:
+            return None
+        # With what other processes kept meanwhile: the next submit reads that.
+        _recording.save(folder, key, merged)
         # What the identity it was decided with already covered counts as it was
         # before the run: a list the task appends to is not a change of its own
         # making for the next process, which starts from the same state.
-        before_run = self._identities.get(task.id) or {}
         parts.update((label, value) for label, value in before_run.items() if label in parts)
         self._identities[task.id], self._recorded[task.id] = parts, merged
         return parts

@@ -17,7 +17,7 @@ import os
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from scenarium import _code_identity, _config_check, config_toml
+from scenarium import _config_check, config_toml
 from scenarium._config_model import (
     STORAGE_TYPES,
     ConfigState,
@@ -551,10 +551,6 @@ class Config:
         """
         if progress is not None:
             properties["progress"] = bool(progress)
-        if "project_paths" in properties:
-            # The folders of the project's own code (besides the current folder and the
-            # script's): code under them is walked for tasks' identities.
-            _code_identity.set_project_paths(properties["project_paths"] or ())
         cls._state.core = CoreConfig(storage_folder, **properties)
         return cls._state.core
 

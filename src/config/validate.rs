@@ -250,6 +250,7 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "force",
             "core_version",
             "progress",
+            "project_paths",
         ],
         "TAIPY" => &[],
         _ => return None,
