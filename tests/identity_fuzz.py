@@ -652,17 +652,9 @@ class Project:
 
 # ----- the processes each step runs -----
 
-# Configures every project of the plan (package per project, one storage folder),
-# submits it, and prints each task's status, reason and the value scenarium holds.
-DRIVER = r"""
-import importlib, json, sys, traceback
-import scenarium as sc
-from scenarium import Config
-Config.configure_core(storage_folder=sys.argv[2], progress=False)
-plan = json.load(open(sys.argv[1]))
-existing = {s.config_id: s for s in sc.get_scenarios()}
-report = {}
-
+# Both drivers: one project's submit, with each job's status and reason (a failed
+# job's last traceback line) and the values scenarium serves.
+SUBMIT_REPORT = r"""
 def submit_report(pkg, scenario):
     try:
         submission = scenario.submit()
@@ -677,7 +669,20 @@ def submit_report(pkg, scenario):
         "reasons": {j.task_config_id[n:]: why(j) for j in submission.jobs},
         "served": [scenario.data_nodes[f"{pkg}_y{k}"].read() for k in range(3)],
     }
-for pkg, inputs in plan.items():
+"""
+
+# Configures every project of the plan (package per project, one storage folder),
+# submits it, and prints each task's status, reason and the value scenarium holds.
+DRIVER = r"""
+import importlib, json, sys, traceback
+import scenarium as sc
+from scenarium import Config
+Config.configure_core(storage_folder=sys.argv[2], progress=False)
+plan = json.load(open(sys.argv[1]))
+existing = {s.config_id: s for s in sc.get_scenarios()}
+report = {}
+
+__SUBMIT_REPORT__for pkg, inputs in plan.items():
     x, files = inputs["x"], inputs["files"]
     try:
         # Each project alone in the configuration: checking it costs no more with 500 of them.
@@ -718,6 +723,8 @@ for pkg, inputs in plan.items():
 print("RESULT" + json.dumps(report, default=repr))
 """
 
+DRIVER = DRIVER.replace("__SUBMIT_REPORT__", SUBMIT_REPORT)
+
 # Notebook mode: every step of every notebook project in one interpreter. Between
 # submits, the cell edits files and reloads what it edited (and sometimes the tasks
 # module, then configures the tasks again), or changes a value in memory. The oracle
@@ -731,21 +738,7 @@ plan = json.load(open(sys.argv[1]))
 ORDER = plan["reload_order"]
 scenarios, report = {}, {}
 
-def submit_report(pkg, scenario):
-    try:
-        submission = scenario.submit()
-    except sc.JobFailed as e:  # the other tasks are still checked
-        submission = next(s for s in scenario.submissions if s.id == e.submission_id)
-    n = len(pkg) + 1
-    def why(j):
-        tail = j.stacktrace[-1].strip().splitlines()[-1] if j.stacktrace else ""
-        return f"{j.reason or ''} {tail}".strip() if j.status.name == "FAILED" else j.reason
-    return {
-        "status": {j.task_config_id[n:]: j.status.name for j in submission.jobs},
-        "reasons": {j.task_config_id[n:]: why(j) for j in submission.jobs},
-        "served": [scenario.data_nodes[f"{pkg}_y{k}"].read() for k in range(3)],
-    }
-
+__SUBMIT_REPORT__
 def modname(pkg, path):
     name = pkg + "." + path[:-3].replace("/", ".")
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
@@ -800,3 +793,4 @@ for step, todo in enumerate(plan["steps"]):
             out.append({"error": traceback.format_exc()[-3000:]})
 print("RESULT" + json.dumps(report, default=repr))
 """
+NOTEBOOK = NOTEBOOK.replace("__SUBMIT_REPORT__", SUBMIT_REPORT)
