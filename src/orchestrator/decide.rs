@@ -247,11 +247,9 @@ fn input_state(
 fn named_paths(json: &str) -> Vec<String> {
     fn walk(value: &serde_json::Value, found: &mut Vec<String>, seen: &mut std::collections::HashSet<String>) {
         match value {
-            serde_json::Value::String(s) => {
-                if !seen.contains(s) && is_path(s) {
-                    seen.insert(s.clone());
-                    found.push(s.clone());
-                }
+            serde_json::Value::String(s) if !seen.contains(s) && is_path(s) => {
+                seen.insert(s.clone());
+                found.push(s.clone());
             }
             serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found, seen)),
             serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {

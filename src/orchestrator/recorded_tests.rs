@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use super::tests::{run, scenario};
 use super::*;
 use crate::config::validate::tests::task;
+use crate::model::ScenarioRecord;
 use crate::store::tests::{inline, open};
 
 /// Its identity before a run is what earlier runs recorded (`recorded`); a run
@@ -58,7 +59,7 @@ impl TaskExecutor for Recording {
     }
 }
 
-fn submit_once(store: &Store, s: &ScenarioRecord, exec: &Recording) -> JobRecord {
+fn submit_once(store: &Store, s: &ScenarioRecord, exec: &dyn TaskExecutor) -> JobRecord {
     let sub = create_submission(store, &s.id, false).unwrap();
     let done = run(store, &sub.id, exec, 1, &mut |_| {}).unwrap();
     store.job(&done.job_ids[0]).unwrap()
