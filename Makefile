@@ -49,6 +49,10 @@ test: lint
 property-long: dev
 	SCN_PROPERTY_SEQUENCES=5000 SCN_PROPERTY_STEPS=12 $(BIN)/python -m pytest -q tests/test_code_property.py
 
+.PHONY: fuzz-long  ## task 1's CSV reader against the reference on 100,000 generated files (CI runs 5,000)
+fuzz-long: dev
+	SCN_CSV_FUZZ_EXAMPLES=100000 $(BIN)/python -m pytest -q tests/test_csv_differential.py
+
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 lint: dev
 	cargo fmt --check
