@@ -133,7 +133,7 @@ def reference(data: bytes) -> Union[Frame, Refused]:
     }
 
 
-def native(path: Path, block: int | None) -> Union[Frame, sc.exceptions.TaskError]:
+def native(path: Path, block: int | None) -> Union[Frame, sc.exceptions.TaskError, str]:
     if block is None:
         os.environ.pop("SCENARIUM_CSV_BLOCK_BYTES", None)
     else:
@@ -142,6 +142,8 @@ def native(path: Path, block: int | None) -> Union[Frame, sc.exceptions.TaskErro
         frame = ca.preprocess_and_score(str(path))
     except sc.exceptions.TaskError as e:
         return e
+    except Exception as e:  # noqa: BLE001  (a panic, any error not scenarium's: a disagreement)
+        return f"raised {type(e).__name__}, not a TaskError: {str(e)[:200]}"
     finally:
         os.environ.pop("SCENARIUM_CSV_BLOCK_BYTES", None)
     return {name: (str(frame[name].dtype), frame[name].to_list()) for name in frame.columns}
@@ -159,6 +161,8 @@ def disagreement(data: bytes, block: int | None, folder: Path) -> str | None:
     path.write_bytes(data)
     expected = reference(data)
     got = native(path, block)
+    if isinstance(got, str):
+        return got
     if isinstance(expected, Refused):
         if not isinstance(got, sc.exceptions.TaskError):
             return f"read, and the reference refuses ({expected.why})"
