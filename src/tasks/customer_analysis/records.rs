@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(last_cut(b"a,b\rc,d\re"), Cut::At(8));
         assert_eq!(last_cut(b"abc"), Cut::NeedMore);
         assert_eq!(last_cut(b"a,\"b\nc\nd"), Cut::NeedMore);
-        assert_eq!(last_cut(b"a\n\"b\nc\",d\ne\"f"), Cut::At(11));
+        assert_eq!(last_cut(b"a\n\"b\nc\",d\ne\"f"), Cut::At(10));
         assert_eq!(last_cut(b"a\n\"b\"x\ny\nz\n"), Cut::At(6));
         assert_eq!(count_lines(b"a\r\nb\rc\n\"d\re\""), 4);
     }
