@@ -811,7 +811,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("data.csv").to_string_lossy().into_owned();
         std::fs::write(&path, text).expect("write");
-        let layout = layout("t", &path, NAMES).ok().expect("readable");
+        let layout = layout("t", &path, NAMES).expect("readable");
         (dir, path, layout)
     }
 
@@ -995,7 +995,7 @@ mod tests {
         let path = dir.path().join("data.csv").to_string_lossy().into_owned();
         let mut refused = 0;
         for round in 0..300 {
-            let mut columns = vec!["id", "amount", "purchases", "review", "time", "note"];
+            let mut columns = ["id", "amount", "purchases", "review", "time", "note"];
             for k in (1..columns.len()).rev() {
                 columns.swap(k, random.below(k as u64 + 1) as usize);
             }
