@@ -53,6 +53,10 @@ property-long: dev
 identity-fuzz-long: dev
 	SCN_FUZZ_SEQUENCES=5000 SCN_FUZZ_NOTEBOOK=500 SCN_FUZZ_STEPS=6 $(BIN)/python -m pytest -q -s tests/test_identity_fuzz.py
 
+.PHONY: fuzz-long  ## task 1's CSV reader against the reference on 100,000 generated files (CI runs 5,000)
+fuzz-long: dev
+	SCN_CSV_FUZZ_EXAMPLES=100000 $(BIN)/python -m pytest -q tests/test_csv_differential.py
+
 .PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 lint: dev
 	cargo fmt --check

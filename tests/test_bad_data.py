@@ -3,6 +3,10 @@ error naming the task, the file, the line, the column and the value."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
+import re
 import subprocess
 import sys
 import textwrap
@@ -36,6 +40,14 @@ READABLE = {
     # Without quotes, so that scenarium's own reader (not polars') reads them.
     "CRLF line ends, no quotes": "\r\n".join([HEADER, ROWS[0], ROWS[2]]) + "\r\n",
     "no final newline, no quotes": "\n".join([HEADER, ROWS[0], ROWS[2]]),
+    "CR line ends (old Mac)": "\r".join([HEADER, *ROWS]) + "\r",
+    "CR line ends, no quotes": "\r".join([HEADER, ROWS[0], ROWS[2]]),
+    "a quoted header, quoted numbers": '"'
+    + HEADER.replace(",", '","')
+    + '"\n'
+    + ROWS[0]
+    + "\n"
+    + '4,20,"x ""y""","625.98","3",1.9,"1442",2018-05-25,False\n',
     "blank lines": "\n".join([HEADER, "", ROWS[0], "", "\r", ROWS[2], ""]) + "\n",
     "signs and bare points": "\n".join([HEADER, ROWS[0], "3,55,France,-5438.86,+15,.5,2509,2022-06-01,False"]) + "\n",
     "long numbers": "\n".join([HEADER, ROWS[0], "3,55,France,123456789.125,15,1.25,123456789012,2022-06-01,False"])
@@ -53,6 +65,66 @@ def test_read_as_pandas_reads_it(tmp_path: Path, case: str) -> None:
         assert native.shape == expected.shape == (0, 4)
         return
     assert_same(native, expected.astype({c: float for c in expected.columns if expected[c].dtype == object}))
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize(
+    ("bad_row", "found"),
+    [
+        ("4,20,Japan,1,354.56,3,1.8,189,2019-12-14,True", "10 fields, and the header names 9"),
+        ("4,20,Japan,354.56,3,1.8,189,2019-12-14,True,extra", "10 fields, and the header names 9"),
+    ],
+)
+def test_a_bad_row_is_refused_at_its_line_whether_or_not_the_file_has_quotes(
+    tmp_path: Path, quoted: bool, bad_row: str, found: str
+) -> None:
+    """One rule for every block: a quoted field elsewhere in the file used to hand it to
+    polars, which shifted `1,354.56` into the next column and accepted a row too long."""
+    first = ROWS[1] if quoted else ROWS[0]
+    lines = [HEADER, first, *[ROWS[2]] * 3000, bad_row, ROWS[0]]
+    path = tmp_path / "customers.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(sc.exceptions.TaskError, match=f"{re.escape(str(path))}, line 3003: {re.escape(found)}"):
+        ca.preprocess_and_score(str(path))
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_a_compressed_file_named_csv_is_refused_naming_it(tmp_path: Path, compress) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(compress(("\n".join([HEADER, *ROWS]) + "\n").encode()))
+    with pytest.raises(sc.exceptions.TaskError, match=f"{re.escape(str(path))} is .*-compressed, not CSV text"):
+        ca.preprocess_and_score(str(path))
+
+
+def test_utf16_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(("\n".join([HEADER, *ROWS]) + "\n").encode("utf-16"))
+    with pytest.raises(sc.exceptions.TaskError, match=f"{re.escape(str(path))} is UTF-16 text"):
+        ca.preprocess_and_score(str(path))
+
+
+def test_a_missing_or_renamed_column_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("\n".join([HEADER.replace("NumberOfPurchases", "Purchases"), *ROWS]) + "\n")
+    with pytest.raises(sc.exceptions.TaskError) as error:
+        ca.preprocess_and_score(str(path))
+    assert f'{path}: column "NumberOfPurchases" is missing; its header (line 1) has columns CustomerID' in str(
+        error.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (HEADER + "\n" + ROWS[0] + '\n4,20,"Japan"x,1,1,1,1,2019-12-14,True\n', "line 3: 'x' after the closing quote"),
+        (HEADER + "\n" + ROWS[0] + '\n4,20,"Japan,1,1,1,1,2019-12-14,True\n', "line 3: a quoted field opened here"),
+    ],
+)
+def test_quotes_the_csv_module_refuses_are_refused_at_their_line(tmp_path: Path, text: str, found: str) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(text)
+    with pytest.raises(sc.exceptions.TaskError, match=f"{re.escape(str(path))}, {re.escape(found)}"):
+        ca.preprocess_and_score(str(path))
 
 
 def with_bad_value(row: int, total: int) -> str:

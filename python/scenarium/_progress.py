@@ -34,9 +34,17 @@ def wanted(progress: bool | None) -> str | None:
         return None
     if _in_notebook():
         return "notebook"
-    if progress or sys.stderr.isatty():
+    if progress or _is_terminal(sys.stderr):
         return "terminal"
     return None
+
+
+def _is_terminal(stream: Any) -> bool:
+    """Whether `stream` is a terminal; False for one a task closed or replaced by None."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 class Progress:
@@ -53,7 +61,10 @@ class Progress:
         if where == "terminal":
             from tqdm import tqdm  # on first use: keeps `import scenarium` fast
 
-            self.bar = tqdm(total=job_count, desc=submission_id[:24], unit="job", leave=True, file=sys.stderr)
+            try:
+                self.bar = tqdm(total=job_count, desc=submission_id[:24], unit="job", leave=True, file=sys.stderr)
+            except (AttributeError, ValueError, OSError):  # stderr closed: no display
+                self.bar = None
         else:
             from IPython.display import HTML, display  # only in a notebook
 
@@ -61,10 +72,15 @@ class Progress:
 
     def __call__(self, job: Any) -> None:
         self.status[job.id] = (job.task_config_id, job.status)
-        if self.bar is not None:
+        if self.where == "terminal":
+            if self.bar is None:
+                return
             done = sum(1 for _, s in self.status.values() if s in FINISHED)
-            self.bar.update(done - self.bar.n)
-            self.bar.set_postfix_str(self._running_text(), refresh=True)
+            try:
+                self.bar.update(done - self.bar.n)
+                self.bar.set_postfix_str(self._running_text(), refresh=True)
+            except (ValueError, OSError):  # a task closed stderr: the display stops, the submission goes on
+                self.bar = None
         else:
             from IPython.display import HTML  # only in a notebook
 
@@ -97,8 +113,12 @@ class Progress:
         )
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        if self.where == "terminal":
+            if self.bar is not None:
+                try:
+                    self.bar.close()
+                except (ValueError, OSError):  # a task closed stderr
+                    pass
         else:
             from IPython.display import HTML  # only in a notebook
 

@@ -213,6 +213,34 @@ def _changed_by_run(before: dict[str, str], after: dict[str, str]) -> dict[str, 
     return {k: v for k, v in after.items() if k.startswith(kinds) and k in before and before[k] != v}
 
 
+class _ProcessState:
+    """sys.stdout, sys.stderr, the current folder and sys.path as the submitter had them."""
+
+    def __init__(self, stdout: Any, stderr: Any, cwd: str | None, path: list[str]) -> None:
+        self.stdout, self.stderr, self.cwd, self.path = stdout, stderr, cwd, path
+
+    @classmethod
+    def now(cls) -> _ProcessState:
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:  # the folder was removed
+            cwd = None
+        return cls(sys.stdout, sys.stderr, cwd, list(sys.path))
+
+    def restore(self) -> None:
+        """Puts back what a task replaced (a stream it closed stays closed: the
+        progress display copes with that, _progress.py)."""
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        if sys.path != self.path:
+            sys.path[:] = self.path
+        if self.cwd is not None:
+            try:
+                if os.getcwd() != self.cwd:
+                    os.chdir(self.cwd)
+            except OSError:
+                os.chdir(self.cwd)
+
+
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
@@ -233,6 +261,9 @@ class TaskRunner:
         self._runs: dict[str, dict[str, Any] | None] = {}
         # Threads running a task now (worker threads when max_nb_of_workers > 1).
         self._running: set[int] = set()
+        # What a task run in this process may change and the submitter relies on
+        # (its streams, folder, import path): put back after each task.
+        self._home = _ProcessState.now()
 
     def interrupt_running(self) -> None:
         """Raises KeyboardInterrupt in every thread running a task of this submission
@@ -329,6 +360,7 @@ class TaskRunner:
             return run_task(self.engine, task, [v.value for v in inputs], input_nodes, outputs)
         finally:
             self._running.discard(threading.get_ident())
+            self._home.restore()
 
     @staticmethod
     def _outputs(task: _core.TaskRecord, result: Any) -> list[Any]:

@@ -29,42 +29,6 @@ pub fn check_csv(task: &'static str, path: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn scan_csv(task: &'static str, path: &str) -> Result<LazyFrame> {
-    check_csv(task, path)?;
-    LazyCsvReader::new(PlRefPath::new(path))
-        .with_has_header(true)
-        .with_infer_schema_length(Some(10_000))
-        .finish()
-        .map_err(|source| TaskError::Polars { task, source })
-}
-
-/// Makes `columns` of a scanned CSV numeric when the schema inference read them
-/// as text: an error naming the file, line and value if one holds a non-number,
-/// else a cast (a file with a header and no rows has text columns; pandas gives
-/// it zero rows, and so does this).
-pub fn numeric_columns(task: &'static str, mut lf: LazyFrame, path: &str, columns: &[&str]) -> Result<LazyFrame> {
-    let schema = lf.collect_schema().map_err(|source| TaskError::Polars { task, source })?;
-    for &name in columns {
-        if !schema.get(name).is_some_and(|d| d.is_string()) {
-            continue;
-        }
-        let not_a_number = col(name).is_not_null().and(col(name).cast(DataType::Float64).is_null());
-        let bad = lf
-            .clone()
-            .select([col(name)])
-            .filter(not_a_number)
-            .first()
-            .collect()
-            .map_err(|source| TaskError::Polars { task, source })?;
-        if bad.height() > 0 {
-            let value = bad.column(name).ok().and_then(|c| c.str().ok()?.get(0).map(str::to_owned));
-            return Err(diagnose::not_a_number(task, path, name, &value.unwrap_or_default(), 0));
-        }
-        lf = lf.with_column(col(name).cast(DataType::Float64));
-    }
-    Ok(lf)
-}
-
 impl Catalog {
     /// A stored value as a native task's argument.
     pub fn input_from_payload(

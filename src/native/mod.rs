@@ -12,7 +12,7 @@ mod table;
 
 use polars::prelude::*;
 
-pub use io::{check_csv, numeric_columns, scan_csv, TABLE_FORMAT};
+pub use io::{check_csv, TABLE_FORMAT};
 pub use table::{StoredTable, Table, TableProducer};
 
 pub type Result<T, E = TaskError> = std::result::Result<T, E>;

@@ -1,20 +1,40 @@
 //! Task 1's reader: the four numeric columns it needs, parsed from the CSV by
 //! one thread reading blocks and the others parsing them, then scored; batches
-//! come out in file order. A block whose lines all have the header's number
-//! of fields and a number in each wanted one (almost every block) is read by
-//! index over its separators' positions (found with AVX2 where the CPU has
-//! it, separators.rs): ~82 ns a row on one thread here, against ~100 ns for
-//! the general loop, which decides field by field and handles the rest
-//! (benches/results/first_submit_profile.md). Short numbers are read a word
-//! at a time (numbers.rs).
+//! come out in file order.
 //!
-//! What it does not handle it hands to polars before emitting anything wrong:
-//! a file with a double quote anywhere (quoted fields may hold commas and
-//! newlines). Values follow pandas: pandas' missing-value words (`NA`, `nan`,
-//! `NULL`, ...) and empty cells are missing, blank lines are skipped, a short
-//! row's absent cells are missing. A column is integer when the first 10,000
-//! rows hold only integers (as polars infers it); if a later row holds a
-//! fraction the file is read again with that column as float.
+//! The rule, for any file: the rows are exactly what a reference reader gives
+//! for these columns, or the file is refused with a `TaskError` naming the
+//! file, the line and what was found there. The reference (written out in
+//! `tests/test_csv_differential.py`, which fuzzes this reader against it):
+//! - the bytes are refused when they start as a compressed file or UTF-16 text
+//!   does; otherwise a UTF-8 byte order mark is dropped and the rest read as
+//!   Latin-1 (the four columns are ASCII, so other text never matters);
+//! - records are those of Python's `csv.reader(..., strict=True)` (records.rs:
+//!   line ends `\r\n`, `\r`, `\n`; quoting; what it refuses is refused); a
+//!   record longer than 256 MiB is refused (an unclosed quote, most likely);
+//! - empty lines are skipped; the first other record is the header, and a
+//!   wanted column is the first field named exactly so (missing: refused);
+//! - a record with more fields than the header is refused; a shorter one has
+//!   its absent fields missing;
+//! - a field, trimmed of ASCII whitespace (` \t\n\x0c\r`), is missing when it
+//!   is one of pandas' missing-value words (`MISSING`, `""` included), else a
+//!   number as Rust and Python read it (sign, digits, point, exponent,
+//!   `inf`/`infinity`/`nan` in any case; no `_`), correctly rounded; anything
+//!   else is refused;
+//! - a column is Int64 when it has a value among the first 10,000 records (of
+//!   those in the first 8 MiB) and every value of the file is an integer of at
+//!   most 18 digits; otherwise Float64.
+//!
+//! No way of reading a block may change what a row means, only how fast it is
+//! read: a block of whole lines with no quote and no lone `\r` whose lines all
+//! have the header's number of fields and a number in each wanted one (almost
+//! every block) is read by index over its separators' positions (found with
+//! AVX2 where the CPU has it, separators.rs): ~82 ns a row on one thread here,
+//! against ~100 ns for the general loop, which decides field by field and
+//! reads the other plain blocks; blocks with a quote or a lone `\r` are read
+//! record by record (records.rs). Short numbers are read a word at a time
+//! (numbers.rs). If a later row holds a fraction in a column read as integers
+//! the file is read again with that column as float.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -28,8 +48,9 @@ use polars::prelude::*;
 use polars_arrow::bitmap::Bitmap;
 
 use super::numbers::{first_word, parse_float, parse_float_from, parse_int, parse_int_from};
+use super::records::{self, Cut, Record, Records, Specials};
 use super::separators::{self, Separators};
-use crate::native::{diagnose, stop_if_interrupted, Result, TaskError};
+use crate::native::{stop_if_interrupted, Result, TaskError};
 use crate::phases::{timed, Phase};
 use crate::read_hashes::FileHasher;
 
@@ -41,10 +62,8 @@ const MISSING: &[&str] = &[
     "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
-/// Why the fast reader stopped.
+/// Why the reader stopped.
 pub enum Stop {
-    /// The file needs polars' general reader.
-    Fallback,
     /// Column `usize` (of the four) holds a fraction: read again as float.
     Float(usize),
     Failed(TaskError),
@@ -66,58 +85,117 @@ pub struct Layout {
     data_start: u64,
 }
 
-/// Reads the header and infers the types from the first rows. `None` when the
-/// file needs polars' reader (quotes in the header, a column missing: polars'
-/// path then gives the error message).
-pub fn layout(task: &'static str, path: &str, names: [&'static str; 4]) -> Result<Option<Layout>> {
+/// What a file that is not CSV text starts with, and what it is.
+fn not_text(head: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x1f\x8b", "gzip-compressed"),
+        (b"\xfd7zXZ\x00", "xz-compressed"),
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+        (b"PK\x03\x04", "a zip archive (an Excel .xlsx file is one)"),
+        (b"\xff\xfe", "UTF-16 text"),
+        (b"\xfe\xff", "UTF-16 text"),
+    ];
+    let bzip2 = head.len() >= 10
+        && head.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&head[3])
+        && matches!(&head[4..10], b"\x31\x41\x59\x26\x53\x59" | b"\x17\x72\x45\x38\x50\x90");
+    if bzip2 {
+        return Some("bzip2-compressed");
+    }
+    SIGNATURES.iter().find(|(magic, _)| head.starts_with(magic)).map(|&(_, what)| what)
+}
+
+/// Reads the header and infers the types from the first records, or refuses
+/// the file (not text, no header, a column missing) naming it.
+pub fn layout(task: &'static str, path: &str, names: [&'static str; 4]) -> Result<Layout> {
     let io = |e: std::io::Error| TaskError::InvalidData { task, message: format!("cannot read {path}: {e}") };
+    let invalid = |message: String| TaskError::InvalidData { task, message };
     let mut head = Vec::with_capacity(BLOCK);
     File::open(path).map_err(io)?.take(BLOCK as u64).read_to_end(&mut head).map_err(io)?;
-    let header_end = head.iter().position(|&b| b == b'\n').map_or(head.len(), |p| p + 1);
-    let header = &head[..header_end];
-    if header.contains(&b'"') {
-        return Ok(None);
+    if let Some(what) = not_text(&head) {
+        return Err(invalid(format!("{path} is {what}, not CSV text: decompress it or save it as UTF-8 CSV first")));
     }
-    let bom = if header.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let header = std::str::from_utf8(&header[bom..]).unwrap_or("").trim_end_matches(['\n', '\r']);
-    let columns: Vec<&str> = header.split(',').collect();
-    let mut index = [0; 4];
-    for (i, name) in names.iter().enumerate() {
-        match columns.iter().position(|c| c == name) {
-            Some(at) => index[i] = at,
-            None => return Ok(None),
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let body = &head[bom..];
+    // Only whole records: the head may end inside one.
+    let usable = if head.len() < BLOCK {
+        body.len()
+    } else {
+        match records::last_cut(body) {
+            Cut::At(end) => end,
+            Cut::NeedMore => 0,
+        }
+    };
+    let mut records = Records::new(&body[..usable]);
+    let mut record = Record::default();
+    loop {
+        match records.next_into(&mut record) {
+            Ok(true) if record.fields() == 0 => continue,
+            Ok(true) => break,
+            Ok(false) if usable < body.len() => {
+                return Err(invalid(format!("{path}: the header is longer than {} MiB", BLOCK >> 20)))
+            }
+            Ok(false) => return Err(invalid(format!("{path} has no header row"))),
+            Err(m) => return Err(malformed(task, path, m, bom as u64)),
         }
     }
-    let mut layout = Layout { names, index, is_int: [true; 4], fields: columns.len(), data_start: header_end as u64 };
+    let header_line = line_number(path, (bom + record.start) as u64);
+    let columns: Vec<&[u8]> = (0..record.fields()).map(|k| record.field(k)).collect();
+    let mut index = [0; 4];
+    for (i, name) in names.iter().enumerate() {
+        match columns.iter().position(|c| *c == name.as_bytes()) {
+            Some(at) => index[i] = at,
+            None => return Err(invalid(missing_column(path, name, &columns, header_line))),
+        }
+    }
+    let fields = columns.len();
+    let data_start = (bom + records.position()) as u64;
+    let mut is_int = [true; 4];
     let mut seen = [false; 4];
-    let complete =
-        if head.len() == BLOCK { memchr::memrchr(b'\n', &head).map_or(header_end, |p| p + 1) } else { head.len() };
-    for line in head[header_end..complete.max(header_end)].split(|&b| b == b'\n').take(INFER_ROWS) {
-        for (i, field) in layout.wanted_fields(line) {
-            let field = trim(field);
+    let mut rows = 0;
+    while rows < INFER_ROWS {
+        // A malformed record ends the inference; it is refused when read.
+        match records.next_into(&mut record) {
+            Ok(true) if record.fields() == 0 => continue,
+            Ok(true) => rows += 1,
+            Ok(false) | Err(_) => break,
+        }
+        for (i, &at) in index.iter().enumerate() {
+            if at >= record.fields() {
+                continue;
+            }
+            let field = trim(record.field(at));
             if is_missing(field) {
                 continue;
             }
             seen[i] = true;
-            layout.is_int[i] &= parse_int(field).is_some();
+            is_int[i] &= parse_int(field).is_some();
         }
     }
     // A column with no value in the first rows is float, as polars' cast makes it.
-    for (is_int, seen) in layout.is_int.iter_mut().zip(seen) {
+    for (is_int, seen) in is_int.iter_mut().zip(seen) {
         *is_int &= seen;
     }
-    Ok(Some(layout))
+    Ok(Layout { names, index, is_int, fields, data_start })
+}
+
+/// "column X is missing" with the file, its header's line and columns, and a
+/// near miss if there is one.
+fn missing_column(path: &str, name: &str, columns: &[&[u8]], line: u64) -> String {
+    let columns: Vec<String> = columns.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let hint = columns
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name) || c.trim() == name)
+        .map(|c| format!(" (did you mean {c:?}?)"))
+        .unwrap_or_default();
+    let mut list = columns.join(", ");
+    if list.chars().count() > 300 {
+        list = list.chars().take(300).chain("...".chars()).collect();
+    }
+    format!("{path}: column {name:?} is missing{hint}; its header (line {line}) has columns {list}")
 }
 
 impl Layout {
-    /// (which of the four, text) for the wanted fields of a line.
-    fn wanted_fields<'a>(&self, line: &'a [u8]) -> impl Iterator<Item = (usize, &'a [u8])> + 'a {
-        let index = self.index;
-        line.split(|&b| b == b',')
-            .enumerate()
-            .filter_map(move |(at, field)| index.iter().position(|&i| i == at).map(|i| (i, field)))
-    }
-
     pub fn schema(&self, score: &'static str) -> Schema {
         let mut schema = Schema::default();
         schema.insert(score.into(), DataType::Float64);
@@ -138,8 +216,21 @@ pub fn read(
     score: fn(f64, f64, f64) -> f64,
     push: &mut dyn FnMut(DataFrame) -> Result<()>,
 ) -> std::result::Result<(), Stop> {
+    read_in_blocks(task, path, layout, score_name, score, push, block_size())
+}
+
+/// `read` with blocks of `block_size` bytes.
+fn read_in_blocks(
+    task: &'static str,
+    path: &str,
+    layout: &Layout,
+    score_name: &'static str,
+    score: fn(f64, f64, f64) -> f64,
+    push: &mut dyn FnMut(DataFrame) -> Result<()>,
+    block_size: usize,
+) -> std::result::Result<(), Stop> {
     let workers = rayon::current_num_threads().max(1);
-    let (send_block, receive_block) = sync_channel::<(usize, u64, Vec<u8>)>(workers);
+    let (send_block, receive_block) = sync_channel::<(usize, u64, Vec<u8>, Specials)>(workers);
     let receive_block = Mutex::new(receive_block);
     let (send_done, receive_done) = channel::<(usize, std::result::Result<DataFrame, Stop>)>();
     // Blocks handed on: the reader stays a few blocks ahead, so memory stays bounded.
@@ -150,15 +241,17 @@ pub fn read(
         let written = &written;
         let spare = &spare;
         let hasher = crate::read_hashes::hasher_for(Path::new(path));
-        let reader = scope
-            .spawn(move || read_blocks(path, layout.data_start, hasher, send_block, written, 2 * workers + 2, spare));
+        let reader = scope.spawn(move || {
+            let window = 2 * workers + 2;
+            read_blocks(path, layout.data_start, hasher, send_block, written, window, spare, block_size)
+        });
         for _ in 0..workers {
             let send_done = send_done.clone();
             let receive_block = &receive_block;
             scope.spawn(move || loop {
                 let next = receive_block.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok((number, offset, bytes)) = next else { return };
-                let parsed = timed(Phase::Parse, || block_reader.parse(&bytes, offset));
+                let Ok((number, offset, bytes, specials)) = next else { return };
+                let parsed = timed(Phase::Parse, || block_reader.parse(&bytes, offset, specials));
                 spare.lock().unwrap_or_else(|p| p.into_inner()).push(bytes);
                 if send_done.send((number, parsed)).is_err() {
                     return;
@@ -197,17 +290,29 @@ pub fn read(
     })
 }
 
-/// Sends the file from `start` in blocks of whole lines: (number, file
+/// The size of the blocks read: 8 MiB, or `SCENARIUM_CSV_BLOCK_BYTES` (the
+/// differential tests set it small, to put block ends at every awkward place).
+fn block_size() -> usize {
+    std::env::var("SCENARIUM_CSV_BLOCK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BLOCK)
+}
+
+/// The longest record read: one longer is refused rather than held in memory
+/// (a quote left open makes the rest of the file one field).
+const MAX_RECORD: usize = 256 << 20;
+
+/// Sends the file from `start` in blocks of whole records: (number, file
 /// offset, bytes). With a `hasher`, every byte of the file, the header too,
 /// goes through it, and its hash is reported when the file's end is reached.
+#[allow(clippy::too_many_arguments)] // the reader thread's whole state, from its one caller
 fn read_blocks(
     path: &str,
     start: u64,
     mut hasher: Option<FileHasher>,
-    send: std::sync::mpsc::SyncSender<(usize, u64, Vec<u8>)>,
+    send: std::sync::mpsc::SyncSender<(usize, u64, Vec<u8>, Specials)>,
     written: &AtomicUsize,
     window: usize,
     spare: &Mutex<Vec<Vec<u8>>>,
+    block_size: usize,
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
     let mut file = File::open(path)?;
@@ -228,16 +333,19 @@ fn read_blocks(
         while number >= written.load(Ordering::Acquire).saturating_add(window) {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+        // A record longer than a block is read on in ever larger steps: each
+        // step looks at the whole carried record again.
+        let step = block_size.max(carry.len());
         // Buffers come back from the parsers: fresh memory costs a page fault per page.
         let mut block = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
         block.clear();
-        block.reserve(carry.len() + BLOCK);
+        block.reserve(carry.len() + step);
         block.extend_from_slice(&carry);
         carry.clear();
         let filled = block.len();
-        timed(Phase::Read, || (&mut file).take(BLOCK as u64).read_to_end(&mut block))?;
+        timed(Phase::Read, || (&mut file).take(step as u64).read_to_end(&mut block))?;
         // Fewer bytes than asked for: the end of the file.
-        let at_end = block.len() < filled + BLOCK;
+        let at_end = block.len() < filled + step;
         if let Some(hasher) = &mut hasher {
             timed(Phase::Fingerprint, || hasher.update(&block[filled..]));
         }
@@ -249,21 +357,32 @@ fn read_blocks(
         if block.is_empty() {
             return Ok(());
         }
+        // (Of the whole block: what is cut off is looked at again in the next one.)
+        let specials = Specials::of(&block);
         if !at_end {
-            match memchr::memrchr(b'\n', &block) {
-                Some(last) => {
-                    carry.extend_from_slice(&block[last + 1..]);
-                    block.truncate(last + 1);
+            match records::last_cut_in(&block, specials.quote) {
+                Cut::At(end) => {
+                    carry.extend_from_slice(&block[end..]);
+                    block.truncate(end);
                 }
-                None => {
-                    // One line longer than a block: keep reading it.
+                Cut::NeedMore if block.len() > MAX_RECORD => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "line {}: one record longer than {} MiB starts there (a quoted field not closed?)",
+                            line_number(path, offset),
+                            MAX_RECORD >> 20
+                        ),
+                    ));
+                }
+                Cut::NeedMore => {
                     carry = block;
                     continue;
                 }
             }
         }
         let size = block.len() as u64;
-        if send.send((number, offset, block)).is_err() {
+        if send.send((number, offset, block, specials)).is_err() {
             return Ok(());
         }
         number += 1;
@@ -328,9 +447,12 @@ struct BlockReader<'a> {
 
 impl BlockReader<'_> {
     /// The block's batch; `offset` is where it starts in the file (for errors).
-    fn parse(&self, bytes: &[u8], offset: u64) -> std::result::Result<DataFrame, Stop> {
-        if memchr::memchr(b'"', bytes).is_some() {
-            return Err(Stop::Fallback);
+    /// Which of the three ways reads it changes the speed, never the rows
+    /// (tests: `block_ends_and_reading_modes_never_change_the_rows` here, and
+    /// tests/test_csv_differential.py).
+    fn parse(&self, bytes: &[u8], offset: u64, specials: Specials) -> std::result::Result<DataFrame, Stop> {
+        if specials.quote || (specials.cr && has_lone_cr(bytes)) {
+            return self.parse_exact(bytes, offset);
         }
         match POSITIONS.with(|p| parse_regular(self.layout, bytes, &mut p.borrow_mut(), self.score)) {
             Some((columns, scores)) => self.frame(columns, scores),
@@ -338,10 +460,47 @@ impl BlockReader<'_> {
         }
     }
 
-    /// Any block without quotes, line by line and field by field: missing
-    /// values, blank and short lines, and the errors that name a line.
+    /// Adds one wanted field (`text`, inside `block`) to column `i`: missing,
+    /// a number, or why the file is not read so.
+    #[inline(always)]
+    fn value(
+        &self,
+        columns: &mut [Parsed; 4],
+        i: usize,
+        block: &[u8],
+        text: &[u8],
+        row: usize,
+        line_offset: u64,
+    ) -> std::result::Result<(), Stop> {
+        let is_int = self.layout.is_int[i];
+        let column = &mut columns[i];
+        let text = trim(text);
+        // No missing word but "1.#IND" and "1.#QNAN" starts with a digit: those are looked up after parsing fails.
+        if !text.first().is_some_and(u8::is_ascii_digit) && is_missing(text) {
+            column.push_missing(is_int, row);
+            return Ok(());
+        }
+        let word = first_word(block, text);
+        let parsed = if is_int {
+            parse_int_from(text, word).map(|v| column.ints.push(v))
+        } else {
+            parse_float_from(text, word).map(|v| column.floats.push(v))
+        };
+        match parsed {
+            Some(()) => Ok(()),
+            None if is_missing(text) => {
+                column.push_missing(is_int, row);
+                Ok(())
+            }
+            None if is_int && parse_float(text).is_some() => Err(Stop::Float(i)),
+            None => Err(not_a_number(self.task, self.path, self.layout.names[i], text, line_offset)),
+        }
+    }
+
+    /// Any plain block (no quote, no lone `\r`), line by line and field by
+    /// field: missing values, blank and short lines, and the errors that name a line.
     fn parse_general(&self, bytes: &[u8], offset: u64) -> std::result::Result<DataFrame, Stop> {
-        let BlockReader { task, path, layout, score, .. } = *self;
+        let BlockReader { layout, score, .. } = *self;
         let mut columns = new_columns(layout, bytes.len());
         let mut row = 0;
         // Which of the four each field position is, and the last one needed.
@@ -366,28 +525,7 @@ impl BlockReader<'_> {
             if let Some(&slot) = slot_of.get(field).filter(|&&slot| slot != u8::MAX) {
                 let i = usize::from(slot);
                 got[i] = true;
-                let text = trim(&bytes[field_start..end]);
-                let word = first_word(bytes, text);
-                let column = &mut columns[i];
-                let starts_numeric = text.first().is_some_and(u8::is_ascii_digit);
-                if !starts_numeric && is_missing(text) {
-                    column.push_missing(layout.is_int[i], row);
-                } else if layout.is_int[i] {
-                    match parse_int_from(text, word) {
-                        Some(v) => column.ints.push(v),
-                        None if parse_float(text).is_some() => return Err(Stop::Float(i)),
-                        None => {
-                            return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64))
-                        }
-                    }
-                } else {
-                    match parse_float_from(text, word) {
-                        Some(v) => column.floats.push(v),
-                        None => {
-                            return Err(not_a_number(task, path, layout.names[i], text, offset + line_start as u64))
-                        }
-                    }
-                }
+                self.value(&mut columns, i, bytes, &bytes[field_start..end], row, offset + line_start as u64)?;
             }
             field += 1;
             field_start = end + 1;
@@ -395,14 +533,7 @@ impl BlockReader<'_> {
                 continue;
             }
             if field > layout.fields {
-                return Err(Stop::Failed(TaskError::InvalidData {
-                    task,
-                    message: format!(
-                        "{path}, line {}: {field} fields, and the header names {}",
-                        line_number(path, offset + line_start as u64),
-                        layout.fields
-                    ),
-                }));
+                return Err(self.too_many_fields(field, offset + line_start as u64));
             }
             for (i, column) in columns.iter_mut().enumerate() {
                 if !got[i] {
@@ -414,6 +545,56 @@ impl BlockReader<'_> {
         let [amount, purchases, review] = [0, 1, 2].map(|i| columns[i].as_f64(layout.is_int[i]));
         let scores: Vec<f64> = (0..row).map(|r| score(amount[r], purchases[r], review[r])).collect();
         self.frame(columns, scores)
+    }
+
+    /// Any block, record by record as records.rs reads them (quotes, lone
+    /// `\r` line ends): slower, and only for blocks that need it.
+    fn parse_exact(&self, bytes: &[u8], offset: u64) -> std::result::Result<DataFrame, Stop> {
+        let BlockReader { task, path, layout, score, .. } = *self;
+        let mut columns = new_columns(layout, bytes.len());
+        let mut records = Records::new(bytes);
+        let mut record = Record::default();
+        let mut row = 0;
+        // Fields in the order of the line, as the general loop meets them: the
+        // first bad one is the one reported.
+        let mut in_line_order = [0, 1, 2, 3];
+        in_line_order.sort_by_key(|&i| layout.index[i]);
+        loop {
+            match records.next_into(&mut record) {
+                Ok(false) => break,
+                Ok(true) if record.fields() == 0 => continue,
+                Ok(true) => {}
+                Err(m) => return Err(Stop::Failed(malformed(task, path, m, offset))),
+            }
+            let line_offset = offset + record.start as u64;
+            for i in in_line_order {
+                let at = layout.index[i];
+                if at < record.fields() {
+                    self.value(&mut columns, i, &record.text, record.field(at), row, line_offset)?;
+                } else {
+                    columns[i].push_missing(layout.is_int[i], row);
+                }
+            }
+            if record.fields() > layout.fields {
+                return Err(self.too_many_fields(record.fields(), line_offset));
+            }
+            row += 1;
+        }
+        let [amount, purchases, review] = [0, 1, 2].map(|i| columns[i].as_f64(layout.is_int[i]));
+        let scores: Vec<f64> = (0..row).map(|r| score(amount[r], purchases[r], review[r])).collect();
+        self.frame(columns, scores)
+    }
+
+    fn too_many_fields(&self, fields: usize, line_offset: u64) -> Stop {
+        let BlockReader { task, path, layout, .. } = *self;
+        Stop::Failed(TaskError::InvalidData {
+            task,
+            message: format!(
+                "{path}, line {}: {fields} fields, and the header names {}",
+                line_number(path, line_offset),
+                layout.fields
+            ),
+        })
     }
 
     /// Task 1's batch: the score, then the three columns it keeps of the four.
@@ -552,14 +733,50 @@ fn parse_regular_piece(
 }
 
 fn not_a_number(task: &'static str, path: &str, column: &str, text: &[u8], line_offset: u64) -> Stop {
-    Stop::Failed(diagnose::not_a_number(task, path, column, &String::from_utf8_lossy(text), line_offset))
+    let mut value = String::from_utf8_lossy(text).into_owned();
+    if value.chars().count() > 80 {
+        value = value.chars().take(80).chain("...".chars()).collect();
+    }
+    let line = line_number(path, line_offset);
+    Stop::Failed(TaskError::InvalidData {
+        task,
+        message: format!("{path}, line {line}: column {column:?} holds {value:?}, which is not a number"),
+    })
 }
 
-/// The 1-based line that starts at byte `offset` (only called for an error).
+/// A record the strict reader refuses, in the block that starts at byte `offset`.
+fn malformed(task: &'static str, path: &str, m: records::Malformed, offset: u64) -> TaskError {
+    let line = line_number(path, offset + m.at() as u64);
+    TaskError::InvalidData { task, message: format!("{path}, line {line}: {}", m.describe()) }
+}
+
+/// A `\r` not part of a `\r\n`: a line end the separators do not see. (Without
+/// one and without quotes, a block's commas and `\n`s alone say where its
+/// fields and records end.)
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|p| bytes.get(p + 1) != Some(&b'\n'))
+}
+
+/// The 1-based line that holds byte `offset`, line ends counted as records.rs
+/// reads them (only called for an error: the file is read again up to there).
 fn line_number(path: &str, offset: u64) -> u64 {
-    let mut bytes = Vec::new();
-    let _ = File::open(path).and_then(|f| f.take(offset).read_to_end(&mut bytes));
-    1 + memchr::memchr_iter(b'\n', &bytes).count() as u64
+    let Ok(file) = File::open(path) else { return 0 };
+    let mut reader = file.take(offset);
+    let mut chunk = vec![0u8; 1 << 20];
+    let (mut lines, mut cr_before) = (1u64, false);
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) | Err(_) => return lines + u64::from(cr_before),
+            Ok(n) => n,
+        };
+        // A `\r` that ended the last chunk ends a line unless this one starts with `\n`.
+        if cr_before && chunk[0] != b'\n' {
+            lines += 1;
+        }
+        let ends_with_cr = chunk[n - 1] == b'\r';
+        lines += records::count_lines(&chunk[..n - usize::from(ends_with_cr)]);
+        cr_before = ends_with_cr;
+    }
 }
 
 fn trim(field: &[u8]) -> &[u8] {
@@ -594,7 +811,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("data.csv").to_string_lossy().into_owned();
         std::fs::write(&path, text).expect("write");
-        let layout = layout("t", &path, NAMES).expect("readable").expect("no quotes");
+        let layout = layout("t", &path, NAMES).expect("readable");
         (dir, path, layout)
     }
 
@@ -710,5 +927,163 @@ mod tests {
         let text = format!("{header}{}", good.trim_end());
         let (_dir, _path, layout) = layout_of(&text);
         assert!(parse_regular(&layout, rows(&text, &layout), &mut Vec::new(), score).is_none(), "no final newline");
+    }
+
+    /// The whole file read as a task reads it, in blocks of `block` bytes:
+    /// the rows, or the refusal.
+    fn read_file(path: &str, block: usize) -> std::result::Result<DataFrame, String> {
+        let mut layout = layout("t", path, NAMES).map_err(|e| e.to_string())?;
+        loop {
+            let mut frames = Vec::new();
+            let mut push = |df: DataFrame| {
+                frames.push(df);
+                Ok(())
+            };
+            match read_in_blocks("t", path, &layout, "score", score, &mut push, block) {
+                Ok(()) => {
+                    let mut all = DataFrame::empty_with_schema(&layout.schema("score"));
+                    for df in frames {
+                        all.vstack_mut(&df).map_err(|e| e.to_string())?;
+                    }
+                    return Ok(all);
+                }
+                Err(Stop::Float(i)) => layout.is_int[i] = false,
+                Err(Stop::Failed(e)) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    /// A frame's dtypes and values, NaN and missing told apart, for comparing.
+    fn cells(df: &DataFrame) -> Vec<(String, Vec<Option<u64>>)> {
+        df.columns()
+            .iter()
+            .map(|c| {
+                let values = c.cast(&DataType::Float64).expect("numeric");
+                let values = values.f64().expect("f64").iter().map(|v| v.map(f64::to_bits)).collect();
+                (format!("{}: {}", c.name(), c.dtype()), values)
+            })
+            .collect()
+    }
+
+    impl Lcg {
+        fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+            options[self.below(options.len() as u64) as usize]
+        }
+
+        /// A field of any kind the tests below mix: numbers, missing words, text, quoted text.
+        fn field(&mut self, numeric: bool) -> String {
+            let plain = ["12", "-3", "4.5", "+.5", "7.", "1e3", "00", " 6 ", "NA", "", "nan", "1.#IND", "inf", "NAN"];
+            let quoted = ["\"8\"", "\"a,b\"", "\"x\r\ny\"", "\"q\"\"q\"", "\"\"", "\" 9.5\""];
+            match (numeric, self.below(10)) {
+                (true, 0) => self.pick(&["\"8\"", "\" 9.5\"", "\"\"", "\"NA\"", "\"1e3\r\n\""]).to_owned(),
+                (true, 1) => format!("{}.{}", self.below(100_000), self.below(1000)),
+                (true, _) => self.pick(&plain).to_owned(),
+                (false, 0..=2) => self.pick(&quoted).to_owned(),
+                (false, 3) => "a\"b".to_owned(),
+                (false, _) => self.pick(&["x", "", "text here", "0"]).to_owned(),
+            }
+        }
+    }
+
+    /// Random files of every kind of record, line end and quoting: whatever
+    /// the block size (so wherever blocks end, and whichever of the three
+    /// ways reads each block), the same rows or the same refusal.
+    #[test]
+    fn block_ends_and_reading_modes_never_change_the_rows() {
+        let mut random = Lcg(11);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data.csv").to_string_lossy().into_owned();
+        let mut refused = 0;
+        for round in 0..300 {
+            let mut columns = ["id", "amount", "purchases", "review", "time", "note"];
+            for k in (1..columns.len()).rev() {
+                columns.swap(k, random.below(k as u64 + 1) as usize);
+            }
+            let plain = round % 3 == 0;
+            // A third of the files have rows too long or values that are not numbers.
+            let flawed = random.below(3) == 0;
+            let ends: &[&str] = if plain { &["\n", "\r\n"] } else { &["\n", "\r\n", "\r"] };
+            let mut text = columns.join(",") + random.pick(ends);
+            for _ in 0..random.below(60) {
+                let mut fields: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let field = random.field(NAMES.contains(c));
+                        // Without quotes a comma would split the field: not what this file is about.
+                        if plain {
+                            field.replace(['"', ','], "")
+                        } else {
+                            field
+                        }
+                    })
+                    .collect();
+                match random.below(40) {
+                    0 => fields.truncate(random.below(fields.len() as u64) as usize),
+                    1 if flawed => fields.push("extra".into()),
+                    2 => fields = vec![],
+                    3 if flawed => fields[0] = "1,354.56".into(),
+                    _ => {}
+                }
+                text += &(fields.join(",") + random.pick(ends));
+            }
+            if random.below(4) == 0 {
+                text.truncate(text.trim_end_matches(['\r', '\n']).len());
+            }
+            std::fs::write(&path, &text).expect("write");
+            let whole = read_file(&path, BLOCK);
+            refused += usize::from(whole.is_err());
+            for block in [1, 2, 3, 5, 8, 13, 64, 1 + random.below(200) as usize] {
+                let small = read_file(&path, block);
+                match (&whole, &small) {
+                    (Ok(a), Ok(b)) => assert_eq!(cells(a), cells(b), "round {round}, block {block}: {text:?}"),
+                    (Err(a), Err(b)) => assert_eq!(a, b, "round {round}, block {block}: {text:?}"),
+                    _ => panic!("round {round}, block {block}: {whole:?} against {small:?} for {text:?}"),
+                }
+            }
+            if plain {
+                // The same body read by the general loop and record by record (and by index when it can be).
+                if let Ok(layout) = layout("t", &path, NAMES) {
+                    let body = &text.as_bytes()[layout.data_start as usize..];
+                    let general = reader(&path, &layout).parse_general(body, 0);
+                    let exact = reader(&path, &layout).parse_exact(body, 0);
+                    if let (Ok(g), Ok(e)) = (&general, &exact) {
+                        assert_eq!(cells(g), cells(e), "round {round}: {text:?}");
+                    }
+                    assert_eq!(general.is_ok(), exact.is_ok(), "round {round}: {text:?}");
+                    if let (Some((columns, scores)), Ok(g)) =
+                        (parse_regular(&layout, body, &mut Vec::new(), score), &general)
+                    {
+                        let fast = reader(&path, &layout).frame(columns, scores).ok().expect("a frame");
+                        assert_eq!(cells(&fast), cells(g), "round {round}: {text:?}");
+                    }
+                }
+            }
+        }
+        assert!((10..250).contains(&refused), "{refused} of 300 files refused: the mix needs both kinds");
+    }
+
+    #[test]
+    fn files_that_are_not_csv_text_are_refused_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (bytes, what) in [
+            (&b"\x1f\x8b\x08\x00\x00\x00\x00\x00"[..], "gzip-compressed"),
+            (&b"PK\x03\x04\x14\x00"[..], "zip archive"),
+            (&b"\xff\xfea\x00,\x00"[..], "UTF-16"),
+        ] {
+            let path = dir.path().join("data.csv").to_string_lossy().into_owned();
+            std::fs::write(&path, bytes).expect("write");
+            let message = layout("t", &path, NAMES).err().expect("refused").to_string();
+            assert!(message.contains(&path) && message.contains(what), "{message}");
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_as_records_count_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data.csv").to_string_lossy().into_owned();
+        std::fs::write(&path, "a\rb\r\nc\nd\r").expect("write");
+        // Where each record starts (and the end), as the errors ask for them.
+        let lines: Vec<u64> = [0, 1, 2, 5, 7, 9].into_iter().map(|offset| line_number(&path, offset)).collect();
+        assert_eq!(lines, [1, 1, 2, 3, 4, 5]);
     }
 }

@@ -9,6 +9,7 @@ use polars::prelude::*;
 mod csv_scores;
 mod medians;
 mod numbers;
+mod records;
 mod rows;
 mod scored;
 mod segments;
@@ -131,43 +132,22 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
         scalar => {
             let path = scalar.as_str(task, "path_to_data")?;
             native::check_csv(task, path)?;
-            match csv_scores::layout(task, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME])? {
-                Some(layout) => {
-                    let scored = ScoredCsv {
-                        task,
-                        path: path.to_owned(),
-                        layout,
-                        score_name: SCORE,
-                        score: |amount, purchases, review| {
-                            (0.5 * amount) / 1000.0 + (0.3 * purchases) / 10.0 + 0.2 * review
-                        },
-                        fallback: scored_by_polars,
-                    };
-                    return Ok(vec![NativeOutput { table: Table::Produced(Arc::new(scored)), keep: Keep::Large }]);
-                }
-                None => Table::Lazy(csv_by_polars(task, path)?),
-            }
+            let layout = csv_scores::layout(task, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME])?;
+            let scored = ScoredCsv {
+                task,
+                path: path.to_owned(),
+                layout,
+                score_name: SCORE,
+                score: |amount, purchases, review| (0.5 * amount) / 1000.0 + (0.3 * purchases) / 10.0 + 0.2 * review,
+            };
+            return Ok(vec![NativeOutput { table: Table::Produced(Arc::new(scored)), keep: Keep::Large }]);
         }
     };
     Ok(vec![NativeOutput { table: Table::Lazy(score(task, &table)?), keep: Keep::Large }])
 }
 
-/// The article's CSV read by polars: the four columns made numeric.
-fn csv_by_polars(task: &'static str, path: &str) -> Result<LazyFrame> {
-    native::numeric_columns(
-        task,
-        native::scan_csv(task, path)?,
-        path,
-        &[PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME],
-    )
-}
-
-fn scored_by_polars(task: &'static str, path: &str) -> Result<LazyFrame> {
-    score(task, &Table::Lazy(csv_by_polars(task, path)?))
-}
-
-/// The score as a polars query (for tables given in memory, and CSV files the
-/// fast reader hands to polars); the same arithmetic as `ScoredCsv::score`.
+/// The score as a polars query (for tables given in memory); the same
+/// arithmetic as `ScoredCsv::score`.
 fn score(task: &'static str, table: &Table) -> Result<LazyFrame> {
     require_columns(task, table, &[PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME], &[])?;
     let score = true_div(lit(0.5) * col(PURCHASE_AMOUNT), 1000.0)

@@ -1,11 +1,10 @@
 //! Task 1's output before it is written: the scores of a CSV file, parsed by
-//! `csv_scores` batch by batch when the table is stored, with polars' reader
-//! for the files the fast reader hands over.
+//! `csv_scores` batch by batch when the table is stored.
 
 use polars::prelude::*;
 
 use super::csv_scores::{self, Layout, Stop};
-use crate::native::{Result, Table, TableProducer};
+use crate::native::{Result, TableProducer};
 
 pub struct ScoredCsv {
     pub task: &'static str,
@@ -13,8 +12,6 @@ pub struct ScoredCsv {
     pub layout: Layout,
     pub score_name: &'static str,
     pub score: fn(f64, f64, f64) -> f64,
-    /// polars' reader of the same scores, for files the fast reader hands over.
-    pub fallback: fn(&'static str, &str) -> Result<LazyFrame>,
 }
 
 /// Task 2's parameters: what its columns over task 1's stored table stand
@@ -31,11 +28,10 @@ impl TableProducer for ScoredCsv {
     }
 
     /// Starts again with a wider schema when a column first read as integers
-    /// turns out to hold floats, and hands the file to polars when the fast
-    /// reader does not handle it.
+    /// turns out to hold floats.
     fn produce(
         &self,
-        task: &'static str,
+        _task: &'static str,
         start: &mut dyn FnMut(&Schema) -> Result<()>,
         push: &(dyn Fn(DataFrame) -> Result<()> + Sync),
     ) -> Result<()> {
@@ -47,9 +43,7 @@ impl TableProducer for ScoredCsv {
                 Ok(()) => return Ok(()),
                 Err(Stop::Float(column)) => layout.is_int[column] = false,
                 Err(Stop::Failed(e)) => return Err(e),
-                Err(Stop::Fallback) => break,
             }
         }
-        Table::Lazy((self.fallback)(self.task, &self.path)?).produce(task, start, push)
     }
 }

@@ -1,0 +1,66 @@
+"""A task run in the submitter's process may close or replace sys.stdout and
+sys.stderr, change the current folder or sys.path: the submission, its progress
+display and the next submission go on as if it had not (issue 40)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+TASKS = """
+import os
+import sys
+
+
+def rude(x):
+    sys.stderr.close()
+    return x + 1
+
+
+def wander(x):
+    os.chdir("/")
+    sys.path.insert(0, "/nowhere")
+    sys.stdout = None
+    sys.stderr = None
+    return x * 2
+"""
+
+SUBMITTER = """
+import os
+import sys
+
+import scenarium as sc
+from scenarium import Config
+import fns
+
+Config.configure_core(storage_folder=".scenarium")
+a = Config.configure_data_node("a", default_data=1)
+b = Config.configure_data_node("b")
+c = Config.configure_data_node("c")
+t1 = Config.configure_task("rude", fns.rude, [a], [b])
+t2 = Config.configure_task("wander", fns.wander, [b], [c])
+scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[t1, t2]))
+here, path, out = os.getcwd(), list(sys.path), sys.stdout
+first = scenario.submit(progress=True)
+second = scenario.submit(progress=True, force=True)
+assert os.getcwd() == here, os.getcwd()
+assert sys.path == path
+assert sys.stdout is out
+print(first.status.name, second.status.name, [j.status.name for j in second.jobs], scenario.c.read())
+"""
+
+
+def test_a_task_that_closes_stderr_and_moves_the_process_about(tmp_path: Path) -> None:
+    (tmp_path / "fns.py").write_text(TASKS)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(SUBMITTER)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "COMPLETED COMPLETED ['COMPLETED', 'COMPLETED'] 4", done.stdout
