@@ -641,7 +641,13 @@ fn insert_edit(
     // too, so either gc saw this version or this check sees what gc deleted.
     let root = tx.registry_path().with_file_name("objects");
     for hash in value.payload.object_hashes() {
-        objects::require_stored(&root, hash)?;
+        objects::require_stored(&root, hash).map_err(|e| match e {
+            Error::Storage { path, message } => Error::Storage {
+                path,
+                message: format!("{message}: the version that names it was not recorded; write the value again"),
+            },
+            other => other,
+        })?;
     }
     let next: i64 = tx
         .scalar("SELECT MAX(version) FROM versions WHERE data_node_id = ?1", params![data_node_id])?

@@ -204,11 +204,7 @@ pub fn require_stored(root: &Path, hash: &str) -> Result<()> {
     if folder_plain && fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
         return Ok(());
     }
-    Err(Error::storage(
-        &path,
-        "the stored value is missing (collected by gc, or removed, after it was stored): \
-         the version that names it was not recorded; write the value again",
-    ))
+    Err(Error::storage(&path, "the stored value is missing (collected by gc, or removed, after it was stored)"))
 }
 
 fn altered(path: &Path, actual: &str, hash: &str) -> Error {
