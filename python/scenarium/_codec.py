@@ -436,7 +436,14 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     if isinstance(value, pd.DataFrame):
         frame = value.copy() if columns else value
     elif isinstance(value, (list, tuple, dict, np.ndarray)):
-        frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
+        try:
+            frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
+        except (ValueError, TypeError) as e:
+            # pandas' own words ("If using all scalar values, you must pass an index") name no node.
+            raise NotSerializable(
+                f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its value, a "
+                f"{type(value).__qualname__}, is not a table (rows, or a dict of columns of equal length): {e}"
+            ) from e
     else:
         raise NotSerializable(
             f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r} and takes a DataFrame, "

@@ -16,11 +16,12 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 from scenarium import _core, _html
 from scenarium._config_document import document
 from scenarium._config_model import ConfigState, ScenarioConfig, UnresolvedFunction
-from scenarium.exceptions import InvalidConfig
+from scenarium.exceptions import ConfigError, InvalidConfig
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def check(state: ConfigState) -> Issues:
     doc = document(state, strict=False)
     issues = [Issue(**i) for i in _core.validate_config(doc)]
     issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
+    issues += store_path_issues(state, state.data_nodes.values())
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
@@ -142,6 +144,49 @@ def _path_issues(state: ConfigState) -> list[Issue]:
                     )
                 )
     return issues
+
+
+def _written_paths(dn: Any) -> list[tuple[str, str]]:
+    """(key, path) of every file a data node's configuration makes scenarium read or write."""
+    props = dn.properties
+    found = [
+        (key, os.fspath(props[key]))
+        for key in ("path", "default_path")
+        if isinstance(props.get(key), (str, os.PathLike))
+    ]
+    if dn.storage_type in ("sql", "sql_table") and str(props.get("db_engine", "")).lower() == "sqlite":
+        folder = str(props.get("sqlite_folder_path") or "")
+        file = str(props.get("db_name", "")) + str(props.get("sqlite_file_extension") or ".db")
+        found.append(
+            ("sqlite_folder_path" if props.get("sqlite_folder_path") else "db_name", os.path.join(folder, file))
+        )
+    # An ENV[VAR] template is read when used: the file it names is checked then (by the core).
+    return [(key, path) for key, path in found if path and not path.startswith("ENV[")]
+
+
+def store_path_issues(state: ConfigState, nodes: Iterable[Any]) -> list[Issue]:
+    """Configured paths that resolve into the storage folder (its registry, its objects,
+    anything under it): writing them would destroy what the store holds."""
+    store = os.path.realpath(state.core.storage_folder)
+    issues = []
+    for dn in nodes:
+        file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+        for key, path in _written_paths(dn):
+            target = os.path.realpath(path)
+            if target == store or target.startswith(store.rstrip(os.sep) + os.sep):
+                message = (
+                    f"{path!r} resolves into the storage folder ({store}): scenarium would overwrite what the "
+                    "store holds (its registry, stored values); configure a path outside it"
+                )
+                issues.append(Issue("error", f"DATA_NODE.{dn.id}", key, message, file or None, lines.get(key)))
+    return issues
+
+
+def refuse_store_paths(state: ConfigState, nodes: Iterable[Any]) -> None:
+    """Raises ConfigError naming the first data node among ``nodes`` whose path resolves into
+    the storage folder (what ``configure_*`` calls, so that it is said where it is written)."""
+    for issue in store_path_issues(state, nodes):
+        raise ConfigError(f"data node {issue.section.partition('.')[2]!r}: {issue.key} {issue.message}")
 
 
 def _exposed_type_issues(state: ConfigState) -> list[Issue]:

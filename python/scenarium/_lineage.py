@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Union
@@ -381,6 +382,9 @@ def gc(grace_period: timedelta | float = timedelta(hours=1)) -> GcReport:
     killed writer left, older than ``grace_period`` (a timedelta or seconds >= 0, so
     that a write in flight in another process is never lost); reports bytes freed.
     Symbolic links are never followed: nothing outside the storage folder is touched.
+    Temporary files younger than two minutes are always left (writes in flight); a
+    write whose stored value a short grace period collected is refused, not recorded
+    dangling (``DataNode.write`` stores it again).
 
     Example:
         >>> sc.delete(generous.id)
@@ -394,13 +398,19 @@ def gc(grace_period: timedelta | float = timedelta(hours=1)) -> GcReport:
     seconds = grace_period.total_seconds() if isinstance(grace_period, timedelta) else float(grace_period)
     if not (seconds >= 0 and math.isfinite(seconds)):
         raise InvalidArgument(f"gc: grace_period must be a finite duration >= 0, got {grace_period!r}")
+    if seconds > time.time():
+        # A cutoff before 1970 is not a time the file system can compare with.
+        raise InvalidArgument(
+            f"gc: grace_period {grace_period!r} reaches back before 1970; keep everything by not calling gc"
+        )
     return GcReport(*_runtime.engine().gc(seconds))
 
 
 def integrity_check(full: bool = False) -> str:
     """ "ok" when the store is sound, else one problem per line.
 
-    Without ``full``: SQLite's check of the registry file (fast). With ``full``:
+    Without ``full``: SQLite's check of the registry file and that every object a
+    version refers to is there (not read: fast). With ``full``:
     every stored object is read and hashed again, and versions of missing data
     nodes, links or folders where objects belong are problems; objects no version
     refers to and temporary files left by a killed process are counted after

@@ -8,6 +8,7 @@ import inspect
 import os
 import sys
 import threading
+import time
 import traceback
 import types
 import typing
@@ -93,11 +94,13 @@ class _TaskTimeout(BaseException):
     that the task's own ``except Exception`` does not swallow it)."""
 
 
-def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
-    """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
+def _raise_in_thread(ident: int, exception: type[BaseException] | None) -> None:
+    """Raises ``exception`` in thread ``ident`` at its next Python instruction (None:
+    takes back one not raised yet)."""
     import ctypes  # rarely needed
 
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
+    what = ctypes.py_object(exception) if exception is not None else ctypes.c_void_p(None)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), what)
 
 
 def run_task(
@@ -340,16 +343,55 @@ class TaskRunner:
         if timeout is None:
             *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
             return (*result, None)  # type: ignore[return-value]
+        return self._execute_with_timeout(task, inputs, outputs, float(timeout))
+
+    def _execute_with_timeout(
+        self,
+        task: _core.TaskRecord,
+        inputs: list[_core.VersionRecord],
+        outputs: list[_core.DataNodeRecord],
+        timeout: float,
+    ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, str | None]:
+        """A task past its timeout fails, whatever it does with the interrupt: one that
+        catches it (a bare ``except:``) and returns late has its result discarded (its
+        objects become orphans for gc), not recorded nor cached (ARCHITECTURE.md, Timeouts)."""
         ident = threading.get_ident()
-        timer = threading.Timer(timeout, _raise_in_thread, (ident, _TaskTimeout))
+        lock = threading.Lock()
+        state = {"running": True, "fired": False}
+        started = time.monotonic()
+
+        def fire() -> None:
+            with lock:
+                if state["running"]:
+                    state["fired"] = True
+                    _raise_in_thread(ident, _TaskTimeout)
+
+        timer = threading.Timer(timeout, fire)
         timer.start()
+        reason = f"task {task.config_id!r} timed out after {timeout:g} s"
         try:
-            *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
-            return (*result, None)  # type: ignore[return-value]
+            try:
+                *result, touched = self._execute_here(task, inputs, outputs)
+            finally:
+                # Inside the try: an interrupt raised just before lands here, and is caught.
+                with lock:
+                    state["running"] = False
+                    if state["fired"]:
+                        _raise_in_thread(ident, None)  # clears one still pending
         except _TaskTimeout:
-            return None, f"task {task.config_id!r} timed out after {timeout:g} s", None, None
+            return None, reason, None, None
         finally:
             timer.cancel()
+        if state["fired"] or time.monotonic() - started > timeout:
+            late = time.monotonic() - started
+            return (
+                None,
+                f"{reason} (it ran {late:.1f} s, catching the interrupt: its late result is discarded)",
+                None,
+                None,
+            )
+        self._runs[task.id] = touched
+        return (*result, None)  # type: ignore[return-value]
 
     def _execute_here(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
@@ -86,6 +87,7 @@ class Config:
             validity_period = validity_period if validity_period is not None else default.validity_period
             properties = {**default.properties, **properties}
         cfg = DataNodeConfig(id, storage_type or "pickle", scope or Scope.SCENARIO, validity_period, **properties)
+        _config_check.refuse_store_paths(cls._state, [cfg])
         cls._state.data_nodes[id] = cfg
         cls._state.checked = False
         return cfg
@@ -130,6 +132,7 @@ class Config:
         validity_period = properties.pop("validity_period", source_configuration.validity_period)
         merged = {**source_configuration.properties, **properties}
         cfg = DataNodeConfig(id, storage_type, scope, validity_period, **merged)
+        _config_check.refuse_store_paths(cls._state, [cfg])
         cls._state.data_nodes[id] = cfg
         cls._state.checked = False
         return cfg
@@ -551,7 +554,10 @@ class Config:
         """
         if progress is not None:
             properties["progress"] = bool(progress)
-        cls._state.core = CoreConfig(storage_folder, **properties)
+        core = CoreConfig(storage_folder, **properties)
+        # A storage folder around paths already configured would be overwritten by them.
+        _config_check.refuse_store_paths(replace(cls._state, core=core), cls._state.data_nodes.values())
+        cls._state.core = core
         return cls._state.core
 
     @classmethod

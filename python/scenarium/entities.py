@@ -28,7 +28,12 @@ from scenarium.exceptions import (
     NoDataWarning,
     NonExistingEntity,
     SequenceAlreadyExists,
+    StorageError,
 )
+
+# What the core says of a version it refused because gc collected its object meanwhile
+# (src/store/objects.rs, require_stored).
+_NOT_RECORDED = "the version that names it was not recorded"
 
 # Storage types that hold a table: rows written to them get column names.
 _TABLE_STORAGE = ("csv", "excel", "parquet", "sql_table")
@@ -243,7 +248,16 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
         extra = _codec.json_safe(edit) if edit else None
-        self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment, extra)
+        for attempt in range(3):
+            try:
+                self._engine.write_data_node(self.id, stored, job_id or editor_id or "user", comment, extra)
+                break
+            except StorageError as e:
+                # A gc with a grace period shorter than this write collected the object
+                # between storing and recording it (nothing was recorded): store it again.
+                if _NOT_RECORDED not in str(e) or attempt == 2:
+                    raise
+                stored = _codec.encode(self._engine, value, as_record)
         _events.publish(
             EventEntityType.DATA_NODE, EventOperation.UPDATE, self.id, "last_edit_date", self.last_edit_date
         )

@@ -239,9 +239,11 @@ fn run_job(
 
     match decide(store, task, &key, &code, &inputs, force)? {
         Decision::Skip(entry) => {
-            store.skip_job(job, task, &entry)?;
-            end_job(store, job, JobStatus::Skipped, None, on_event)?;
-            return Ok(JobEnd::Done);
+            if store.skip_job(job, task, &entry)? {
+                end_job(store, job, JobStatus::Skipped, None, on_event)?;
+                return Ok(JobEnd::Done);
+            }
+            job.reason = Some(format!("the cached outputs of {} were collected by gc meanwhile", entry.job_id));
         }
         Decision::Run(reason) => job.reason = Some(reason),
     }
@@ -329,8 +331,18 @@ fn run_job(
         });
     }
     finish(job, JobStatus::Completed, None);
-    store.complete_job(job, task, &values, cache)?;
-    on_event(job);
+    match store.complete_job(job, task, &values, cache) {
+        // An output object gone before its version was recorded (a gc with a grace
+        // period shorter than the job collected it): nothing was recorded.
+        Err(e @ crate::error::Error::Storage { .. }) => {
+            job.outputs.clear();
+            end_job(store, job, JobStatus::Failed, Some(e.to_string()), on_event)?;
+        }
+        done => {
+            done?;
+            on_event(job);
+        }
+    }
     Ok(JobEnd::Done)
 }
 

@@ -266,14 +266,15 @@ impl Engine {
         Ok(versions.into_iter().map(|v| (v.version, v.config_id, v.created_at, v.scenarios)).collect())
     }
 
-    /// "ok" when sound. SQLite's check of the registry; with `full`, every
-    /// stored object hashed again too, and what gc would clear counted.
+    /// "ok" when sound. SQLite's check of the registry and every referenced
+    /// object present; with `full`, every stored object hashed again too, and
+    /// what gc would clear counted.
     #[pyo3(signature = (full = false))]
     fn integrity_check(&self, py: Python<'_>, full: bool) -> PyResult<String> {
         if full {
             return detached(py, || self.store.integrity_check_full().map(|r| r.summary()));
         }
-        detached(py, || self.store.integrity_check())
+        detached(py, || self.store.integrity_check_quick())
     }
 
     /// Deletes unreferenced objects older than `grace_period_s`; returns

@@ -90,6 +90,7 @@ impl Store {
     pub fn sync_file_node(&self, node: &DataNodeRecord, record: bool) -> Result<Option<VersionRecord>> {
         let latest = self.latest_version(&node.id)?;
         let Some(path) = file_node_path(node) else { return Ok(latest) };
+        self.refuse_path_in_store(node, &path)?;
         let is_folder = path.is_dir() && takes_folder(node);
         if !path.is_file() && !is_folder {
             return Ok(latest);
@@ -195,6 +196,7 @@ impl Store {
         else {
             return Ok(());
         };
+        self.refuse_path_in_store(node, &path)?;
         if matches!(&version.payload, Payload::Object { format, .. } if is_folder_format(format)) {
             return self.write_folder_copy(node, version, hash, identity, &path);
         }
@@ -275,6 +277,26 @@ impl Store {
         self.record_materialized(node, path, identity)
     }
 
+    /// A configured path that resolves into the storage folder (its registry,
+    /// an object, a folder of it) is never read as a user's file nor written:
+    /// writing it would destroy what the store holds. `Config.check()` says so
+    /// first; this holds for a configuration that was never checked.
+    fn refuse_path_in_store(&self, node: &DataNodeRecord, path: &Path) -> Result<()> {
+        let store = fs::canonicalize(&self.folder).unwrap_or_else(|_| self.folder.clone());
+        let resolved = resolved_path(path);
+        if resolved.starts_with(&store) {
+            return Err(Error::Config(format!(
+                "data node {} ({}): its path {} resolves into the storage folder {}: scenarium would overwrite \
+                 what the store holds; configure a path outside it",
+                node.config_id,
+                node.id,
+                path.display(),
+                store.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Records that the node's path now holds what scenarium wrote (`identity`:
     /// a file's hash, a folder's tree fingerprint).
     fn record_materialized(&self, node: &DataNodeRecord, path: &Path, identity: &str) -> Result<()> {
@@ -308,6 +330,36 @@ fn copy_then_rename(source: &Path, tmp: &Path, target: &Path) -> std::io::Result
         let _ = fs::remove_file(tmp);
     }
     done
+}
+
+/// `path` absolute, `..` taken lexically, and its deepest existing folder's
+/// links resolved: where a write to it would land.
+fn resolved_path(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut lexical = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut rest = Vec::new();
+    let mut existing = lexical.as_path();
+    loop {
+        if let Ok(real) = fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |p, name| p.join(name));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return lexical,
+        }
+    }
 }
 
 /// A path as the registry keys it: absolute, its links resolved when it exists.

@@ -42,6 +42,14 @@ pub struct IntegrityReport {
     pub temporary_files: u64,
 }
 
+/// How long a temporary file in `objects/tmp/` is left to its writer at least.
+const IN_FLIGHT: Duration = Duration::from_secs(120);
+
+/// Whether `path` is a folder itself, not a link to one.
+pub(super) fn is_plain_folder(path: &std::path::Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 impl IntegrityReport {
     /// "ok" (with what gc would clear) or one problem per line.
     pub fn summary(&self) -> String {
@@ -149,6 +157,29 @@ impl Store {
         self.registry.read(|tx| tx.scalar("PRAGMA integrity_check", params![])).map(|v| v.unwrap_or_default())
     }
 
+    /// SQLite's check, then that every object a version refers to is there
+    /// as a plain file (not read): "ok", or one problem per line.
+    pub fn integrity_check_quick(&self) -> Result<String> {
+        let sqlite = self.integrity_check()?;
+        let mut problems = Vec::new();
+        if sqlite != "ok" {
+            problems.push(format!("registry.sqlite: {sqlite}"));
+        }
+        let versions: Vec<VersionRecord> =
+            self.registry.read(|tx| tx.all("SELECT body FROM versions ORDER BY data_node_id, version", params![]))?;
+        let mut seen = HashSet::new();
+        for version in &versions {
+            for hash in version.payload.object_hashes() {
+                if seen.insert(hash) {
+                    if let Err(e) = super::objects::require_stored(self.objects.root(), hash) {
+                        problems.push(format!("{} version {}: {e}", version.data_node_id, version.version));
+                    }
+                }
+            }
+        }
+        Ok(if problems.is_empty() { "ok".into() } else { problems.join("\n") })
+    }
+
     /// SQLite's check, then every object a version refers to read and hashed
     /// again (no cache), versions of data nodes that do not exist, links and
     /// folders where objects belong, objects nothing refers to and files a
@@ -211,39 +242,78 @@ impl Store {
 
     /// Deletes objects that no data-node version refers to, and cache entries
     /// whose objects are gone. Objects younger than `grace` are kept: a writer
-    /// may have stored one and not yet recorded the version that refers to it.
+    /// may have stored one and not yet recorded the version that refers to it
+    /// (storing bytes an object already holds refreshes its age).
+    ///
+    /// The final decision and the deletes happen inside one registry write
+    /// transaction: no version can be recorded between gc reading the
+    /// references and deleting, and a version recorded after checks that its
+    /// objects still exist (`insert_edit`), so no version is left naming a
+    /// collected object.
     pub fn gc(&self, grace: Duration) -> Result<GcReport> {
-        let referenced: HashSet<String> = self.registry.read(|tx| {
-            let bodies: Vec<VersionRecord> = tx.all("SELECT body FROM versions", params![])?;
-            Ok(bodies.iter().flat_map(|v| v.payload.object_hashes()).map(str::to_owned).collect())
-        })?;
-        let mut report = GcReport::default();
-        let cutoff = SystemTime::now() - grace;
+        // None when the grace period reaches back before the clock's start: nothing is old enough.
+        let cutoff = SystemTime::now().checked_sub(grace);
         let root = self.objects.root();
         // Nothing here follows a symbolic link: a link planted in the store is
         // removed as a link (or left), never walked into, so gc cannot reach a
         // file outside the storage folder.
+        if !is_plain_folder(root) {
+            return Err(Error::storage(
+                root,
+                "the object folder is not a plain folder (a link?): gc refuses to work in it",
+            ));
+        }
+        let mut report = GcReport::default();
+        let referenced_now = |tx: &super::Tx<'_>| -> Result<HashSet<String>> {
+            let bodies: Vec<VersionRecord> = tx.all("SELECT body FROM versions", params![])?;
+            Ok(bodies.iter().flat_map(|v| v.payload.object_hashes()).map(str::to_owned).collect())
+        };
+        let collectable = |meta: &fs::Metadata, hash: &str, referenced: &HashSet<String>| {
+            let young = cutoff.is_none_or(|cutoff| meta.modified().map_or(true, |m| m > cutoff));
+            !(meta.is_dir() || (referenced.contains(hash) && meta.is_file()) || young)
+        };
+        // The scan runs without the write lock; only its candidates are decided again
+        // and deleted under it, so writers wait for the deletes, not for the scan.
+        let referenced = self.registry.read(referenced_now)?;
+        let mut candidates = Vec::new();
         let entries = fs::read_dir(root).map_err(|e| Error::storage(root, e))?;
         for prefix in entries.flatten() {
             let name = prefix.file_name().to_string_lossy().into_owned();
             let is_folder = prefix.file_type().is_ok_and(|t| t.is_dir());
             if name.len() != 2 || !is_folder || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
-                continue; // tmp/ and anything that is not an object folder
+                continue; // tmp/, trees/, links and anything that is not an object folder
             }
             for object in fs::read_dir(prefix.path()).map_err(|e| Error::storage(prefix.path(), e))?.flatten() {
                 let hash = format!("{name}{}", object.file_name().to_string_lossy());
-                let meta = fs::symlink_metadata(object.path()).map_err(|e| Error::storage(object.path(), e))?;
-                let young = meta.modified().map_or(true, |m| m > cutoff);
-                if meta.is_dir() || (referenced.contains(&hash) && meta.is_file()) || young {
-                    report.objects_kept += 1;
-                    continue;
+                match fs::symlink_metadata(object.path()) {
+                    Ok(meta) if collectable(&meta, &hash, &referenced) => candidates.push((object.path(), hash)),
+                    _ => report.objects_kept += 1,
                 }
-                fs::remove_file(object.path()).map_err(|e| Error::storage(object.path(), e))?;
-                report.objects_deleted += 1;
-                report.bytes_freed += if meta.is_file() { meta.len() } else { 0 };
             }
         }
-        report.temporary_files_deleted = self.remove_stale_temporary_files(cutoff)?;
+        if !candidates.is_empty() {
+            self.registry.write(|tx| {
+                let referenced = referenced_now(tx)?;
+                for (path, hash) in &candidates {
+                    let meta = match fs::symlink_metadata(path) {
+                        Ok(meta) => meta,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(Error::storage(path, e)),
+                    };
+                    if !collectable(&meta, hash, &referenced) {
+                        report.objects_kept += 1; // recorded or stored again since the scan
+                        continue;
+                    }
+                    fs::remove_file(path).map_err(|e| Error::storage(path, e))?;
+                    report.objects_deleted += 1;
+                    report.bytes_freed += if meta.is_file() { meta.len() } else { 0 };
+                }
+                Ok(())
+            })?;
+        }
+        if let Some(cutoff) = cutoff {
+            report.temporary_files_deleted = self.remove_stale_temporary_files(cutoff)?;
+        }
         report.cache_entries_dropped = self.drop_dangling_cache_entries()?;
         self.objects.drop_unpacked_orphans()?;
         Ok(report)
@@ -251,19 +321,35 @@ impl Store {
 
     /// Removes what writers left in `objects/tmp/` before `cutoff` (a killed
     /// process's `.part` files); younger ones may belong to a write in flight.
+    /// A `tmp` that is a link is not read: its files are not the store's.
     fn remove_stale_temporary_files(&self, cutoff: SystemTime) -> Result<u64> {
         let tmp = self.objects.tmp_dir();
+        if !is_plain_folder(&tmp) {
+            return Ok(0);
+        }
+        // A temporary file is a write in flight for as long as its writer runs,
+        // whatever grace period gc was given: gc(0) must not fail a writer's
+        // store_file. One left this long is a killed writer's.
+        let cutoff = SystemTime::now().checked_sub(IN_FLIGHT).map_or(cutoff, |floor| cutoff.min(floor));
         let Ok(entries) = fs::read_dir(&tmp) else { return Ok(0) };
         let mut removed = 0;
         for entry in entries.flatten() {
-            let meta = fs::symlink_metadata(entry.path()).map_err(|e| Error::storage(entry.path(), e))?;
+            let meta = match fs::symlink_metadata(entry.path()) {
+                Ok(meta) => meta,
+                // Renamed into place (or removed) by its writer since it was listed.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::storage(entry.path(), e)),
+            };
             if meta.modified().map_or(true, |m| m > cutoff) {
                 continue;
             }
-            // A folder is a partitioned dataset being packed or unpacked (folders.rs).
-            let removal = if meta.is_dir() { fs::remove_dir_all(entry.path()) } else { fs::remove_file(entry.path()) };
-            removal.map_err(|e| Error::storage(entry.path(), e))?;
-            removed += 1;
+            // A folder is a partitioned dataset being packed or unpacked
+            // (folders.rs); `remove_dir_all` removes links inside it as links.
+            match if meta.is_dir() { fs::remove_dir_all(entry.path()) } else { fs::remove_file(entry.path()) } {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::storage(entry.path(), e)),
+            }
         }
         Ok(removed)
     }
@@ -380,5 +466,89 @@ mod tests {
         assert!(!part.exists() && !stale_tree.exists() && fresh.exists());
         assert_eq!(report.temporary_files_deleted, 2);
         let _ = dir;
+    }
+
+    fn age(path: &std::path::Path, seconds: u64) {
+        let old = SystemTime::now() - Duration::from_secs(seconds);
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
+    }
+
+    fn object_value(hash: &str) -> NewValue {
+        NewValue {
+            payload: Payload::Object { hash: hash.to_owned(), format: "pickle".into(), size: 1 },
+            fingerprint: hash.to_owned(),
+            paths: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn storing_bytes_an_old_orphan_holds_makes_it_young_again() {
+        let (_dir, store) = open();
+        let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
+        let (hash, _) = store.objects.put_bytes(b"a value a deleted scenario held").unwrap();
+        age(&store.objects.path_of(&hash).unwrap(), 7200);
+        // A writer stores the same bytes again; gc runs before it records its version.
+        let (again, _) = store.objects.put_bytes(b"a value a deleted scenario held").unwrap();
+        assert_eq!(again, hash);
+        assert_eq!(store.gc(Duration::from_secs(3600)).unwrap().objects_deleted, 0);
+        store.write_data_node(&s.data_nodes["a"], &object_value(&hash), "user", None).unwrap();
+        assert_eq!(store.integrity_check_quick().unwrap(), "ok");
+    }
+
+    #[test]
+    fn a_version_naming_a_collected_object_is_refused_not_recorded() {
+        let (_dir, store) = open();
+        let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
+        let (hash, _) = store.objects.put_bytes(b"stored, then collected").unwrap();
+        assert_eq!(store.gc(Duration::ZERO).unwrap().objects_deleted, 1);
+        let error = store.write_data_node(&s.data_nodes["a"], &object_value(&hash), "user", None).unwrap_err();
+        assert!(error.to_string().contains("the stored value is missing"), "{error}");
+        assert!(store.versions(&s.data_nodes["a"]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn quick_integrity_check_finds_a_missing_object() {
+        let (_dir, store) = open();
+        let s = store.create_scenario(&spec(), None, None, &BTreeMap::new()).unwrap();
+        let (hash, _) = store.objects.put_bytes(b"referenced").unwrap();
+        store.write_data_node(&s.data_nodes["a"], &object_value(&hash), "user", None).unwrap();
+        assert_eq!(store.integrity_check_quick().unwrap(), "ok");
+        std::fs::remove_file(store.objects.path_of(&hash).unwrap()).unwrap();
+        let found = store.integrity_check_quick().unwrap();
+        assert!(found.contains("version 1") && found.contains("missing"), "{found}");
+    }
+
+    #[test]
+    fn a_grace_period_beyond_the_clock_keeps_everything_without_panicking() {
+        let (_dir, store) = open();
+        store.objects.put_bytes(b"orphan").unwrap();
+        let report = store.gc(Duration::from_secs(10_000_000_000_000_000_000)).unwrap();
+        assert_eq!((report.objects_deleted, report.objects_kept), (0, 1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn gc_leaves_the_files_behind_linked_tmp_and_trees_folders() {
+        let (_dir, store) = open();
+        let root = store.objects.root().to_owned();
+        let outside = tempfile::tempdir().unwrap();
+        let files = outside.path().join("files");
+        let folders = outside.path().join("folders");
+        std::fs::create_dir_all(folders.join("sub")).unwrap();
+        std::fs::create_dir_all(&files).unwrap();
+        for (i, path) in [files.join("a.part"), files.join("b.txt"), folders.join("sub").join("c")].iter().enumerate() {
+            std::fs::write(path, format!("precious {i}")).unwrap();
+            age(path, 7 * 24 * 3600);
+        }
+        std::fs::remove_dir_all(root.join("tmp")).unwrap();
+        std::os::unix::fs::symlink(&files, root.join("tmp")).unwrap();
+        std::os::unix::fs::symlink(&folders, root.join(crate::store::folders::TREES)).unwrap();
+        let report = store.gc(Duration::ZERO).unwrap();
+        assert_eq!(report.temporary_files_deleted, 0);
+        assert_eq!(std::fs::read_dir(&files).unwrap().count(), 2, "nothing outside the store is deleted");
+        assert_eq!(std::fs::read(folders.join("sub").join("c")).unwrap(), b"precious 2");
+        let report = store.integrity_check_full().unwrap();
+        let linked = |name: &str| report.problems.iter().any(|p| p.ends_with(&format!("{name}: not an object folder")));
+        assert!(linked("tmp") && linked("trees"), "{:?}", report.problems);
     }
 }

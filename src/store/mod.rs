@@ -492,10 +492,17 @@ impl Store {
     }
 
     /// Marks a job SKIPPED, linking the cached outputs into its data nodes as
-    /// new versions where the latest version holds something else.
-    pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<()> {
+    /// new versions where the latest version holds something else. False (and
+    /// nothing written) when a cached object was collected since the decision:
+    /// the job must run.
+    pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<bool> {
         let mut written = Vec::new();
-        self.registry.write(|tx| {
+        let skipped = self.registry.write(|tx| {
+            let root = self.objects.root();
+            let mut hashes = entry.outputs.iter().flat_map(|(_, p)| p.object_hashes());
+            if hashes.any(|h| objects::require_stored(root, h).is_err()) {
+                return Ok(false);
+            }
             job.outputs.clear();
             written.clear();
             let mut linked = 0;
@@ -519,9 +526,13 @@ impl Store {
             } else {
                 format!("same code and inputs as {}: its outputs were reused without running", entry.job_id)
             });
-            update_job(tx, job)
+            update_job(tx, job)?;
+            Ok(true)
         })?;
-        self.copy_outputs(job, &written)
+        if skipped {
+            self.copy_outputs(job, &written)?;
+        }
+        Ok(skipped)
     }
 
     /// The most recent job of this task that completed or was skipped.
@@ -625,6 +636,19 @@ fn insert_edit(
     comment: Option<String>,
     extra: BTreeMap<String, serde_json::Value>,
 ) -> Result<VersionRecord> {
+    // A version is recorded only if its objects are still there, checked in its
+    // own transaction: gc takes its decision and deletes in one transaction
+    // too, so either gc saw this version or this check sees what gc deleted.
+    let root = tx.registry_path().with_file_name("objects");
+    for hash in value.payload.object_hashes() {
+        objects::require_stored(&root, hash).map_err(|e| match e {
+            Error::Storage { path, message } => Error::Storage {
+                path,
+                message: format!("{message}: the version that names it was not recorded; write the value again"),
+            },
+            other => other,
+        })?;
+    }
     let next: i64 = tx
         .scalar("SELECT MAX(version) FROM versions WHERE data_node_id = ?1", params![data_node_id])?
         .flatten()

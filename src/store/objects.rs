@@ -41,7 +41,12 @@ impl ObjectStore {
                 "temporary file suffix {suffix:?} may hold only letters, digits, '.', '_' and '-' (at most 32)"
             )));
         }
-        Ok(self.tmp_dir().join(format!("{}{suffix}", uuid::Uuid::new_v4())))
+        let tmp = self.tmp_dir();
+        // A `tmp` replaced by a link would put values being written outside the store.
+        if !fs::symlink_metadata(&tmp).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::storage(&tmp, "not a plain folder (a link?): refusing to write values through it"));
+        }
+        Ok(tmp.join(format!("{}{suffix}", uuid::Uuid::new_v4())))
     }
 
     /// Where the object named `hash` lives. Only a blake3 hex digest is a name,
@@ -113,11 +118,20 @@ impl ObjectStore {
         let size = fs::metadata(tmp).map_err(|e| Error::storage(tmp, e))?.len();
         let hash = hash.to_owned();
         let target = self.path_of(&hash)?;
-        if target.is_file() {
+        let dir = target.parent().expect("an object path has a parent");
+        if fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+            let _ = fs::remove_file(tmp);
+            return Err(Error::storage(dir, "not a plain folder (a link?): refusing to store a value through it"));
+        }
+        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+            // The object may be old enough for gc, and no version refers to it
+            // yet: refreshing its age keeps it through gc's grace period until
+            // the version that reuses it is recorded (gc decides and deletes
+            // inside one registry transaction, see `Store::gc`).
+            refresh_age(&target);
             let _ = fs::remove_file(tmp);
             return Ok((hash, size));
         }
-        let dir = target.parent().expect("an object path has a parent");
         fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
         fs::rename(tmp, &target)
             .map_err(|e| Error::storage(&target, format!("cannot move the value into place: {e}")))?;
@@ -165,6 +179,32 @@ impl ObjectStore {
         drop(file);
         self.ingest(&tmp)
     }
+}
+
+/// Sets an object's mtime to now; an object this process had verified stays
+/// verified (only its time changed). Best effort: a read-only store cannot be
+/// collected by this process's gc either.
+fn refresh_age(path: &Path) {
+    let before = plain_file_identity(path).ok();
+    let touched = File::options().write(true).open(path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    if touched.is_ok() && before.is_some() && verified_identity(path) == before {
+        if let Ok(identity) = plain_file_identity(path) {
+            remember_verified(path, identity);
+        }
+    }
+}
+
+/// Checks that the object named `hash` is a plain file under `root` (the
+/// object folder) without reading it: what a version must name when it is
+/// recorded, inside the transaction that records it.
+pub fn require_stored(root: &Path, hash: &str) -> Result<()> {
+    let store = ObjectStore { root: root.to_owned() };
+    let path = store.path_of(hash)?;
+    let folder_plain = path.parent().and_then(|f| fs::symlink_metadata(f).ok()).is_some_and(|m| m.is_dir());
+    if folder_plain && fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    Err(Error::storage(&path, "the stored value is missing (collected by gc, or removed, after it was stored)"))
 }
 
 fn altered(path: &Path, actual: &str, hash: &str) -> Error {

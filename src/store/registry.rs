@@ -134,6 +134,11 @@ pub struct Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// The registry file this transaction writes.
+    pub fn registry_path(&self) -> &Path {
+        self.path
+    }
+
     pub fn err(&self, source: rusqlite::Error) -> Error {
         Error::Registry { path: self.path.to_owned(), source }
     }
