@@ -94,13 +94,23 @@ class _TaskTimeout(BaseException):
     that the task's own ``except Exception`` does not swallow it)."""
 
 
-def _raise_in_thread(ident: int, exception: type[BaseException] | None) -> None:
-    """Raises ``exception`` in thread ``ident`` at its next Python instruction (None:
-    takes back one not raised yet)."""
+def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
+    """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
     import ctypes  # rarely needed
 
-    what = ctypes.py_object(exception) if exception is not None else ctypes.c_void_p(None)
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), what)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
+
+
+def _absorb_pending_timeout() -> None:
+    """Lets a timeout raised in this thread but not yet delivered land here, where
+    it is dropped, rather than in the submitter's code after the task. (Taking it
+    back with ``PyThreadState_SetAsyncExc(id, NULL)`` leaves CPython 3.11's eval
+    breaker set for good: every later instruction of the thread spins.)"""
+    try:
+        for _ in range(3):  # a backward jump: where a pending exception is raised
+            pass
+    except _TaskTimeout:
+        pass
 
 
 def run_task(
@@ -376,8 +386,8 @@ class TaskRunner:
                 # Inside the try: an interrupt raised just before lands here, and is caught.
                 with lock:
                     state["running"] = False
-                    if state["fired"]:
-                        _raise_in_thread(ident, None)  # clears one still pending
+                if state["fired"]:
+                    _absorb_pending_timeout()
         except _TaskTimeout:
             return None, reason, None, None
         finally:

@@ -36,6 +36,11 @@ fn stat_key(meta: &fs::Metadata) -> (String, i128) {
     (format!("untrusted:{}", uuid::Uuid::new_v4()), i128::MAX)
 }
 
+/// Whether `path` is a folder itself, not a link to one.
+pub(super) fn is_plain_folder(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// A file's `stat` as one comparable string: equal strings, same file content
 /// (but for a write in the clock's last tick, see [`RACY_WINDOW_NS`]).
 pub(super) fn stat_identity(meta: &fs::Metadata) -> String {

@@ -118,11 +118,11 @@ impl ObjectStore {
         let trees = self.root().join(TREES);
         let target = trees.join(hash);
         self.path_of(hash)?; // only an object name makes a path
-        if super::maintenance::is_plain_folder(&trees) && super::maintenance::is_plain_folder(&target) {
+        if super::files::is_plain_folder(&trees) && super::files::is_plain_folder(&target) {
             return Ok(target);
         }
         fs::create_dir_all(&trees).map_err(|e| Error::storage(&trees, format!("cannot create the folder: {e}")))?;
-        if !super::maintenance::is_plain_folder(&trees) {
+        if !super::files::is_plain_folder(&trees) {
             return Err(Error::storage(
                 &trees,
                 "not a plain folder (a link?): refusing to unpack stored folders into it",
@@ -131,7 +131,7 @@ impl ObjectStore {
         let tmp = self.new_tmp_path(".tree")?;
         let unpacked = self.unpack_folder(hash, &tmp).and_then(|()| match fs::rename(&tmp, &target) {
             Ok(()) => Ok(()),
-            Err(_) if super::maintenance::is_plain_folder(&target) => Ok(()), // another reader unpacked it meanwhile
+            Err(_) if super::files::is_plain_folder(&target) => Ok(()), // another reader unpacked it meanwhile
             Err(e) => Err(Error::storage(&target, format!("cannot move the unpacked folder into place: {e}"))),
         });
         if tmp.exists() {
@@ -164,7 +164,7 @@ impl ObjectStore {
     pub(super) fn drop_unpacked_orphans(&self) -> Result<u64> {
         let trees = self.root().join(TREES);
         // A `trees` that is a link leads out of the store: nothing in it is ours.
-        if !super::maintenance::is_plain_folder(&trees) {
+        if !super::files::is_plain_folder(&trees) {
             return Ok(0);
         }
         let Ok(entries) = fs::read_dir(&trees) else { return Ok(0) };

@@ -45,11 +45,6 @@ pub struct IntegrityReport {
 /// How long a temporary file in `objects/tmp/` is left to its writer at least.
 const IN_FLIGHT: Duration = Duration::from_secs(120);
 
-/// Whether `path` is a folder itself, not a link to one.
-pub(super) fn is_plain_folder(path: &std::path::Path) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
-}
-
 impl IntegrityReport {
     /// "ok" (with what gc would clear) or one problem per line.
     pub fn summary(&self) -> String {
@@ -257,7 +252,7 @@ impl Store {
         // Nothing here follows a symbolic link: a link planted in the store is
         // removed as a link (or left), never walked into, so gc cannot reach a
         // file outside the storage folder.
-        if !is_plain_folder(root) {
+        if !super::files::is_plain_folder(root) {
             return Err(Error::storage(
                 root,
                 "the object folder is not a plain folder (a link?): gc refuses to work in it",
@@ -324,7 +319,7 @@ impl Store {
     /// A `tmp` that is a link is not read: its files are not the store's.
     fn remove_stale_temporary_files(&self, cutoff: SystemTime) -> Result<u64> {
         let tmp = self.objects.tmp_dir();
-        if !is_plain_folder(&tmp) {
+        if !super::files::is_plain_folder(&tmp) {
             return Ok(0);
         }
         // A temporary file is a write in flight for as long as its writer runs,
