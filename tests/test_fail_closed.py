@@ -300,6 +300,9 @@ def test_every_path_in_an_input_list_counts(tmp_path):
     second = project.step()
     assert statuses(second) == {"t": "COMPLETED"}, second["jobs"]
     assert second["values"]["y"] == 101
+    reason = second["jobs"]["t"][1]
+    assert "f1050.txt changed on disk since the last job (1 of its 1100 files)" in reason, reason[:300]
+    assert len(reason) < 400, "one changed file is named, not all 1,100"
 
 
 def test_an_equal_object_holding_a_set_written_again_under_another_seed_is_the_same_input(tmp_path):

@@ -461,6 +461,37 @@ pub fn code_changes(before: &CodeParts, after: &CodeParts) -> Vec<String> {
     changes
 }
 
+/// How many files a reason names before "and N more".
+const NAMED_FILES: usize = 5;
+
+/// Which of an input's files changed: the ones modified since the last job
+/// ended (the job keeps the input's combined fingerprint, not each file's).
+fn files_changed(name: &str, files: &[(String, String)], since: Option<f64>) -> String {
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    if paths.len() <= NAMED_FILES {
+        return format!("input {name:?}: the content of {} changed", paths.join(", "));
+    }
+    let modified_since = |path: &str| {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let secs = modified.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs_f64());
+        matches!((secs, since), (Some(secs), Some(since)) if secs >= since)
+    };
+    let recent: Vec<&str> = paths.iter().copied().filter(|p| modified_since(p)).collect();
+    if recent.is_empty() {
+        return format!("input {name:?}: the content of one or more of its {} files changed", paths.len());
+    }
+    let more = recent.len().saturating_sub(NAMED_FILES);
+    let mut named = recent.iter().take(NAMED_FILES).copied().collect::<Vec<_>>().join(", ");
+    if more > 0 {
+        named.push_str(&format!(" and {more} more"));
+    }
+    format!(
+        "input {name:?}: {named} changed on disk since the last job ({} of its {} files)",
+        recent.len(),
+        paths.len()
+    )
+}
+
 /// Why a job with no cached result runs, compared with this task's last result.
 fn what_changed(
     store: &Store,
@@ -508,10 +539,7 @@ fn what_changed(
             (Some(Payload::Inline { json: old }), Payload::Inline { json: new }) if old != new => {
                 format!("input {name:?} changed: {} -> {}", short(old), short(new))
             }
-            _ if !input.files.is_empty() => {
-                let paths: Vec<&str> = input.files.iter().map(|(p, _)| p.as_str()).collect();
-                format!("input {name:?}: the content of {} changed", paths.join(", "))
-            }
+            _ if !input.files.is_empty() => files_changed(&name, &input.files, previous.finished_at),
             _ if same_version => format!(
                 "input {name:?} is read differently (its storage type or read options, such as exposed_type, changed)"
             ),
