@@ -198,12 +198,10 @@ def package_version(top: str) -> str:
     of its files."""
     module = sys.modules.get(top)
     file = getattr(module, "__file__", None)
-    if (
-        isinstance(file, str)
-        and not _is_in(os.path.realpath(file), _library_roots()[1])
-        and not _is_in(os.path.realpath(file), _library_roots()[0])
-    ):
-        return f"{top} files {_source_digest(module)}"
+    if isinstance(file, str):
+        real, (stdlib, installed) = os.path.realpath(file), _library_roots()
+        if not _is_in(real, installed) and not _is_in(real, stdlib):
+            return f"{top} files {_source_digest(module)}"
     return _distribution_version(top)
 
 
