@@ -3,7 +3,7 @@
 //! No panic may reach Python as pyo3's `PanicException` (a `BaseException` that
 //! `except Exception` misses): core calls run in `error::detached` (a caught
 //! panic becomes `InternalError`), and these lints keep panics out of the glue.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::disallowed_methods)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod config;
 mod engine;
