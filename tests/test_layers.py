@@ -17,7 +17,7 @@ SRC = REPO / "src"
 
 # Lowest first: a module may import modules of its own layer or below.
 LAYERS = [
-    {"_core", "exceptions"},
+    {"_core", "exceptions", "_arguments", "_memory"},
     {
         "_static_ref",
         "_dag_svg",

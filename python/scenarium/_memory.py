@@ -56,7 +56,7 @@ def decoded_size(path: Path, fmt: str) -> int:
     container = fmt.split("/")[0]
     if container == "parquet":
         try:
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # optional (scenarium[pandas]), and only for a parquet read
 
             metadata = pq.read_metadata(path)
             return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
