@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,37 @@ def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
     assert re.search(r"featurization_and_segmentation\s+COMPLETED", second_run)
     assert "scenario_1" in outputs[3]
     assert "high_value_summary_df" in outputs[4] and "written by high_value_cust_summary_statistics" in outputs[5]
+
+
+def test_explain_finds_a_toml_scenarios_functions_without_config_in_and_outside_its_folder(tmp_path) -> None:
+    """`scenarium explain SCENARIO_...` as a user types it (the console script, which does
+    not put the current folder on sys.path): no --config, in the configuration's folder
+    and in another one."""
+    project = tmp_path / "project"
+    (project / "mods").mkdir(parents=True)
+    (project / "mods" / "__init__.py").write_text("")
+    (project / "mods" / "steps.py").write_text("def double(x):\n    return 2 * x\n")
+    (project / "config.toml").write_text(
+        '[DATA_NODE.x]\nstorage_type = "pickle"\ndefault_data = "21:int"\n\n'
+        '[DATA_NODE.y]\nstorage_type = "pickle"\n\n'
+        '[TASK.doubling]\nfunction = "mods.steps.double:function"\ninputs = [ "x:SECTION",]\n'
+        'outputs = [ "y:SECTION",]\nskippable = "True:bool"\n\n'
+        '[SCENARIO.doubler]\ntasks = [ "doubling:SECTION",]\n'
+    )
+    script = shutil.which("scenarium", path=str(Path(sys.executable).parent))
+    assert script, "the console script is installed beside the interpreter"
+
+    def scenarium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([script, *args], capture_output=True, text=True, cwd=cwd)
+
+    ran = scenarium("run", "config.toml", "--json", "--quiet", cwd=project)
+    assert ran.returncode == 0, ran.stderr
+    scenario_id = json.loads(ran.stdout.strip().splitlines()[-1])["scenario"]
+    here = scenarium("explain", scenario_id, cwd=project)
+    assert here.returncode == 0, here.stderr
+    assert "doubling" in here.stdout and "mods.steps.double" in here.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    away = scenarium("--storage", str(project / ".scenarium"), "explain", scenario_id, "--json", cwd=elsewhere)
+    assert away.returncode == 0, away.stderr
+    assert "doubling" in json.loads(away.stdout)
