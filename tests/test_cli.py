@@ -94,8 +94,8 @@ def test_every_command_has_help(app) -> None:
     assert "--rows" in cli("datagen", "--help", cwd=app).stdout
 
 
-def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
-    """Every command of the README's "From a terminal" block, in a copy of the repository's
+def test_the_docs_terminal_walkthrough_runs_as_written(tmp_path) -> None:
+    """Every command of the guide's "From a terminal" block (docs/guide/configuration.md), in a copy of the repository's
     examples and shipped data, each in its own process: all exit 0 and say what they promise."""
     import re
     import shutil
@@ -106,7 +106,7 @@ def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
     repo = Path(__file__).resolve().parent.parent
     shutil.copytree(repo / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(repo / "data", tmp_path / "data")
-    section = (repo / "README.md").read_text().split("## From a terminal", 1)[1]
+    section = (repo / "docs" / "guide" / "configuration.md").read_text().split("## From a terminal", 1)[1]
     block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
     commands = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
     assert len(commands) == 6

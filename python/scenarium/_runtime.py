@@ -69,8 +69,8 @@ def resolve(task: _core.TaskRecord, storage_folder: str | None = None) -> Callab
                 f"task {task.config_id!r} calls {where}, which this process's __main__ does not define; "
                 "configure the task again in this process (Config.configure_task) before submitting"
             ) from e
-        folders = [] if storage_folder is None else [_recalled_function_dir(storage_folder, ref)]
-        folders = list(dict.fromkeys(f for f in [*folders, os.getcwd()] if f and f not in sys.path))
+        recalled = None if storage_folder is None else _recalled_function_dir(storage_folder, ref)
+        folders = [f for f in dict.fromkeys([recalled, os.getcwd()]) if f is not None and f not in sys.path]
         for folder in folders:
             saved = list(sys.path)
             sys.path.insert(0, folder)  # as Config.load imports a file's functions
