@@ -131,7 +131,7 @@ def test_the_notebook_benchmarks_and_cli_pages_show_their_content() -> None:
     cli = _page("reference/cli")
     for command in ("check", "run", "explain", "lineage", "datagen"):
         assert f"scenarium {command}" in cli, command
-    assert "ARCHITECTURE" not in _page("architecture") or "Two layers" in _page("architecture")
+    assert "Two layers" in _page("architecture")  # ARCHITECTURE.md, on the site as it is
 
 
 def _measured_minutes(what: str) -> int:

@@ -19,7 +19,7 @@ OUT = REPO / "docs" / "screenshots"
 WIDTH, HEIGHT = 1280, 1100
 PAGES = [  # (page, file name, the id of the element to show at the top, or None)
     ("index.html", "home", None),
-    ("guide/skipping/index.html", "guide-skipping", None),
+    ("guide/concepts/index.html", "guide-concepts", None),
     ("reference/config/index.html", "api-config", "scenarium.Config.configure_data_node"),
 ]
 
