@@ -158,3 +158,30 @@ def test_explain_finds_a_toml_scenarios_functions_without_config_in_and_outside_
     away = scenarium("--storage", str(project / ".scenarium"), "explain", scenario_id, "--json", cwd=elsewhere)
     assert away.returncode == 0, away.stderr
     assert "doubling" in json.loads(away.stdout)
+
+
+def test_only_a_submission_records_where_a_task_function_was_found(tmp_path) -> None:
+    """function_dirs/ is written by a submit; sc.why and dry runs write nothing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "steps_for_dirs.py").write_text("def triple(x):\n    return 3 * x\n")
+    code = (
+        "import sys, os\n"
+        f"sys.path.insert(0, {str(project)!r})\n"
+        "import scenarium as sc\n"
+        "from scenarium import Config\n"
+        "from steps_for_dirs import triple\n"
+        "x, y = Config.configure_data_node('x', default_data=2), Config.configure_data_node('y')\n"
+        "t = Config.configure_task('triple', triple, input=[x], output=[y], skippable=True)\n"
+        "s = sc.create_scenario(Config.configure_scenario('tripler', task_configs=[t]))\n"
+        "sc.why(s); sc.dry_run(s)\n"
+        "print(os.path.isdir('.scenarium/function_dirs'))\n"
+        "s.submit()\n"
+        "folder = '.scenarium/function_dirs'\n"
+        "print([open(os.path.join(folder, f)).read() for f in os.listdir(folder)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    assert before == "False"
+    assert "steps_for_dirs" in after and json.dumps(str(project))[1:-1] in after

@@ -33,21 +33,21 @@ def engine() -> _core.Engine:
         return found
 
 
-def resolve(task: _core.TaskRecord, storage_folder: str | None = None) -> Callable[..., Any]:
+def resolve(task: _core.TaskRecord, storage_folder: str | None = None, remember: bool = False) -> Callable[..., Any]:
     """The callable a task runs: the one configured in this process for the task's
     config id (a task's identity is its TaskConfig and its callable, never a name
     that two lambdas or two bound methods share), else imported by name.
 
-    With ``storage_folder``, the folder a configured function's module was imported
-    from is recorded there (``function_dirs/``), and a name that does not import from
-    ``sys.path`` is looked for in that folder, then in the current folder: so that
+    With ``storage_folder``, a name that does not import from ``sys.path`` is looked for
+    in the folder its module was imported from when it was last submitted (recorded in
+    ``function_dirs/`` there when ``remember``: a submission), then in the current folder: so that
     ``scenarium explain SCENARIO_...`` finds the functions of a scenario made from a
     TOML file (``Config.load`` imports them relative to the file's folder) without
     loading the file again, from any folder."""
     ref = task.function
     configured = Config._state.tasks.get(task.config_id)
     if configured is not None and _code_identity.function_ref(configured.function) == ref:
-        if storage_folder is not None:
+        if remember and storage_folder is not None:
             _remember_function_dir(storage_folder, ref, configured.function)
         return configured.function
     if ref["kind"] == "native":
@@ -346,8 +346,13 @@ class _ProcessState:
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
-    def __init__(self, engine: _core.Engine, standalone: bool = False, mode: str | None = None) -> None:
+    def __init__(
+        self, engine: _core.Engine, standalone: bool = False, mode: str | None = None, submitting: bool = False
+    ) -> None:
         self.engine = engine
+        # A submission (not a dry run or sc.why, which write nothing): where each named
+        # task function was imported from is recorded for processes that did not configure it.
+        self.submitting = submitting
         # standalone: Python tasks run in worker processes (scenarium._workers);
         # dask: on a Dask cluster (scenarium._dask).
         self.mode = mode or ("standalone" if standalone else "development")
@@ -381,7 +386,8 @@ class TaskRunner:
             _recording.mark_own_thread()
             recorded = _recording.load(str(self.engine.storage_folder), recording_key(task))
             try:
-                found = code_identity_of(task, resolve(task, str(self.engine.storage_folder)), self.engine, recorded)
+                function = resolve(task, str(self.engine.storage_folder), remember=self.submitting)
+                found = code_identity_of(task, function, self.engine, recorded)
             except LookupError as e:
                 raise RuntimeError(str(e)) from None
             left = _left_by_runs.get(recording_key(task), {})
