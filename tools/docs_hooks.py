@@ -115,11 +115,25 @@ def on_post_build(config: Any) -> None:
         _work = None
 
 
-class ExampleSections(griffe.Extension):
-    """Griffe extension (``mkdocs.yml``: mkdocstrings' ``extensions``): the package's
-    docstrings title their doctests ``Example:``, which the Google style reads as an
-    admonition of Markdown; ``Examples:`` makes them highlighted ``pycon`` blocks."""
+class ScenariumDocs(griffe.Extension):
+    """Griffe extension (``mkdocs.yml``: mkdocstrings' ``extensions``).
+
+    - The package's docstrings title their doctests ``Example:``, which the Google style
+      reads as an admonition of Markdown; ``Examples:`` makes them highlighted ``pycon``.
+    - The native tasks are made at import time (``native_task(name, doc)``), so reading the
+      source sees attributes: they are documented as the functions an import gives."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = re.sub(r"^(\s*)Example:[ \t]*$", r"\1Examples:", obj.docstring.value, flags=re.M)
+
+    def on_module_members(self, *, mod: griffe.Module, **kwargs: Any) -> None:
+        if mod.path != "scenarium.tasks.customer_analysis":
+            return
+        inspected = griffe.inspect(mod.path)
+        for name in inspected.exports or ():
+            member = inspected.get_member(str(name))
+            if isinstance(member, griffe.Function):
+                member.parent = mod
+                mod.set_member(str(name), member)
+                self.on_object(obj=member)
