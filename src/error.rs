@@ -34,6 +34,10 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// Memory ran out while reading or writing a value of `bytes` bytes.
+    #[error("out of memory reading {what} ({bytes} bytes): {message}")]
+    OutOfMemory { what: String, bytes: u64, message: String },
+
     /// A bug in scenarium (a panic caught before it could cross into Python).
     #[error("internal error in scenarium (please report it): {0}")]
     Internal(String),

@@ -17,24 +17,45 @@ const CHUNK: usize = 16 << 20;
 /// (SIGBUS) through a map, and the reads measured as fast (0.68-0.70 s against
 /// 0.58 s for 1.6 GB, benches/results/intermediates.md). Memory: three chunks.
 pub fn of_file(path: &Path) -> Result<String> {
-    use std::io::Read;
     let fail = |e: std::io::Error| Error::storage(path, format!("cannot read to fingerprint: {e}"));
-    let mut file = std::fs::File::open(path).map_err(fail)?;
-    if file.metadata().map_err(fail)?.len() < CHUNK as u64 {
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let streamed = |file: std::fs::File| {
         let mut hasher = blake3::Hasher::new();
         hasher.update_reader(file).map_err(fail)?;
-        return Ok(hasher.finalize().to_hex().to_string());
+        Ok(hasher.finalize().to_hex().to_string())
+    };
+    if file.metadata().map_err(fail)?.len() < CHUNK as u64 {
+        return streamed(file);
     }
+    // Near a memory limit the chunks or the reader thread may not be had: the
+    // file is then hashed as it streams, on this thread (slower, never aborts).
+    let mut chunks = Vec::new();
+    for _ in 0..2 {
+        let mut chunk = Vec::new();
+        if chunk.try_reserve_exact(CHUNK).is_err() {
+            return streamed(file);
+        }
+        chunks.push(chunk);
+    }
+    let same_file = file.try_clone().map_err(fail)?;
+    hash_in_parallel(file, path, chunks).unwrap_or_else(|| streamed(same_file))
+}
+
+/// One thread reads chunks while this one hashes them with all cores; None when
+/// the reader thread cannot be started (nothing was read).
+fn hash_in_parallel(mut file: std::fs::File, path: &Path, chunks: Vec<Vec<u8>>) -> Option<Result<String>> {
+    use std::io::Read;
+    let fail = |e: std::io::Error| Error::storage(path, format!("cannot read to fingerprint: {e}"));
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(1);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    for _ in 0..2 {
-        let _ = empty_tx.send(Vec::with_capacity(CHUNK));
+    for chunk in chunks {
+        let _ = empty_tx.send(chunk);
     }
     let mut hasher = blake3::Hasher::new();
     std::thread::scope(|scope| {
         // Dropped when this side returns, which ends the reader.
         let empty_tx = empty_tx;
-        scope.spawn(move || {
+        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
             while let Ok(mut chunk) = empty_rx.recv() {
                 chunk.clear();
                 let read = (&mut file).take(CHUNK as u64).read_to_end(&mut chunk).map(|_| chunk);
@@ -44,18 +65,21 @@ pub fn of_file(path: &Path) -> Result<String> {
                 }
             }
         });
+        reader.ok()?;
         for read in full_rx.iter() {
             if crate::interrupt::requested() {
-                return Err(Error::storage(path, "fingerprinting interrupted"));
+                return Some(Err(Error::storage(path, "fingerprinting interrupted")));
             }
-            let chunk = read.map_err(fail)?;
+            let chunk = match read.map_err(fail) {
+                Ok(chunk) => chunk,
+                Err(e) => return Some(Err(e)),
+            };
             hasher.update_rayon(&chunk);
             // The reader stops when this side hangs up.
             let _ = empty_tx.send(chunk);
         }
-        Ok::<(), Error>(())
-    })?;
-    Ok(hasher.finalize().to_hex().to_string())
+        Some(Ok(hasher.finalize().to_hex().to_string()))
+    })
 }
 
 /// A fingerprint of an ordered list of labelled parts. Each part is length

@@ -4,6 +4,7 @@ display and the next submission go on as if it had not (issue 40)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -64,3 +65,57 @@ def test_a_task_that_closes_stderr_and_moves_the_process_about(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == "COMPLETED COMPLETED ['COMPLETED', 'COMPLETED'] 4", done.stdout
+
+
+SLOW_AND_FAST = """
+import os
+import time
+
+
+def settle_in(x):
+    os.chdir(os.environ["TASK_FOLDER"])
+    time.sleep(1.5)  # meanwhile the other task ends
+    with open("here.txt") as f:  # relative to the folder this task moved to
+        return f.read() + str(x)
+
+
+def quick(x):
+    time.sleep(0.5)  # ends while the other task is in its folder
+    return x
+"""
+
+
+def test_a_task_ending_does_not_move_another_running_task(tmp_path: Path) -> None:
+    (tmp_path / "fns.py").write_text(SLOW_AND_FAST)
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "here.txt").write_text("found ")
+    submitter = f"""
+import os
+import scenarium as sc
+from scenarium import Config
+import fns
+
+Config.configure_core(storage_folder={str(tmp_path / ".scenarium")!r})
+Config.configure_job_executions(max_nb_of_workers=2)
+a, b, c = (Config.configure_data_node(n, default_data=1) for n in "abc")
+d = Config.configure_data_node("d")
+slow = Config.configure_task("settle_in", fns.settle_in, [a], [c])
+fast = Config.configure_task("quick", fns.quick, [b], [d])
+here = os.getcwd()
+scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[slow, fast]))
+submission = scenario.submit()
+assert os.getcwd() == here, os.getcwd()
+print(submission.status.name, scenario.c.read())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", submitter],
+        cwd=tmp_path,
+        env={**os.environ, "TASK_FOLDER": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "COMPLETED found 1", done.stdout

@@ -7,7 +7,7 @@ import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from scenarium import _codec, _config_check, _core, _dask, _events, _external_sync, _progress, _runtime
+from scenarium import _arguments, _codec, _config_check, _core, _dask, _events, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._why import KeyReport
@@ -96,6 +96,7 @@ def submit(
     :meth:`Scenario.submit`. Anything else raises ``TypeError``. With ``wait`` and a
     ``timeout`` (seconds), it waits at most that long, as Taipy's: the submission goes
     on in the background if it has not ended (``Submission.wait()`` joins it)."""
+    timeout = _arguments.seconds("submit", "timeout", timeout)
     if wait and timeout is not None:
         submission = submit(entity, force, wait=False, on_event=on_event, progress=progress)
         submission.wait(timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
+import errno
 import json
 import math
 import os
@@ -23,13 +24,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from scenarium import _code_identity, _core, _external, _templates
+from scenarium import _code_identity, _core, _external, _memory, _templates
 from scenarium._json_values import DefaultJSONDecoder, DefaultJSONEncoder
 from scenarium.exceptions import (
     InvalidArgument,
     MissingOptionalDependency,
     NoData,
     NotSerializable,
+    OutOfMemory,
     StorageError,
     UnstableFingerprintWarning,
 )
@@ -686,11 +688,23 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
     """The Python value of a stored value of data node record ``dn``. With ``lazy`` (or
     the node's ``exposed_type="polars.LazyFrame"`` when ``lazy`` is None) a stored table
     comes as a polars LazyFrame over the stored file: nothing is read until it is
-    collected or sunk, and the file cannot change under it (objects are immutable)."""
+    collected or sunk, and the file cannot change under it (objects are immutable).
+    A value that does not fit in the memory left is an ``OutOfMemory`` naming the node."""
+    try:
+        return _decode(engine, stored, dn, lazy)
+    except MemoryError as e:
+        size = f"{stored.size:,} bytes stored" if stored.size else "its stored size unknown"
+        raise OutOfMemory(
+            f"data node {dn.config_id!r} ({dn.id}): not enough memory to read its value ({size}); "
+            f"nothing stored was changed{f': {e}' if str(e) else ''}"
+        ) from e
+
+
+def _decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool | None) -> Any:
     if lazy is None:
         lazy = lazy_by_default(dn)
     if lazy:
-        return _lazy(decode(engine, stored, dn, lazy=False) if stored.kind in ("inline", "memory") else None,
+        return _lazy(_decode(engine, stored, dn, False) if stored.kind in ("inline", "memory") else None,
                      engine, stored, dn)  # fmt: skip
     kind = stored.kind
     if kind == "inline":
@@ -725,9 +739,18 @@ def decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool 
                 return json.load(f, cls=_json_decoder(props, dn))
         if fmt.startswith("excel/"):
             return _read_excel(Path(path), fmt.split("/")[1], props)
+        _memory.check_fits(Path(path), fmt)
         return _exposed(_read_frame(Path(path), fmt, props), props, dn)
     except FileNotFoundError as e:
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
+    except MemoryError:
+        raise  # not a value that cannot be read: `decode` names the node
+    except OSError as e:
+        if e.errno == errno.ENOMEM:
+            raise MemoryError(str(e)) from e
+        raise StorageError(
+            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: {e}"
+        ) from e
     except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
         # Bytes scenarium did not write (a file edited by hand became a version) may not parse.
         raise StorageError(

@@ -32,6 +32,9 @@ from scenarium.exceptions import ConfigError
 if TYPE_CHECKING:  # the payload types exist only in the stub
     from scenarium._core import ConfigSection, DataNodeSpec, ScenarioSpec, TaskSpec, TypedValue
 
+# More worker threads or processes than this on one machine is a typo, not a plan.
+_MAX_WORKERS = 1024
+
 
 class Scope(enum.Enum):
     """Who shares a data node: one scenario, every scenario of a cycle, or all of them."""
@@ -304,10 +307,16 @@ class JobConfig:
         # Another mode (Taipy Enterprise's "cluster", a typo) is Config.check()'s error, as in Taipy.
         if not isinstance(mode, str):
             raise ConfigError(f"job execution mode must be 'development', 'standalone' or 'dask', got {mode!r}")
-        if int(max_nb_of_workers) < 1:
-            raise ConfigError(f"max_nb_of_workers must be at least 1, got {max_nb_of_workers!r}")
+        try:
+            workers = int(max_nb_of_workers)
+        except (TypeError, ValueError, OverflowError):
+            workers = 0
+        if not 1 <= workers <= _MAX_WORKERS or workers != max_nb_of_workers and not isinstance(max_nb_of_workers, str):
+            raise ConfigError(
+                f"max_nb_of_workers must be a whole number from 1 to {_MAX_WORKERS}, got {max_nb_of_workers!r}"
+            )
         self.mode = mode
-        self.max_nb_of_workers = int(max_nb_of_workers)
+        self.max_nb_of_workers = workers
         self.properties = properties
 
     def __repr__(self) -> str:
@@ -348,7 +357,10 @@ class CoreConfig:
     """Where scenarium keeps its registry and objects (``storage_folder``, default ``.scenarium``)."""
 
     def __init__(self, storage_folder: str = ".scenarium", **properties: Any) -> None:
-        self.storage_folder = str(storage_folder)
+        folder = storage_folder
+        self.storage_folder = os.fspath(folder) if isinstance(folder, os.PathLike) else str(folder)
+        if "\x00" in self.storage_folder or not self.storage_folder:
+            raise ConfigError(f"storage_folder must be a folder's path without NUL characters, got {storage_folder!r}")
         self.properties = properties
         if "project_paths" in properties:
             # The folders of the project's own code besides the current folder and the

@@ -368,6 +368,7 @@ class TaskRunner:
         self._runs: dict[str, dict[str, Any] | None] = {}
         # Threads running a task now (worker threads when max_nb_of_workers > 1).
         self._running: set[int] = set()
+        self._running_lock = threading.Lock()
         # What a task run in this process may change and the submitter relies on
         # (its streams, folder, import path): put back after each task.
         self._home = _ProcessState.now()
@@ -501,13 +502,18 @@ class TaskRunner:
     def _execute_here(
         self, task: _core.TaskRecord, inputs: list[_core.VersionRecord], outputs: list[_core.DataNodeRecord]
     ) -> tuple[list[_core.StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
-        self._running.add(threading.get_ident())
+        with self._running_lock:
+            self._running.add(threading.get_ident())
         try:
             input_nodes = [self.engine.data_node(dn_id) for _, dn_id in task.inputs]
             return run_task(self.engine, task, [v.value for v in inputs], input_nodes, outputs)
         finally:
-            self._running.discard(threading.get_ident())
-            self._home.restore()
+            with self._running_lock:
+                self._running.discard(threading.get_ident())
+                # Not under a task still running on another thread: it may rely on the
+                # folder it moved to. The last one to end puts everything back.
+                if not self._running:
+                    self._home.restore()
 
     @staticmethod
     def _outputs(task: _core.TaskRecord, result: Any) -> list[Any]:

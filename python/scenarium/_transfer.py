@@ -24,10 +24,9 @@ import json
 import os
 import tempfile
 import zipfile
-from pathlib import Path
 from typing import Any, Union
 
-from scenarium import _core, _runtime
+from scenarium import _arguments, _core, _runtime
 from scenarium._api import get
 from scenarium.entities import Scenario
 from scenarium.exceptions import InvalidArgument
@@ -46,7 +45,7 @@ def export_scenario(
     found = get(scenario) if isinstance(scenario, str) else scenario
     if not isinstance(found, Scenario):
         raise InvalidArgument(f"export_scenario takes a scenario or its id, got {scenario!r}")
-    path = Path(output_path)
+    path = _arguments.writable_file("export_scenario", "output_path", output_path, make_folder=True)
     if path.exists() and not override:
         raise InvalidArgument(f"{path} exists: pass override=True to replace it")
     engine = found._engine
@@ -102,6 +101,7 @@ def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = F
     against its name. A bad archive is refused whole (``InvalidArgument``) and nothing
     in it is ever unpickled; if storing fails half-way, the new scenario is deleted."""
     engine = _runtime.engine()
+    input_path = _arguments.path("import_scenario", "input_path", input_path)
     try:
         archive = zipfile.ZipFile(input_path)
     except (OSError, zipfile.BadZipFile) as e:

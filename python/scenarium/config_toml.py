@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
-from scenarium import _core, _static_ref
+from scenarium import _arguments, _core, _static_ref
 from scenarium._config_document import document
 from scenarium._config_model import (
     ConfigState,
@@ -271,11 +271,15 @@ def _as_list(value: Any) -> list[Any]:
 
 def export(state: ConfigState, path: str | os.PathLike[str]) -> None:
     """Writes the configuration to ``path`` as TOML (atomically)."""
+    path = os.fspath(_arguments.writable_file("Config.export", "filename", path))
     text = _core.write_config_toml(document(state))
-    path = os.fspath(path)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

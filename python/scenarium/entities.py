@@ -13,7 +13,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
-from scenarium import _codec, _core, _dag_svg, _events, _external_sync, _filter, _html, _runtime
+from scenarium import _arguments, _codec, _core, _dag_svg, _events, _external_sync, _filter, _html, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._filter import JoinOperator
@@ -208,6 +208,7 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
         return self._read_as(self._record, version, lazy)
 
     def _read_as(self, as_record: Any, version: int | None = None, lazy: bool | None = None) -> Any:
+        version = _arguments.version_number("read", "version", version)
         if version is None and _external_sync.is_external(self._record):
             _external_sync.take_in(self._engine, self._record)
         record = self._engine.version(self.id, version) if version is not None else self._latest()
@@ -761,6 +762,7 @@ class Submission(_Entity[_core.SubmissionRecord], SubmissionFacts, Labelled):
 
     def wait(self, timeout: float | None = None) -> Submission:
         """Blocks until a ``submit(wait=False)`` submission ends (or ``timeout`` seconds pass)."""
+        timeout = _arguments.seconds("Submission.wait", "timeout", timeout)
         if self._thread is not None:
             self._thread.join(timeout)
             if self._error is not None:

@@ -11,9 +11,13 @@ Example:
 
 from __future__ import annotations
 
+# InvalidArgument, InternalError and OutOfMemory are also a ValueError, RuntimeError
+# and MemoryError: the core raises them, so they are made there (src/py/exceptions.rs).
 from scenarium._core import (
     ConfigError,
     ConfigVersionMismatch,
+    InternalError,
+    InvalidArgument,
     InvalidConfigFile,
     NoData,
     NonExistingDataNode,
@@ -23,23 +27,11 @@ from scenarium._core import (
     NonExistingSubmission,
     NonExistingTask,
     NotSerializable,
+    OutOfMemory,
     ScenariumError,
     StorageError,
     TaskError,
 )
-
-
-class InvalidArgument(ScenariumError, ValueError):
-    """An argument of a public function has the right type but a value it cannot
-    take (a negative grace period, ...); the message names the parameter.
-
-    Example:
-        >>> try:
-        ...     sc.gc(-5)
-        ... except InvalidArgument as e:
-        ...     print(e)
-        gc: grace_period must be a finite duration >= 0, got -5
-    """
 
 
 class SequenceAlreadyExists(InvalidArgument):
@@ -158,6 +150,7 @@ __all__ = [
     "ConfigVersionMismatch",
     "DataNodeIsBeingEdited",
     "ExternalDataError",
+    "InternalError",
     "InvalidArgument",
     "InvalidConfig",
     "InvalidConfigFile",
@@ -173,6 +166,7 @@ __all__ = [
     "NonExistingSubmission",
     "NonExistingTask",
     "NotSerializable",
+    "OutOfMemory",
     "ScenariumError",
     "SequenceAlreadyExists",
     "StorageError",

@@ -15,13 +15,15 @@ pub fn parse_config_toml<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py
     let text = std::fs::read_to_string(path)
         .map_err(|e| InvalidConfigFile::new_err(format!("{path}: cannot read the configuration file: {e}")))?;
     let env = |name: &str| std::env::var(name).ok();
-    let document = py.detach(|| toml_file::parse(path, &text, &env)).map_err(|e| {
+    let parsed = py.detach(|| std::panic::catch_unwind(|| toml_file::parse(path, &text, &env)));
+    let parsed = parsed.map_err(|panic| super::error::panic_error(&format!(" reading {path}"), panic.as_ref()))?;
+    let document = parsed.map_err(|e| {
         let err = InvalidConfigFile::new_err(e.to_string());
         let value = err.value(py);
         let _ = (value.setattr("file", &e.file), value.setattr("line", e.line), value.setattr("column", e.column));
         err
     })?;
-    json::to_python(py, &serde_json::to_value(&document).expect("a document always serialises"))
+    json::serialized_to_python(py, &document)
 }
 
 fn document(value: &Bound<'_, PyAny>) -> PyResult<Document> {
@@ -31,13 +33,15 @@ fn document(value: &Bound<'_, PyAny>) -> PyResult<Document> {
 
 /// The TOML text of a configuration document.
 #[pyfunction]
-pub fn write_config_toml(document: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(toml_file::write(&self::document(document)?))
+pub fn write_config_toml(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<String> {
+    let document = self::document(document)?;
+    super::error::detached(py, || Ok(toml_file::write(&document)))
 }
 
 /// The issues the validator finds in a configuration document.
 #[pyfunction]
 pub fn validate_config<'py>(py: Python<'py>, document: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let issues = validate::validate(&self::document(document)?);
-    json::to_python(py, &serde_json::to_value(&issues).expect("issues always serialise"))
+    let document = self::document(document)?;
+    let issues = super::error::detached(py, || Ok(validate::validate(&document)))?;
+    json::serialized_to_python(py, &issues)
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 
 use super::json;
@@ -174,7 +174,7 @@ impl Engine {
     /// The configuration a scenario was made from (its `config_version`).
     fn config_spec<'py>(&self, py: Python<'py>, version: &str) -> PyResult<Bound<'py, PyAny>> {
         let spec = detached(py, || self.store.config_spec(version))?;
-        json::to_python(py, &serde_json::to_value(&spec).map_err(|e| PyRuntimeError::new_err(e.to_string()))?)
+        json::serialized_to_python(py, &spec)
     }
 
     /// Replaces a scenario's name, tags and primary flag.
@@ -473,7 +473,7 @@ impl Engine {
     fn key_report<'py>(&self, py: Python<'py>, task_id: &str, runner: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let executor = PyExecutor::new(py, runner);
         let report = detached(py, || orchestrator::key_report(&self.store, task_id, &executor))?;
-        json::to_python(py, &serde_json::to_value(&report).map_err(|e| PyRuntimeError::new_err(e.to_string()))?)
+        json::serialized_to_python(py, &report)
     }
 
     /// The blake3 content hash of the file at `path` (cached while `stat` shows it unchanged).

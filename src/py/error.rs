@@ -1,6 +1,5 @@
 //! The one place where core errors become Python exceptions.
 
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::PyErr;
 
@@ -23,21 +22,36 @@ impl From<Error> for PyErr {
                 _ => NonExistingEntity::new_err(message),
             },
             Error::NoData(_) => NoData::new_err(message),
+            Error::Registry { ref source, .. } if registry_out_of_memory(source) => two_based_err(
+                "OutOfMemory",
+                format!("{message} (the process is out of memory: SQLite could not allocate or map its shared memory)"),
+            ),
             Error::Storage { .. } | Error::Registry { .. } => StorageError::new_err(message),
-            Error::InvalidArgument(_) => PyValueError::new_err(message),
-            Error::Internal(_) => PyRuntimeError::new_err(message),
+            Error::InvalidArgument(_) => two_based_err("InvalidArgument", message),
+            Error::OutOfMemory { .. } => two_based_err("OutOfMemory", message),
+            Error::Internal(_) => two_based_err("InternalError", message),
         }
     }
 }
 
-/// Runs `f` without the GIL and turns a panic into a Python `RuntimeError`.
+/// SQLite's word for memory it could not have (a full disk is another code).
+fn registry_out_of_memory(source: &rusqlite::Error) -> bool {
+    const SHARED_MEMORY_MAP: std::ffi::c_int = rusqlite::ffi::SQLITE_IOERR_SHMMAP;
+    matches!(source, rusqlite::Error::SqliteFailure(e, _)
+        if e.code == rusqlite::ErrorCode::OutOfMemory || e.extended_code == SHARED_MEMORY_MAP)
+}
+
+/// The exception a caught panic becomes: `InternalError` (a `RuntimeError`).
+pub(crate) fn panic_error(context: &str, panic: &(dyn std::any::Any + Send)) -> PyErr {
+    let message = crate::error::panic_message(panic);
+    two_based_err("InternalError", format!("internal error in scenarium{context} (please report it): {message}"))
+}
+
+/// Runs `f` without the GIL and turns a panic into `InternalError`.
 pub(crate) fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
     let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
     match outcome {
         Ok(result) => result.map_err(PyErr::from),
-        Err(panic) => {
-            let message = crate::error::panic_message(panic.as_ref());
-            Err(PyRuntimeError::new_err(format!("internal error in scenarium (please report it): {message}")))
-        }
+        Err(panic) => Err(panic_error("", panic.as_ref())),
     }
 }

@@ -3,6 +3,9 @@
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 create_exception!(scenarium.exceptions, ScenariumError, PyException, "Base of every error scenarium raises.");
 create_exception!(
@@ -53,3 +56,72 @@ create_exception!(
     ScenariumError,
     "A native task cannot run on its inputs; the message names the task, the column and the value."
 );
+
+/// The exceptions that are also a builtin one (`except ValueError` keeps catching
+/// a bad argument): `create_exception!` takes one base, so they are made with
+/// `type(name, bases, namespace)` when the module loads.
+static INVALID_ARGUMENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INTERNAL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static OUT_OF_MEMORY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+const TWO_BASED: [(&str, &str, &str); 3] = [
+    (
+        "InvalidArgument",
+        "ValueError",
+        "An argument of a public function has the right type but a value it cannot
+take (a negative grace period, ...); the message names the parameter.
+
+Example:
+    >>> import scenarium as sc
+    >>> try:
+    ...     sc.gc(-5)
+    ... except sc.exceptions.InvalidArgument as e:
+    ...     print(e)
+    gc: grace_period must be a finite duration >= 0, got -5",
+    ),
+    (
+        "InternalError",
+        "RuntimeError",
+        "A bug in scenarium, caught before it could take the process down: nothing was
+changed by the failed call. Please report it with the message.",
+    ),
+    (
+        "OutOfMemory",
+        "MemoryError",
+        "A value did not fit in the memory left to the process; the message names what
+was being read or written and its size. Nothing stored was changed.",
+    ),
+];
+
+fn cell(name: &str) -> &'static PyOnceLock<Py<PyType>> {
+    match name {
+        "InvalidArgument" => &INVALID_ARGUMENT,
+        "InternalError" => &INTERNAL_ERROR,
+        _ => &OUT_OF_MEMORY,
+    }
+}
+
+/// Makes the two-based exceptions and adds them to the module.
+pub(crate) fn add_two_based(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let builtins = py.import("builtins")?;
+    for (name, builtin, doc) in TWO_BASED {
+        let namespace = PyDict::new(py);
+        namespace.set_item("__module__", "scenarium.exceptions")?;
+        namespace.set_item("__doc__", doc)?;
+        let bases = PyTuple::new(py, [py.get_type::<ScenariumError>().into_any(), builtins.getattr(builtin)?])?;
+        let class = builtins.getattr("type")?.call1((name, bases, namespace))?.cast_into::<PyType>()?;
+        let _ = cell(name).set(py, class.clone().unbind());
+        m.add(name, class)?;
+    }
+    Ok(())
+}
+
+/// An exception of one of the two-based classes (RuntimeError if the module
+/// was never initialised, which cannot happen once Python imported it).
+pub(crate) fn two_based_err(name: &str, message: String) -> PyErr {
+    Python::attach(|py| match cell(name).get(py) {
+        Some(class) => PyErr::from_type(class.bind(py).clone(), message),
+        None => pyo3::exceptions::PyRuntimeError::new_err(message),
+    })
+}

@@ -1,4 +1,9 @@
 //! The Python module `scenarium._core`: the only code that knows Python.
+//!
+//! No panic may reach Python as pyo3's `PanicException` (a `BaseException` that
+//! `except Exception` misses): core calls run in `error::detached` (a caught
+//! panic becomes `InternalError`), and these lints keep panics out of the glue.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::disallowed_methods)]
 
 mod config;
 mod engine;
@@ -47,6 +52,7 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         let version = env!("CARGO_PKG_VERSION").replace("-alpha", "a").replace("-beta", "b");
+        super::exceptions::add_two_based(m)?;
         m.add("__version__", version)?;
         m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
         // The names Python's configuration accepts, defined once (in Rust).

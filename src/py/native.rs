@@ -68,7 +68,7 @@ pub fn call_native(
     match outcome {
         Ok(Ok(paths)) => Ok(paths),
         Ok(Err(message)) => Err(TaskError::new_err(message)),
-        Err(_) => Err(PyRuntimeError::new_err(format!("native task {name} panicked (please report it)"))),
+        Err(panic) => Err(super::error::panic_error(&format!(" in native task {name}"), panic.as_ref())),
     }
 }
 
@@ -81,17 +81,27 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> (s
     use std::sync::Arc;
     let flag = Arc::new(AtomicBool::new(false));
     let mut interrupt = None;
+    // Taken by whichever thread runs it: the worker, or this one when no thread
+    // can be started (a process at its memory or thread limit still gets its answer,
+    // without Ctrl-C).
+    let work = std::sync::Mutex::new(Some(work));
+    let run = |flag: Option<Arc<AtomicBool>>| {
+        let work = work.lock().unwrap_or_else(|e| e.into_inner()).take();
+        crate::interrupt::with(flag, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.map(|work| work())))
+        })
+    };
     let outcome = py.detach(|| {
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = std::sync::mpsc::channel();
             let work_flag = flag.clone();
-            let worker = scope.spawn(move || {
-                let outcome = crate::interrupt::with(Some(work_flag), || {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                });
+            let run = &run;
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let outcome = run(Some(work_flag));
                 let _ = done_tx.send(());
                 outcome
             });
+            let Ok(worker) = worker else { return run(None) };
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                 done_rx.recv_timeout(std::time::Duration::from_millis(50))
             {
@@ -105,6 +115,8 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> (s
             worker.join().unwrap_or_else(Err)
         })
     });
+    let outcome =
+        outcome.and_then(|ran| ran.ok_or_else(|| Box::new("the work ran twice") as Box<dyn std::any::Any + Send>));
     (outcome, interrupt)
 }
 

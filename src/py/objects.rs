@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::error::detached;
@@ -19,8 +18,21 @@ pub(super) fn read_object<'py>(
     objects: &Objects,
     hash: &str,
 ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-    let bytes = detached(py, || objects.read_verified(hash))?;
-    Ok(pyo3::types::PyBytes::new(py, &bytes))
+    let size = detached(py, || objects.stored_size(hash))?;
+    // Read straight into the `bytes` object: the value is in memory once, and an
+    // allocation that fails is an `OutOfMemory` naming the object, not a panic.
+    let mut read = Ok(());
+    let made = pyo3::types::PyBytes::new_with(py, size as usize, |buffer| {
+        read = detached(py, || objects.read_verified_into(hash, buffer));
+        Ok(())
+    });
+    match made {
+        Ok(bytes) => read.map(|()| bytes),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyMemoryError>(py) => {
+            Err(objects.out_of_memory(hash, size, "no memory left for it in Python").into())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(super) fn store_file(
@@ -66,10 +78,7 @@ pub(super) fn materialize(
             Ok(StoredValue::from_payload(&table, &stored.fingerprint))
         }
         Ok(Err(message)) => Err(super::exceptions::TaskError::new_err(message)),
-        Err(panic) => Err(PyRuntimeError::new_err(format!(
-            "internal error in scenarium while computing {data_node_id} (please report it): {}",
-            crate::error::panic_message(panic.as_ref())
-        ))),
+        Err(panic) => Err(super::error::panic_error(&format!(" while computing {data_node_id}"), panic.as_ref())),
     }
 }
 

@@ -6,7 +6,7 @@
 //! temporary file, never a row pointing at a partial object.
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -146,14 +146,44 @@ impl ObjectStore {
     /// An object's bytes, checked against its name: a file changed since it was
     /// stored (tampered with, or damaged) is refused rather than decoded.
     pub fn read_verified(&self, hash: &str) -> Result<Vec<u8>> {
+        let size = self.stored_size(hash)?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(size as usize).map_err(|e| self.out_of_memory(hash, size, e))?;
+        bytes.resize(size as usize, 0);
+        self.read_verified_into(hash, &mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// The size of a stored object, for a caller that allocates its buffer.
+    pub fn stored_size(&self, hash: &str) -> Result<u64> {
         let path = self.path_of(hash)?;
         plain_file_identity(&path)?;
-        let bytes = fs::read(&path).map_err(|e| Error::storage(&path, format!("cannot read the stored value: {e}")))?;
-        let actual = fingerprint::of_bytes(&bytes);
+        Ok(fs::symlink_metadata(&path).map_err(|e| Error::storage(&path, e))?.len())
+    }
+
+    /// Reads an object into `buffer` (exactly its size, from `stored_size`) and
+    /// checks it against its name, so a caller can read straight into memory it
+    /// owns (a Python `bytes`) instead of holding the value twice.
+    pub fn read_verified_into(&self, hash: &str, buffer: &mut [u8]) -> Result<()> {
+        let path = self.path_of(hash)?;
+        plain_file_identity(&path)?;
+        let cannot = |e: std::io::Error| Error::storage(&path, format!("cannot read the stored value: {e}"));
+        let mut file = File::open(&path).map_err(cannot)?;
+        file.read_exact(buffer).map_err(cannot)?;
+        // A file longer than its size when we asked is as wrong as a shorter one.
+        if file.read(&mut [0u8; 1]).map_err(cannot)? != 0 {
+            return Err(Error::storage(&path, "the stored value changed size while it was read"));
+        }
+        let actual = fingerprint::of_bytes(buffer);
         if actual != hash {
             return Err(altered(&path, &actual, hash));
         }
-        Ok(bytes)
+        Ok(())
+    }
+
+    /// The error for a value that does not fit in memory.
+    pub fn out_of_memory(&self, hash: &str, bytes: u64, e: impl std::fmt::Display) -> Error {
+        Error::OutOfMemory { what: format!("stored value {hash}"), bytes, message: e.to_string() }
     }
 
     /// A copy of the file at `path` as an object: (hash, size). The copy is

@@ -5,8 +5,14 @@
 //! store finds RUNNING submissions whose lock is free: their process is gone,
 //! so their unfinished jobs are ended (RUNNING -> FAILED, not started ->
 //! ABANDONED) in one transaction.
+//!
+//! The lock is an open file description, so a child the running process forked
+//! (a task's helper that outlives it) holds it too. The lock file therefore names
+//! its holder (pid, start time, boot and pid namespace): a held lock whose named
+//! holder is gone, on this machine, is held by such a child and does not count.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::Write;
 use std::path::PathBuf;
 
 use rusqlite::params;
@@ -52,6 +58,10 @@ impl Store {
             .open(&path)
             .map_err(|e| Error::storage(&path, e))?;
         file.try_lock().map_err(|e| Error::storage(&path, format!("the submission is already running: {e}")))?;
+        if let Some(holder) = process_identity(std::process::id()) {
+            // Best effort: without it a held lock is trusted, as before.
+            let _ = file.set_len(0).and_then(|()| (&file).write_all(holder.as_bytes()));
+        }
         Ok(RunLock { file, path })
     }
 
@@ -75,8 +85,13 @@ impl Store {
             if !dead {
                 continue;
             }
-            // Free lock: nobody runs it. (Held by a live process: leave it.)
-            let Ok(lock) = self.run_lock(&submission.id) else { continue };
+            // Free lock: nobody runs it. Held: leave it, unless its holder is gone
+            // and only a child it forked keeps the lock.
+            let lock = match self.run_lock(&submission.id) {
+                Ok(lock) => Some(lock),
+                Err(_) if self.holder_is_gone(&submission.id) => None,
+                Err(_) => continue,
+            };
             self.registry.write(|tx| {
                 // It may have finished between the read above and the lock.
                 let current: Option<SubmissionRecord> =
@@ -115,6 +130,38 @@ impl Store {
         }
         Ok(recovered)
     }
+}
+
+impl Store {
+    fn holder_is_gone(&self, submission_id: &str) -> bool {
+        let Ok(named) =
+            self.run_lock_path(submission_id).and_then(|p| fs::read_to_string(&p).map_err(|e| Error::storage(&p, e)))
+        else {
+            return false;
+        };
+        let mut fields = named.split_whitespace();
+        let (Some(pid), Some(_)) = (fields.next().and_then(|p| p.parse::<u32>().ok()), fields.next()) else {
+            return false;
+        };
+        // Another machine or pid namespace: its pids mean nothing here.
+        let here = process_identity(std::process::id()).unwrap_or_default();
+        if named.split_whitespace().skip(2).ne(here.split_whitespace().skip(2)) {
+            return false;
+        }
+        process_identity(pid).is_none_or(|now| now.trim() != named.trim())
+    }
+}
+
+/// "pid start-time boot-id pid-namespace" of a live process (Linux), None
+/// where that cannot be known: a pid reused by a later process differs by its
+/// start time.
+fn process_identity(pid: u32) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields count from the last ')'.
+    let start_time = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().nth(19)?;
+    let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let namespace = fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(format!("{pid} {start_time} {} {}\n", boot.trim(), namespace.display()))
 }
 
 /// Whether process `pid` no longer exists (Linux: no /proc entry; elsewhere unknown, so no).

@@ -1,0 +1,73 @@
+"""Checks of the numbers, durations and paths public functions take: a value of the
+right type that cannot be used is an ``InvalidArgument`` naming the function and the
+parameter (a wrong type stays Python's ``TypeError``), raised before anything runs."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from scenarium.exceptions import InvalidArgument
+
+# SQLite's integers: a larger version number cannot name a stored version.
+_INT64_MAX = 2**63 - 1
+
+
+def seconds(function: str, name: str, value: Any) -> float | None:
+    """A timeout in seconds: None or infinity mean no limit; NaN and negatives are refused."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{function}: {name} must be a number of seconds or None, got {type(value).__name__}")
+    value = float(value)
+    if math.isnan(value) or value < 0:
+        raise InvalidArgument(f"{function}: {name} must be a number of seconds >= 0 or None, got {value!r}")
+    return None if math.isinf(value) else value
+
+
+def version_number(function: str, name: str, value: Any) -> int | None:
+    """A data node's version number (1 is the first), or None for the latest."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{function}: {name} must be an int (1 is the first version), got {type(value).__name__}")
+    if not 1 <= int(value) <= _INT64_MAX:
+        raise InvalidArgument(f"{function}: {name} must be a version number >= 1 (1 is the first), got {value!r}")
+    return int(value)
+
+
+def path(function: str, name: str, value: Any) -> Path:
+    """A file system path: str or os.PathLike, without NUL characters."""
+    try:
+        text = os.fspath(value)
+    except TypeError:
+        raise TypeError(f"{function}: {name} must be a str or os.PathLike path, got {type(value).__name__}") from None
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if "\x00" in text or not text:
+        raise InvalidArgument(f"{function}: {name} must be a path without NUL characters, got {text!r}")
+    return Path(text)
+
+
+def writable_file(function: str, name: str, value: Any, make_folder: bool = False) -> Path:
+    """A path to a file that can be created: its folder must exist (or, with
+    ``make_folder``, be made)."""
+    target = path(function, name, value)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InvalidArgument(f"{function}: {name} {os.fspath(target)!r} is a folder, not a file")
+    if make_folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InvalidArgument(f"{function}: {name} {os.fspath(target)!r} cannot be written: {e}") from None
+    if not folder.is_dir():
+        where = f"{function}: {name} {os.fspath(target)!r}"
+        raise InvalidArgument(f"{where} cannot be written: no folder {os.fspath(folder)!r}")
+    return target
