@@ -9,7 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.deps-installed
 export CARGO_TERM_COLOR := never
-# The same build folder as .ci/run: any other one starts a cold 25-minute build.
+export NO_MKDOCS_2_WARNING := 1
+# The same build folder as .ci/run: any other one starts a cold build (11 minutes or more).
 export CARGO_TARGET_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/scenarium-ci/target
 
 .DEFAULT_GOAL := help
@@ -30,7 +31,7 @@ help:
 .PHONY: dev  ## build the extension (debug, deps optimised) into .venv, editable
 dev: $(STAMP)
 	rm -f python/scenarium/_core*.so
-	@test -d "$${CARGO_TARGET_DIR:-target}/debug" || echo "First build: cargo compiles polars and the other dependencies (about 25 minutes on 2 cores, 4 GB of disk); later builds take seconds."
+	@test -d "$${CARGO_TARGET_DIR:-target}/debug" || echo "First build: cargo compiles polars and the other dependencies (about 11 minutes on 2 cores, measured on a fresh clone on 2026-12-06; longer while other work shares the cores; 4 GB of disk); later builds take seconds."
 	time (VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop 2>&1 | grep --line-buffered -v -e '^\s*$$' -e '^\s*Fresh ' || true)
 	@test -n "$$(ls python/scenarium/_core*.so 2>/dev/null)" || { echo "maturin develop failed"; exit 1; }
 
@@ -39,11 +40,25 @@ demo: dev
 	@test -f data/SMALL_customers_data.csv || $(BIN)/python -m scenarium.datagen --rows 10000 --seed 42 --out data/SMALL_customers_data.csv
 	$(BIN)/python examples/article_demo.py --data data/SMALL_customers_data.csv
 
-.PHONY: test  ## build, run the linters (make lint), then cargo test and pytest
+.PHONY: test  ## build, run the linters (make lint), cargo test, the strict docs build (make docs), pytest
 test: lint
 	cargo test --no-run --message-format=json | $(BIN)/python tools/only_own_crate.py
 	time cargo test --quiet
+	time $(BIN)/mkdocs build --strict --quiet
 	time $(BIN)/python -m pytest -q
+
+.PHONY: docs  ## build the documentation site into site/ (strict: a broken link or reference fails)
+docs: dev
+	time $(BIN)/mkdocs build --strict
+	@echo "open site/index.html"
+
+.PHONY: docs-check  ## make docs, then headless Chromium renders three pages to docs/screenshots/ and the page test runs
+docs-check: docs
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium (apt-get)"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
+	$(BIN)/python tools/docs_screenshots.py
+	$(BIN)/python -m pytest -q tests/test_docs.py -k "built_pages or api_page or notebook_benchmarks"
 
 .PHONY: property-long  ## the code-identity property test at nightly size (5000 sequences, 12 steps)
 property-long: dev
@@ -74,7 +89,7 @@ format: $(STAMP)
 
 .PHONY: wheel  ## release wheel into dist/ (Linux: manylinux2014, glibc >= 2.17, through zig)
 wheel: $(STAMP)
-	@echo "A release build: about 25 minutes on 2 cores the first time (benches/results/build.md), a minute after."
+	@echo "A release build: about 17 minutes on 2 cores the first time (16 min 36 s measured cold on 2026-12-06; benches/results/build.md), a minute after."
 	if [ "$$(uname)" = Linux ]; then \
 		$(BIN)/pip install --quiet ziglang==0.17.1 && \
 		time $(BIN)/maturin build --release --zig --compatibility manylinux2014 --out dist; \

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -93,8 +94,8 @@ def test_every_command_has_help(app) -> None:
     assert "--rows" in cli("datagen", "--help", cwd=app).stdout
 
 
-def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
-    """Every command of the README's "From a terminal" block, in a copy of the repository's
+def test_the_docs_terminal_walkthrough_runs_as_written(tmp_path) -> None:
+    """Every command of the guide's "From a terminal" block (docs/guide/configuration.md), in a copy of the repository's
     examples and shipped data, each in its own process: all exit 0 and say what they promise."""
     import re
     import shutil
@@ -105,7 +106,7 @@ def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
     repo = Path(__file__).resolve().parent.parent
     shutil.copytree(repo / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(repo / "data", tmp_path / "data")
-    section = (repo / "README.md").read_text().split("## From a terminal", 1)[1]
+    section = (repo / "docs" / "guide" / "configuration.md").read_text().split("## From a terminal", 1)[1]
     block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
     commands = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
     assert len(commands) == 6
@@ -123,3 +124,64 @@ def test_the_readmes_terminal_walkthrough_runs_as_written(tmp_path) -> None:
     assert re.search(r"featurization_and_segmentation\s+COMPLETED", second_run)
     assert "scenario_1" in outputs[3]
     assert "high_value_summary_df" in outputs[4] and "written by high_value_cust_summary_statistics" in outputs[5]
+
+
+def test_explain_finds_a_toml_scenarios_functions_without_config_in_and_outside_its_folder(tmp_path) -> None:
+    """`scenarium explain SCENARIO_...` as a user types it (the console script, which does
+    not put the current folder on sys.path): no --config, in the configuration's folder
+    and in another one."""
+    project = tmp_path / "project"
+    (project / "mods").mkdir(parents=True)
+    (project / "mods" / "__init__.py").write_text("")
+    (project / "mods" / "steps.py").write_text("def double(x):\n    return 2 * x\n")
+    (project / "config.toml").write_text(
+        '[DATA_NODE.x]\nstorage_type = "pickle"\ndefault_data = "21:int"\n\n'
+        '[DATA_NODE.y]\nstorage_type = "pickle"\n\n'
+        '[TASK.doubling]\nfunction = "mods.steps.double:function"\ninputs = [ "x:SECTION",]\n'
+        'outputs = [ "y:SECTION",]\nskippable = "True:bool"\n\n'
+        '[SCENARIO.doubler]\ntasks = [ "doubling:SECTION",]\n'
+    )
+    script = shutil.which("scenarium", path=str(Path(sys.executable).parent))
+    assert script, "the console script is installed beside the interpreter"
+
+    def scenarium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([script, *args], capture_output=True, text=True, cwd=cwd)
+
+    ran = scenarium("run", "config.toml", "--json", "--quiet", cwd=project)
+    assert ran.returncode == 0, ran.stderr
+    scenario_id = json.loads(ran.stdout.strip().splitlines()[-1])["scenario"]
+    here = scenarium("explain", scenario_id, cwd=project)
+    assert here.returncode == 0, here.stderr
+    assert "doubling" in here.stdout and "mods.steps.double" in here.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    away = scenarium("--storage", str(project / ".scenarium"), "explain", scenario_id, "--json", cwd=elsewhere)
+    assert away.returncode == 0, away.stderr
+    assert "doubling" in json.loads(away.stdout)
+
+
+def test_only_a_submission_records_where_a_task_function_was_found(tmp_path) -> None:
+    """function_dirs/ is written by a submit; sc.why and dry runs write nothing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "steps_for_dirs.py").write_text("def triple(x):\n    return 3 * x\n")
+    code = (
+        "import sys, os\n"
+        f"sys.path.insert(0, {str(project)!r})\n"
+        "import scenarium as sc\n"
+        "from scenarium import Config\n"
+        "from steps_for_dirs import triple\n"
+        "x, y = Config.configure_data_node('x', default_data=2), Config.configure_data_node('y')\n"
+        "t = Config.configure_task('triple', triple, input=[x], output=[y], skippable=True)\n"
+        "s = sc.create_scenario(Config.configure_scenario('tripler', task_configs=[t]))\n"
+        "sc.why(s); sc.dry_run(s)\n"
+        "print(os.path.isdir('.scenarium/function_dirs'))\n"
+        "s.submit()\n"
+        "folder = '.scenarium/function_dirs'\n"
+        "print([open(os.path.join(folder, f)).read() for f in os.listdir(folder)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    assert before == "False"
+    assert "steps_for_dirs" in after and json.dumps(str(project))[1:-1] in after

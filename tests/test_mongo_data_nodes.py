@@ -2,7 +2,7 @@
 package registries (Debian has none, and PyPI's server wrappers download it from
 mongodb.com), so these tests run scenarium's pymongo code against mongomock, an
 in-process imitation of a server: they check what scenarium does (versions, skipping,
-custom documents, append), not a real server's behaviour. The README says so."""
+custom documents, append), not a real server's behaviour. docs/guide/storage.md says so."""
 
 from __future__ import annotations
 

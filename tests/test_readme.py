@@ -1,20 +1,18 @@
-"""The README's example runs as written."""
+"""The README's example does what its comments say (tests/test_docs.py runs every block of
+the README and of docs/ in an empty folder)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import re
-import shutil
 
-from conftest import REPO, SAMPLE_CSV
+from conftest import REPO
 
 
 def test_readme_examples_run(tmp_path) -> None:
     text = (REPO / "README.md").read_text()
-    first, *others = re.findall(r"```python\n(.*?)```", text, re.S)
-    (tmp_path / "data").mkdir()
-    shutil.copy(SAMPLE_CSV, tmp_path / "data" / SAMPLE_CSV.name)
+    first, *_ = re.findall(r"```python\n(.*?)```", text, re.S)
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()) as out:
         exec(compile(first, "README.md", "exec"), namespace)
@@ -22,7 +20,3 @@ def test_readme_examples_run(tmp_path) -> None:
     jobs = scenario.submissions[-1].jobs
     assert [j.status.name for j in jobs] == ["SKIPPED", "COMPLETED"]
     assert out.getvalue().split()[0] == str(scenario.n_above.read())
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for block in others:
-            exec(compile(block, "README.md", "exec"), {})
-    assert "High Value" in out.getvalue()

@@ -122,7 +122,7 @@ def submit(
     record = engine.create_submission(entity.id, force)
     _events.publish(_ENTITY_TYPE[type(entity)], EventOperation.SUBMISSION, entity.id, submission_id=record.id)
     _events.publish(EventEntityType.SUBMISSION, EventOperation.CREATION, record.id)
-    runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode)
+    runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode, submitting=True)
     callback = _job_listener(engine, entity, on_event)
     workers = _workers()
     if wait:

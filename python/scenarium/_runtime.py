@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import sys
 import threading
@@ -32,13 +33,22 @@ def engine() -> _core.Engine:
         return found
 
 
-def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
+def resolve(task: _core.TaskRecord, storage_folder: str | None = None, remember: bool = False) -> Callable[..., Any]:
     """The callable a task runs: the one configured in this process for the task's
     config id (a task's identity is its TaskConfig and its callable, never a name
-    that two lambdas or two bound methods share), else imported by name."""
+    that two lambdas or two bound methods share), else imported by name.
+
+    With ``storage_folder``, a name that does not import from ``sys.path`` is looked for
+    in the folder its module was imported from when it was last submitted (recorded in
+    ``function_dirs/`` there when ``remember``: a submission), then in the current folder: so that
+    ``scenarium explain SCENARIO_...`` finds the functions of a scenario made from a
+    TOML file (``Config.load`` imports them relative to the file's folder) without
+    loading the file again, from any folder."""
     ref = task.function
     configured = Config._state.tasks.get(task.config_id)
     if configured is not None and _code_identity.function_ref(configured.function) == ref:
+        if remember and storage_folder is not None:
+            _remember_function_dir(storage_folder, ref, configured.function)
         return configured.function
     if ref["kind"] == "native":
         return tasks.by_name(ref["name"])
@@ -52,20 +62,99 @@ def resolve(task: _core.TaskRecord) -> Callable[..., Any]:
     # "__main__.fn": the running script's function (a spawned worker imports the parent's
     # script as its __main__, as multiprocessing does).
     try:
-        target: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
+        target: Any = _import_function(module_name, qualname)
     except (ImportError, AttributeError) as e:
         if module_name == "__main__":
             raise LookupError(
                 f"task {task.config_id!r} calls {where}, which this process's __main__ does not define; "
                 "configure the task again in this process (Config.configure_task) before submitting"
             ) from e
+        recalled = None if storage_folder is None else _recalled_function_dir(storage_folder, ref)
+        folders = [f for f in dict.fromkeys([recalled, os.getcwd()]) if f is not None and f not in sys.path]
+        for folder in folders:
+            saved = list(sys.path)
+            sys.path.insert(0, folder)  # as Config.load imports a file's functions
+            try:
+                return _import_function(module_name, qualname)
+            except (ImportError, AttributeError):
+                pass
+            finally:
+                sys.path[:] = saved
+        looked = f" (looked in sys.path and {', '.join(folders)})" if folders else ""
         raise LookupError(
-            f"task {task.config_id!r} calls {where}, which cannot be found: {e}. Was it renamed "
+            f"task {task.config_id!r} calls {where}, which cannot be found: {e}{looked}. Was it renamed "
             f"or moved since the scenario was created?"
         ) from e
     return target
+
+
+def _import_function(module_name: str, qualname: str) -> Any:
+    target: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+_FUNCTION_DIRS = "function_dirs"
+_function_dirs_seen: set[tuple[str, str, str]] = set()
+
+
+def _function_dir_path(storage_folder: str, ref: Any) -> str:
+    key = f"{ref.get('module')}:{ref.get('qualname')}"
+    name = _code_identity._hash(key.encode("utf-8", "surrogatepass"))[:32]
+    return os.path.join(storage_folder, _FUNCTION_DIRS, f"{name}.json")
+
+
+def _module_root(function: Callable[..., Any], module_name: str) -> str | None:
+    """The folder ``module_name`` is imported from (``/app`` for ``algos.algo`` in
+    ``/app/algos/algo.py``), or None for a module without a file."""
+    file = getattr(sys.modules.get(module_name), "__file__", None)
+    if not isinstance(file, str):
+        return None
+    root = os.path.dirname(os.path.abspath(file))
+    if os.path.basename(file).startswith("__init__."):
+        root = os.path.dirname(root)
+    for _ in module_name.split(".")[1:]:
+        root = os.path.dirname(root)
+    return root
+
+
+def _remember_function_dir(storage_folder: str, ref: Any, function: Callable[..., Any]) -> None:
+    """Records where a named task function's module was imported from (one small file
+    per function, written when it changes; a lost file only loses the hint)."""
+    if ref.get("kind") != "python" or "<" in ref["qualname"] or ref["module"] in ("__main__", "__mp_main__"):
+        return
+    root = _module_root(function, ref["module"])
+    if root is None or (storage_folder, ref["module"] + ":" + ref["qualname"], root) in _function_dirs_seen:
+        return
+    path = _function_dir_path(storage_folder, ref)
+    record = {"module": ref["module"], "qualname": ref["qualname"], "folder": root}
+    try:
+        if _read_json(path) != record:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(record, f, sort_keys=True)
+            os.replace(tmp, path)
+        _function_dirs_seen.add((storage_folder, ref["module"] + ":" + ref["qualname"], root))
+    except OSError:
+        pass  # a read-only storage folder: the hint is not kept
+
+
+def _recalled_function_dir(storage_folder: str, ref: Any) -> str | None:
+    found = _read_json(_function_dir_path(storage_folder, ref))
+    if not isinstance(found, dict) or found.get("module") != ref["module"] or found.get("qualname") != ref["qualname"]:
+        return None
+    folder = found.get("folder")
+    return folder if isinstance(folder, str) and os.path.isdir(folder) else None
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def code_identity_of(
@@ -257,8 +346,13 @@ class _ProcessState:
 class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
-    def __init__(self, engine: _core.Engine, standalone: bool = False, mode: str | None = None) -> None:
+    def __init__(
+        self, engine: _core.Engine, standalone: bool = False, mode: str | None = None, submitting: bool = False
+    ) -> None:
         self.engine = engine
+        # A submission (not a dry run or sc.why, which write nothing): where each named
+        # task function was imported from is recorded for processes that did not configure it.
+        self.submitting = submitting
         # standalone: Python tasks run in worker processes (scenarium._workers);
         # dask: on a Dask cluster (scenarium._dask).
         self.mode = mode or ("standalone" if standalone else "development")
@@ -293,7 +387,8 @@ class TaskRunner:
             _recording.mark_own_thread()
             recorded = _recording.load(str(self.engine.storage_folder), recording_key(task))
             try:
-                found = code_identity_of(task, resolve(task), self.engine, recorded)
+                function = resolve(task, str(self.engine.storage_folder), remember=self.submitting)
+                found = code_identity_of(task, function, self.engine, recorded)
             except LookupError as e:
                 raise RuntimeError(str(e)) from None
             left = _left_by_runs.get(recording_key(task), {})

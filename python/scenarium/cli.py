@@ -7,6 +7,7 @@
     scenarium lineage DATANODE_...                # what a value was computed from
     scenarium compare SCENARIO_a SCENARIO_b
     scenarium explain SCENARIO_...|TASK_... [--config config.toml]   # each task's whole cache key
+                                                  # (functions found where the scenario's run found them)
     scenarium gc [--grace SECONDS]
     scenarium datagen --rows 1000000 --out customers.csv
 
@@ -261,7 +262,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--data-node", help="only this data node config id")
     explain = command("explain", _explain, "show the whole cache key of a scenario's tasks or of one task")
     explain.add_argument("id", help="a SCENARIO_... or TASK_... id")
-    explain.add_argument("--config", help="a TOML file to load first, so that task functions resolve")
+    explain.add_argument(
+        "--config",
+        help="a TOML file to load first (not needed: task functions are found in the folder they were "
+        "imported from when the scenario ran, then in the current folder)",
+    )
     explain.add_argument("--json", action="store_true")
     gc = command("gc", _gc, "delete stored objects no version refers to")
     gc.add_argument("--grace", type=float, default=3600.0, help="keep objects younger than this (seconds)")

@@ -589,7 +589,7 @@ class Task(_Entity[_core.TaskRecord], Submittable, Labelled):
 
     @property
     def function(self) -> Callable[..., Any]:
-        return _runtime.resolve(self._record)
+        return _runtime.resolve(self._record, str(self._engine.storage_folder))
 
     @property
     def input(self) -> dict[str, DataNode]:
