@@ -55,16 +55,22 @@ print(first.status.name, second.status.name, [j.status.name for j in second.jobs
 
 def test_a_task_that_closes_stderr_and_moves_the_process_about(tmp_path: Path) -> None:
     (tmp_path / "fns.py").write_text(TASKS)
+    assert _last_line(textwrap.dedent(SUBMITTER), tmp_path) == "COMPLETED COMPLETED ['COMPLETED', 'COMPLETED'] 4"
+
+
+def _last_line(script: str, folder: Path, **env: str) -> str:
+    """What ``script`` prints last, run in a fresh process in ``folder``."""
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SUBMITTER)],
-        cwd=tmp_path,
+        [sys.executable, "-c", script],
+        cwd=folder,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[-2] == "COMPLETED COMPLETED ['COMPLETED', 'COMPLETED'] 4", done.stdout
+    return done.stdout.split("\n")[-2]
 
 
 SLOW_AND_FAST = """
@@ -108,14 +114,4 @@ submission = scenario.submit()
 assert os.getcwd() == here, os.getcwd()
 print(submission.status.name, scenario.c.read())
 """
-    done = subprocess.run(
-        [sys.executable, "-c", submitter],
-        cwd=tmp_path,
-        env={**os.environ, "TASK_FOLDER": str(folder)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[-2] == "COMPLETED found 1", done.stdout
+    assert _last_line(submitter, tmp_path, TASK_FOLDER=str(folder)) == "COMPLETED found 1"
