@@ -55,7 +55,7 @@ def test_reading_close_to_a_memory_limit_is_out_of_memory_or_the_value(tmp_path:
     assert made.returncode == 0, made.stderr
     outcomes = {}
     for node_id in made.stdout.split():
-        for headroom in (8, 40, 90, 160, 600):
+        for headroom in (8, 40, 90, 160, 800):
             read = subprocess.run(
                 [sys.executable, "-c", READ, node_id, str(headroom)],
                 cwd=tmp_path,
@@ -71,7 +71,7 @@ def test_reading_close_to_a_memory_limit_is_out_of_memory_or_the_value(tmp_path:
     # Each node is refused where memory is short and read where it is not.
     for kind in ("pickle", "parquet", "csv"):
         assert outcomes[kind, 8][0] == "OutOfMemory", outcomes
-        assert outcomes[kind, 600][0] == "read", outcomes
+        assert outcomes[kind, 800][0] == "read", outcomes
 
 
 FORKING_TASK = """

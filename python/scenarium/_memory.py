@@ -17,10 +17,12 @@ from pathlib import Path
 
 # What a reader needs beyond the decoded data: its buffers hold up to a second copy
 # while it converts (pyarrow to pandas), and its threads' stacks and arenas take
-# address space. Measured with RLIMIT_AS (tests/test_limits.py): pyarrow ended the
-# process (an uncaught std::bad_alloc in a thread) with 1.9x the data's size left.
-_FACTOR = 2
-_SLACK = 64 << 20
+# address space. Measured with RLIMIT_AS (tests/test_limits.py, a 48 MB column):
+# pyarrow ended the process (an uncaught std::bad_alloc in a thread) with 1.9x the
+# data's size left, and hung (a thread that could not start) with 2x + 64 MiB left
+# on a loaded machine. Below 3x + 96 MiB a read is refused.
+_FACTOR = 3
+_SLACK = 96 << 20
 
 
 def headroom() -> int | None:
