@@ -81,6 +81,12 @@ lint: dev
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest scenarium._core --allowlist stubtest-allowlist.txt
 
+.PHONY: taipy-names  ## regenerate Taipy's public names (tests/taipy_compat/taipy_public_names.json) with TAIPY_PYTHON
+TAIPY_PYTHON ?= /work/taipy-venv/bin/python
+taipy-names:
+	$(TAIPY_PYTHON) tools/taipy_public_names.py tests/taipy_compat/taipy_public_names.json
+	@echo "tests/test_taipy_names.py now compares the package's table (_taipy_paths.py) with it; a new table: python3 tools/taipy_public_names.py --package-table tests/taipy_compat/taipy_public_names.json"
+
 .PHONY: format  ## apply cargo fmt and ruff format
 format: $(STAMP)
 	cargo fmt

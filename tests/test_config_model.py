@@ -74,7 +74,10 @@ def test_check_reports_what_only_create_scenario_used_to(tmp_path) -> None:
     )
     found = messages(Config.check())
     assert any('data node id "1st" is not a valid identifier' in m for m in found), found
-    assert any(m.startswith("[TASK.idle]") and "has neither inputs nor outputs" in m for m in found), found
+    warned = [f"[{i.section}] {i.message}" for i in Config.check() if i.level == "warning"]
+    assert any(m.startswith("[TASK.idle]") and "neither inputs nor outputs" in m for m in warned), (
+        warned
+    )  # runs, as Taipy
     assert any(m.startswith("[TASK.twice] input_params") and 'binds parameter "x" twice' in m for m in found), found
 
 

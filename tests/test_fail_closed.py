@@ -351,7 +351,8 @@ scenario_cfg = Config.configure_scenario("s_" + where[0], task_configs=[t])
         moved = project.step()
     finally:
         del os.environ["SCN_CSV"]
-    assert statuses(moved) == {"t": "SKIPPED"}, moved["jobs"]
+    assert statuses(moved) == {"t": "COMPLETED"}, moved["jobs"]
+    assert "reused without running" in moved["jobs"]["t"][1], moved["jobs"]
     assert moved["values"]["y_b"] == 3
 
 

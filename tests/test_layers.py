@@ -30,6 +30,7 @@ LAYERS = [
         "_json_values",
         "_templates",
         "_taipy_members",
+        "_reasons",
     },
     # _html draws whatever it is given (its entity and config types are for the type
     # checker only), so configurations and entities alike can show themselves.
@@ -54,6 +55,7 @@ LAYERS = [
         "core.config",
         "common",
         "common.config",
+        "_taipy_paths",
     },
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -72,7 +72,7 @@ def test_data_node_task_and_scenario_members() -> None:
     s.a.write(5)
     assert not s.b.is_up_to_date, "its input changed after it was written"
     assert s.b.parent_ids == {s.double.id, s.add.id}
-    assert s.b.name is None and s.b.get_simple_label() == s.b.id
+    assert s.b.name is None and s.b.get_simple_label() == "b"  # its config id, as Taipy
     assert (s.add.owner_id, s.add.parent_ids, s.add.scope) == (s.id, {s.id}, sc.Scope.SCENARIO)
     assert set(s.add.data_nodes) == {"b", "c"}
     assert s.get_simple_label() == "baseline" and s.owner_id == s.cycle.id

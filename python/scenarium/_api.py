@@ -5,14 +5,24 @@ from __future__ import annotations
 import threading
 import warnings
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Union
 
 from scenarium import _arguments, _codec, _config_check, _core, _dask, _events, _external_sync, _progress, _runtime
 from scenarium._cycle import Cycle
 from scenarium._events import EventEntityType, EventOperation
 from scenarium._why import KeyReport
 from scenarium.config import Config, ScenarioConfig
-from scenarium.entities import DataNode, Explanation, Job, Scenario, Sequence, Submission, SubmissionStatus, Task
+from scenarium.entities import (
+    DataNode,
+    Explanation,
+    Job,
+    Scenario,
+    Sequence,
+    Status,
+    Submission,
+    SubmissionStatus,
+    Task,
+)
 from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
 
 if TYPE_CHECKING:  # the payload types exist only in the stub
@@ -120,11 +130,19 @@ def submit(
     # What databases and generic functions hold now is what this submission reads.
     _external_sync.take_in_inputs(engine, tasks)
     record = engine.create_submission(entity.id, force)
-    _events.publish(_ENTITY_TYPE[type(entity)], EventOperation.SUBMISSION, entity.id, submission_id=record.id)
     _events.publish(EventEntityType.SUBMISSION, EventOperation.CREATION, record.id)
+    created = [engine.job(job_id) for job_id in record.job_ids]
+    for job in created:
+        _events.publish(EventEntityType.JOB, EventOperation.CREATION, job.id)
+    _events.publish(EventEntityType.SUBMISSION, EventOperation.UPDATE, record.id, "jobs", list(record.job_ids))
     runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode, submitting=True)
-    callback = _job_listener(engine, entity, on_event)
+    callback = _job_listener(engine, entity, on_event, record.id)
+    callback.announce_submitted(created)  # type: ignore[attr-defined]
     workers = _workers()
+
+    def submitted() -> None:  # Taipy publishes it once the orchestrator has the jobs (after they ran, waiting)
+        _events.publish(_ENTITY_TYPE[type(entity)], EventOperation.SUBMISSION, entity.id, submission_id=record.id)
+
     if wait:
         where = _progress.wanted(progress)
         shown = None if where is None else _progress.Progress(where, record.id, len(record.job_ids))
@@ -134,12 +152,14 @@ def submit(
             if shown is not None:
                 shown.close()
         done = Submission(ended, engine)
+        submitted()
         _external_sync.write_out_skipped(engine, [j._record for j in done.jobs])
         done._warn_if_blocked()
         if done.status is SubmissionStatus.FAILED:
             done._raise_if_failed()
         return done
     submission = Submission(record, engine)
+    submitted()
 
     def report(job: _core.JobRecord) -> None:
         submission._events.put(Job(job, engine))
@@ -165,11 +185,29 @@ def submit(
 _ENTITY_TYPE = {Scenario: EventEntityType.SCENARIO, Sequence: EventEntityType.SEQUENCE, Task: EventEntityType.TASK}
 
 
+class _AnnouncedJob(Job):
+    """A job as it was at a status change the core does not report (Taipy's PENDING once a
+    BLOCKED job's inputs are ready): its status is that one."""
+
+    def __init__(self, record: _core.JobRecord, engine: _core.Engine, status: Status) -> None:
+        super().__init__(record, engine)
+        self._announced = status
+
+    @property
+    def status(self) -> Status:
+        return self._announced
+
+
 def _job_listener(
-    engine: _core.Engine, entity: Scenario | Sequence | Task, on_event: Callable[[Job], None] | None
+    engine: _core.Engine,
+    entity: Scenario | Sequence | Task,
+    on_event: Callable[[Job], None] | None,
+    submission_id: str | None = None,
 ) -> Callable[[_core.JobRecord], None]:
     """What each job status change goes to: ``on_event``, the scenario's (and the
-    sequence's) subscribers with ``(scenario, job, *params)``, and the Notifier."""
+    sequence's) subscribers with ``(scenario, job, *params)``, and the Notifier; in the
+    order Taipy reports them (``announce_submitted`` first): a job blocked at submission
+    goes through PENDING before it runs, and each change updates the submission too."""
     scenario = entity if isinstance(entity, Scenario) else entity._scenario if isinstance(entity, Sequence) else None
     if isinstance(entity, Task):
         scenario = Scenario(engine.scenario(entity.scenario_id), engine)
@@ -178,9 +216,13 @@ def _job_listener(
     if isinstance(entity, Sequence):
         owners.append((entity, entity.id))
 
-    def listen(record: _core.JobRecord) -> None:
-        job = Job(record, engine)
-        _events.publish(EventEntityType.JOB, EventOperation.UPDATE, record.id, "status", record.status)
+    blocked: set[str] = set()  # announced BLOCKED, not yet PENDING
+    statuses: dict[str, str] = {}  # each job's last status delivered
+    submission_status = ["SUBMITTED"]
+
+    def deliver(job: Job) -> None:
+        status = job.status.value
+        _events.publish(EventEntityType.JOB, EventOperation.UPDATE, job.id, "status", status)
         if on_event is not None:
             on_event(job)
         for owner, owner_id in owners:
@@ -191,8 +233,40 @@ def _job_listener(
                     warnings.warn(
                         f"subscriber {getattr(subscriber, '__qualname__', subscriber)!r} raised {e!r}", stacklevel=2
                     )
+        statuses[job.id] = status
+        now = _taipy_submission_status(statuses.values())
+        if submission_id is not None and now != submission_status[0]:  # Taipy publishes the changes only
+            submission_status[0] = now
+            _events.publish(EventEntityType.SUBMISSION, EventOperation.UPDATE, submission_id, "submission_status", now)
 
+    def listen(record: _core.JobRecord) -> None:
+        if record.id in blocked and record.status in _STARTED:
+            blocked.discard(record.id)
+            deliver(_AnnouncedJob(record, engine, Status.PENDING))  # its inputs are ready now
+        deliver(Job(record, engine))
+
+    def announce_submitted(records: list[_core.JobRecord]) -> None:
+        """Each job's first status, PENDING or BLOCKED, as Taipy reports it at submission."""
+        for record in records:
+            if record.status == "BLOCKED":
+                blocked.add(record.id)
+            deliver(Job(record, engine))
+
+    listen.announce_submitted = announce_submitted  # type: ignore[attr-defined]
     return listen
+
+
+def _taipy_submission_status(jobs: Iterable[str]) -> str:
+    """A submission's status from its jobs' as Taipy computes it while they change."""
+    found = set(jobs)
+    for status in ("FAILED", "CANCELED", "RUNNING", "PENDING", "BLOCKED"):
+        if status in found:
+            return status
+    return "COMPLETED" if found <= {"COMPLETED", "SKIPPED", "ABANDONED"} else "SUBMITTED"
+
+
+# The statuses a job reaches once its inputs are ready (its PENDING comes before them).
+_STARTED = frozenset({"RUNNING", "COMPLETED", "SKIPPED", "FAILED"})
 
 
 def subscribe_scenario(

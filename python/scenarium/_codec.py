@@ -426,13 +426,19 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
 
 def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     """Rows as a table, as Taipy writes them to csv and parquet nodes: a list of rows
-    (lists, tuples or dicts), a list of values (one row each), a dict of columns or a
-    2-D array become a pandas DataFrame (``columns`` names them)."""
+    (lists, tuples or dicts), a list of values (one row each), a dict of columns, a
+    2-D array or a Series (one column, named by the Series, ``0`` when unnamed) become a
+    pandas DataFrame (``columns`` names them)."""
     import numpy as np  # comes with pandas, optional
     import pandas as pd  # optional dependency (scenarium[pandas])
 
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(value, polars.Series):
+        value = value.to_frame()
     if _frame_kind(value) == "polars":
         value = value.to_pandas()
+    if isinstance(value, pd.Series):
+        value = value.to_frame()  # what Taipy's pd.DataFrame(series) makes
     if isinstance(value, list) and value and all(hasattr(row, "__dict__") for row in value):
         value = [vars(row) for row in value]  # instances of a custom exposed type
     if isinstance(value, pd.DataFrame):

@@ -74,6 +74,27 @@ class _Registration:
         )
 
 
+class _Consumed:
+    """How far a running consumer is in its queue: what was put, what it processed."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+        self.changed = threading.Condition()
+        self.put = 0
+        self.done = 0
+
+    def wait(self, target: int) -> None:
+        """Until the consumer processed ``target`` events, or CONSUMER_WAIT_S passed."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.done >= target, timeout=CONSUMER_WAIT_S)
+
+
+# The queues a consumer thread reads now (by id): publish waits for them (see Notifier.publish).
+_consumed: dict[int, _Consumed] = {}
+# How long publishing waits for a consumer to process one event before it goes on.
+CONSUMER_WAIT_S = 2.0
+
+
 class Notifier:
     """Where events are published; a registration receives the ones it asks for."""
 
@@ -104,10 +125,22 @@ class Notifier:
 
     @classmethod
     def publish(cls, event: Event) -> None:
+        """Puts the event in every registration that wants it, then waits (up to
+        ``CONSUMER_WAIT_S``) for each running consumer to process it: what a consumer
+        prints comes in order with what the program and its tasks print, as Taipy's
+        slower publishing made it in practice, instead of racing with them."""
         with cls._lock:
             wanted = [r.queue for r in cls._registrations.values() if r.wants(event)]
+        waits = []
         for events in wanted:
+            consumed = _consumed.get(id(events))
+            if consumed is not None and consumed.thread is not threading.current_thread():
+                with consumed.changed:
+                    consumed.put += 1
+                    waits.append((consumed, consumed.put))
             events.put(event)
+        for consumed, target in waits:
+            consumed.wait(target)
 
 
 def publish(
@@ -134,12 +167,21 @@ class CoreEventConsumerBase(threading.Thread):
         self._stopped = threading.Event()
 
     def run(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                event = self.queue.get(timeout=0.1)
-            except Exception:  # noqa: BLE001  (queue.Empty: look at the stop flag again)
-                continue
-            self.process_event(event)
+        consumed = _consumed.setdefault(id(self.queue), _Consumed(self))
+        try:
+            while not self._stopped.is_set():
+                try:
+                    event = self.queue.get(timeout=0.1)
+                except Exception:  # noqa: BLE001  (queue.Empty: look at the stop flag again)
+                    continue
+                try:
+                    self.process_event(event)
+                finally:
+                    with consumed.changed:
+                        consumed.done += 1
+                        consumed.changed.notify_all()
+        finally:
+            _consumed.pop(id(self.queue), None)
 
     def process_event(self, event: Event) -> None:
         raise NotImplementedError("a consumer defines process_event(event)")

@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator, Mapping, Union
+from typing import Any, Callable, Iterator, Union
 
 from scenarium import _dag_svg, _html, _runtime
 from scenarium._cycle import Cycle
@@ -210,13 +210,16 @@ def _frame_details(values: list[Any], labels: list[str]) -> Any:
     return pl.DataFrame(rows)
 
 
-class Comparison(Mapping[str, dict[str, Any]]):
-    """How scenarios differ. As a mapping it is Taipy's result, data node id ->
-    {comparator name: result}, for the comparators configured on the
-    ScenarioConfig; ``table`` and ``details`` are the built-in comparison.
+class Comparison(dict):  # dict[str, dict[str, Any]]: Taipy's result itself
+    """How scenarios differ. It *is* Taipy's result, a dict (data node id ->
+    {comparator name: result}, for the comparators configured on the ScenarioConfig),
+    and prints as that dict does; ``table`` and ``details`` are the built-in comparison
+    of every data node, ``summary`` its text and the notebook shows it (``_repr_html_``).
 
     Example:
         >>> cmp = sc.compare_scenarios(baseline, generous)
+        >>> cmp  # the configured comparators' results ({'price': {'compare': [3.6, 3.84]}}): none here
+        {}
         >>> cmp.table.filter(cmp.table["differs"])["data_node"].to_list()
         ['payment_threshold', 'segment_result', 'segmented_customer_df']
     """
@@ -229,28 +232,26 @@ class Comparison(Mapping[str, dict[str, Any]]):
         details: dict[str, Any],
         numbers: dict[str, list[float]] | None = None,
     ) -> None:
+        super().__init__(custom)
         self.labels = labels
-        self.custom = custom
         self.table = table
         self.details = details
         self.numbers = numbers or {}
         """The numeric data nodes' values, one per scenario."""
 
-    def __getitem__(self, key: str) -> dict[str, Any]:
-        return self.custom[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.custom)
-
-    def __len__(self) -> int:
-        return len(self.custom)
+    @property
+    def custom(self) -> dict[str, dict[str, Any]]:
+        """The configured comparators' results (the dict itself, as a plain dict)."""
+        return dict(self)
 
     @property
     def differences(self) -> list[str]:
         """Data nodes whose values differ between the scenarios."""
         return [r["data_node"] for r in self.table.iter_rows(named=True) if r["differs"]]
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> str:
+        """The built-in comparison as text: what differs, and the table."""
         differs = ", ".join(self.differences) or "nothing"
         return f"Comparison of {', '.join(self.labels)}: differs in {differs}\n{self.table}"
 
@@ -331,7 +332,10 @@ def compare_scenarios(*scenarios: Scenario, data_node_config_id: str | None = No
             numbers[name] = [float(v) for v in values]
     import polars as pl  # on first use: keeps `import scenarium` fast
 
-    return Comparison(labels, custom, pl.DataFrame(rows), details, numbers)
+    # keys in the order the comparators were configured, as Taipy's dict has them
+    order = list(config.comparators) if config else []
+    ordered = {name: custom[name] for name in order if name in custom}
+    return Comparison(labels, ordered, pl.DataFrame(rows), details, numbers)
 
 
 def get_versions() -> list[dict[str, Any]]:

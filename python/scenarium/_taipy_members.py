@@ -25,13 +25,21 @@ CycleId = NewType("CycleId", str)
 
 
 class Labelled:
-    """Taipy's ``get_label`` / ``get_simple_label``: the name if any, else the id."""
+    """Taipy's ``get_label`` / ``get_simple_label``: a ``label`` property, else the name,
+    else the config id, else the id; ``get_label`` prefixes the owner's label."""
 
     id: str
 
     def get_simple_label(self) -> str:
-        name = getattr(self, "name", None)
-        return str(name) if name else self.id
+        properties = getattr(self, "properties", None)
+        explicit = properties.get("label") if isinstance(properties, dict) else None
+        if explicit:
+            return str(explicit)
+        for attribute in ("name", "config_id"):
+            value = getattr(self, attribute, None)
+            if value:
+                return str(value)
+        return self.id
 
     def get_label(self) -> str:
         owner = getattr(self, "_owner_label", None)

@@ -196,7 +196,7 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = [_get(i) for i in args.ids]
     if not all(isinstance(s, sc.Scenario) for s in scenarios):
         raise UsageError("compare takes SCENARIO_... ids")
-    print(repr(sc.compare_scenarios(*scenarios, data_node_config_id=args.data_node)))
+    print(sc.compare_scenarios(*scenarios, data_node_config_id=args.data_node).summary)
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import queue
+import re
 import threading
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -43,7 +44,25 @@ _R = TypeVar("_R")
 
 
 def _dt(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+    # naive local time, as Taipy's dates (datetime.now()): printed and compared alike
+    return None if ts is None else datetime.fromtimestamp(ts)
+
+
+# How the core words a reused result (src/store/mod.rs, skip_job): "same code and inputs as JOB_...".
+_REUSED = re.compile(r"same code and inputs as (JOB_[A-Za-z0-9_-]+)")
+
+
+def _label_of(owner_id: str | None, engine: _core.Engine) -> str | None:
+    """The label of an entity's owner (Taipy's label prefix: cycle > scenario > task)."""
+    if not owner_id:
+        return None
+    if owner_id.startswith("CYCLE_"):
+        return Cycle(owner_id, engine).get_label()
+    if owner_id.startswith("SCENARIO_"):
+        return Scenario(engine.scenario(owner_id), engine).get_label()
+    if owner_id.startswith("TASK_"):
+        return Task(engine.task(owner_id), engine).get_label()
+    return None
 
 
 class Status(enum.Enum):
@@ -379,7 +398,7 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
     def is_valid(self) -> bool:
         """Whether the node holds a value that has not expired."""
         expires = self.expiration_date
-        return self.is_ready_for_reading and (expires is None or datetime.now(timezone.utc) < expires)
+        return self.is_ready_for_reading and (expires is None or datetime.now() < expires)  # naive, as _dt
 
     def append(
         self, data: Any, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None
@@ -518,8 +537,13 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             out.append(edit)
         return out
 
+    @property
+    def _owner_label(self) -> str | None:
+        return _label_of(self.owner_id, self._engine)
+
     def __repr__(self) -> str:
-        return f"DataNode(id={self.id!r}, config_id={self.config_id!r}, version={self.version})"
+        # Taipy's entities print as their label ("December 2024 > my_scenario > sales")
+        return self.get_label()
 
     def _repr_html_(self) -> str:
         return _html.data_node(self)
@@ -601,8 +625,12 @@ class Task(_Entity[_core.TaskRecord], Submittable, Labelled):
         nodes = [DataNode._from_id(dn, self._engine) for dn in self._record.outputs]
         return {n.config_id: n for n in nodes}
 
+    @property
+    def _owner_label(self) -> str | None:
+        return _label_of(self.owner_id, self._engine)
+
     def __repr__(self) -> str:
-        return f"Task(id={self.id!r}, config_id={self.config_id!r})"
+        return self.get_label()  # as Taipy's (see DataNode.__repr__)
 
 
 class Job(_Entity[_core.JobRecord], JobTimes, Labelled):
@@ -660,6 +688,21 @@ class Job(_Entity[_core.JobRecord], JobTimes, Labelled):
         return self._record.reason
 
     @property
+    def reused_from(self) -> str | None:
+        """The job whose result this one reused without running, if it did: a SKIPPED
+        job's (this task's own earlier result), or a COMPLETED one's that took another
+        task's (another scenario's, or a task of the same code and inputs; README "When a
+        task is skipped").
+
+        Example:
+            >>> twin = sc.create_scenario(scenario_cfg)
+            >>> [(j.status.name, j.reused_from is not None) for j in twin.submit().jobs][:1]
+            [('COMPLETED', True)]
+        """
+        found = _REUSED.search(self._record.reason or "") if self.status in (Status.SKIPPED, Status.COMPLETED) else None
+        return found.group(1) if found else None
+
+    @property
     def stacktrace(self) -> list[str]:
         return [] if not self._record.stacktrace else [self._record.stacktrace]
 
@@ -682,8 +725,17 @@ class Job(_Entity[_core.JobRecord], JobTimes, Labelled):
     def is_finished(self) -> bool:
         return self.status in (Status.COMPLETED, Status.SKIPPED, Status.FAILED, Status.CANCELED, Status.ABANDONED)
 
+    @property
+    def owner_id(self) -> str:
+        """Its task's id, as Taipy's."""
+        return self._record.task_id
+
+    @property
+    def _owner_label(self) -> str | None:
+        return _label_of(self.owner_id, self._engine)
+
     def __repr__(self) -> str:
-        return f"Job(id={self.id!r}, task={self.task_config_id!r}, status={self.status.name})"
+        return self.get_label()  # as Taipy's (see DataNode.__repr__)
 
     def _repr_html_(self) -> str:
         return _html.job(self)
@@ -929,8 +981,12 @@ class Sequence(_Entity[None], Submittable, Labelled):  # no record of its own: a
 
         return submit(self, force=force, wait=wait, **options)
 
+    @property
+    def _owner_label(self) -> str | None:
+        return self._scenario.get_label()
+
     def __repr__(self) -> str:
-        return f"Sequence(id={self.id!r}, tasks={list(self.tasks)})"
+        return self.get_label()  # as Taipy's (see DataNode.__repr__)
 
 
 class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
@@ -938,8 +994,10 @@ class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
 
     Example:
         >>> s = sc.create_scenario(scenario_cfg, name="another")
-        >>> s.submit()
-        Submission(id='SUBMISSION_scenario_...', status=COMPLETED, jobs=[preprocess_and_score=SKIPPED, ...])
+        >>> s.submit()  # the first scenario's results, reused without running: COMPLETED as Taipy says
+        Submission(id='SUBMISSION_scenario_...', status=COMPLETED, jobs=[preprocess_and_score=COMPLETED, ...])
+        >>> s.submit().jobs[0].status.name  # this scenario's outputs hold them now
+        'SKIPPED'
         >>> s.high_value_summary_df.read().columns
         ['SummaryStatisticType', 'AveragePurchaseHighValue', 'MedianScoreHighValue', 'SegmentAnalysisHighValue']
     """
@@ -1220,9 +1278,12 @@ class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
             return plan(self, force=force)
         return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event, progress=progress)
 
+    @property
+    def _owner_label(self) -> str | None:
+        return _label_of(self.owner_id, self._engine)
+
     def __repr__(self) -> str:
-        name = f", name={self._record.name!r}" if self._record.name else ""
-        return f"Scenario(id={self.id!r}, config_id={self.config_id!r}{name})"
+        return self.get_label()  # as Taipy's (see DataNode.__repr__)
 
     def dag(self) -> _dag_svg.Picture:
         """The scenario's graph as a picture: data nodes and tasks, each task coloured

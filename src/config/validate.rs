@@ -536,7 +536,10 @@ impl<'a> Linter<'a> {
             }
         }
         if inputs.is_empty() && outputs.is_empty() {
-            self.push(Level::Error, section, None, "has neither inputs nor outputs".into());
+            // Taipy runs such a task (for what it does besides returning): so does scenarium,
+            // on every submit (nothing it writes can be reused), with this reminder.
+            let message = "has neither inputs nor outputs: it runs on every submit, for its side effects only";
+            self.push(Level::Warning, section, None, message.into());
         }
         if let Some(entry @ Entry { value: Typed::List(params), .. }) = get(section, "input_params") {
             let mut bound = BTreeSet::new();
@@ -784,7 +787,7 @@ pub(crate) mod tests {
         let mut s = spec(vec![task("t1", &[], &[])], &["a"]);
         s.data_nodes[0].validity_period_s = Some(f64::INFINITY);
         let err = check_spec(&s).unwrap_err().to_string();
-        assert!(err.contains("task \"t1\": has neither inputs nor outputs"), "{err}");
+        assert!(!err.contains("has neither inputs nor outputs"), "a warning, not an error: {err}");
         assert!(err.contains("data node \"a\": validity_period must be a positive duration"), "{err}");
         let mut twice = spec(vec![task("t1", &["a"], &["b"])], &["a", "b"]);
         twice.data_nodes.push(dn("a"));

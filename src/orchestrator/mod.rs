@@ -22,7 +22,7 @@ use crate::graph::{TaskGraph, TaskNode};
 use crate::model::{
     new_id, now, DataNodeRecord, JobRecord, JobStatus, SubmissionRecord, SubmissionStatus, TaskRecord, VersionRecord,
 };
-use crate::store::{CacheShape, ObjectStore, Store};
+use crate::store::{CacheEntry, CacheShape, ObjectStore, Store};
 use crate::tasks;
 
 pub use crate::model::TaskOutcome;
@@ -148,6 +148,19 @@ enum JobEnd {
 }
 
 /// Finishes a job, records it and reports it.
+/// Whether this task (this scenario's task) computed a reused result, or already
+/// finished with it. A reused job ends SKIPPED, Taipy's word for "this task's outputs are
+/// already up to date", when it is so or when its outputs already hold the result (a
+/// duplicated scenario's). A result only another task computed (another scenario's, or a
+/// task of the same code and inputs) is this task's first one: COMPLETED, as Taipy, which
+/// would have run it, reports it; its reason names the job it came from
+/// (`Job.reused_from`, README "When a task is skipped").
+fn reused_here(store: &Store, task: &TaskRecord, key: &str, entry: &CacheEntry) -> Result<bool> {
+    let computed_here = store.job(&entry.job_id).map(|origin| origin.task_id == task.id).unwrap_or(false);
+    let finished_here = store.last_finished_job(&task.id)?.and_then(|last| last.cache_key).as_deref() == Some(key);
+    Ok(computed_here || finished_here)
+}
+
 fn end_job(
     store: &Store,
     job: &mut JobRecord,
@@ -239,8 +252,10 @@ fn run_job(
 
     match decide(store, task, &key, &code, &inputs, force)? {
         Decision::Skip(entry) => {
-            if store.skip_job(job, task, &entry)? {
-                end_job(store, job, JobStatus::Skipped, None, on_event)?;
+            let here = reused_here(store, task, &key, &entry)?;
+            if let Some(linked) = store.skip_job(job, task, &entry)? {
+                let status = if here || linked == 0 { JobStatus::Skipped } else { JobStatus::Completed };
+                end_job(store, job, status, None, on_event)?;
                 return Ok(JobEnd::Done);
             }
             job.reason = Some(format!("the cached outputs of {} were collected by gc meanwhile", entry.job_id));

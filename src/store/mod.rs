@@ -491,17 +491,17 @@ impl Store {
         self.update_job(job)
     }
 
-    /// Marks a job SKIPPED, linking the cached outputs into its data nodes as
-    /// new versions where the latest version holds something else. False (and
-    /// nothing written) when a cached object was collected since the decision:
-    /// the job must run.
-    pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<bool> {
+    /// Gives a job the cached outputs without running it, linking them into its data
+    /// nodes as new versions where the latest version holds something else. None (and
+    /// nothing written) when a cached object was collected since the decision: the job
+    /// must run; else how many outputs were linked (0: they were already up to date).
+    pub fn skip_job(&self, job: &mut JobRecord, task: &TaskRecord, entry: &CacheEntry) -> Result<Option<usize>> {
         let mut written = Vec::new();
         let skipped = self.registry.write(|tx| {
             let root = self.objects.root();
             let mut hashes = entry.outputs.iter().flat_map(|(_, p)| p.object_hashes());
             if hashes.any(|h| objects::require_stored(root, h).is_err()) {
-                return Ok(false);
+                return Ok(None);
             }
             job.outputs.clear();
             written.clear();
@@ -527,9 +527,9 @@ impl Store {
                 format!("same code and inputs as {}: its outputs were reused without running", entry.job_id)
             });
             update_job(tx, job)?;
-            Ok(true)
+            Ok(Some(linked))
         })?;
-        if skipped {
+        if skipped.is_some() {
             self.copy_outputs(job, &written)?;
         }
         Ok(skipped)

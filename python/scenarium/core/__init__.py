@@ -18,6 +18,7 @@ from scenarium import (
     Submission,
     SubmissionStatus,
     Task,
+    _taipy_paths,
 )
 
 Core = Orchestrator
@@ -35,3 +36,7 @@ __all__ = [
     "SubmissionStatus",
     "Task",
 ]
+
+# Taipy's other names of this module (and its submodules), found when first used.
+__getattr__, __dir__ = _taipy_paths.names_of(__name__)
+_taipy_paths.install()  # scenarium.core.taipy, scenarium.core.data.csv... (Taipy's module paths)

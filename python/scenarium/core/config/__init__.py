@@ -6,6 +6,9 @@ Example:
     True
 """
 
-from scenarium import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
+from scenarium import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig, _taipy_paths
 
 __all__ = ["Config", "DataNodeConfig", "Frequency", "ScenarioConfig", "Scope", "TaskConfig"]
+
+# Taipy's other names of this module (and its submodules), found when first used.
+__getattr__, __dir__ = _taipy_paths.names_of(__name__)
