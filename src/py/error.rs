@@ -22,14 +22,13 @@ impl From<Error> for PyErr {
                 _ => NonExistingEntity::new_err(message),
             },
             Error::NoData(_) => NoData::new_err(message),
-            Error::Registry { ref source, .. } if registry_out_of_memory(source) => two_based_err(
-                "OutOfMemory",
-                format!("{message} (the process is out of memory: SQLite could not allocate or map its shared memory)"),
-            ),
+            Error::Registry { ref source, .. } if registry_out_of_memory(source) => TwoBased::OutOfMemory.err(format!(
+                "{message} (the process is out of memory: SQLite could not allocate or map its shared memory)"
+            )),
             Error::Storage { .. } | Error::Registry { .. } => StorageError::new_err(message),
-            Error::InvalidArgument(_) => two_based_err("InvalidArgument", message),
-            Error::OutOfMemory { .. } => two_based_err("OutOfMemory", message),
-            Error::Internal(_) => two_based_err("InternalError", message),
+            Error::InvalidArgument(_) => TwoBased::InvalidArgument.err(message),
+            Error::OutOfMemory { .. } => TwoBased::OutOfMemory.err(message),
+            Error::Internal(_) => TwoBased::InternalError.err(message),
         }
     }
 }
@@ -44,7 +43,7 @@ fn registry_out_of_memory(source: &rusqlite::Error) -> bool {
 /// The exception a caught panic becomes: `InternalError` (a `RuntimeError`).
 pub(crate) fn panic_error(context: &str, panic: &(dyn std::any::Any + Send)) -> PyErr {
     let message = crate::error::panic_message(panic);
-    two_based_err("InternalError", format!("internal error in scenarium{context} (please report it): {message}"))
+    TwoBased::InternalError.err(format!("internal error in scenarium{context} (please report it): {message}"))
 }
 
 /// Runs `f` without the GIL and turns a panic into `InternalError`.

@@ -60,15 +60,27 @@ create_exception!(
 /// The exceptions that are also a builtin one (`except ValueError` keeps catching
 /// a bad argument): `create_exception!` takes one base, so they are made with
 /// `type(name, bases, namespace)` when the module loads.
+#[derive(Clone, Copy)]
+pub(crate) enum TwoBased {
+    InvalidArgument,
+    InternalError,
+    OutOfMemory,
+}
+
 static INVALID_ARGUMENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INTERNAL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static OUT_OF_MEMORY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-const TWO_BASED: [(&str, &str, &str); 3] = [
-    (
-        "InvalidArgument",
-        "ValueError",
-        "An argument of a public function has the right type but a value it cannot
+impl TwoBased {
+    const ALL: [TwoBased; 3] = [TwoBased::InvalidArgument, TwoBased::InternalError, TwoBased::OutOfMemory];
+
+    /// (class name, builtin base, docstring)
+    fn describe(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            TwoBased::InvalidArgument => (
+                "InvalidArgument",
+                "ValueError",
+                "An argument of a public function has the right type but a value it cannot
 take (a negative grace period, ...); the message names the parameter.
 
 Example:
@@ -78,26 +90,37 @@ Example:
     ... except sc.exceptions.InvalidArgument as e:
     ...     print(e)
     gc: grace_period must be a finite duration >= 0, got -5",
-    ),
-    (
-        "InternalError",
-        "RuntimeError",
-        "A bug in scenarium, caught before it could take the process down: nothing was
+            ),
+            TwoBased::InternalError => (
+                "InternalError",
+                "RuntimeError",
+                "A bug in scenarium, caught before it could take the process down: nothing was
 changed by the failed call. Please report it with the message.",
-    ),
-    (
-        "OutOfMemory",
-        "MemoryError",
-        "A value did not fit in the memory left to the process; the message names what
+            ),
+            TwoBased::OutOfMemory => (
+                "OutOfMemory",
+                "MemoryError",
+                "A value did not fit in the memory left to the process; the message names what
 was being read or written and its size. Nothing stored was changed.",
-    ),
-];
+            ),
+        }
+    }
 
-fn cell(name: &str) -> &'static PyOnceLock<Py<PyType>> {
-    match name {
-        "InvalidArgument" => &INVALID_ARGUMENT,
-        "InternalError" => &INTERNAL_ERROR,
-        _ => &OUT_OF_MEMORY,
+    fn class(self) -> &'static PyOnceLock<Py<PyType>> {
+        match self {
+            TwoBased::InvalidArgument => &INVALID_ARGUMENT,
+            TwoBased::InternalError => &INTERNAL_ERROR,
+            TwoBased::OutOfMemory => &OUT_OF_MEMORY,
+        }
+    }
+
+    /// An exception of this class (RuntimeError if the module was never
+    /// initialised, which cannot happen once Python imported it).
+    pub(crate) fn err(self, message: String) -> PyErr {
+        Python::attach(|py| match self.class().get(py) {
+            Some(class) => PyErr::from_type(class.bind(py).clone(), message),
+            None => pyo3::exceptions::PyRuntimeError::new_err(message),
+        })
     }
 }
 
@@ -105,23 +128,15 @@ fn cell(name: &str) -> &'static PyOnceLock<Py<PyType>> {
 pub(crate) fn add_two_based(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let builtins = py.import("builtins")?;
-    for (name, builtin, doc) in TWO_BASED {
+    for kind in TwoBased::ALL {
+        let (name, builtin, doc) = kind.describe();
         let namespace = PyDict::new(py);
         namespace.set_item("__module__", "scenarium.exceptions")?;
         namespace.set_item("__doc__", doc)?;
         let bases = PyTuple::new(py, [py.get_type::<ScenariumError>().into_any(), builtins.getattr(builtin)?])?;
         let class = builtins.getattr("type")?.call1((name, bases, namespace))?.cast_into::<PyType>()?;
-        let _ = cell(name).set(py, class.clone().unbind());
+        let _ = kind.class().set(py, class.clone().unbind());
         m.add(name, class)?;
     }
     Ok(())
-}
-
-/// An exception of one of the two-based classes (RuntimeError if the module
-/// was never initialised, which cannot happen once Python imported it).
-pub(crate) fn two_based_err(name: &str, message: String) -> PyErr {
-    Python::attach(|py| match cell(name).get(py) {
-        Some(class) => PyErr::from_type(class.bind(py).clone(), message),
-        None => pyo3::exceptions::PyRuntimeError::new_err(message),
-    })
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// A serialisable core value as Python objects.
 pub fn serialized_to_python<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
     let value = serde_json::to_value(value)
-        .map_err(|e| super::exceptions::two_based_err("InternalError", format!("cannot convert a value: {e}")))?;
+        .map_err(|e| super::exceptions::TwoBased::InternalError.err(format!("cannot convert a value: {e}")))?;
     to_python(py, &value)
 }
 

@@ -216,19 +216,16 @@ pub fn read(
     score: fn(f64, f64, f64) -> f64,
     push: &mut dyn FnMut(DataFrame) -> Result<()>,
 ) -> std::result::Result<(), Stop> {
-    read_in_blocks(task, path, layout, score_name, score, push, block_size())
+    read_in_blocks(BlockReader { task, path, layout, score_name, score }, push, block_size())
 }
 
 /// `read` with blocks of `block_size` bytes.
 fn read_in_blocks(
-    task: &'static str,
-    path: &str,
-    layout: &Layout,
-    score_name: &'static str,
-    score: fn(f64, f64, f64) -> f64,
+    block_reader: BlockReader<'_>,
     push: &mut dyn FnMut(DataFrame) -> Result<()>,
     block_size: usize,
 ) -> std::result::Result<(), Stop> {
+    let BlockReader { task, path, layout, .. } = block_reader;
     let workers = rayon::current_num_threads().max(1);
     let (send_block, receive_block) = sync_channel::<(usize, u64, Vec<u8>, Specials)>(workers);
     let receive_block = Mutex::new(receive_block);
@@ -236,7 +233,6 @@ fn read_in_blocks(
     // Blocks handed on: the reader stays a few blocks ahead, so memory stays bounded.
     let written = AtomicUsize::new(0);
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-    let block_reader = BlockReader { task, path, layout, score_name, score };
     std::thread::scope(|scope| {
         let written = &written;
         let spare = &spare;
@@ -939,7 +935,8 @@ mod tests {
                 frames.push(df);
                 Ok(())
             };
-            match read_in_blocks("t", path, &layout, "score", score, &mut push, block) {
+            let reader = BlockReader { task: "t", path, layout: &layout, score_name: "score", score };
+            match read_in_blocks(reader, &mut push, block) {
                 Ok(()) => {
                     let mut all = DataFrame::empty_with_schema(&layout.schema("score"));
                     for df in frames {
