@@ -24,6 +24,7 @@ LAYERS = [
         "datagen",
         "_code_identity",
         "_recording",
+        "_hints",
         "_filter",
         "_events",
         "tasks._native",

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
-import json
 import os
 import sys
 import threading
 import types
 from typing import Any, Iterator
 
-from scenarium import _code_identity
+from scenarium import _code_identity, _hints
 
 _lock = threading.Lock()
 _active: list[Recording] = []  # recordings in progress, any thread
@@ -284,37 +283,15 @@ def merge(*recorded: dict[str, list[str]] | None) -> dict[str, list[str]]:
     return {kind: sorted({item for r in recorded if r for item in r.get(kind, ())}) for kind in _KINDS}
 
 
-def _path(storage_folder: str, key: str) -> str:
-    name = _code_identity._hash(key.encode("utf-8", "surrogatepass"))[:32]
-    return os.path.join(storage_folder, "recorded", f"{name}.json")
-
-
 def load(storage_folder: str, key: str) -> dict[str, list[str]]:
     """What earlier runs of the task named ``key`` touched (empty when none recorded:
     a file that cannot be read counts as none, so the next run records again)."""
-    try:
-        with open(_path(storage_folder, key), encoding="utf-8") as f:
-            found = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(found, dict) or found.get("key") != key:
-        return {}
-    return merge(found.get("items"))
+    found = _hints.load(storage_folder, "recorded", key)
+    return {} if found is None else merge(found.get("items"))
 
 
 def save(storage_folder: str, key: str, items: dict[str, list[str]]) -> None:
-    """Replaces what is kept for ``key`` (temporary file, rename). Two processes
-    saving at once keep one of their sets: a result cached under the other set's key
-    is not found again and runs once more, never wrongly reused. Not fsynced: a file
-    lost or torn by a crash reads as nothing kept (``load``), which costs one run,
-    while an fsync would cost every task's first run a disk flush."""
-    path = _path(storage_folder, key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"key": key, "items": items}, f, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Replaces what is kept for ``key``. Two processes saving at once keep one of
+    their sets: a result cached under the other set's key is not found again and runs
+    once more, never wrongly reused."""
+    _hints.save(storage_folder, "recorded", key, {"items": items})

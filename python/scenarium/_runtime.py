@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import os
 import sys
 import threading
@@ -16,7 +15,7 @@ import typing
 import weakref
 from typing import Any, Callable
 
-from scenarium import _code_identity, _codec, _core, _dask_frames, _external_sync, _recording, tasks
+from scenarium import _code_identity, _codec, _core, _dask_frames, _external_sync, _hints, _recording, tasks
 from scenarium.config import Config
 
 _engines: dict[str, _core.Engine] = {}
@@ -99,12 +98,6 @@ _FUNCTION_DIRS = "function_dirs"
 _function_dirs_seen: set[tuple[str, str, str]] = set()
 
 
-def _function_dir_path(storage_folder: str, ref: Any) -> str:
-    key = f"{ref.get('module')}:{ref.get('qualname')}"
-    name = _code_identity._hash(key.encode("utf-8", "surrogatepass"))[:32]
-    return os.path.join(storage_folder, _FUNCTION_DIRS, f"{name}.json")
-
-
 def _module_root(function: Callable[..., Any], module_name: str) -> str | None:
     """The folder ``module_name`` is imported from (``/app`` for ``algos.algo`` in
     ``/app/algos/algo.py``), or None for a module without a file."""
@@ -120,41 +113,26 @@ def _module_root(function: Callable[..., Any], module_name: str) -> str | None:
 
 
 def _remember_function_dir(storage_folder: str, ref: Any, function: Callable[..., Any]) -> None:
-    """Records where a named task function's module was imported from (one small file
-    per function, written when it changes; a lost file only loses the hint)."""
+    """Records where a named task function's module was imported from (a hint in the
+    store, written when it changes; a lost hint only loses the look-up)."""
     if ref.get("kind") != "python" or "<" in ref["qualname"] or ref["module"] in ("__main__", "__mp_main__"):
         return
     root = _module_root(function, ref["module"])
-    if root is None or (storage_folder, ref["module"] + ":" + ref["qualname"], root) in _function_dirs_seen:
+    key = f"{ref['module']}:{ref['qualname']}"
+    if root is None or (storage_folder, key, root) in _function_dirs_seen:
         return
-    path = _function_dir_path(storage_folder, ref)
-    record = {"module": ref["module"], "qualname": ref["qualname"], "folder": root}
     try:
-        if _read_json(path) != record:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(record, f, sort_keys=True)
-            os.replace(tmp, path)
-        _function_dirs_seen.add((storage_folder, ref["module"] + ":" + ref["qualname"], root))
+        if (_hints.load(storage_folder, _FUNCTION_DIRS, key) or {}).get("folder") != root:
+            _hints.save(storage_folder, _FUNCTION_DIRS, key, {"folder": root})
+        _function_dirs_seen.add((storage_folder, key, root))
     except OSError:
         pass  # a read-only storage folder: the hint is not kept
 
 
 def _recalled_function_dir(storage_folder: str, ref: Any) -> str | None:
-    found = _read_json(_function_dir_path(storage_folder, ref))
-    if not isinstance(found, dict) or found.get("module") != ref["module"] or found.get("qualname") != ref["qualname"]:
-        return None
+    found = _hints.load(storage_folder, _FUNCTION_DIRS, f"{ref['module']}:{ref['qualname']}") or {}
     folder = found.get("folder")
     return folder if isinstance(folder, str) and os.path.isdir(folder) else None
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def code_identity_of(
