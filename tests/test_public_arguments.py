@@ -22,12 +22,13 @@ BAD = {
     "int": [-1, 10**30, math.nan],
     "float": [-1.0, math.nan],
     "timedelta": [timedelta(days=-1)],
-    "path": ["\x00nul", "/proc/no-such-folder/x"],
+    "path": ["\x00nul", "/proc/no-such-folder/x", "x" * 300],
 }
 # Values a parameter takes on purpose, with the reason.
 MEANT = {
     ("timeout", math.inf): "no limit, as None",
     ("storage_folder", "/proc/no-such-folder/x"): "made when the store opens, which names it then",
+    ("storage_folder", "x" * 300): "made when the store opens, which names it then",
 }
 # Calls that destroy the fixture or need more than one argument to say anything.
 SKIP = {"delete", "delete_jobs", "clean_all_entities", "Scenario.delete", "DataNode.unlock_edit"}
@@ -106,3 +107,16 @@ def _call(function: Any, parameter: inspect.Parameter, bad: Any) -> str | None:
     except BaseException as e:  # noqa: BLE001  (whatever it is, it is the finding)
         return f"{type(e).__name__}: {e}"
     return "accepted"
+
+
+def test_a_toml_files_workers_are_checked_as_pythons(tmp_path, monkeypatch) -> None:
+    """The TOML path builds the job settings without the constructor: it checks the same."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.toml").write_text("[JOB]\nmax_nb_of_workers = 9223372036854775807\n")
+    with pytest.raises(sc.ConfigError, match="max_nb_of_workers"):
+        Config.load("c.toml")
+
+
+def test_a_timeout_past_what_a_wait_can_take_means_no_limit(fixture) -> None:
+    for huge in (10**30, 2**63, timedelta.max):
+        assert fixture["Scenario"].submit(wait=True, timeout=huge).is_finished()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from scenarium.exceptions import InvalidArgument
 
 # SQLite's integers: a larger version number cannot name a stored version.
 _INT64_MAX = 2**63 - 1
+_LONGEST_NAME = 200
 
 
 def seconds(function: str, name: str, value: Any) -> float | None:
@@ -28,7 +30,8 @@ def seconds(function: str, name: str, value: Any) -> float | None:
     value = float(value)
     if math.isnan(value) or value < 0:
         raise InvalidArgument(f"{function}: {name} must be a number of seconds >= 0 or None, got {value!r}")
-    return None if math.isinf(value) else value
+    # Past what a wait can take (threading.TIMEOUT_MAX, ~292 years) is no limit too.
+    return None if value >= threading.TIMEOUT_MAX else value
 
 
 def version_number(function: str, name: str, value: Any) -> int | None:
@@ -60,6 +63,10 @@ def writable_file(function: str, name: str, value: Any, make_folder: bool = Fals
     ``make_folder``, be made)."""
     target = path(function, name, value)
     folder = target.parent if str(target.parent) else Path(".")
+    # 255 bytes is the usual limit of one name; the temporary file's suffix needs room.
+    if len(os.fsencode(target.name)) > _LONGEST_NAME:
+        where = f"{function}: {name} {os.fspath(target)[:80]!r}..."
+        raise InvalidArgument(f"{where} names a file longer than {_LONGEST_NAME} bytes")
     if target.is_dir():
         raise InvalidArgument(f"{function}: {name} {os.fspath(target)!r} is a folder, not a file")
     if make_folder:

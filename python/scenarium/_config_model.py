@@ -303,20 +303,23 @@ class JobConfig:
     """How jobs run: ``mode`` ("development", "standalone" or "dask", with ``address`` or
     ``client``) and ``max_nb_of_workers`` (in dask mode, default: the cluster's threads)."""
 
+    @staticmethod
+    def checked_workers(value: Any) -> int:
+        """``max_nb_of_workers`` as an int from 1 to 1024 (from Python or a TOML file)."""
+        try:
+            workers = int(value)
+        except (TypeError, ValueError, OverflowError):
+            workers = 0
+        if not 1 <= workers <= _MAX_WORKERS or workers != value and not isinstance(value, str):
+            raise ConfigError(f"max_nb_of_workers must be a whole number from 1 to {_MAX_WORKERS}, got {value!r}")
+        return workers
+
     def __init__(self, mode: str = "development", max_nb_of_workers: int = 1, **properties: Any) -> None:
         # Another mode (Taipy Enterprise's "cluster", a typo) is Config.check()'s error, as in Taipy.
         if not isinstance(mode, str):
             raise ConfigError(f"job execution mode must be 'development', 'standalone' or 'dask', got {mode!r}")
-        try:
-            workers = int(max_nb_of_workers)
-        except (TypeError, ValueError, OverflowError):
-            workers = 0
-        if not 1 <= workers <= _MAX_WORKERS or workers != max_nb_of_workers and not isinstance(max_nb_of_workers, str):
-            raise ConfigError(
-                f"max_nb_of_workers must be a whole number from 1 to {_MAX_WORKERS}, got {max_nb_of_workers!r}"
-            )
         self.mode = mode
-        self.max_nb_of_workers = workers
+        self.max_nb_of_workers = self.checked_workers(max_nb_of_workers)
         self.properties = properties
 
     def __repr__(self) -> str:

@@ -165,7 +165,7 @@ def apply(state: ConfigState, document: ConfigDocument, *, replace: bool, static
         merged = {**old.properties, "mode": old.mode, "max_nb_of_workers": old.max_nb_of_workers, **values(s)}
         job = object.__new__(JobConfig)
         job.mode = merged.pop("mode", "development")
-        job.max_nb_of_workers = merged.pop("max_nb_of_workers", 1)
+        job.max_nb_of_workers = JobConfig.checked_workers(merged.pop("max_nb_of_workers", 1))
         job.properties = merged
         state.job = job
     for _, s in by_kind("TAIPY"):

@@ -117,7 +117,11 @@ pub fn run_submission(
     let mut stop_reason: Option<&'static str> = None;
     let mut first_error: Option<Error> = None;
     let force = submission.force;
-    let workers = options.workers.max(1);
+    // Jobs run on worker threads when more than one may run at once (this thread then
+    // stays free for Ctrl-C); more threads than jobs would only wait, so a huge
+    // configured number starts no more than there are jobs.
+    let on_workers = options.workers > 1 || tasks.iter().any(is_native);
+    let workers = options.workers.clamp(1, tasks.len().max(1));
 
     // Long-lived workers (for the submission): a thread that attaches to
     // Python per job would pay for a new interpreter thread state each time.
@@ -127,7 +131,7 @@ pub fn run_submission(
         let (tx, rx) = mpsc::channel::<Message>();
         // With one worker, native jobs run on a worker too: this thread then
         // keeps asking `should_stop`, and a Ctrl-C stops them part-way.
-        if workers > 1 || tasks.iter().any(is_native) {
+        if on_workers {
             let interrupt = &options.cancel.interrupt;
             for _ in 0..workers {
                 let (tx, work_rx, tasks) = (tx.clone(), &work_rx, &tasks);
@@ -181,7 +185,7 @@ pub fn run_submission(
                     release(i, &mut waiting, &mut ready);
                     continue;
                 }
-                if workers == 1 && !is_native(&tasks[i]) {
+                if options.workers <= 1 && !is_native(&tasks[i]) {
                     let interrupt = &options.cancel.interrupt;
                     let outcome = run_job(store, &mut jobs[i], &tasks[i], force, executor, interrupt, on_event);
                     finished[i] = true;
