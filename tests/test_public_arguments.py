@@ -120,3 +120,17 @@ def test_a_toml_files_workers_are_checked_as_pythons(tmp_path, monkeypatch) -> N
 def test_a_timeout_past_what_a_wait_can_take_means_no_limit(fixture) -> None:
     for huge in (10**30, 2**63, timedelta.max):
         assert fixture["Scenario"].submit(wait=True, timeout=huge).is_finished()
+
+
+def test_an_export_never_replaces_a_device_or_a_pipe(fixture, tmp_path) -> None:
+    """Exports are written to a temporary file renamed over the target: a special file
+    there (Config.export("/dev/null") replaced the device) is refused, and left as it is."""
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for export in (Config.export, Config.backup, fixture["Scenario"].export):
+        with pytest.raises(sc.InvalidArgument, match="not a plain file"):
+            export(pipe)
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)

@@ -69,6 +69,10 @@ def writable_file(function: str, name: str, value: Any, make_folder: bool = Fals
         raise InvalidArgument(f"{where} names a file longer than {_LONGEST_NAME} bytes")
     if target.is_dir():
         raise InvalidArgument(f"{function}: {name} {os.fspath(target)!r} is a folder, not a file")
+    # The file is replaced whole (temporary file, rename): a device, a pipe or a socket
+    # there would be replaced by a plain file (Config.export("/dev/null") did that).
+    if target.exists() and not target.is_file():
+        raise InvalidArgument(f"{function}: {name} {os.fspath(target)!r} is not a plain file: refusing to replace it")
     if make_folder:
         try:
             folder.mkdir(parents=True, exist_ok=True)
