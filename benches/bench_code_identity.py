@@ -1,4 +1,4 @@
-"""The cost of a task's code identity (scenarium._code_identity): the article's tasks,
+"""The cost of a task's code identity (scenarium.identity.code): the article's tasks,
 a task reaching 200 functions over 20 modules (cold: first time in a process; cached:
 again, nothing changed), and a fully skipped submit of the article's scenario.
 
@@ -47,7 +47,7 @@ def write_wide_project(root: Path) -> None:
 # Run in a new interpreter so that "cold" is really the first time.
 PROBE = textwrap.dedent("""
     import importlib, json, sys, time
-    from scenarium import _code_identity
+    from scenarium.identity import code as _code_identity
     target = sys.argv[1]
     module, name = target.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)

@@ -1,4 +1,4 @@
-"""The cost of recording what a task touches as it runs (scenarium._recording):
+"""The cost of recording what a task touches as it runs (scenarium.identity.recording):
 
 - a Python task calling 1,000,000 small user functions, with recording on and off
   (the cost per call);
@@ -40,7 +40,7 @@ def many_calls() -> int:
 
 
 def timed(fn: Callable[[], Any], recorded: bool) -> float:
-    from scenarium import _recording
+    from scenarium.identity import recording as _recording
 
     start = time.perf_counter()
     if recorded:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 import scenarium as sc
-from scenarium import Config, _code_identity
+from scenarium import Config
+from scenarium.identity import code as _code_identity
 
 REPO = Path(__file__).resolve().parent.parent
 # The test modules define tasks, and each test runs in its tmp_path: their folder is

@@ -9,8 +9,8 @@ import functools
 
 import pytest
 
-from scenarium import _code_identity
-from scenarium._code_identity import identity, value_digest
+from scenarium.identity import code as _code_identity
+from scenarium.identity.code import identity, value_digest
 
 TABLE = {"a": 1}
 

@@ -10,7 +10,7 @@ import pytest
 
 import scenarium as sc
 from scenarium import Config, Frequency, Scope, _core
-from scenarium._config_model import SCENARIO_ATTRIBUTES, STORAGE_TYPES, ConfigState
+from scenarium.config.model import SCENARIO_ATTRIBUTES, STORAGE_TYPES, ConfigState
 from scenarium.entities import Scenario
 
 

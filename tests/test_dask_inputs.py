@@ -10,7 +10,8 @@ import pytest
 
 import scenarium as sc
 from conftest import CallLog
-from scenarium import Config, _dask_frames
+from scenarium import Config
+from scenarium.storage import dask_frames as _dask_frames
 
 dd = pytest.importorskip("dask.dataframe")
 

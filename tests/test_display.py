@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 import scenarium as sc
-from scenarium import Config, _dag_svg
+from scenarium import Config
+from scenarium.display import dag_svg as _dag_svg
 from scenarium.exceptions import MissingOptionalDependency
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -177,7 +178,7 @@ def test_timeline_and_comparison_plots() -> None:
 
 
 def test_plots_without_matplotlib_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scenarium import _plots
+    from scenarium.display import plots as _plots
 
     _plots._figure_class.cache_clear()
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)

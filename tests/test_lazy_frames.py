@@ -250,7 +250,7 @@ def test_a_lazyframe_into_a_csv_node_of_another_encoding_is_written_whole_in_it(
 
 
 def test_frame_parameters_are_remembered_only_while_the_function_is_unchanged() -> None:
-    from scenarium._runtime import frame_parameters
+    from scenarium.run.runtime import frame_parameters
 
     def task(frame: pl.LazyFrame, k: int) -> pl.LazyFrame:
         return frame

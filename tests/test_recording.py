@@ -1,4 +1,4 @@
-"""What a task's run touched, recorded as it runs (scenarium._recording), in this
+"""What a task's run touched, recorded as it runs (scenarium.identity.recording), in this
 process: code executed, files opened for reading, folders listed, environment
 variables read; what is kept between runs survives a bad file."""
 
@@ -9,7 +9,7 @@ import sys
 import threading
 import types
 
-from scenarium import _recording
+from scenarium.identity import recording as _recording
 
 
 def _module(tmp_path, monkeypatch, name: str, source: str) -> types.ModuleType:

@@ -15,7 +15,8 @@ import pytest
 import scenarium as sc
 from conftest import CallLog
 from projects import Project, statuses
-from scenarium import Config, _external
+from scenarium import Config
+from scenarium.storage import external as _external
 
 pd = pytest.importorskip("pandas")
 sa = pytest.importorskip("sqlalchemy")

@@ -13,8 +13,9 @@ Example:
     40
 """
 
-from scenarium import exceptions
-from scenarium._api import (
+from scenarium import _moved, exceptions
+from scenarium._core import __version__, build_profile
+from scenarium.api.functions import (
     Core,
     Orchestrator,
     cancel_job,
@@ -40,12 +41,7 @@ from scenarium._api import (
     unsubscribe_sequence,
     why,
 )
-from scenarium._code_identity import register_identity
-from scenarium._core import __version__, build_profile
-from scenarium._cycle import Cycle
-from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
-from scenarium._filter import JoinOperator, Operator
-from scenarium._lineage import (
+from scenarium.api.lineage import (
     Comparison,
     GcReport,
     Lineage,
@@ -59,7 +55,7 @@ from scenarium._lineage import (
     tag,
     untag,
 )
-from scenarium._lookups import (
+from scenarium.api.lookups import (
     can_create,
     clean_all_entities,
     create_global_data_node,
@@ -76,17 +72,7 @@ from scenarium._lookups import (
     is_readable,
     is_submittable,
 )
-from scenarium._taipy_members import (
-    CycleId,
-    DataNodeId,
-    JobId,
-    ScenarioId,
-    SequenceId,
-    SubmissionId,
-    Submittable,
-    TaskId,
-)
-from scenarium._transfer import export_scenario, import_scenario
+from scenarium.api.transfer import export_scenario, import_scenario
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig
 from scenarium.entities import (
     DataNode,
@@ -98,6 +84,19 @@ from scenarium.entities import (
     Submission,
     SubmissionStatus,
     Task,
+)
+from scenarium.entities.cycle import Cycle
+from scenarium.entities.events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
+from scenarium.entities.filters import JoinOperator, Operator
+from scenarium.entities.taipy_members import (
+    CycleId,
+    DataNodeId,
+    JobId,
+    ScenarioId,
+    SequenceId,
+    SubmissionId,
+    Submittable,
+    TaskId,
 )
 from scenarium.exceptions import (
     BlockedJobWarning,
@@ -128,9 +127,12 @@ from scenarium.exceptions import (
     TaskError,
     UnstableFingerprintWarning,
 )
+from scenarium.identity.code import register_identity
 
 export = export_scenario  # the name Taipy's docs use
 set = save  # noqa: A001  # Taipy's name (tp.set); shadows the builtin only here, where it is not used
+
+_moved.install()  # the module paths from before the subpackages (scenarium._codec...): stored data names them
 
 __all__ = [
     "register_identity",

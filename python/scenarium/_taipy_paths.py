@@ -25,8 +25,12 @@ import types
 from typing import Any, Callable, NewType
 
 import scenarium
-from scenarium import _config_check, _config_model, _reasons, _taipy_members, exceptions
+from scenarium import exceptions
+from scenarium.config import check as _config_check
+from scenarium.config import model as _config_model
 from scenarium.entities import DataNode
+from scenarium.entities import reasons as _reasons
+from scenarium.entities import taipy_members as _taipy_members
 
 # A data node's edit and a subscription's id, as Taipy types them.
 Edit = NewType("Edit", dict)

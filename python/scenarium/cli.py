@@ -24,7 +24,8 @@ import sys
 from typing import Any, Callable
 
 import scenarium as sc
-from scenarium import Config, config_toml, datagen
+from scenarium import Config, datagen
+from scenarium.config import toml as config_toml
 from scenarium.exceptions import ConfigError, ScenariumError
 
 

@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-from scenarium import _core
+from scenarium._core import generate_customers
 
 COLUMNS = [
     "CustomerID",
@@ -37,12 +37,12 @@ def write_csv(path: str, rows: int, seed: int, progress: bool = False) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if not progress:
-        _core.generate_customers(path, rows, seed)
+        generate_customers(path, rows, seed)
         return
     from tqdm.auto import tqdm  # on first use: keeps `import scenarium` fast
 
     with tqdm(total=rows, unit=" rows", unit_scale=True, desc=os.path.basename(path)) as bar:
-        _core.generate_customers(path, rows, seed, lambda done: bar.update(done - bar.n))
+        generate_customers(path, rows, seed, lambda done: bar.update(done - bar.n))
 
 
 def main(argv: list[str] | None = None) -> int:

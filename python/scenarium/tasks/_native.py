@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from scenarium import _core
+from scenarium._core import call_native, native_tasks
 
-_REGISTRY = {name: (version, params, outputs) for name, version, params, outputs in _core.native_tasks()}
+_REGISTRY = {name: (version, params, outputs) for name, version, params, outputs in native_tasks()}
 _FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
@@ -67,7 +67,7 @@ def native_task(name: str, doc: str = "") -> Callable[..., Any]:
         with tempfile.TemporaryDirectory(prefix="scenarium-native-") as tmp:
             folder = Path(tmp)
             native_args = [_argument(bound.arguments[p], short, p, folder, i) for i, p in enumerate(params)]
-            paths = _core.call_native(name, native_args, str(folder))
+            paths = call_native(name, native_args, str(folder))
             # Read fully before the folder goes (a memory map would survive the unlink on POSIX anyway).
             frames = [pl.read_ipc(p).rechunk() for p in paths]
         return frames[0] if n_outputs == 1 else tuple(frames)

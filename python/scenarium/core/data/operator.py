@@ -1,7 +1,7 @@
 """``taipy.core.data.operator``: the conditions of ``DataNode.filter``."""
 
 from scenarium import _taipy_paths
-from scenarium._filter import JoinOperator, Operator
+from scenarium.entities.filters import JoinOperator, Operator
 
 __all__ = ["JoinOperator", "Operator"]
 

@@ -1,7 +1,7 @@
 """``taipy.core.notification``: the Notifier, its events and consumers."""
 
 from scenarium import _taipy_paths
-from scenarium._events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
+from scenarium.entities.events import CoreEventConsumerBase, Event, EventEntityType, EventOperation, Notifier
 
 __all__ = ["CoreEventConsumerBase", "Event", "EventEntityType", "EventOperation", "Notifier"]
 

@@ -1,0 +1,286 @@
+"""``Config.check()``: the core's validator over the configuration model
+(src/config/validate.rs), and the rules only Python can apply: functions that
+cannot be imported, signatures that do not fit a task's inputs, functions and
+paths that act outside the project.
+
+Example:
+    >>> from scenarium.config import check as _config_check
+    >>> from scenarium.config.model import ConfigState, DataNodeConfig
+    >>> state = ConfigState(data_nodes={"a": DataNodeConfig("a", path="../elsewhere.csv")})
+    >>> [i.key for i in _config_check.check(state)]
+    ['path']
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from scenarium._core import validate_config
+from scenarium.config.document import document
+from scenarium.config.model import ConfigState, ScenarioConfig, UnresolvedFunction
+from scenarium.display import html as _html
+from scenarium.exceptions import ConfigError, InvalidConfig
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding of ``Config.check()``: an ``error`` or a ``warning``, where it is, and why."""
+
+    level: str
+    section: str
+    key: str | None
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.file and self.line else f"{self.file}: " if self.file else ""
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}{self.level}: [{self.section}]{key} {self.message}"
+
+
+class Issues(list):
+    """The list ``Config.check()`` returns, readable as a whole in a terminal or notebook."""
+
+    def __repr__(self) -> str:
+        if not self:
+            return "Config.check(): no issues"
+        errors = sum(1 for i in self if i.level == "error")
+        return f"Config.check(): {errors} errors, {len(self) - errors} warnings\n" + "\n".join(map(str, self))
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return _html.panel("<b>Config.check()</b>: no issues")
+        rows = [
+            [
+                _html.status_badge("FAILED" if i.level == "error" else "PENDING", i.level),
+                _html.esc(f"{i.file}:{i.line}" if i.file and i.line else i.file or ""),
+                f"<code>[{_html.esc(i.section)}]</code> {_html.esc(i.key or '')}",
+                _html.esc(i.message),
+            ]
+            for i in self
+        ]
+        return _html.panel("<b>Config.check()</b>", _html.table(["level", "where", "section", "issue"], rows))
+
+
+def check(state: ConfigState) -> Issues:
+    """Every issue of the configuration, errors first."""
+    doc = document(state, strict=False)
+    issues = [Issue(**i) for i in validate_config(doc)]
+    issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
+    issues += store_path_issues(state, state.data_nodes.values())
+    return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
+
+
+# Modules whose functions, named by a configuration file, act on the machine.
+_SYSTEM_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "shutil",
+        "pickle",
+        "marshal",
+        "sys",
+        "importlib",
+        "ctypes",
+        "socket",
+        "pty",
+        "runpy",
+        "code",
+        "codeop",
+        "multiprocessing",
+        "signal",
+        "tempfile",
+        "webbrowser",
+    }
+)
+
+
+# Builtins that run code or open files (len, sum and the like are harmless).
+_SYSTEM_BUILTINS = frozenset(
+    {"eval", "exec", "compile", "open", "__import__", "breakpoint", "setattr", "delattr", "globals", "input"}
+)
+
+
+def _path_issues(state: ConfigState) -> list[Issue]:
+    """Data node paths that are folders where one file is read and written, and paths that
+    leave the working directory (absolute, or through ``..``): a configuration file
+    from elsewhere could read or overwrite any file."""
+    issues = []
+    here = os.path.realpath(os.getcwd())
+    for dn in state.data_nodes.values():
+        file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+        for key in ("path", "default_path"):
+            value = dn.properties.get(key)
+            if not isinstance(value, (str, os.PathLike)):
+                continue
+            target = os.path.realpath(os.path.join(here, os.fspath(value)))
+            if os.path.isdir(target) and dn.storage_type not in ("generic", "parquet"):
+                issues.append(
+                    Issue(
+                        "error",
+                        f"DATA_NODE.{dn.id}",
+                        key,
+                        f"{os.fspath(value)!r} is a folder: a {dn.storage_type} data node reads and writes one file "
+                        "(only a parquet node reads a folder, as one partitioned dataset)",
+                        file or None,
+                        lines.get(key),
+                    )
+                )
+            if target != here and not target.startswith(here + os.sep):
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"DATA_NODE.{dn.id}",
+                        key,
+                        f"{os.fspath(value)!r} is outside the working directory ({target}); scenarium reads and "
+                        "writes it as configured, so check that this configuration comes from someone you trust",
+                        file or None,
+                        lines.get(key),
+                    )
+                )
+    return issues
+
+
+def _written_paths(dn: Any) -> list[tuple[str, str]]:
+    """(key, path) of every file a data node's configuration makes scenarium read or write."""
+    props = dn.properties
+    found = [
+        (key, os.fspath(props[key]))
+        for key in ("path", "default_path")
+        if isinstance(props.get(key), (str, os.PathLike))
+    ]
+    if dn.storage_type in ("sql", "sql_table") and str(props.get("db_engine", "")).lower() == "sqlite":
+        folder = str(props.get("sqlite_folder_path") or "")
+        file = str(props.get("db_name", "")) + str(props.get("sqlite_file_extension") or ".db")
+        found.append(
+            ("sqlite_folder_path" if props.get("sqlite_folder_path") else "db_name", os.path.join(folder, file))
+        )
+    # An ENV[VAR] template is read when used: the file it names is checked then (by the core).
+    return [(key, path) for key, path in found if path and not path.startswith("ENV[")]
+
+
+def store_path_issues(state: ConfigState, nodes: Iterable[Any]) -> list[Issue]:
+    """Configured paths that resolve into the storage folder (its registry, its objects,
+    anything under it): writing them would destroy what the store holds."""
+    store = os.path.realpath(state.core.storage_folder)
+    issues = []
+    for dn in nodes:
+        file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+        for key, path in _written_paths(dn):
+            target = os.path.realpath(path)
+            if target == store or target.startswith(store.rstrip(os.sep) + os.sep):
+                message = (
+                    f"{path!r} resolves into the storage folder ({store}): scenarium would overwrite what the "
+                    "store holds (its registry, stored values); configure a path outside it"
+                )
+                issues.append(Issue("error", f"DATA_NODE.{dn.id}", key, message, file or None, lines.get(key)))
+    return issues
+
+
+def refuse_store_paths(state: ConfigState, nodes: Iterable[Any]) -> None:
+    """Raises ConfigError naming the first data node among ``nodes`` whose path resolves into
+    the storage folder (what ``configure_*`` calls, so that it is said where it is written)."""
+    for issue in store_path_issues(state, nodes):
+        raise ConfigError(f"data node {issue.section.partition('.')[2]!r}: {issue.key} {issue.message}")
+
+
+def _exposed_type_issues(state: ConfigState) -> list[Issue]:
+    """A class as exposed_type is found by name wherever the node is read (another
+    process, a worker): one defined inside a function or in __main__ cannot be."""
+    issues = []
+    for dn in state.data_nodes.values():
+        cls = dn.properties.get("exposed_type")
+        if not inspect.isclass(cls):
+            continue
+        if "<locals>" in cls.__qualname__ or cls.__module__ == "__main__":
+            file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+            message = (
+                f"exposed_type {cls.__qualname__} cannot be found by name (it is defined inside a function or in "
+                "__main__); define it at module level in a module"
+            )
+            issues.append(
+                Issue("error", f"DATA_NODE.{dn.id}", "exposed_type", message, file or None, lines.get("exposed_type"))
+            )
+    return issues
+
+
+def _function_issues(state: ConfigState) -> list[Issue]:
+    issues = []
+    for task in state.tasks.values():
+        file, _, lines = state.locations.get(("TASK", task.id), (None, None, {}))
+
+        def issue(
+            level: str, message: str, key: str = "function", task_id: str = task.id, file=file, lines=lines
+        ) -> None:
+            issues.append(Issue(level, f"TASK.{task_id}", key, message, file or None, lines.get(key)))
+
+        function = task.function
+        if function is None:
+            continue  # the document rules report a task without a function
+        if isinstance(function, UnresolvedFunction):
+            issue("error", f"cannot import {function.path}: {function.error}")
+            continue
+        if not callable(function):
+            issue("error", f"{function!r} is not callable")
+            continue
+        module = getattr(function, "__module__", None) or ""
+        name = getattr(function, "__qualname__", repr(function))
+        if module.partition(".")[0] in _SYSTEM_MODULES or (module == "builtins" and name in _SYSTEM_BUILTINS):
+            issue(
+                "warning",
+                f"runs {module}.{name}, which can act on the system (files, processes, code); "
+                "check that this configuration comes from someone you trust",
+            )
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            continue  # a builtin without a signature: nothing to compare
+        params = list(signature.parameters.values())
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in positional if p.default is p.empty]
+        takes_varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+        n = len(task.input_configs)
+        name = getattr(function, "__qualname__", repr(function))
+        if n < len(required) or (n > len(positional) and not takes_varargs):
+            expected = (
+                f"{len(required)}" if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+            )
+            issue(
+                "error",
+                f"{name} takes {expected} positional parameters ({', '.join(p.name for p in positional)}), "
+                f"but the task has {n} inputs",
+                "inputs",
+            )
+            continue
+        names = [p.name for p in positional]
+        for i, (dn, param) in enumerate(zip(task.input_configs, task._input_params)):
+            if param is None and i < len(names) and dn.id in names and dn.id != names[i]:
+                issue(
+                    "warning",
+                    f"input {i + 1} is data node {dn.id!r}, but it is passed as parameter {names[i]!r} "
+                    f"(inputs bind by position); {name} has a parameter named {dn.id!r} at position "
+                    f"{names.index(dn.id) + 1}: reorder the inputs, or bind them by name",
+                    "inputs",
+                )
+    return issues
+
+
+def raise_if_invalid(state: ConfigState, scenario: ScenarioConfig) -> None:
+    """Raises InvalidConfig when the configuration has errors (checked once per change)."""
+    if state.checked:
+        return
+    errors = [i for i in check(state) if i.level == "error"]
+    if errors:
+        listing = "\n".join(f"  {i}" for i in errors)
+        raise InvalidConfig(
+            f"scenario config {scenario.id!r} cannot be created: the configuration has "
+            f"{len(errors)} error(s):\n{listing}",
+            issues=errors,
+        )
+    state.checked = True

@@ -1,0 +1,145 @@
+"""``mode="dask"``: jobs run on a Dask distributed cluster, Python and native tasks alike.
+
+The registry stays with the submitting process: a job is sent to a worker as
+plain data (the task's function reference, its input values and the data nodes
+it writes), and the worker opens only the object store of the storage folder
+(which must be the same path on every worker: a shared file system), runs the
+function, stores the outputs there and hands back their stored values. The
+submitting process records the job exactly as in local mode.
+
+Example (skipped when the docs are tested: it needs a Dask scheduler at that address;
+``tests/test_dask.py`` runs the same on a local cluster):
+    >>> Config.configure_job_executions(mode="dask", address="tcp://scheduler:8786")  # doctest: +SKIP
+    >>> scenario.submit()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from scenarium._core import DataNodeRecord, Engine, ObjectStore, StoredValue, TaskRecord, VersionRecord
+from scenarium.config import Config
+from scenarium.exceptions import ConfigError, MissingOptionalDependency
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+_TASK_FIELDS = ("id", "config_id", "scenario_id", "function", "inputs", "outputs", "properties")
+_NODE_FIELDS = ("id", "config_id", "storage_type", "properties")
+
+
+class _Record:
+    """A registry record's fields, as plain data that pickles to a worker."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.__dict__.update(fields)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for the type checker: every field is set in __init__.
+        raise AttributeError(name)
+
+
+def _fields(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+def _distributed() -> Any:
+    try:
+        import distributed  # optional dependency (scenarium[dask])
+    except ImportError:
+        raise MissingOptionalDependency(
+            "job execution mode 'dask' needs dask's distributed scheduler: pip install 'scenarium[dask]'"
+        ) from None
+    return distributed
+
+
+def client() -> Any:
+    """The Dask client of ``Config.configure_job_executions(mode="dask", client=... or address=...)``."""
+    properties = Config.job_config.properties
+    if properties.get("client") is not None:
+        return properties["client"]
+    address = properties.get("address")
+    if address is None:
+        raise ConfigError("job execution mode 'dask' needs address='tcp://...' or client=distributed.Client(...)")
+    distributed = _distributed()
+    with _lock:
+        found = _clients.get(address)
+        if found is None or found.status in ("closed", "closing"):
+            found = _clients[address] = distributed.Client(address, set_as_default=False)
+        return found
+
+
+def threads() -> int:
+    """How many jobs the cluster can run at once."""
+    return max(1, sum(client().nthreads().values()))
+
+
+def run(
+    engine: Engine,
+    task: TaskRecord,
+    inputs: list[VersionRecord],
+    outputs: list[DataNodeRecord],
+    timeout: float | None,
+) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
+    """Runs one job on the cluster; (stored outputs, failure reason, traceback, what the
+    run touched) as ``_runtime.run_task``."""
+    memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
+    if memory:
+        return (
+            None,
+            (
+                f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask worker "
+                "cannot hand back; use another storage_type"
+            ),
+            None,
+            None,
+        )
+    distributed = _distributed()
+    nodes = {dn: _fields(engine.data_node(dn), _NODE_FIELDS) for _, dn in task.inputs}
+    job = {
+        "task": _fields(task, _TASK_FIELDS),
+        "values": [v.value for v in inputs],
+        "input_nodes": [nodes[dn] for _, dn in task.inputs],
+        "output_nodes": [_fields(n, _NODE_FIELDS) for n in outputs],
+    }
+    key = f"{task.config_id}-{uuid.uuid4().hex}"  # unique, and names the task in Dask's dashboard
+    future = client().submit(_run_on_worker, str(engine.storage_folder), job, pure=False, key=key)
+    try:
+        return future.result(timeout=timeout)
+    except distributed.TimeoutError:
+        future.cancel()
+        return None, f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster", None, None
+    except distributed.KilledWorker as e:
+        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
+    except KeyboardInterrupt:
+        future.cancel()
+        raise
+    except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the job's)
+        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
+
+
+_stores: dict[str, ObjectStore] = {}
+
+
+def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
+    """On a Dask worker: the job's function on its inputs, outputs stored in the object store."""
+    from scenarium.run import (
+        runtime as _runtime,  # a layer up (tests/test_layers.py): imported where it runs, on the worker
+    )
+
+    store = _stores.get(storage_folder)
+    if store is None:
+        store = _stores[storage_folder] = ObjectStore(storage_folder)
+    task = _Record(job["task"])
+    ref = task.function
+    if ref["kind"] == "native":  # runs in Rust, without the GIL, as it would locally
+        values, reason = store.run_native(ref["name"], job["values"])
+        return values, reason, None, None
+    return _runtime.run_task(
+        store,
+        task,
+        job["values"],
+        [_Record(n) for n in job["input_nodes"]],
+        [_Record(n) for n in job["output_nodes"]],
+    )

@@ -1,0 +1,519 @@
+"""The glue between the core and Python: the engine of the configured storage
+folder, task functions (found, fingerprinted and called) and their values."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import sys
+import threading
+import time
+import traceback
+import types
+import typing
+import weakref
+from typing import Any, Callable
+
+from scenarium import tasks
+from scenarium._core import DataNodeRecord, Engine, StoredValue, TaskRecord, VersionRecord
+from scenarium.config import Config
+from scenarium.identity import code as _code_identity
+from scenarium.identity import hints as _hints
+from scenarium.identity import recording as _recording
+from scenarium.run import external_sync as _external_sync
+from scenarium.storage import codec as _codec
+from scenarium.storage import dask_frames as _dask_frames
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    """The engine for ``Config.core.storage_folder``, opened once per process."""
+    folder = os.path.abspath(Config.core.storage_folder)
+    with _engines_lock:
+        found = _engines.get(folder)
+        if found is None:
+            found = _engines[folder] = Engine(folder)
+        return found
+
+
+def resolve(task: TaskRecord, storage_folder: str | None = None, remember: bool = False) -> Callable[..., Any]:
+    """The callable a task runs: the one configured in this process for the task's
+    config id (a task's identity is its TaskConfig and its callable, never a name
+    that two lambdas or two bound methods share), else imported by name.
+
+    With ``storage_folder``, a name that does not import from ``sys.path`` is looked for
+    in the folder its module was imported from when it was last submitted (recorded in
+    ``function_dirs/`` there when ``remember``: a submission), then in the current folder: so that
+    ``scenarium explain SCENARIO_...`` finds the functions of a scenario made from a
+    TOML file (``Config.load`` imports them relative to the file's folder) without
+    loading the file again, from any folder."""
+    ref = task.function
+    configured = Config._state.tasks.get(task.config_id)
+    if configured is not None and _code_identity.function_ref(configured.function) == ref:
+        if remember and storage_folder is not None:
+            _remember_function_dir(storage_folder, ref, configured.function)
+        return configured.function
+    if ref["kind"] == "native":
+        return tasks.by_name(ref["name"])
+    module_name, qualname = ref["module"], ref["qualname"]
+    where = f"{module_name}.{qualname}"
+    if "<" in qualname:
+        raise LookupError(
+            f"task {task.config_id!r} calls {where}, which cannot be imported; configure the task "
+            f"again in this process (Config.configure_task) before submitting"
+        )
+    # "__main__.fn": the running script's function (a spawned worker imports the parent's
+    # script as its __main__, as multiprocessing does).
+    try:
+        target: Any = _import_function(module_name, qualname)
+    except (ImportError, AttributeError) as e:
+        if module_name == "__main__":
+            raise LookupError(
+                f"task {task.config_id!r} calls {where}, which this process's __main__ does not define; "
+                "configure the task again in this process (Config.configure_task) before submitting"
+            ) from e
+        recalled = None if storage_folder is None else _recalled_function_dir(storage_folder, ref)
+        folders = [f for f in dict.fromkeys([recalled, os.getcwd()]) if f is not None and f not in sys.path]
+        for folder in folders:
+            saved = list(sys.path)
+            sys.path.insert(0, folder)  # as Config.load imports a file's functions
+            try:
+                return _import_function(module_name, qualname)
+            except (ImportError, AttributeError):
+                pass
+            finally:
+                sys.path[:] = saved
+        looked = f" (looked in sys.path and {', '.join(folders)})" if folders else ""
+        raise LookupError(
+            f"task {task.config_id!r} calls {where}, which cannot be found: {e}{looked}. Was it renamed "
+            f"or moved since the scenario was created?"
+        ) from e
+    return target
+
+
+def _import_function(module_name: str, qualname: str) -> Any:
+    target: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+_FUNCTION_DIRS = "function_dirs"
+_function_dirs_seen: set[tuple[str, str, str]] = set()
+
+
+def _module_root(function: Callable[..., Any], module_name: str) -> str | None:
+    """The folder ``module_name`` is imported from (``/app`` for ``algos.algo`` in
+    ``/app/algos/algo.py``), or None for a module without a file."""
+    file = getattr(sys.modules.get(module_name), "__file__", None)
+    if not isinstance(file, str):
+        return None
+    root = os.path.dirname(os.path.abspath(file))
+    if os.path.basename(file).startswith("__init__."):
+        root = os.path.dirname(root)
+    for _ in module_name.split(".")[1:]:
+        root = os.path.dirname(root)
+    return root
+
+
+def _remember_function_dir(storage_folder: str, ref: Any, function: Callable[..., Any]) -> None:
+    """Records where a named task function's module was imported from (a hint in the
+    store, written when it changes; a lost hint only loses the look-up)."""
+    if ref.get("kind") != "python" or "<" in ref["qualname"] or ref["module"] in ("__main__", "__mp_main__"):
+        return
+    root = _module_root(function, ref["module"])
+    key = f"{ref['module']}:{ref['qualname']}"
+    if root is None or (storage_folder, key, root) in _function_dirs_seen:
+        return
+    try:
+        if (_hints.load(storage_folder, _FUNCTION_DIRS, key) or {}).get("folder") != root:
+            _hints.save(storage_folder, _FUNCTION_DIRS, key, {"folder": root})
+        _function_dirs_seen.add((storage_folder, key, root))
+    except OSError:
+        pass  # a read-only storage folder: the hint is not kept
+
+
+def _recalled_function_dir(storage_folder: str, ref: Any) -> str | None:
+    found = _hints.load(storage_folder, _FUNCTION_DIRS, f"{ref['module']}:{ref['qualname']}") or {}
+    folder = found.get("folder")
+    return folder if isinstance(folder, str) and os.path.isdir(folder) else None
+
+
+def code_identity_of(
+    task: TaskRecord,
+    function: Callable[..., Any],
+    engine: Engine,
+    recorded: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
+    """The named parts of a Python task's code identity (``_code_identity``), with
+    the extra dependencies the task declares (``depends_on``; files are fingerprinted
+    by ``engine``) and what its earlier runs were seen to touch (``recorded``)."""
+    depends_on = task.properties.get("depends_on") or []
+    return _code_identity.identity(function, depends_on, engine, recorded)
+
+
+def recording_key(task: TaskRecord) -> str:
+    """Under which name what a task's runs touched is kept: its function, shared by
+    every task and scenario that runs it, as cached results are (two tasks of one
+    function must find the same identity to share a result)."""
+    ref = task.function
+    return f"{ref.get('module')}:{ref.get('qualname')}"
+
+
+class _TaskTimeout(BaseException):
+    """Raised inside a task's thread when its timeout passes (a BaseException, so
+    that the task's own ``except Exception`` does not swallow it)."""
+
+
+def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
+    """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
+    import ctypes  # rarely needed
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
+
+
+def _absorb_pending_timeout() -> None:
+    """Lets a timeout raised in this thread but not yet delivered land here, where
+    it is dropped, rather than in the submitter's code after the task. (Taking it
+    back with ``PyThreadState_SetAsyncExc(id, NULL)`` leaves CPython 3.11's eval
+    breaker set for good: every later instruction of the thread spins.)"""
+    try:
+        for _ in range(3):  # a backward jump: where a pending exception is raised
+            pass
+    except _TaskTimeout:
+        pass
+
+
+def run_task(
+    store: Any, task: Any, values: list[StoredValue], input_nodes: list[Any], output_nodes: list[Any]
+) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
+    """Runs a task's function on its stored inputs and stores its outputs in ``store``
+    (an Engine, or an ObjectStore on a worker); (outputs, failure reason, traceback,
+    what the run touched: ``{"items": ..., "problem": why not reusable or None}``)."""
+    touched: dict[str, Any] | None = None
+    try:
+        function = resolve(task)
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        kinds = frame_parameters(function)
+        for (param, _), value, node in zip(task.inputs, values, input_nodes):
+            kind = kinds.get(param if param is not None else len(args))
+            if kind == "dask":
+                decoded = _dask_frames.as_dask(store, value, node)
+            else:
+                decoded = _codec.decode(store, value, node, kind == "lazy" or None)
+            if param is None:
+                args.append(decoded)
+            else:
+                kwargs[param] = decoded
+        storage = os.fspath(getattr(store, "storage_folder", "") or "")
+        # Storing the outputs is recorded too: a LazyFrame's plan runs the task's own
+        # functions (map_elements, pipe) only when it is written.
+        with _recording.recording(exclude=(storage,) if storage else ()) as seen:
+            result = function(*args, **kwargs)
+            results = TaskRunner._outputs(task, result)
+            stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
+        touched = _touched(seen, _code_identity.covered_code(function))
+        # A database or generic output is written out before the job can complete:
+        # when that fails, the job fails and records no version.
+        for value, dn in zip(results, output_nodes):
+            if _external_sync.is_external(dn):
+                _external_sync.write_out(dn, value)
+        return stored, None, None, touched
+    except (KeyboardInterrupt, _TaskTimeout):
+        raise
+    except Exception as e:
+        reason = f"task {task.config_id!r} failed: {type(e).__name__}: {e}"
+        return None, reason, "".join(traceback.format_exception(type(e), e, e.__traceback__)), None
+
+
+def _touched(seen: _recording.Recording, covered: frozenset[types.CodeType]) -> dict[str, Any]:
+    """A run's recording as it crosses processes: its items beyond the code its
+    identity already covered, and why its result must not be reused when it cannot
+    be trusted."""
+    problem = seen.problem
+    changed = seen.changed_while_running()
+    if problem is None and changed:
+        problem = f"file(s) it read changed while it ran: {', '.join(changed[:3])}"
+    return {"items": seen.items(covered), "problem": problem}
+
+
+# A function's frame parameters, with what they were found from: reading a signature
+# and evaluating its annotations cost ~0.13 ms, a tenth of a trivial job.
+_frame_parameters_found: weakref.WeakKeyDictionary[
+    Callable[..., Any], tuple[tuple[int, int, bool], dict[int | str, str]]
+] = weakref.WeakKeyDictionary()
+
+
+def frame_parameters(function: Callable[..., Any]) -> dict[int | str, str]:
+    """The positions and names of the parameters annotated ``pl.LazyFrame`` ("lazy":
+    a LazyFrame over the stored file, as ``exposed_type`` asks too) or
+    ``dask.dataframe.DataFrame`` ("dask": partitions read from it on demand).
+    Remembered per plain function while its code, its annotations and whether polars
+    is imported stay the same."""
+    if not isinstance(function, types.FunctionType):
+        return _frame_parameters(function)
+    basis = (id(function.__code__), id(function.__annotations__), "polars" in sys.modules)
+    known = _frame_parameters_found.get(function)
+    if known is not None and known[0] == basis:
+        return dict(known[1])
+    found = _frame_parameters(function)
+    _frame_parameters_found[function] = (basis, dict(found))
+    return found
+
+
+def _frame_parameters(function: Callable[..., Any]) -> dict[int | str, str]:
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001  (an annotation that does not evaluate: read it as text)
+        hints = {}
+    polars = sys.modules.get("polars")
+    found: dict[int | str, str] = {}
+    for index, parameter in enumerate(parameters):
+        annotation = hints.get(parameter.name, parameter.annotation)
+        is_lazy = (polars is not None and annotation is polars.LazyFrame) or (
+            isinstance(annotation, str) and annotation.split(".")[-1] == "LazyFrame"
+        )
+        kind = "lazy" if is_lazy else "dask" if _dask_frames.wants_dask(annotation) else None
+        if kind:
+            found[index] = found[parameter.name] = kind
+    return found
+
+
+# The label suffix that says a value is as the task's own last run (in this process)
+# left it: the task runs again (what it reaches changed), and the reason says why.
+LEFT_BY_ITS_RUN = " as the task's own last run left it"
+# recording key -> {label: what the task's last run in this process left there}
+_left_by_runs: dict[str, dict[str, str]] = {}
+
+
+def _changed_by_run(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
+    """The code and values a run changed itself (a list it appends to)."""
+    kinds = ("task", "value ", "function ", "class ")
+    return {k: v for k, v in after.items() if k.startswith(kinds) and k in before and before[k] != v}
+
+
+class _ProcessState:
+    """sys.stdout, sys.stderr, the current folder and sys.path as the submitter had them."""
+
+    def __init__(self, stdout: Any, stderr: Any, cwd: str | None, path: list[str]) -> None:
+        self.stdout, self.stderr, self.cwd, self.path = stdout, stderr, cwd, path
+
+    @classmethod
+    def now(cls) -> _ProcessState:
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:  # the folder was removed
+            cwd = None
+        return cls(sys.stdout, sys.stderr, cwd, list(sys.path))
+
+    def restore(self) -> None:
+        """Puts back what a task replaced (a stream it closed stays closed: the
+        progress display copes with that, _progress.py)."""
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        if sys.path != self.path:
+            sys.path[:] = self.path
+        if self.cwd is not None:
+            try:
+                if os.getcwd() != self.cwd:
+                    os.chdir(self.cwd)
+            except OSError:
+                os.chdir(self.cwd)
+
+
+class TaskRunner:
+    """Called by the core for each job: fingerprint a task's code, run it."""
+
+    def __init__(
+        self, engine: Engine, standalone: bool = False, mode: str | None = None, submitting: bool = False
+    ) -> None:
+        self.engine = engine
+        # A submission (not a dry run or sc.why, which write nothing): where each named
+        # task function was imported from is recorded for processes that did not configure it.
+        self.submitting = submitting
+        # standalone: Python tasks run in worker processes (scenarium.run.workers);
+        # dask: on a Dask cluster (scenarium.run.dask).
+        self.mode = mode or ("standalone" if standalone else "development")
+        self.standalone = self.mode == "standalone"
+        # Native tasks go to the cluster too (the core asks before running one here).
+        self.native_remote = self.mode == "dask"
+        # Per submission only: a module edited and reloaded between submissions
+        # must be fingerprinted again.
+        self._identities: dict[str, dict[str, str]] = {}
+        # task id -> what earlier runs touched, as its identity was computed with
+        self._recorded: dict[str, dict[str, list[str]]] = {}
+        # task id -> what its run in this submission touched (_touched)
+        self._runs: dict[str, dict[str, Any] | None] = {}
+        # Threads running a task now (worker threads when max_nb_of_workers > 1).
+        self._running: set[int] = set()
+        self._running_lock = threading.Lock()
+        # What a task run in this process may change and the submitter relies on
+        # (its streams, folder, import path): put back after each task.
+        self._home = _ProcessState.now()
+
+    def interrupt_running(self) -> None:
+        """Raises KeyboardInterrupt in every thread running a task of this submission
+        (called on Ctrl-C). It lands at the task's next Python instruction; a
+        blocking C call (a long sleep, a query) finishes first."""
+        for ident in list(self._running):
+            if ident != threading.get_ident():
+                _raise_in_thread(ident, KeyboardInterrupt)
+
+    def code_identity(self, task: TaskRecord) -> dict[str, str]:
+        found = self._identities.get(task.id)
+        if found is None:
+            _recording.mark_own_thread()
+            recorded = _recording.load(str(self.engine.storage_folder), recording_key(task))
+            try:
+                function = resolve(task, str(self.engine.storage_folder), remember=self.submitting)
+                found = code_identity_of(task, function, self.engine, recorded)
+            except LookupError as e:
+                raise RuntimeError(str(e)) from None
+            left = _left_by_runs.get(recording_key(task), {})
+            found.update({f"{k}{LEFT_BY_ITS_RUN}": v for k, v in left.items() if found.get(k) == v})
+            self._identities[task.id] = found
+            self._recorded[task.id] = recorded
+        return found
+
+    def identity_after_run(self, task: TaskRecord) -> dict[str, str] | None:
+        """The task's identity with what its run touched, when that adds to what
+        earlier runs had (then kept for the next submit); None when the identity it
+        was decided with stands. Raises when the run's result must not be reused."""
+        touched = self._runs.pop(task.id, None)
+        if touched is None:
+            raise RuntimeError("the run was not recorded (it ran where nothing could record it)")
+        if touched["problem"] is not None:
+            raise RuntimeError(touched["problem"])
+        before = self._recorded.get(task.id) or {}
+        before_run = self._identities.get(task.id) or {}
+        folder, key = str(self.engine.storage_folder), recording_key(task)
+        grew = _recording.merge(before, touched["items"]) != _recording.merge(before)
+        merged = _recording.merge(_recording.load(folder, key), before, touched["items"]) if grew else before
+        parts = code_identity_of(task, resolve(task), self.engine, merged)
+        _left_by_runs[key] = _changed_by_run(before_run, parts)
+        if not grew:
+            return None
+        # With what other processes kept meanwhile: the next submit reads that.
+        _recording.save(folder, key, merged)
+        # What the identity it was decided with already covered counts as it was
+        # before the run: a list the task appends to is not a change of its own
+        # making for the next process, which starts from the same state.
+        parts.update((label, value) for label, value in before_run.items() if label in parts)
+        self._identities[task.id], self._recorded[task.id] = parts, merged
+        return parts
+
+    def execute(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord]
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None]:
+        """(outputs, failure reason, traceback, why the result must not be reused);
+        what the run touched is kept for ``identity_after_run``."""
+        self._runs.pop(task.id, None)
+        _recording.mark_own_thread()
+        timeout = task.properties.get("timeout")
+        if self.mode == "dask":
+            from scenarium.run import dask as _dask  # upward (tests/test_layers.py): Dask starts on first use
+
+            *result, self._runs[task.id] = _dask.run(self.engine, task, inputs, outputs, timeout)
+            return (*result, None)  # type: ignore[return-value]
+        if self.standalone:
+            from scenarium.run import workers as _workers  # upward (tests/test_layers.py): workers start on first use
+
+            expected = self.code_identity(task)
+            pool = _workers.pool(str(self.engine.storage_folder))
+            *reply, self._runs[task.id] = pool.run(
+                task, inputs, outputs, timeout, expected, self._recorded.get(task.id)
+            )
+            return tuple(reply)
+        if timeout is None:
+            *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
+            return (*result, None)  # type: ignore[return-value]
+        return self._execute_with_timeout(task, inputs, outputs, float(timeout))
+
+    def _execute_with_timeout(
+        self,
+        task: TaskRecord,
+        inputs: list[VersionRecord],
+        outputs: list[DataNodeRecord],
+        timeout: float,
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None]:
+        """A task past its timeout fails, whatever it does with the interrupt: one that
+        catches it (a bare ``except:``) and returns late has its result discarded (its
+        objects become orphans for gc), not recorded nor cached (ARCHITECTURE.md, Timeouts)."""
+        ident = threading.get_ident()
+        lock = threading.Lock()
+        state = {"running": True, "fired": False}
+        started = time.monotonic()
+
+        def fire() -> None:
+            with lock:
+                if state["running"]:
+                    state["fired"] = True
+                    _raise_in_thread(ident, _TaskTimeout)
+
+        timer = threading.Timer(timeout, fire)
+        timer.start()
+        reason = f"task {task.config_id!r} timed out after {timeout:g} s"
+        try:
+            try:
+                *result, touched = self._execute_here(task, inputs, outputs)
+            finally:
+                # Inside the try: an interrupt raised just before lands here, and is caught.
+                with lock:
+                    state["running"] = False
+                if state["fired"]:
+                    _absorb_pending_timeout()
+        except _TaskTimeout:
+            return None, reason, None, None
+        finally:
+            timer.cancel()
+        if state["fired"] or time.monotonic() - started > timeout:
+            late = time.monotonic() - started
+            return (
+                None,
+                f"{reason} (it ran {late:.1f} s, catching the interrupt: its late result is discarded)",
+                None,
+                None,
+            )
+        self._runs[task.id] = touched
+        return (*result, None)  # type: ignore[return-value]
+
+    def _execute_here(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord]
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
+        with self._running_lock:
+            self._running.add(threading.get_ident())
+        try:
+            input_nodes = [self.engine.data_node(dn_id) for _, dn_id in task.inputs]
+            return run_task(self.engine, task, [v.value for v in inputs], input_nodes, outputs)
+        finally:
+            with self._running_lock:
+                self._running.discard(threading.get_ident())
+                # Not under a task still running on another thread: it may rely on the
+                # folder it moved to. The last one to end puts everything back.
+                if not self._running:
+                    self._home.restore()
+
+    @staticmethod
+    def _outputs(task: TaskRecord, result: Any) -> list[Any]:
+        n = len(task.outputs)
+        if n == 0:
+            return []
+        if n == 1:
+            return [result]
+        if not isinstance(result, (tuple, list)) or len(result) != n:
+            got = (
+                f"a {type(result).__name__} of length {len(result)}"
+                if isinstance(result, (tuple, list))
+                else f"a single {type(result).__name__}"
+            )
+            raise ValueError(
+                f"task {task.config_id!r} has {n} outputs and must return a tuple of {n} values; it returned {got}"
+            )
+        return list(result)
