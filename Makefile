@@ -72,7 +72,7 @@ identity-fuzz-long: dev
 fuzz-long: dev
 	SCN_CSV_FUZZ_EXAMPLES=100000 $(BIN)/python -m pytest -q tests/test_csv_differential.py
 
-.PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
+.PHONY: lint  ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest, import-linter (the Python layers)
 lint: dev
 	cargo fmt --check
 	time cargo clippy --quiet --all-targets --features python -- -D warnings
@@ -80,6 +80,7 @@ lint: dev
 	$(BIN)/ruff format --check python tests examples benches tools
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest scenarium._core --allowlist stubtest-allowlist.txt
+	$(BIN)/lint-imports
 
 .PHONY: taipy-names  ## regenerate Taipy's public names (tests/taipy_compat/taipy_public_names.json) with TAIPY_PYTHON
 TAIPY_PYTHON ?= /work/taipy-venv/bin/python

@@ -147,7 +147,7 @@ def test_native_tasks_run_on_the_workers_with_the_same_results(tmp_path, cluster
     assert results["dask"][2].equals(results["local"][2])
     assert results["dask"][0] == ["segment_analysis", "high_value_cust_summary_statistics"]
     # The jobs opened the object store on the workers: they ran there.
-    opened = cluster.run(lambda: sorted(__import__("scenarium.run.dask").__dict__["_dask"]._stores))
+    opened = cluster.run(lambda: sorted(__import__("scenarium.run.dask", fromlist=["_stores"])._stores))
     assert any(str(tmp_path / "dask" / ".scenarium") in folders for folders in opened.values())
 
 

@@ -23,6 +23,7 @@ from scenarium.entities import (
     SubmissionStatus,
     Task,
 )
+from scenarium.entities import actions as _actions
 from scenarium.entities import events as _events
 from scenarium.entities.cycle import Cycle
 from scenarium.entities.events import EventEntityType, EventOperation
@@ -30,6 +31,7 @@ from scenarium.exceptions import ConfigError, InvalidArgument, NonExistingEntity
 from scenarium.identity.why import KeyReport
 from scenarium.run import dask as _dask
 from scenarium.run import external_sync as _external_sync
+from scenarium.run import modes as _modes
 from scenarium.run import runtime as _runtime
 from scenarium.storage import codec as _codec
 
@@ -141,7 +143,7 @@ def submit(
     for job in created:
         _events.publish(EventEntityType.JOB, EventOperation.CREATION, job.id)
     _events.publish(EventEntityType.SUBMISSION, EventOperation.UPDATE, record.id, "jobs", list(record.job_ids))
-    runner = _runtime.TaskRunner(engine, mode=Config.job_config.mode, submitting=True)
+    runner = _modes.TaskRunner(engine, mode=Config.job_config.mode, submitting=True)
     callback = _job_listener(engine, entity, on_event, record.id)
     callback.announce_submitted(created)  # type: ignore[attr-defined]
     workers = _workers()
@@ -150,7 +152,7 @@ def submit(
         _events.publish(_ENTITY_TYPE[type(entity)], EventOperation.SUBMISSION, entity.id, submission_id=record.id)
 
     if wait:
-        where = _progress.wanted(progress)
+        where = _progress.wanted(progress, Config.core.properties.get("progress"))
         shown = None if where is None else _progress.Progress(where, record.id, len(record.job_ids))
         try:
             ended = engine.run_submission(record.id, runner, _progress.wrap(shown, callback), workers)
@@ -585,3 +587,7 @@ class Orchestrator:
 
 
 Core = Orchestrator
+
+
+# What the entities' methods call (entities/actions.py: they cannot import this layer).
+_actions.submit, _actions.dry_run, _actions.get = submit, dry_run, get

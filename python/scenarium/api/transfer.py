@@ -30,6 +30,7 @@ from scenarium._core import Engine
 from scenarium._utils import arguments as _arguments
 from scenarium.api.functions import get
 from scenarium.entities import Scenario
+from scenarium.entities import actions as _actions
 from scenarium.exceptions import InvalidArgument
 from scenarium.run import runtime as _runtime
 
@@ -218,3 +219,6 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
         if actual != hash:
             raise refuse(f"object {hash} does not hold what its name says (its blake3 is {actual})")
     return manifest
+
+
+_actions.export_scenario = export_scenario  # Scenario.export (entities/actions.py)

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from scenarium._core import STORAGE_TYPES as _STORAGE_TYPES
 from scenarium._core import check_identifier
 from scenarium._utils.templates import resolve_env
+from scenarium.config import html as _config_html
 from scenarium.display import dag_svg as _dag_svg
-from scenarium.display import html as _html
 from scenarium.exceptions import ConfigError
 from scenarium.identity import code as _code_identity
 from scenarium.storage import codec as _codec
@@ -298,10 +298,10 @@ class ScenarioConfig(_ConfigObject):
             >>> Config.configure_scenario("empty").dag().svg.startswith("<svg")
             True
         """
-        return _dag_svg.Picture(*_html.config_graph(self))
+        return _dag_svg.Picture(*_config_html.config_graph(self))
 
     def _repr_html_(self) -> str:
-        return _html.scenario_config(self)
+        return _config_html.scenario_config(self)
 
 
 class JobConfig:
@@ -437,7 +437,7 @@ class ConfigState:
         raise ConfigError(f"{owner!r}: {role} must be a DataNodeConfig or a data node id, got {value!r}")
 
 
-# Scenario's public attributes (entities.py, a layer up: tests/test_config_model.py
+# Scenario's public attributes (entities/, a layer up: tests/test_config_model.py
 # checks that this list and the class agree).
 SCENARIO_ATTRIBUTES = frozenset(
     {

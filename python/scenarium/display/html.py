@@ -1,6 +1,8 @@
-"""What scenarium's objects look like in a notebook: the ``_repr_html_`` bodies.
+"""The pieces scenarium's objects are drawn with in a notebook (panels, tables, badges,
+a stored value's preview); each entity and configuration draws itself with them
+(``entities/html.py``, ``config/html.py``).
 
-Everything here reads the registry and renders; nothing writes. Values are
+Everything here reads and renders; nothing writes. Values are
 previewed cheaply: a stored Parquet object shows its first rows and its shape
 from the file's metadata, never a full read.
 """
@@ -16,8 +18,6 @@ from scenarium.storage import codec as _codec
 
 if TYPE_CHECKING:
     from scenarium._core import Engine, StoredValue
-    from scenarium.config import ScenarioConfig
-    from scenarium.entities import DataNode, Job, Scenario, Submission
 
 STYLE = (
     "<style>.scn{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:13px;line-height:1.4}"
@@ -117,165 +117,3 @@ def _frame_html(frame: Any) -> str:
     if hasattr(frame, "_repr_html_"):
         return frame._repr_html_()
     return f"<pre>{esc(frame)}</pre>"
-
-
-# ---- entities -------------------------------------------------------------
-
-
-def data_node(dn: DataNode) -> str:
-    latest = dn._latest()
-    head = f"<b>DataNode</b> <code>{esc(dn.config_id)}</code> <span class='muted'>{esc(dn.id)}</span>"
-    if latest is None:
-        return panel(head, f"<p class='muted'>no data yet ({esc(dn.storage_type)} storage)</p>")
-    body, shape = preview(dn._engine, latest.value, dn._record)
-    facts = table(
-        ["version", "written", "by", "storage", "shape"],
-        [[str(latest.version), when(latest.written_at), esc(latest.writer), esc(dn.storage_type), esc(shape)]],
-    )
-    return panel(head, facts, body)
-
-
-def job(j: Job) -> str:
-    r = j._record
-    head = f"<b>Job</b> <code>{esc(r.id)}</code> of task <code>{esc(r.task_config_id)}</code> {status_badge(r.status)}"
-    rows = [
-        ["submission", f"<code>{esc(r.submission_id)}</code>"],
-        ["started", when(r.started_at)],
-        ["duration", seconds(j.duration)],
-        ["why", esc(r.reason or "")],
-        ["inputs", esc(", ".join(f"{i}@{n}" for i, n, _ in r.inputs))],
-        ["outputs", esc(", ".join(f"{o}@{n}" for o, n in r.outputs))],
-    ]
-    trace = f"<pre style='color:#c62828'>{esc(r.stacktrace)}</pre>" if r.stacktrace else ""
-    return panel(head, table(["", ""], [row for row in rows if row[1]]), trace)
-
-
-def submission(sub: Submission) -> str:
-    jobs = sub.jobs
-    longest = max((j.duration or 0.0 for j in jobs), default=0.0) or 1.0
-    rows = []
-    for j in jobs:
-        d = j.duration
-        bar = "" if d is None else f'<span class="bar" style="width:{max(1, int(120 * d / longest))}px"></span> '
-        timing = f'<span style="white-space:nowrap">{bar}{seconds(d)}</span>'
-        rows.append([esc(j.task_config_id), status_badge(j.status.name), timing, esc(j.reason or "")])
-    r = sub._record
-    total = "" if r.finished_at is None else f", {seconds(r.finished_at - r.created_at)}"
-    head = f"<b>Submission</b> <code>{esc(r.id)}</code> {status_badge(r.status)}<span class='muted'>{total}</span>"
-    return panel(head, table(["task", "status", "duration", "why"], rows))
-
-
-def scenario_graph(scenario: Scenario) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
-    """Data nodes and tasks of a scenario, tasks styled by their last job."""
-    return _scenario_graph(scenario, _latest_versions(scenario))
-
-
-def _latest_versions(scenario: Scenario) -> dict[str, Any]:
-    """Each data node's latest version record (None if never written), read once per picture."""
-    return {dn_id: scenario._engine.latest_version(dn_id) for dn_id in scenario._record.data_nodes.values()}
-
-
-def _scenario_graph(scenario: Scenario, latests: dict[str, Any]) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
-    engine = scenario._engine
-    record = scenario._record
-    last: dict[str, Any] = {}
-    submissions = engine.submissions(scenario.id)
-    if submissions:
-        for job_id in submissions[-1].job_ids:
-            j = engine.job(job_id)
-            last[j.task_config_id] = j
-    nodes: list[_dag_svg.Node] = []
-    for config_id, dn_id in record.data_nodes.items():
-        latest = latests[dn_id]
-        tip = "no data" if latest is None else f"version {latest.version}, written by {latest.writer}"
-        if latest is not None and latest.value.kind == "inline":
-            tip += f": {latest.value.json}"
-        nodes.append(_dag_svg.Node(dn_id, config_id, "data", "no data" if latest is None else "data", tip))
-    edges = []
-    for config_id, task_id in record.tasks:
-        t = engine.task(task_id)
-        ended = last.get(config_id)
-        status = ended.status if ended is not None else "NOT RUN"
-        tip = f"{config_id}: {status}" + (f" ({ended.reason})" if ended is not None and ended.reason else "")
-        nodes.append(_dag_svg.Node(task_id, config_id, "task", status, tip))
-        edges += [(dn, task_id) for _, dn in t.inputs] + [(task_id, dn) for dn in t.outputs]
-    return nodes, edges
-
-
-def scenario(s: Scenario) -> str:
-    record = s._refresh()
-    latests = _latest_versions(s)
-    nodes, edges = _scenario_graph(s, latests)
-    task_ids = {n.id for n in nodes if n.kind == "task"}
-    written = {b for a, b in edges if a in task_ids}
-    params, outputs = [], []
-    config_id_of = {dn_id: config_id for config_id, dn_id in record.data_nodes.items()}
-    in_pipeline_order = [n.id for n in nodes if n.kind == "data"]
-    by_use = sorted(config_id_of, key=lambda dn_id: _first_use(dn_id, edges, in_pipeline_order))
-    for dn_id in by_use:
-        config_id = config_id_of[dn_id]
-        latest = latests[dn_id]
-        value = '<span class="muted">no data</span>' if latest is None else short_value(latest.value)
-        if dn_id in written:
-            version = "" if latest is None else str(latest.version)
-            outputs.append([f"<code>{esc(config_id)}</code>", version, value])
-        else:
-            params.append([f"<code>{esc(config_id)}</code>", value])
-    tags = "".join(f" {status_badge(t)}" for t in sorted(record.tags))
-    title = (
-        f"<b>Scenario</b> {esc(record.name or record.config_id)} <code>{esc(record.id)}</code>{tags}"
-        f"<div class='muted'>config {esc(record.config_id)} (version {esc(record.config_version[:12])}), "
-        f"created {when(record.creation_date)}</div>"
-    )
-    side = (
-        f"<div><h4>Parameters</h4>{table(['data node', 'value'], params)}"
-        f"<h4>Outputs</h4>{table(['data node', 'version', 'latest'], outputs)}</div>"
-    )
-    graph = f"<div>{_dag_svg.svg(nodes, edges)}</div>"
-    return panel(title, f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">{graph}{side}</div>')
-
-
-def _first_use(dn_id: str, edges: list[tuple[str, str]], fallback: list[str]) -> tuple[int, int]:
-    """Sort key: the index of the first edge touching the data node (edges follow the
-    tasks' order), so tables list data nodes in the order the pipeline uses them."""
-    for i, (a, b) in enumerate(edges):
-        if dn_id in (a, b):
-            return (i, 0)
-    return (len(edges), fallback.index(dn_id) if dn_id in fallback else 0)
-
-
-def config_graph(config: ScenarioConfig) -> tuple[list[_dag_svg.Node], list[tuple[str, str]]]:
-    nodes = [
-        _dag_svg.Node(
-            "dn:" + d.id,
-            d.id,
-            "data",
-            "no data" if d.default_data is None else "data",
-            "" if d.default_data is None else f"default: {d.default_data!r}",
-        )
-        for d in config.data_node_configs
-    ]
-    edges = []
-    for t in config.task_configs:
-        nodes.append(_dag_svg.Node("task:" + t.id, t.id, "task", "NOT RUN", getattr(t.function, "__qualname__", "")))
-        edges += [("dn:" + d.id, "task:" + t.id) for d in t.input_configs]
-        edges += [("task:" + t.id, "dn:" + d.id) for d in t.output_configs]
-    return nodes, edges
-
-
-def scenario_config(config: ScenarioConfig) -> str:
-    nodes, edges = config_graph(config)
-    rows = [
-        [f"<code>{esc(t.id)}</code>", esc(_function_name(t.function)), "yes" if t.skippable else "no"]
-        for t in config.task_configs
-    ]
-    title = f"<b>ScenarioConfig</b> <code>{esc(config.id)}</code>"
-    side = f"<div><h4>Tasks</h4>{table(['task', 'function', 'skippable'], rows)}</div>"
-    graph = f"<div>{_dag_svg.svg(nodes, edges, legend=False)}</div>"
-    return panel(title, f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">{graph}{side}</div>')
-
-
-def _function_name(function: Any) -> str:
-    module = getattr(function, "__module__", None) or ""
-    name = getattr(function, "__qualname__", None) or repr(function)
-    return f"{module}.{name}" if module else name

@@ -9,15 +9,14 @@ from __future__ import annotations
 import functools
 import importlib
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scenarium.display import dag_svg as _dag_svg
 from scenarium.display import html as _html
 from scenarium.exceptions import MissingOptionalDependency
 
-if TYPE_CHECKING:
-    from scenarium.api.lineage import Comparison
-    from scenarium.entities import Submission
+# What is drawn (a Submission, a lineage Comparison) is typed Any: those classes call
+# these functions, so naming them here, even for the type checker, would close a circle.
 
 MAX_COLUMNS = 8
 
@@ -47,7 +46,7 @@ def _figure(what: str, width: float, height: float) -> Any:
     return figure_class(figsize=(width, height), layout="constrained")
 
 
-def timeline(submission: Submission) -> Any:
+def timeline(submission: Any) -> Any:
     """A Gantt chart of a submission's jobs: one row per job, from its start to its
     end, coloured by status; skipped jobs are a tick at the moment they were decided."""
     jobs = submission.jobs
@@ -75,7 +74,7 @@ def timeline(submission: Submission) -> Any:
     return fig
 
 
-def comparison(result: Comparison, data_nodes: list[str] | None = None) -> Any:
+def comparison(result: Any, data_nodes: list[str] | None = None) -> Any:
     """One panel per data node: a bar per scenario for a number; for a table, the
     change of each numeric column's mean from the first scenario's (up to MAX_COLUMNS)."""
     plottable = set(result.numbers) | set(result.details)

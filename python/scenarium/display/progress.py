@@ -11,7 +11,6 @@ import sys
 import time
 from typing import Any, Callable
 
-from scenarium.config import Config
 from scenarium.display import html as _html
 
 FINISHED = {"COMPLETED", "SKIPPED", "FAILED", "CANCELED", "ABANDONED"}
@@ -25,11 +24,12 @@ def _in_notebook() -> bool:
     return ipython is not None and hasattr(ipython, "kernel")
 
 
-def wanted(progress: bool | None) -> str | None:
+def wanted(progress: bool | None, configured: bool | None = None) -> str | None:
     """ "notebook", "terminal" or None: where to show progress, given ``submit(progress=...)``
-    and ``Config.configure_core(progress=...)`` (None: only when interactive)."""
+    and, when that is None, ``Config.configure_core(progress=...)`` (``configured``; None:
+    only when interactive)."""
     if progress is None:
-        progress = Config.core.properties.get("progress")
+        progress = configured
     if progress is False:
         return None
     if _in_notebook():

@@ -27,8 +27,10 @@ from scenarium._utils import arguments as _arguments
 from scenarium.config import Scope
 from scenarium.display import dag_svg as _dag_svg
 from scenarium.display import html as _html
+from scenarium.entities import actions as _actions
 from scenarium.entities import events as _events
 from scenarium.entities import filters as _filter
+from scenarium.entities import html as _entities_html
 from scenarium.entities.cycle import Cycle
 from scenarium.entities.events import EventEntityType, EventOperation
 from scenarium.entities.filters import JoinOperator
@@ -562,7 +564,7 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
         return self.get_label()
 
     def _repr_html_(self) -> str:
-        return _html.data_node(self)
+        return _entities_html.data_node(self)
 
 
 class Task(_Entity[TaskRecord], Submittable, Labelled):
@@ -586,9 +588,7 @@ class Task(_Entity[TaskRecord], Submittable, Labelled):
 
     def submit(self, force: bool = False, wait: bool = True, **options: Any) -> Submission:
         """Submits this task alone (see ``sc.submit``)."""
-        from scenarium.api.functions import submit  # the API is a layer up; see tests/test_layers.py
-
-        return submit(self, force=force, wait=wait, **options)
+        return _actions.submit(self, force=force, wait=wait, **options)
 
     @property
     def owner_id(self) -> str:
@@ -676,9 +676,7 @@ class Job(_Entity[JobRecord], JobTimes, Labelled):
     @property
     def submit_entity(self) -> Any:
         """What was submitted: the scenario, sequence or task (Taipy's ``submit_entity``)."""
-        from scenarium.api.functions import get  # the API is a layer up; see tests/test_layers.py
-
-        return get(self.submit_entity_id)
+        return _actions.get(self.submit_entity_id)
 
     @property
     def creation_date(self) -> datetime:
@@ -754,7 +752,7 @@ class Job(_Entity[JobRecord], JobTimes, Labelled):
         return self.get_label()  # as Taipy's (see DataNode.__repr__)
 
     def _repr_html_(self) -> str:
-        return _html.job(self)
+        return _entities_html.job(self)
 
 
 class Submission(_Entity[SubmissionRecord], SubmissionFacts, Labelled):
@@ -914,12 +912,12 @@ class Submission(_Entity[SubmissionRecord], SubmissionFacts, Labelled):
             >>> scenario.submit().timeline()
             <Figure size ... with 1 Axes>
         """
-        from scenarium.display import plots as _plots  # upward (tests/test_layers.py): matplotlib is optional
+        from scenarium.display import plots as _plots  # matplotlib is optional: loaded when a plot is asked for
 
         return _plots.timeline(self)
 
     def _repr_html_(self) -> str:
-        return _html.submission(self)
+        return _entities_html.submission(self)
 
 
 class Sequence(_Entity[None], Submittable, Labelled):  # no record of its own: a part of its scenario
@@ -993,9 +991,7 @@ class Sequence(_Entity[None], Submittable, Labelled):  # no record of its own: a
 
     def submit(self, force: bool = False, wait: bool = True, **options: Any) -> Submission:
         """Submits the sequence's tasks (see ``sc.submit``)."""
-        from scenarium.api.functions import submit  # the API is a layer up; see tests/test_layers.py
-
-        return submit(self, force=force, wait=wait, **options)
+        return _actions.submit(self, force=force, wait=wait, **options)
 
     @property
     def _owner_label(self) -> str | None:
@@ -1103,9 +1099,7 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
 
     def export(self, output_path: Any, override: bool = False, include_data: bool = False) -> None:
         """Writes the scenario to a zip file (see ``sc.export_scenario``)."""
-        from scenarium.api.transfer import export_scenario  # a layer up; see tests/test_layers.py
-
-        export_scenario(self, output_path, override, include_data)
+        _actions.export_scenario(self, output_path, override, include_data)
 
     @property
     def sequences(self) -> dict[str, Sequence]:
@@ -1287,12 +1281,9 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
         ``progress=False`` (or ``Config.configure_core(progress=False)``) turns
         it off, ``progress=True`` shows it even when the output is not a terminal.
         """
-        from scenarium.api.functions import dry_run as plan  # the API is a layer up; see tests/test_layers.py
-        from scenarium.api.functions import submit  # (the same)
-
         if dry_run:
-            return plan(self, force=force)
-        return submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event, progress=progress)
+            return _actions.dry_run(self, force=force)
+        return _actions.submit(self, force=force, wait=wait, timeout=timeout, on_event=on_event, progress=progress)
 
     @property
     def _owner_label(self) -> str | None:
@@ -1310,7 +1301,7 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
             Picture of 13 nodes: path_to_data -> preprocess_and_score; ...
             >>> scenario.dag().save("pipeline.svg")
         """
-        return _dag_svg.Picture(*_html.scenario_graph(self))
+        return _dag_svg.Picture(*_entities_html.scenario_graph(self))
 
     def _repr_html_(self) -> str:
-        return _html.scenario(self)
+        return _entities_html.scenario(self)

@@ -125,7 +125,7 @@ _stores: dict[str, ObjectStore] = {}
 def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     """On a Dask worker: the job's function on its inputs, outputs stored in the object store."""
     from scenarium.run import (
-        runtime as _runtime,  # a layer up (tests/test_layers.py): imported where it runs, on the worker
+        runtime as _runtime,  # imported where it runs, on the worker (it needs the tasks' sys.path)
     )
 
     store = _stores.get(storage_folder)

@@ -417,24 +417,21 @@ class TaskRunner:
         self._runs.pop(task.id, None)
         _recording.mark_own_thread()
         timeout = task.properties.get("timeout")
-        if self.mode == "dask":
-            from scenarium.run import dask as _dask  # upward (tests/test_layers.py): Dask starts on first use
-
-            *result, self._runs[task.id] = _dask.run(self.engine, task, inputs, outputs, timeout)
-            return (*result, None)  # type: ignore[return-value]
-        if self.standalone:
-            from scenarium.run import workers as _workers  # upward (tests/test_layers.py): workers start on first use
-
-            expected = self.code_identity(task)
-            pool = _workers.pool(str(self.engine.storage_folder))
-            *reply, self._runs[task.id] = pool.run(
-                task, inputs, outputs, timeout, expected, self._recorded.get(task.id)
-            )
-            return tuple(reply)
+        elsewhere = self._execute_elsewhere(task, inputs, outputs, timeout)
+        if elsewhere is not None:
+            return elsewhere
         if timeout is None:
             *result, self._runs[task.id] = self._execute_here(task, inputs, outputs)
             return (*result, None)  # type: ignore[return-value]
         return self._execute_with_timeout(task, inputs, outputs, float(timeout))
+
+    def _execute_elsewhere(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord], timeout: Any
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None] | None:
+        """The result of running the task in worker processes or on Dask, or None to run
+        it in this process: ``run.modes.TaskRunner`` runs elsewhere (this module cannot
+        import the workers, which import it)."""
+        return None
 
     def _execute_with_timeout(
         self,

@@ -38,6 +38,9 @@ from scenarium.exceptions import (
 )
 from scenarium.identity import code as _code_identity
 from scenarium.storage import external as _external
+from scenarium.storage.exposed import configured_class as _configured_class
+from scenarium.storage.exposed import exposed as _exposed
+from scenarium.storage.exposed import frame_kind as _frame_kind
 from scenarium.storage.json_values import DefaultJSONDecoder, DefaultJSONEncoder
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -75,16 +78,6 @@ def is_dask_frame(value: Any) -> bool:
 def lazy_by_default(dn: Any) -> bool:
     """Whether the node's ``exposed_type`` asks for LazyFrames (Taipy's spelling)."""
     return str(_properties(dn).get("exposed_type", "")) in ("polars.LazyFrame", "LazyFrame")
-
-
-def _frame_kind(value: Any) -> str | None:
-    polars = sys.modules.get("polars")
-    if polars is not None and isinstance(value, polars.DataFrame):
-        return "polars"
-    pandas = sys.modules.get("pandas")
-    if pandas is not None and isinstance(value, pandas.DataFrame):
-        return "pandas"
-    return None
 
 
 def json_safe(value: Any) -> Any:
@@ -833,40 +826,9 @@ def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     return pd.read_csv(path, header=0 if header else None, encoding=encoding)
 
 
-def _exposed(frame: Any, props: dict[str, Any], dn: Any = None) -> Any:
-    """A frame as the node's ``exposed_type`` asks: "numpy" gives its values as an array,
-    a class (Taipy's custom exposed type) a list of its instances, one per row."""
-    exposed = props.get("exposed_type")
-    if exposed == "numpy":
-        return frame.to_numpy()
-    if isinstance(exposed, (dict, type)):
-        cls = _configured_class(exposed, dn, "exposed_type")
-        rows = frame.to_dicts() if _frame_kind(frame) == "polars" else frame.to_dict("records")
-        if props.get("has_header", True) is False:
-            return [cls(*row.values()) for row in rows]
-        return [cls(**row) for row in rows]
-    return frame
-
-
 def _json_decoder(props: dict[str, Any], dn: Any) -> Any:
     """The node's ``decoder``, else one that reads back what the default encoder writes."""
     return _configured_class(props.get("decoder"), dn, "decoder") or DefaultJSONDecoder
-
-
-def _configured_class(ref: Any, dn: Any, key: str) -> Any:
-    """A class a data node's property names (a JSON encoder or decoder), imported
-    from the module and name its configuration recorded."""
-    if ref is None or isinstance(ref, type):
-        return ref
-    import importlib  # rarely needed
-
-    module, qualname = ref.get("module"), ref.get("qualname", "")
-    if not module or "<" in qualname:
-        raise StorageError(f"data node {dn.config_id!r} ({dn.id}): its {key} {qualname} cannot be found by name")
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    return found
 
 
 def _read_file(path: Path, storage: str, props: dict[str, Any], dn: Any) -> Any:

@@ -26,6 +26,7 @@ import urllib.parse
 from typing import Any, Callable
 
 from scenarium.exceptions import ExternalDataError, InvalidArgument, MissingOptionalDependency
+from scenarium.storage import exposed as _exposed
 
 EXTERNAL_STORAGE_TYPES = frozenset({"sql_table", "sql", "generic", "s3_object", "mongo_collection"})
 
@@ -244,9 +245,7 @@ def _frame(rows: list[Any], columns: list[str], props: dict[str, Any]) -> Any:
     if exposed == "numpy":
         return frame.to_numpy()
     if isinstance(exposed, (dict, type)):
-        from scenarium.storage import codec as _codec  # the same layer: the class is found as _codec finds it
-
-        return _codec._exposed(frame, props)
+        return _exposed.exposed(frame, props)
     return frame
 
 

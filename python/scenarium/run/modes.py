@@ -1,0 +1,33 @@
+"""The runner of a submission in ``Config.job_config.mode``: ``development`` runs each
+task in this process (``runtime.TaskRunner``), ``standalone`` in worker processes
+(``workers``), ``dask`` on a Dask cluster (``dask``). The workers import ``runtime`` to
+run a task on their side, so the choice is made here, above the three."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scenarium._core import DataNodeRecord, StoredValue, TaskRecord, VersionRecord
+from scenarium.run import dask as _dask
+from scenarium.run import runtime as _runtime
+from scenarium.run import workers as _workers
+
+
+class TaskRunner(_runtime.TaskRunner):
+    """``runtime.TaskRunner`` that runs a task in worker processes or on Dask when its
+    mode says so (the processes and the cluster start on first use)."""
+
+    def _execute_elsewhere(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord], timeout: Any
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None] | None:
+        if self.mode == "dask":
+            *result, self._runs[task.id] = _dask.run(self.engine, task, inputs, outputs, timeout)
+            return (*result, None)  # type: ignore[return-value]
+        if self.standalone:
+            expected = self.code_identity(task)
+            pool = _workers.pool(str(self.engine.storage_folder))
+            *reply, self._runs[task.id] = pool.run(
+                task, inputs, outputs, timeout, expected, self._recorded.get(task.id)
+            )
+            return tuple(reply)
+        return None
