@@ -124,9 +124,8 @@ _stores: dict[str, ObjectStore] = {}
 
 def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     """On a Dask worker: the job's function on its inputs, outputs stored in the object store."""
-    from scenarium.run import (
-        runtime as _runtime,  # imported where it runs, on the worker (it needs the tasks' sys.path)
-    )
+    # Imported where it runs, on the worker, after the tasks' folders are on sys.path.
+    from scenarium.run import runtime as _runtime
 
     store = _stores.get(storage_folder)
     if store is None:
