@@ -34,6 +34,8 @@ from scenarium.exceptions import (
 )
 from scenarium.run import external_sync as _external_sync
 from scenarium.storage import codec as _codec
+from scenarium.storage import exposed as _exposed
+from scenarium.storage import frames as _frames
 
 
 class DataNode(_Entity[DataNodeRecord], Labelled):
@@ -146,8 +148,8 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
         self, value: Any, as_record: Any, job_id: str | None, editor_id: str | None, comment: str | None, **edit: Any
     ) -> None:
         self._check_lock(editor_id if job_id is None else None, job_id is not None)
-        if "columns" in edit and self.storage_type in _TABLE_STORAGE and _codec._frame_kind(value) is None:
-            value = _codec.as_table(value, self._record, list(edit.pop("columns")))  # as Taipy's docs write rows
+        if "columns" in edit and self.storage_type in _TABLE_STORAGE and _exposed.frame_kind(value) is None:
+            value = _frames.as_table(value, self._record, list(edit.pop("columns")))  # as Taipy's docs write rows
         stored = _codec.encode(self._engine, value, as_record)
         if _external_sync.is_external(self._record):
             _external_sync.write_out(self._record, value)
@@ -213,7 +215,7 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
             >>> list(scenario.payment_threshold.read().columns)
             ['a', 'b']
         """
-        self.write(_codec.as_table(data, self._record, columns), job_id, **edit)
+        self.write(_frames.as_table(data, self._record, columns), job_id, **edit)
 
     def track_edit(
         self, job_id: str | None = None, editor_id: str | None = None, comment: str | None = None, **edit: Any

@@ -16,6 +16,8 @@ from typing import Any
 
 from scenarium._core import StoredValue
 from scenarium.storage import codec as _codec
+from scenarium.storage import exposed as _exposed
+from scenarium.storage import shared as _shared
 
 # Rows per partition when one IPC record batch holds the whole table (a pandas frame's file).
 ROWS_PER_PARTITION = 1_000_000
@@ -48,11 +50,11 @@ def as_dask(store: Any, stored: StoredValue, dn: Any) -> Any:
             return dd.read_parquet(path, split_row_groups=True)  # a partition per row group
         if container == "arrow":
             return _ipc_frame(path)
-        props = _codec._properties(dn)
+        props = _shared.properties(dn)
         if str(props.get("encoding") or "utf-8").replace("-", "").lower() == "utf8":
             return dd.read_csv(path, header=0 if props.get("has_header", True) is not False else None)
     value = _codec.decode(store, stored, dn, False)
-    kind = _codec._frame_kind(value)
+    kind = _exposed.frame_kind(value)
     if kind == "polars":
         value = value.to_pandas()
     return dd.from_pandas(value, npartitions=1) if kind is not None else value
