@@ -12,11 +12,11 @@ import os
 import threading
 from typing import Any
 
-from scenarium.identity import code as _code_identity
+from scenarium.identity.modules import blake3_hex
 
 
 def _path(storage_folder: str, kind: str, key: str) -> str:
-    name = _code_identity._hash(key.encode("utf-8", "surrogatepass"))[:32]
+    name = blake3_hex(key.encode("utf-8", "surrogatepass"))[:32]
     return os.path.join(storage_folder, kind, f"{name}.json")
 
 

@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 from scenarium.identity import code as _code_identity
 from scenarium.identity import hints as _hints
+from scenarium.identity import modules as _modules
 
 _lock = threading.Lock()
 _active: list[Recording] = []  # recordings in progress, any thread
@@ -68,7 +69,7 @@ class Recording:
             reads, writes = access in (os.O_RDONLY, os.O_RDWR), access != os.O_RDONLY
         if writes:
             self.written.add(path)
-        if reads and path not in self.opened and not _code_identity._is_in(path, self.exclude):
+        if reads and path not in self.opened and not _modules.is_in(path, self.exclude):
             self.opened[path] = _stat(path)
 
     def items(self, covered: frozenset[types.CodeType] = frozenset()) -> dict[str, list[str]]:
@@ -185,7 +186,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         recording = _current()
         if recording is not None and args and not isinstance(args[0], int):
             path = os.path.abspath(os.fsdecode(args[0] if args[0] is not None else "."))
-            if not _code_identity._is_in(path, recording.exclude):
+            if not _modules.is_in(path, recording.exclude):
                 recording.folders.add(path)
 
 
@@ -237,7 +238,7 @@ def recording(exclude: tuple[str, ...] = ()) -> Iterator[Recording]:
     recording). ``exclude``: folders whose files are not the task's inputs (the
     storage folder, the standard library and installed packages)."""
     global _hook_installed
-    stdlib, installed = _code_identity._library_roots()
+    stdlib, installed = _modules.library_roots()
     rec = Recording(tuple(os.path.realpath(p) for p in exclude) + stdlib + installed + ("/proc", "/dev", "/sys"))
     if getattr(_local, "recording", None) is not None or sys.getprofile() is not None:
         rec.problem = "another profiler or recording was active in its thread: what it executed was not recorded"

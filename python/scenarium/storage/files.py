@@ -15,7 +15,7 @@ from scenarium.exceptions import (
     NotSerializable,
     StorageError,
 )
-from scenarium.identity import code as _code_identity
+from scenarium.identity import values as _values
 from scenarium.storage import shared as _shared
 from scenarium.storage.exposed import configured_class as _configured_class
 from scenarium.storage.exposed import frame_kind as _frame_kind
@@ -37,7 +37,7 @@ def has_unstable_pickle(value: Any, depth: int = 0) -> bool:
     # An object's attributes (a dataclass's fields, slots) are pickled too.
     if type(value).__module__ == "builtins" or _frame_kind(value) is not None:
         return False
-    return any(has_unstable_pickle(v, depth + 1) for v in _code_identity._instance_state(value).values())
+    return any(has_unstable_pickle(v, depth + 1) for v in _values.instance_state(value).values())
 
 
 def write_pickle(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
