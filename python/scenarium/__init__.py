@@ -16,14 +16,9 @@ Example:
 from scenarium import _moved, exceptions
 from scenarium._core import __version__, build_profile
 from scenarium.api.functions import (
-    Core,
-    Orchestrator,
-    cancel_job,
-    create_scenario,
     delete,
     delete_job,
     delete_jobs,
-    dry_run,
     get,
     get_data_nodes,
     get_jobs,
@@ -34,12 +29,6 @@ from scenarium.api.functions import (
     get_submissions,
     save,
     set_primary,
-    submit,
-    subscribe_scenario,
-    subscribe_sequence,
-    unsubscribe_scenario,
-    unsubscribe_sequence,
-    why,
 )
 from scenarium.api.lineage import (
     Comparison,
@@ -71,6 +60,19 @@ from scenarium.api.lookups import (
     is_promotable,
     is_readable,
     is_submittable,
+)
+from scenarium.api.submit import (
+    Core,
+    Orchestrator,
+    cancel_job,
+    create_scenario,
+    dry_run,
+    submit,
+    subscribe_scenario,
+    subscribe_sequence,
+    unsubscribe_scenario,
+    unsubscribe_sequence,
+    why,
 )
 from scenarium.api.transfer import export_scenario, import_scenario
 from scenarium.config import Config, DataNodeConfig, Frequency, ScenarioConfig, Scope, TaskConfig

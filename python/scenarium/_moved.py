@@ -48,7 +48,7 @@ OLD_PATHS = {
     "scenarium._workers": "scenarium.run.workers",
     "scenarium._dask": "scenarium.run.dask",
     "scenarium._external_sync": "scenarium.run.external_sync",
-    "scenarium._api": "scenarium.api.functions",
+    "scenarium._api": "scenarium.api",
     "scenarium._lookups": "scenarium.api.lookups",
     "scenarium._lineage": "scenarium.api.lineage",
     "scenarium._transfer": "scenarium.api.transfer",

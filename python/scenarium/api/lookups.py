@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from scenarium.api.functions import _DefaultTarget, get, get_scenarios
+from scenarium.api.functions import get, get_scenarios
+from scenarium.api.submit import _DefaultTarget
 from scenarium.config import DataNodeConfig
 from scenarium.entities import DataNode, Job, Scenario, Sequence, Submission, Task
 from scenarium.entities import events as _events

@@ -15,7 +15,7 @@ def _not_set(*args: Any, **kwargs: Any) -> Any:
     raise RuntimeError("scenarium.api is not imported: import scenarium first")
 
 
-submit: Callable[..., Any] = _not_set  # api.functions.submit
-dry_run: Callable[..., Any] = _not_set  # api.functions.dry_run
+submit: Callable[..., Any] = _not_set  # api.submit.submit
+dry_run: Callable[..., Any] = _not_set  # api.submit.dry_run
 get: Callable[..., Any] = _not_set  # api.functions.get
 export_scenario: Callable[..., Any] = _not_set  # api.transfer.export_scenario
