@@ -1,7 +1,7 @@
 """The module paths scenarium had before its subpackages (issue 37), kept working.
 
 Stored data names modules: a pickle holds ``scenarium._config_model.Scope``, a json
-node's file ``Enum-scenarium.entities.events-...``, a user's program
+node's file an enum as ``Enum-scenarium._events-EventOperation-...``, a user's program
 ``from scenarium import _codec``. Each old path below is the module at its new path
 itself (not a copy): importing ``scenarium._codec`` returns ``scenarium.storage.codec``,
 so a pickle, a patch or an ``isinstance`` through either name meets the same objects.

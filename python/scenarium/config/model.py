@@ -3,8 +3,8 @@
 configuration: the objects by id and what loaded files said about them (lines,
 ``ENV[...]`` templates, sections of unknown kinds, the folders functions came from).
 
-Data only: the ``Config`` facade (``config.py``) builds them and owns the state,
-``config_toml`` reads and writes them as TOML, ``_config_check`` checks them
+Data only: the ``Config`` facade (``facade.py``) builds them and owns the state,
+``toml.py`` reads and writes them as TOML, ``check.py`` checks them
 (ARCHITECTURE.md, "Two layers").
 
 Example:

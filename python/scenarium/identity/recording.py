@@ -4,7 +4,7 @@ ran): the project's functions it executed, the packages whose code ran, the modu
 it imported, the files it opened for reading, the folders it listed and the
 environment variables it read.
 
-The static walk of ``_code_identity`` cannot see a helper called through
+The static walk of ``identity.code`` cannot see a helper called through
 ``getattr``, a file read without being declared, an environment variable read in a
 library; the next identity of the task covers what its runs recorded
 (``_code_identity.identity(..., recorded=...)``), so a change to any of them makes it

@@ -1,6 +1,6 @@
 """Versions of data nodes kept in the user's systems (sql, sql_table, generic):
 the source's content taken in as a version when it changed, and versions written
-out to the source (``_external`` does the reading and writing).
+out to the source (``storage.external`` does the reading and writing).
 
 Example:
     >>> from scenarium.run import external_sync as _external_sync

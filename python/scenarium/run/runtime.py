@@ -45,7 +45,7 @@ def code_identity_of(
     engine: Engine,
     recorded: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
-    """The named parts of a Python task's code identity (``_code_identity``), with
+    """The named parts of a Python task's code identity (``identity.code``), with
     the extra dependencies the task declares (``depends_on``; files are fingerprinted
     by ``engine``) and what its earlier runs were seen to touch (``recorded``)."""
     depends_on = task.properties.get("depends_on") or []
