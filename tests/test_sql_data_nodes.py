@@ -16,7 +16,7 @@ import scenarium as sc
 from conftest import CallLog
 from projects import Project, statuses
 from scenarium import Config
-from scenarium.storage import external as _external
+from scenarium.storage import sql as _external
 
 pd = pytest.importorskip("pandas")
 sa = pytest.importorskip("sqlalchemy")

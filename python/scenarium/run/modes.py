@@ -10,7 +10,6 @@ from typing import Any
 from scenarium._core import DataNodeRecord, StoredValue, TaskRecord, VersionRecord
 from scenarium.run import dask as _dask
 from scenarium.run import runtime as _runtime
-from scenarium.run import workers as _workers
 
 
 class TaskRunner(_runtime.TaskRunner):
@@ -24,6 +23,9 @@ class TaskRunner(_runtime.TaskRunner):
             *result, self._runs[task.id] = _dask.run(self.engine, task, inputs, outputs, timeout)
             return (*result, None)  # type: ignore[return-value]
         if self.standalone:
+            # Imported on first use: multiprocessing costs `import scenarium` 7 ms otherwise.
+            from scenarium.run import workers as _workers
+
             expected = self.code_identity(task)
             pool = _workers.pool(str(self.engine.storage_folder))
             *reply, self._runs[task.id] = pool.run(

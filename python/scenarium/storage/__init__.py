@@ -1,4 +1,7 @@
-"""Values to bytes and back: ``codec`` (every storage type's encode and decode),
-``external`` (sql, sql_table, generic), ``json_values``, ``dask_frames``. May use
-``identity`` and ``_utils``.
+"""Values to bytes and back: ``codec`` (the dispatch by storage type: ``encode``,
+``decode``, inline and in-memory values, appends), one module per family of storage
+types (``frames``: csv, parquet, arrow; ``files``: pickle, json; ``excel``; ``datasets``:
+parquet folders; ``external``: the sources in the user's systems, ``sql``, ``s3``,
+``mongo``, ``generic``), and ``dask_frames``, ``json_values``, ``exposed``, ``shared``.
+May use ``identity`` and ``_utils``.
 """

@@ -39,6 +39,7 @@ from scenarium.storage import external as _external
 from scenarium.storage import files as _files
 from scenarium.storage import frames as _frames
 from scenarium.storage import shared as _shared
+from scenarium.storage import sql as _sql
 from scenarium.storage.exposed import exposed as _exposed
 from scenarium.storage.exposed import frame_kind as _frame_kind
 
@@ -395,15 +396,15 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
     written becomes ``data``."""
     if current is None:
         return data
-    if isinstance(current, dict) and current and all(_external.is_array(v) for v in current.values()):
-        if isinstance(data, dict) and data and all(_external.is_array(v) for v in data.values()):
+    if isinstance(current, dict) and current and all(_sql.is_array(v) for v in current.values()):
+        if isinstance(data, dict) and data and all(_sql.is_array(v) for v in data.values()):
             return {k: appended(v, data[k], dn) if k in data else v for k, v in current.items()}
         first = next(iter(current))
         return {**current, first: appended(current[first], data, dn)}
     kind = _frame_kind(current)
     if kind is not None:
         return _appended_rows(current, kind, data)
-    if _external.is_array(current):
+    if _sql.is_array(current):
         import numpy as np  # a dependency of pandas
         import pandas as pd  # optional dependency (scenarium[pandas])
 
@@ -418,9 +419,9 @@ def appended(current: Any, data: Any, dn: Any) -> Any:
 
 
 def _appended_rows(current: Any, kind: str, data: Any) -> Any:
-    """A frame's rows and then ``data``'s (see ``_external.as_table``)."""
+    """A frame's rows and then ``data``'s (see ``sql.as_table``)."""
     if _frame_kind(data) != kind:
-        data = _external.as_table(data, "append", list(current.columns))
+        data = _sql.as_table(data, "append", list(current.columns))
         if kind == "polars":
             import polars as pl  # on first use: keeps `import scenarium` fast
 

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, Callable
 
 from scenarium._utils import templates as _templates
 from scenarium.exceptions import (
+    InvalidArgument,
     NotSerializable,
     StorageError,
 )
@@ -40,3 +42,15 @@ def is_io_failure(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def function(ref: Any, key: str, where: str) -> Callable[..., Any]:
+    """A configured function: the callable itself, or its stored reference imported."""
+    if callable(ref):
+        return ref
+    if isinstance(ref, dict) and ref.get("kind") == "python":
+        target: Any = importlib.import_module(ref["module"])
+        for part in ref["qualname"].split("."):
+            target = getattr(target, part)
+        return target
+    raise InvalidArgument(f"{where}: {key} must be a function, got {ref!r}")
