@@ -51,7 +51,8 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     engine = _runtime.engine()
     spec = config._spec()
     defaults = _default_values(engine, config, spec, skip=())
-    date = None if creation_date is None else creation_date.timestamp()
+    date = _arguments.moment("create_scenario", "creation_date", creation_date)
+    name = None if name is None else _arguments.text("create_scenario", "name", name)
     record = engine.create_scenario(spec, defaults, name, date)
     if _events.Notifier._registrations:
         for dn_id in record.data_nodes.values():
@@ -327,7 +328,7 @@ def cancel_job(job: Job | str) -> None:
         >>> sc.cancel_job(sub.jobs[-1])
     """
     engine = _runtime.engine()
-    job_id = job if isinstance(job, str) else job.id
+    job_id = _arguments.entity_id("cancel_job", "job", job)
     record = engine.job(job_id)
     engine.cancel_job(record.submission_id, job_id)
 
@@ -395,6 +396,7 @@ def get(entity_id: str) -> Any:
     when ``entity_id`` is not a string, ``NonExistingEntity`` when nothing has it)."""
     if not isinstance(entity_id, str):
         raise TypeError(f"get takes an entity id (a str such as 'SCENARIO_...'), got {entity_id!r}")
+    _arguments.entity_id("get", "entity_id", entity_id)
     engine = _runtime.engine()
     kind = _PREFIXES.get(entity_id.split("_", 1)[0])
     if kind == "scenario":
@@ -520,7 +522,7 @@ def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
     Example:
         >>> sc.delete(sc.get_latest_submission(scenario).id)
     """
-    entity_id = entity if isinstance(entity, str) else entity.id
+    entity_id = _arguments.entity_id("delete", "entity", entity)
     engine = _runtime.engine()
     kind = entity_id.split("_", 1)[0]
     try:
@@ -553,7 +555,7 @@ def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
 
 def delete_job(job: Union[Job, str], force: bool = False) -> None:
     """Deletes a finished job (any job with ``force``); what it computed stays cached."""
-    job_id = job if isinstance(job, str) else job.id
+    job_id = _arguments.entity_id("delete_job", "job", job)
     try:
         _runtime.engine().delete_job(job_id, force)
     except ValueError as e:

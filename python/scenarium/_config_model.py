@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import inspect
 import os
 import types
 import warnings
@@ -108,7 +109,13 @@ class DataNodeConfig(_ConfigObject):
             raise ConfigError(
                 f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
             )
-        if properties.get("exposed_type") == "modin":
+        exposed = properties.get("exposed_type")
+        if callable(exposed) and not inspect.isclass(exposed):
+            raise ConfigError(
+                f"data node {id!r}: exposed_type must be a name such as 'pandas' or a class, "
+                f"got the function {exposed!r}"
+            )
+        if exposed == "modin":
             # Taipy replaces it too (deprecated since Taipy 3.1): modin frames are pandas frames.
             warnings.warn(
                 f"data node {id!r}: exposed_type='modin' is deprecated, as in Taipy; it reads as exposed_type='pandas'",

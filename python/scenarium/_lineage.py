@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Union
 
-from scenarium import _dag_svg, _html, _runtime
+from scenarium import _arguments, _dag_svg, _html, _runtime
 from scenarium._cycle import Cycle
 from scenarium.config import Config
 from scenarium.entities import DataNode, Scenario
@@ -348,6 +348,7 @@ def get_versions() -> list[dict[str, Any]]:
 
 def duplicate_scenario(scenario: Scenario, name: str | None = None) -> Scenario:
     """A new scenario with the same parameters and outputs (shared, not copied, on disk)."""
+    name = None if name is None else _arguments.text("duplicate_scenario", "name", name)
     engine = _runtime.engine()
     return Scenario(engine.duplicate_scenario(scenario.id, name), engine)
 

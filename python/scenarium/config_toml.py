@@ -35,9 +35,10 @@ from scenarium._config_model import (
     TaskConfig,
     UnresolvedFunction,
 )
+from scenarium.exceptions import InvalidConfigFile
 
 if TYPE_CHECKING:  # the payload types exist only in the stub
-    from scenarium._core import ConfigDocument, ConfigSection, TypedValue
+    from scenarium._core import ConfigDocument, ConfigEntry, ConfigSection, TypedValue
 
 # Finds the object a "module.name:function" value names, given the file's folder.
 _Resolver = Callable[[str, "str | None"], Any]
@@ -72,6 +73,18 @@ def _python_value(typed: TypedValue, base_dir: str | None, resolve: _Resolver) -
     if kind == "list":
         return [_python_value(v, base_dir, resolve) for v in value]
     return {e["key"]: _python_value(e["value"], base_dir, resolve) for e in value}
+
+
+def _entry_value(file: str | None, entry: ConfigEntry, base_dir: str | None, resolve: _Resolver) -> Any:
+    """The Python value of one entry; a value Python cannot hold (a duration past
+    timedelta's billion days, a year 0) is InvalidConfigFile naming the file and line."""
+    try:
+        return _python_value(entry["value"], base_dir, resolve)
+    except (OverflowError, ValueError) as e:
+        where = f"{file or '<document>'}:{entry.get('line') or '?'}"
+        error = InvalidConfigFile(f"{where}: {entry['key']}: {entry['value'].get('value')!r} is out of range: {e}")
+        error.file, error.line, error.column = file, entry.get("line"), None  # type: ignore[attr-defined]
+        raise error from None
 
 
 def import_path(path: str, base_dir: str | None, function_dirs: list[str] | None = None) -> Any:
@@ -143,9 +156,9 @@ def apply(state: ConfigState, document: ConfigDocument, *, replace: bool, static
         default = defaults.get(section["kind"])
         if section["kind"] == "DATA_NODE" and storage(section) not in (None, storage(default)):
             default = None  # as configure_data_node: a default of another storage type gives nothing
-        merged = {e["key"]: e["value"] for e in (default["entries"] if default else [])}
-        merged.update({e["key"]: e["value"] for e in section["entries"]})
-        return {k: _python_value(v, base_dir, resolve) for k, v in merged.items()}
+        merged = {e["key"]: e for e in (default["entries"] if default else [])}
+        merged.update({e["key"]: e for e in section["entries"]})
+        return {k: _entry_value(file, e, base_dir, resolve) for k, e in merged.items()}
 
     def by_kind(kind: str) -> list[tuple[str, ConfigSection]]:
         return [(s["id"] or "", s) for s in sections if s["kind"] == kind and s.get("id") != "default"]

@@ -261,6 +261,9 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
     def _write(
         self, value: Any, as_record: Any, job_id: str | None, editor_id: str | None, comment: str | None, **edit: Any
     ) -> None:
+        for name, given in (("job_id", job_id), ("editor_id", editor_id), ("comment", comment)):
+            if given is not None:
+                _arguments.text("DataNode.write", name, given)
         self._check_lock(editor_id if job_id is None else None, job_id is not None)
         if "columns" in edit and self.storage_type in _TABLE_STORAGE and _codec._frame_kind(value) is None:
             value = _codec.as_table(value, self._record, list(edit.pop("columns")))  # as Taipy's docs write rows
@@ -352,6 +355,8 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
             (True, 'ana')
             >>> scenario.payment_threshold.unlock_edit("ana")
         """
+        if editor_id is not None:
+            _arguments.text("DataNode.lock_edit", "editor_id", editor_id)
         expires = (datetime.now(timezone.utc) + self.EDIT_LOCK).timestamp()
         try:
             self._engine.lock_edit(self.id, editor_id, expires)
@@ -360,6 +365,8 @@ class DataNode(_Entity[_core.DataNodeRecord], Labelled):
 
     def unlock_edit(self, editor_id: str | None = None) -> None:
         """Removes the lock (``editor_id``'s, or any when None)."""
+        if editor_id is not None:
+            _arguments.text("DataNode.unlock_edit", "editor_id", editor_id)
         self._engine.unlock_edit(self.id, editor_id)
 
     @property
@@ -1146,6 +1153,8 @@ class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
 
     def add_sequences(self, sequences: dict[str, list[Any]]) -> None:
         """Adds several sequences, ``{name: tasks}``, all or none (as ``add_sequence``)."""
+        if not isinstance(sequences, dict):
+            raise TypeError(f"add_sequences: sequences must be a dict of name: tasks, got {type(sequences).__name__}")
         record = self._refresh()
         taken = [name for name in sequences if name in record.sequences]
         if taken:
@@ -1197,6 +1206,7 @@ class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
 
     @name.setter
     def name(self, value: str | None) -> None:
+        value = None if value is None else _arguments.text("Scenario.name", "name", value)
         r = self._refresh()
         self.__dict__["_record"] = self._engine.update_scenario(self.id, value, r.tags, r.is_primary)
 
@@ -1213,11 +1223,13 @@ class Scenario(_Entity[_core.ScenarioRecord], Submittable, Labelled):
         return set(self._refresh().tags)
 
     def add_tag(self, tag: str) -> None:
+        _arguments.text("Scenario.add_tag", "tag", tag)
         r = self._refresh()
         tags = sorted({*r.tags, tag})
         self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)
 
     def remove_tag(self, tag: str) -> None:
+        _arguments.text("Scenario.remove_tag", "tag", tag)
         r = self._refresh()
         tags = sorted(set(r.tags) - {tag})
         self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)

@@ -45,8 +45,9 @@ mod _core {
 
     /// Raises ConfigError unless `id` is a valid identifier for a `kind` ("task", ...).
     #[pyfunction]
-    fn check_identifier(kind: &str, id: &str) -> PyResult<()> {
-        Ok(crate::config::validate::check_identifier(kind, id)?)
+    fn check_identifier(kind: &str, id: &Bound<'_, pyo3::types::PyString>) -> PyResult<()> {
+        // Lossy: text that is not UTF-8 (a lone surrogate) is no identifier, and is said so.
+        Ok(crate::config::validate::check_identifier(kind, &id.to_string_lossy())?)
     }
 
     #[pymodule_init]
