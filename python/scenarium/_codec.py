@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
-import errno
 import json
 import math
 import os
@@ -173,7 +172,13 @@ def encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
     """Stores ``value`` for data node record ``dn``; raises NotSerializable naming the node.
     The strings a container value holds are recorded with it: a task reading a list
     or dict of paths re-runs when one of those files changes."""
-    stored = _encode(engine, value, dn)
+    try:
+        stored = _encode(engine, value, dn)
+    except MemoryError as e:
+        raise OutOfMemory(
+            f"data node {dn.config_id!r} ({dn.id}): not enough memory to store a {type(value).__qualname__}; "
+            f"nothing was stored and its earlier versions are untouched{f': {e}' if str(e) else ''}"
+        ) from e
     if isinstance(value, (list, tuple, set, frozenset, dict, os.PathLike)):
         candidates: dict[str, None] = {}
         _path_candidates(value, candidates)
@@ -230,9 +235,11 @@ def _encode(engine: _core.Engine, value: Any, dn: Any) -> _core.StoredValue:
             # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
             # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.
             fmt = "pickle/polars" if kind == "polars" else "pickle"
+            _memory.check_write_fits(value, kind)
             _write_pickle(_polars_parts(value) if kind == "polars" else value, tmp, dn)
         elif kind is not None and as_frame and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
+            _memory.check_write_fits(value, kind)
             with _written_back(value, kind, tmp):
                 _write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
@@ -409,11 +416,17 @@ def _write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, 
                 if "engine" in props:
                     options.setdefault("engine", props["engine"])
                 value.to_parquet(path, **options)
+        elif kind == "polars" and encoding.replace("-", "").lower() == "utf8":
+            value.write_csv(path, include_header=header)  # streamed: not the whole text in memory first
         elif kind == "polars":
             Path(path).write_text(value.write_csv(include_header=header), encoding=encoding, newline="")
         else:
             value.to_csv(path, index=False, header=header, encoding=encoding)
-    except Exception as e:
+    except BaseException as e:
+        if _memory.is_memory_failure(e):
+            raise MemoryError(f"{type(e).__name__}: {e}") from e
+        if not isinstance(e, Exception):
+            raise
         if _is_io_failure(e):
             raise StorageError(
                 f"cannot store the {fmt} file of data node {dn.config_id!r} ({dn.id}) in {path}: {e}; "
@@ -730,15 +743,21 @@ def _decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool
     if fmt.startswith("parquet-folder/"):
         return _exposed(_read_stored_dataset(engine, stored, dn, False), _properties(dn), dn)
     try:
+        path: Any = ""
         if fmt in ("pickle", "pickle/polars"):
             # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
-            value = pickle.loads(engine.read_object(stored.hash or ""))
-            return _polars_from_parts(value) if fmt == "pickle/polars" else value
-        # Every format is checked against its name before it is decoded (once per process).
-        path = engine.object_path(stored.hash or "")
+            data = engine.read_object(stored.hash or "")
+        else:
+            # Every format is checked against its name before it is decoded (once per process).
+            path = engine.object_path(stored.hash or "")
     except StorageError as e:
         raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
+    if fmt == "pickle":
+        return pickle.loads(data)
     try:
+        if fmt == "pickle/polars":
+            _memory.check_size_fits(len(data), polars=True)
+            return _polars_from_parts(pickle.loads(data))
         props = _properties(dn)
         if fmt == "json":
             with open(path, encoding=props.get("encoding") or "utf-8") as f:
@@ -751,18 +770,28 @@ def _decode(engine: _core.Engine, stored: _core.StoredValue, dn: Any, lazy: bool
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
     except MemoryError:
         raise  # not a value that cannot be read: `decode` names the node
-    except OSError as e:
-        if e.errno == errno.ENOMEM:
-            raise MemoryError(str(e)) from e
-        raise StorageError(
-            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: {e}"
-        ) from e
-    except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
-        # Bytes scenarium did not write (a file edited by hand became a version) may not parse.
-        raise StorageError(
-            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
-            f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
-        ) from e
+    except BaseException as e:
+        if _memory.is_memory_failure(e):
+            raise MemoryError(f"{type(e).__name__}: {e}") from e
+        error = _unreadable(e, dn, fmt)
+        if error is e:
+            raise
+        raise error from e
+
+
+def _unreadable(e: BaseException, dn: Any, fmt: str) -> BaseException:
+    """What a stored value that cannot be decoded raises (KeyboardInterrupt stays itself)."""
+    if isinstance(e, OSError):
+        return StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: {e}")
+    if not isinstance(e, Exception) and type(e).__name__ != "PanicException":
+        return e
+    # Each reader raises its own kinds (json, pandas, polars, pyarrow; a Rust library's
+    # panic is a BaseException): bytes scenarium did not write (a file edited by hand
+    # became a version) may not parse.
+    return StorageError(
+        f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
+        f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
+    )
 
 
 def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any) -> Any:
