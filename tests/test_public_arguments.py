@@ -55,6 +55,21 @@ def _callables(fixture: dict[str, Any]) -> Iterator[tuple[str, Any]]:
                 yield f"{label}.{name}", member
 
 
+def _parameters(
+    fixture: dict[str, Any], skip: set[str]
+) -> Iterator[tuple[str, Any, inspect.Signature, inspect.Parameter]]:
+    """(name, callable, its signature, one of its parameters) of every public callable."""
+    for name, function in _callables(fixture):
+        if name in skip:
+            continue
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            continue
+        for parameter in signature.parameters.values():
+            yield name, function, signature, parameter
+
+
 def double(x: int) -> int:
     return x + x
 
@@ -72,22 +87,15 @@ def fixture(tmp_path, monkeypatch) -> dict[str, Any]:
 
 def test_bad_numbers_durations_and_paths_are_named_errors(fixture) -> None:
     wrong, probed = [], 0
-    for name, function in _callables(fixture):
-        if name in SKIP:
-            continue
-        try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):
-            continue
-        for parameter in signature.parameters.values():
-            for kind in _kinds(parameter):
-                for bad in BAD[kind]:
-                    if (parameter.name, bad) in MEANT:
-                        continue
-                    probed += 1
-                    outcome = _call(function, parameter, bad)
-                    if outcome is not None:
-                        wrong.append(f"{name}({parameter.name}={bad!r}): {outcome}")
+    for name, function, _, parameter in _parameters(fixture, SKIP):
+        for kind in _kinds(parameter):
+            for bad in BAD[kind]:
+                if (parameter.name, bad) in MEANT:
+                    continue
+                probed += 1
+                outcome = _call(function, parameter, bad)
+                if outcome is not None:
+                    wrong.append(f"{name}({parameter.name}={bad!r}): {outcome}")
     assert probed > 30, probed
     assert not wrong, "\n".join(wrong)
 
@@ -150,26 +158,19 @@ def test_odd_text_wrong_types_and_dates_are_named_errors(fixture) -> None:
     float, or a date no calendar has, returns or raises scenarium's error or a
     ``TypeError``: never ``UnicodeEncodeError``, ``AttributeError`` or a bare ``ValueError``."""
     wrong, probed = [], 0
-    for name, function in _callables(fixture):
-        if name in TEXT_SKIP:
-            continue
-        try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):
-            continue
-        for parameter in signature.parameters.values():
-            annotation = str(parameter.annotation)
-            values: list[Any] = []
-            if "str" in annotation and "Callable" not in annotation:
-                values += ODD_TEXT + ([] if "Any" in annotation else WRONG_TYPES)
-            if "datetime" in annotation:
-                values += ODD_DATES
-            others = _fillers(signature, parameter, fixture)
-            for bad in values:
-                probed += 1
-                outcome = _call_lenient(function, parameter, bad, others)
-                if outcome is not None:
-                    wrong.append(f"{name}({parameter.name}={bad!r:.40}): {outcome}")
+    for name, function, signature, parameter in _parameters(fixture, TEXT_SKIP):
+        annotation = str(parameter.annotation)
+        values: list[Any] = []
+        if "str" in annotation and "Callable" not in annotation:
+            values += ODD_TEXT + ([] if "Any" in annotation else WRONG_TYPES)
+        if "datetime" in annotation:
+            values += ODD_DATES
+        others = _fillers(signature, parameter, fixture)
+        for bad in values:
+            probed += 1
+            outcome = _call_lenient(function, parameter, bad, others)
+            if outcome is not None:
+                wrong.append(f"{name}({parameter.name}={bad!r:.40}): {outcome}")
     assert probed > 100, probed
     assert not wrong, "\n".join(wrong)
 
