@@ -331,6 +331,8 @@ impl Holds {
             (Holds::SheetName, Typed::Str(_)) => true,
             (Holds::SheetName, Typed::List(items)) => items.iter().all(|i| matches!(i, Typed::Str(_))),
             (Holds::Port, Typed::Int(port)) => (1..=65535).contains(port),
+            // An untyped ENV[...] template reads as text, as in Taipy.
+            (Holds::Port, Typed::Str(port)) => port.trim().parse::<u16>().is_ok_and(|p| p > 0),
             _ => false,
         }
     }
@@ -912,6 +914,7 @@ pub(crate) mod tests {
             entry("has_header", Typed::Bool(false)),
             entry("sheet_name", Typed::List(vec![Typed::Str("s".into())])),
             entry("read_fct", Typed::Class("m.C".into())),
+            entry("db_port", Typed::Str("5432".into())),
         ];
         let issues = validate(&Document { file: None, sections: vec![section(right)] });
         assert!(issues.iter().all(|i| i.level != Level::Error), "{issues:?}");
