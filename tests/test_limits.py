@@ -102,6 +102,8 @@ for attempt in range(2):  # the process goes on after a refusal
         node = sc.get(node_id)
         if op == "read":
             print("done", len(node.read()))
+        elif op == "lazy":
+            print("done", node.read(lazy=True).select(pl.len()).collect().item())
         else:
             node.write(frame)
             print("done")
@@ -116,7 +118,8 @@ def test_polars_frames_read_and_written_close_to_a_memory_limit(tmp_path: Path) 
     """polars aborts the process when one of its Rust allocations fails ("memory
     allocation of N bytes failed"), and its first use reserves gigabytes of address
     space for its thread pools: a polars read or write that cannot fit is refused with
-    ``OutOfMemory`` first. Parquet, csv and a pickled frame; reads and writes."""
+    ``OutOfMemory`` first. Parquet, csv and a pickled frame; reads, writes, and a lazy
+    read collected (refused up front where polars' own start cannot fit)."""
     from scenarium import _memory
 
     made = subprocess.run(
@@ -125,7 +128,7 @@ def test_polars_frames_read_and_written_close_to_a_memory_limit(tmp_path: Path) 
     assert made.returncode == 0, made.stderr
     enough = (_memory._polars_cold_cost() >> 20) + 1500
     for node_id in made.stdout.split():
-        for op in ("read", "write"):
+        for op in ("read", "write", "lazy"):
             for headroom in (40, 1000, 2000, enough):
                 run = subprocess.run(
                     [sys.executable, "-c", POLARS_READ_OR_WRITE, node_id, str(headroom), op],

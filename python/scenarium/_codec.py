@@ -799,6 +799,9 @@ def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any
     value made lazy (a frame), else the value as it is (not a table)."""
     import polars as pl  # on first use: keeps `import scenarium` fast
 
+    # A LazyFrame is collected by polars after this returns, past any check of ours: where
+    # polars' own start cannot fit, say so now rather than let the collect end the process.
+    _memory.check_size_fits(0, polars=True)
     if stored.kind == "recipe":
         stored = engine.materialize(stored, dn.id)
     fmt = stored.format or ""
