@@ -375,10 +375,23 @@ class CoreConfig:
         if "project_paths" in properties:
             # The folders of the project's own code besides the current folder and the
             # script's (from configure_core or a TOML file): tasks' identities walk it.
-            _code_identity.set_project_paths(properties["project_paths"] or ())
+            _code_identity.set_project_paths(_folders("project_paths", properties["project_paths"]))
 
     def __repr__(self) -> str:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"
+
+
+def _folders(key: str, value: Any) -> list[str]:
+    """One folder or a list of folders (a str is one folder, not its characters)."""
+    given = [] if value is None else [value] if isinstance(value, (str, os.PathLike)) else value
+    if not isinstance(given, (list, tuple)):
+        raise ConfigError(f"{key} must be a folder or a list of folders, got {value!r}")
+    folders = []
+    for folder in given:
+        if not isinstance(folder, (str, os.PathLike)) or "\x00" in os.fsdecode(folder) or not os.fspath(folder):
+            raise ConfigError(f"{key} must be folders' paths without NUL characters, got {folder!r}")
+        folders.append(os.fsdecode(folder))
+    return folders
 
 
 class UnresolvedFunction:

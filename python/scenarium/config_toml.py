@@ -266,14 +266,34 @@ def _apply_scenario(state: ConfigState, id: str, v: dict[str, Any]) -> None:
     if "frequency" in v:
         cfg.frequency = v.pop("frequency")
     if "comparators" in v:
-        cfg.comparators = {k: _as_list(f) for k, f in dict(v.pop("comparators") or {}).items()}
+        comparators = _table(state, f"SCENARIO.{id}", "comparators", v.pop("comparators"))
+        cfg.comparators = {k: _as_list(f) for k, f in comparators.items()}
     if "sequences" in v:
-        sequences = {k: [str(t) for t in _as_list(ts)] for k, ts in dict(v.pop("sequences") or {}).items()}
+        sequences = _table(state, f"SCENARIO.{id}", "sequences", v.pop("sequences"))
+        sequences = {k: [str(t) for t in _as_list(ts)] for k, ts in sequences.items()}
         if sequences:
             cfg.properties["sequences"] = sequences
         else:
             cfg.properties.pop("sequences", None)
     cfg.properties.update(v)
+
+
+def _table(state: ConfigState, section: str, key: str, value: Any) -> dict[str, Any]:
+    """``value`` as the table ``key`` must be, else InvalidConfigFile naming the file and
+    line: what the section is built from cannot wait for check()."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    kind, _, id = section.partition(".")
+    file, section_line, lines = state.locations.get((kind, id), ("", None, {}))
+    line = lines.get(key) or section_line
+    error = InvalidConfigFile(
+        f"{file or '<document>'}:{line or '?'}: [{section}] {key} must be a table such as "
+        f"{{name = [...]}}, got {value!r}"
+    )
+    error.file, error.line, error.column = file, line, None  # type: ignore[attr-defined]
+    raise error
 
 
 def _as_list(value: Any) -> list[Any]:

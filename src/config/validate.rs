@@ -180,7 +180,10 @@ const DB_ENGINES: &[(&str, &[&str])] = &[
     ("mssql", &["db_name", "db_username", "db_password"]),
 ];
 
-fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
+/// The sections a configuration has, and the keys each knows (TAIPY takes any).
+pub const SECTION_KINDS: &[&str] = &["TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"];
+
+pub fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "DATA_NODE" => &[
             "storage_type",
@@ -454,12 +457,12 @@ impl<'a> Linter<'a> {
 
     fn keys(&mut self, section: &Section) {
         let Some(known) = known_keys(&section.kind) else {
-            let kinds = ["TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"];
+            let kinds = SECTION_KINDS;
             self.push(
                 Level::Error,
                 section,
                 None,
-                format!("unknown section [{}]{}", section.kind, did_you_mean(&section.kind, &kinds)),
+                format!("unknown section [{}]{}", section.kind, did_you_mean(&section.kind, kinds)),
             );
             return;
         };

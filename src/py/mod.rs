@@ -61,6 +61,10 @@ mod _core {
         m.add("STORAGE_TYPES", StorageType::NAMES.to_vec())?;
         m.add("SCOPES", Scope::NAMES.to_vec())?;
         m.add("FREQUENCIES", Frequency::NAMES.to_vec())?;
+        let keys = crate::config::validate::SECTION_KINDS
+            .iter()
+            .map(|kind| (*kind, crate::config::validate::known_keys(kind).unwrap_or_default().to_vec()));
+        m.add("CONFIG_KEYS", keys.collect::<std::collections::BTreeMap<_, _>>())?;
         // The statuses records carry (JobRecord.status, SubmissionRecord.status).
         m.add("JOB_STATUSES", crate::model::JobStatus::NAMES.to_vec())?;
         m.add("SUBMISSION_STATUSES", crate::model::SubmissionStatus::NAMES.to_vec())?;
