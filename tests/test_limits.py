@@ -74,6 +74,79 @@ def test_reading_close_to_a_memory_limit_is_out_of_memory_or_the_value(tmp_path:
         assert outcomes[kind, 800][0] == "read", outcomes
 
 
+POLARS_WRITE = """
+import numpy as np, polars as pl, scenarium as sc
+from scenarium import Config
+Config.configure_core(storage_folder=".scenarium")
+nodes = [Config.configure_data_node("parquet", storage_type="parquet", exposed_type="polars"),
+         Config.configure_data_node("csv", storage_type="csv", exposed_type="polars"),
+         Config.configure_data_node("pickle", storage_type="pickle")]
+scenario = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=nodes))
+frame = pl.DataFrame({"a": np.arange(6_000_000, dtype="float64")})
+scenario.parquet.write(frame)
+scenario.csv.write(frame.head(2_000_000))
+scenario.pickle.write(frame)  # a polars frame in a pickle node
+print(scenario.parquet.id, scenario.csv.id, scenario.pickle.id)
+"""
+
+POLARS_READ_OR_WRITE = """
+import re, resource, sys, faulthandler
+import numpy as np, polars as pl, scenarium as sc
+faulthandler.dump_traceback_later(90, exit=True)  # a hang fails the test with a stack
+node_id, headroom, op = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+frame = pl.DataFrame({"a": np.arange(6_000_000, dtype="float64")}) if op == "write" else None
+vm = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (vm + headroom * 2**20, resource.RLIM_INFINITY))
+for attempt in range(2):  # the process goes on after a refusal
+    try:
+        node = sc.get(node_id)
+        if op == "read":
+            print("done", len(node.read()))
+        elif op == "lazy":
+            print("done", node.read(lazy=True).select(pl.len()).collect().item())
+        else:
+            node.write(frame)
+            print("done")
+    except sc.exceptions.OutOfMemory as e:
+        assert node_id in str(e), e
+        print("OutOfMemory")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and /proc are Linux's")
+def test_polars_frames_read_and_written_close_to_a_memory_limit(tmp_path: Path) -> None:
+    """polars aborts the process when one of its Rust allocations fails ("memory
+    allocation of N bytes failed"), and its first use reserves gigabytes of address
+    space for its thread pools: a polars read or write that cannot fit is refused with
+    ``OutOfMemory`` first. Parquet, csv and a pickled frame; reads, writes, and a lazy
+    read collected (refused up front where polars' own start cannot fit)."""
+    from scenarium._utils import memory as _memory
+
+    made = subprocess.run(
+        [sys.executable, "-c", POLARS_WRITE], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    enough = (_memory._polars_cold_cost() >> 20) + 1500
+    for node_id in made.stdout.split():
+        for op in ("read", "write", "lazy"):
+            for headroom in (40, 1000, 2000, enough):
+                run = subprocess.run(
+                    [sys.executable, "-c", POLARS_READ_OR_WRITE, node_id, str(headroom), op],
+                    cwd=tmp_path,
+                    capture_output=True,
+                    text=True,
+                    timeout=240,
+                    check=False,
+                )
+                where = (node_id.split("_")[1], op, headroom)
+                assert run.returncode == 0, (where, run.stderr[-3000:])
+                assert "PanicException" not in run.stderr, (where, run.stderr[-3000:])
+                outcomes = run.stdout.split()
+                assert outcomes[0] in ("done", "OutOfMemory"), (where, run.stdout)
+                if headroom == enough:
+                    assert outcomes[0] == "done", (where, run.stdout)
+
+
 FORKING_TASK = """
 import os, time
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
@@ -55,6 +55,21 @@ def _callables(fixture: dict[str, Any]) -> Iterator[tuple[str, Any]]:
                 yield f"{label}.{name}", member
 
 
+def _parameters(
+    fixture: dict[str, Any], skip: set[str]
+) -> Iterator[tuple[str, Any, inspect.Signature, inspect.Parameter]]:
+    """(name, callable, its signature, one of its parameters) of every public callable."""
+    for name, function in _callables(fixture):
+        if name in skip:
+            continue
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            continue
+        for parameter in signature.parameters.values():
+            yield name, function, signature, parameter
+
+
 def double(x: int) -> int:
     return x + x
 
@@ -72,22 +87,15 @@ def fixture(tmp_path, monkeypatch) -> dict[str, Any]:
 
 def test_bad_numbers_durations_and_paths_are_named_errors(fixture) -> None:
     wrong, probed = [], 0
-    for name, function in _callables(fixture):
-        if name in SKIP:
-            continue
-        try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):
-            continue
-        for parameter in signature.parameters.values():
-            for kind in _kinds(parameter):
-                for bad in BAD[kind]:
-                    if (parameter.name, bad) in MEANT:
-                        continue
-                    probed += 1
-                    outcome = _call(function, parameter, bad)
-                    if outcome is not None:
-                        wrong.append(f"{name}({parameter.name}={bad!r}): {outcome}")
+    for name, function, _, parameter in _parameters(fixture, SKIP):
+        for kind in _kinds(parameter):
+            for bad in BAD[kind]:
+                if (parameter.name, bad) in MEANT:
+                    continue
+                probed += 1
+                outcome = _call(function, parameter, bad)
+                if outcome is not None:
+                    wrong.append(f"{name}({parameter.name}={bad!r}): {outcome}")
     assert probed > 30, probed
     assert not wrong, "\n".join(wrong)
 
@@ -134,3 +142,146 @@ def test_an_export_never_replaces_a_device_or_a_pipe(fixture, tmp_path) -> None:
         with pytest.raises(sc.InvalidArgument, match="not a plain file"):
             export(pipe)
         assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
+# Text a str parameter can be given that no id, name or tag can be: a lone surrogate
+# (not UTF-8, so it cannot reach the core or a file), a NUL, a very long id.
+ODD_TEXT = ["\udcff", "DATANODE_\udcff", "SCENARIO_a\x00b", "SCENARIO_" + "x" * 5000]
+WRONG_TYPES = [b"abc", 2.5]
+ODD_DATES = [10**30, "2026-13-45", datetime.min, datetime.max, datetime(1, 1, 1, tzinfo=timezone.utc)]
+# Calls that would wipe the fixture when a value is accepted.
+TEXT_SKIP = {"clean_all_entities", "delete_jobs"}
+
+
+def test_odd_text_wrong_types_and_dates_are_named_errors(fixture) -> None:
+    """Every str or datetime parameter, given text no id or name can be, a bytes or a
+    float, or a date no calendar has, returns or raises scenarium's error or a
+    ``TypeError``: never ``UnicodeEncodeError``, ``AttributeError`` or a bare ``ValueError``."""
+    wrong, probed = [], 0
+    for name, function, signature, parameter in _parameters(fixture, TEXT_SKIP):
+        annotation = str(parameter.annotation)
+        values: list[Any] = []
+        if "str" in annotation and "Callable" not in annotation:
+            values += ODD_TEXT + ([] if "Any" in annotation else WRONG_TYPES)
+        if "datetime" in annotation:
+            values += ODD_DATES
+        others = _fillers(signature, parameter, fixture)
+        for bad in values:
+            probed += 1
+            outcome = _call_lenient(function, parameter, bad, others)
+            if outcome is not None:
+                wrong.append(f"{name}({parameter.name}={bad!r:.40}): {outcome}")
+    assert probed > 100, probed
+    assert not wrong, "\n".join(wrong)
+
+
+def _fillers(signature: inspect.Signature, probed: inspect.Parameter, fixture: dict[str, Any]) -> dict[str, Any]:
+    """Good values for the other required parameters, where the fixture has one of their
+    type (``create_scenario``'s config), so that the probed one is what is judged."""
+    by_type = {"ScenarioConfig": Config.scenarios["s"], "Scenario": fixture["Scenario"],
+               "DataNode": fixture["DataNode"], "Job": fixture["Job"]}  # fmt: skip
+    filled = {}
+    for p in signature.parameters.values():
+        if p is probed or p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+            continue
+        found = [value for name, value in by_type.items() if str(p.annotation).startswith(name)]
+        if found:
+            filled[p.name] = found[0]
+    return filled
+
+
+def _call_lenient(function: Any, parameter: inspect.Parameter, bad: Any, others: dict[str, Any]) -> str | None:
+    """None when the call returned, or raised scenarium's error or a TypeError."""
+    try:
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            function(bad, **others)
+        else:
+            function(**others, **{parameter.name: bad})
+    except (sc.ScenariumError, TypeError):
+        return None
+    except BaseException as e:  # noqa: BLE001  (whatever it is, it is the finding)
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+# Values of each kind a documented property can be given by mistake.
+BAD_PROPERTY_VALUES: list[Any] = [5, -1.5, True, "a\x00b", "\udcff", b"abc", [1], {"k": 1}, double, object()]
+
+
+def _fits(annotation: str, value: Any) -> bool:
+    """Whether ``value`` is of the type the configurator's annotation names."""
+    if "Any" in annotation:
+        return True
+    checks = {
+        "str": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "dict": lambda v: isinstance(v, dict),
+        "list": lambda v: isinstance(v, list),
+        "Callable": callable,
+        "type[": inspect.isclass,
+    }
+    return any(check(value) for kind, check in checks.items() if kind in annotation)
+
+
+def test_every_documented_property_of_a_wrong_type_is_refused_when_configured(tmp_path, monkeypatch) -> None:
+    """The typed configurators' parameters are the storage types' documented properties:
+    each, given a value of another type (or a path with a NUL, text that is not UTF-8),
+    is refused by ``configure_*`` with a ``ConfigError`` naming it; a value accepted
+    leaves ``Config.check()`` able to say what it thinks of it."""
+    monkeypatch.chdir(tmp_path)
+    wrong, probed = [], 0
+    configurators = [n for n in dir(Config) if n.startswith("configure_") and n.endswith("_data_node")]
+    assert len(configurators) >= 10, configurators
+    for configurator in configurators:
+        function = getattr(Config, configurator)
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.name in ("id", "scope", "validity_period", "default_data", "properties"):
+                continue
+            annotation = str(parameter.annotation)
+            for bad in BAD_PROPERTY_VALUES:
+                probed += 1
+                id = f"p{probed}"
+                named = {"id": id} if "id" in inspect.signature(function).parameters else {}
+                try:
+                    function(**named, **{parameter.name: bad})
+                except sc.ConfigError as e:
+                    if parameter.name not in str(e):
+                        wrong.append(f"{configurator}({parameter.name}={bad!r:.30}): not named: {e}")
+                    continue
+                except BaseException as e:  # noqa: BLE001
+                    wrong.append(f"{configurator}({parameter.name}={bad!r:.30}): {type(e).__name__}: {e}")
+                    continue
+                try:
+                    Config.check()
+                except BaseException as e:  # noqa: BLE001
+                    wrong.append(f"{configurator}({parameter.name}={bad!r:.30}) then check(): {type(e).__name__}: {e}")
+                Config._state.data_nodes.pop(id, None)
+                odd_text = isinstance(bad, str) and ("\x00" in bad or "\udcff" in bad)
+                if not _fits(annotation, bad) or (odd_text and parameter.name.endswith("path")):
+                    wrong.append(f"{configurator}({parameter.name}={bad!r:.30}): accepted")
+    assert probed > 300, probed
+    assert not wrong, f"{len(wrong)} wrong:\n" + "\n".join(wrong)
+
+
+def test_configured_durations_are_positive_and_a_files_out_of_range_ones_named(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for bad in (timedelta(days=-1), timedelta(0)):
+        with pytest.raises(sc.ConfigError, match="validity_period"):
+            Config.configure_data_node("v", validity_period=bad)
+    (tmp_path / "c.toml").write_text('[DATA_NODE.a]\nvalidity_period = "99999999999d0h0m0s:timedelta"\n')
+    with pytest.raises(sc.InvalidConfigFile, match=r"c\.toml.*validity_period"):
+        Config.load("c.toml")
+
+
+def test_a_files_property_of_a_wrong_type_is_reported_by_check_with_its_line(tmp_path, monkeypatch) -> None:
+    """A TOML file's mistakes are for check() to report, with the file and line, not for load() to raise."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.toml").write_text(
+        '[DATA_NODE.a]\nstorage_type = "csv"\ndefault_path = "5:int"\nhas_header = "no"\n'
+        '[DATA_NODE.b]\nstorage_type = "csv"\ndefault_path = "a\\u0000b"\n'
+    )
+    Config.load("c.toml")
+    errors = {(i.section, i.key, i.line) for i in Config.check() if i.level == "error"}
+    assert {("DATA_NODE.a", "default_path", 3), ("DATA_NODE.a", "has_header", 4)} <= errors, errors
+    assert ("DATA_NODE.b", "default_path", 7) in errors, errors

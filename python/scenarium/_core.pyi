@@ -50,6 +50,7 @@ __all__ = [
     "__version__",
     "build_profile",
     "STORAGE_TYPES",
+    "CONFIG_KEYS",
     "SCOPES",
     "FREQUENCIES",
     "JOB_STATUSES",
@@ -60,6 +61,8 @@ __version__: str
 build_profile: Literal["debug", "release"]
 # The names the configuration accepts (defined once, in Rust).
 STORAGE_TYPES: list[str]
+# Each section kind's known keys (TAIPY's list is empty: it takes any).
+CONFIG_KEYS: dict[str, list[str]]
 SCOPES: list[str]
 FREQUENCIES: list[str]
 # The statuses of JobRecord.status and SubmissionRecord.status.
@@ -450,7 +453,7 @@ class InvalidArgument(ScenariumError, ValueError): ...
 class InternalError(ScenariumError, RuntimeError): ...
 class OutOfMemory(ScenariumError, MemoryError): ...
 
-def parse_config_toml(path: str) -> ConfigDocument:
+def parse_config_toml(path: str | PathLike[str]) -> ConfigDocument:
     """The configuration document of a Taipy TOML file; raises InvalidConfigFile."""
 
 def write_config_toml(document: ConfigDocument) -> str:

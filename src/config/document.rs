@@ -36,6 +36,9 @@ pub enum Typed {
     Class(String),
     List(Vec<Typed>),
     Table(Vec<Entry>),
+    /// A Python value no configuration file can hold, by its type's name: what
+    /// `Config.check()` sees of it, so that a property of the wrong type is named.
+    Opaque(String),
 }
 
 /// JSON has no inf or nan: they travel as strings, finite numbers as numbers.

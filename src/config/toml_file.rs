@@ -339,6 +339,8 @@ fn toml_value(value: &Typed) -> toml::Value {
         Typed::Section(id) => typed(id.clone(), "SECTION"),
         Typed::Function(path) => typed(path.clone(), "function"),
         Typed::Class(path) => typed(path.clone(), "class"),
+        // Never in a document that is written (Python refuses such values first).
+        Typed::Opaque(type_name) => toml::Value::String(type_name.clone()),
         Typed::List(items) => toml::Value::Array(items.iter().map(toml_value).collect()),
         Typed::Table(entries) => toml::Value::Table(table_of(entries)),
     }

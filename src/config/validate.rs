@@ -54,7 +54,13 @@ pub fn check_identifier(kind: &str, id: &str) -> Result<()> {
 /// The core's own check of a scenario's flattened spec before anything is
 /// stored: the validator's errors over the document the spec stands for.
 pub fn check_spec(spec: &ScenarioSpec) -> Result<()> {
-    let errors: Vec<String> = validate(&spec_document(spec))
+    // A spec's properties are JSON stand-ins (a None is null, a class a function
+    // reference): their types were checked on the configuration they came from.
+    let document = spec_document(spec);
+    let mut linter = Linter { document: &document, issues: Vec::new(), property_types: false };
+    linter.run();
+    let errors: Vec<String> = linter
+        .issues
         .into_iter()
         .filter(|issue| issue.level == Level::Error)
         .map(|issue| match issue.section.split_once('.') {
@@ -174,7 +180,10 @@ const DB_ENGINES: &[(&str, &[&str])] = &[
     ("mssql", &["db_name", "db_username", "db_password"]),
 ];
 
-fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
+/// The sections a configuration has, and the keys each knows (TAIPY takes any).
+pub const SECTION_KINDS: &[&str] = &["TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"];
+
+pub fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "DATA_NODE" => &[
             "storage_type",
@@ -257,13 +266,103 @@ fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// What a data node property holds. A value of another type is refused before
+/// anything uses it: a `default_path` of 5 would read file descriptor 5.
+#[derive(Clone, Copy)]
+enum Holds {
+    /// A file or folder name: text without NUL.
+    Path,
+    Text,
+    Flag,
+    Port,
+    Table,
+    List,
+    /// A function or a class, called to read, write or build a query.
+    Callable,
+    Class,
+    SheetName,
+}
+
+const PROPERTY_TYPES: &[(&str, Holds)] = &[
+    ("path", Holds::Path),
+    ("default_path", Holds::Path),
+    ("sqlite_folder_path", Holds::Path),
+    ("db_name", Holds::Path),
+    ("has_header", Holds::Flag),
+    ("encoding", Holds::Text),
+    ("engine", Holds::Text),
+    ("compression", Holds::Text),
+    ("encoder", Holds::Class),
+    ("decoder", Holds::Class),
+    ("read_kwargs", Holds::Table),
+    ("write_kwargs", Holds::Table),
+    ("db_extra_args", Holds::Table),
+    ("aws_s3_object_parameters", Holds::Table),
+    ("aws_s3_client_parameters", Holds::Table),
+    ("read_fct_args", Holds::List),
+    ("write_fct_args", Holds::List),
+    ("read_fct", Holds::Callable),
+    ("write_fct", Holds::Callable),
+    ("write_query_builder", Holds::Callable),
+    ("append_query_builder", Holds::Callable),
+    ("sheet_name", Holds::SheetName),
+    ("db_port", Holds::Port),
+    ("db_username", Holds::Text),
+    ("db_password", Holds::Text),
+    ("db_host", Holds::Text),
+    ("db_driver", Holds::Text),
+    ("sqlite_file_extension", Holds::Text),
+    ("table_name", Holds::Text),
+    ("read_query", Holds::Text),
+    ("collection_name", Holds::Text),
+    ("aws_access_key", Holds::Text),
+    ("aws_secret_access_key", Holds::Text),
+    ("aws_s3_bucket_name", Holds::Text),
+    ("aws_s3_object_key", Holds::Text),
+    ("aws_region", Holds::Text),
+    ("description", Holds::Text),
+    ("name", Holds::Text),
+];
+
+impl Holds {
+    fn accepts(self, value: &Typed) -> bool {
+        match (self, value) {
+            (Holds::Path, Typed::Str(s)) => !s.contains('\0'),
+            (Holds::Text, Typed::Str(_)) | (Holds::Flag, Typed::Bool(_)) | (Holds::Table, Typed::Table(_)) => true,
+            (Holds::List, Typed::List(_)) | (Holds::Class, Typed::Class(_)) => true,
+            (Holds::Callable, Typed::Function(_) | Typed::Class(_)) => true,
+            (Holds::SheetName, Typed::Str(_)) => true,
+            (Holds::SheetName, Typed::List(items)) => items.iter().all(|i| matches!(i, Typed::Str(_))),
+            (Holds::Port, Typed::Int(port)) => (1..=65535).contains(port),
+            // An untyped ENV[...] template reads as text, as in Taipy.
+            (Holds::Port, Typed::Str(port)) => port.trim().parse::<u16>().is_ok_and(|p| p > 0),
+            _ => false,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Holds::Path => "a path (text without NUL characters)",
+            Holds::Text => "text",
+            Holds::Flag => "a boolean (True or False)",
+            Holds::Port => "a port number from 1 to 65535",
+            Holds::Table => "a table (a dict)",
+            Holds::List => "a list",
+            Holds::Callable => "a function",
+            Holds::Class => "a class",
+            Holds::SheetName => "a sheet name or a list of sheet names",
+        }
+    }
+}
+
 struct Linter<'a> {
     document: &'a Document,
     issues: Vec<Issue>,
+    property_types: bool,
 }
 
 pub fn validate(document: &Document) -> Vec<Issue> {
-    let mut linter = Linter { document, issues: Vec::new() };
+    let mut linter = Linter { document, issues: Vec::new(), property_types: true };
     linter.run();
     linter.issues
 }
@@ -358,12 +457,12 @@ impl<'a> Linter<'a> {
 
     fn keys(&mut self, section: &Section) {
         let Some(known) = known_keys(&section.kind) else {
-            let kinds = ["TAIPY", "JOB", "CORE", "DATA_NODE", "TASK", "SCENARIO"];
+            let kinds = SECTION_KINDS;
             self.push(
                 Level::Error,
                 section,
                 None,
-                format!("unknown section [{}]{}", section.kind, did_you_mean(&section.kind, &kinds)),
+                format!("unknown section [{}]{}", section.kind, did_you_mean(&section.kind, kinds)),
             );
             return;
         };
@@ -429,9 +528,17 @@ impl<'a> Linter<'a> {
         self.expect_type(
             section,
             "validity_period",
-            |v| matches!(v, Typed::Timedelta(s) if s.is_finite() && *s > 0.0),
-            "a positive duration such as \"1d:timedelta\"",
+            // Python's timedelta stops short of a billion days.
+            |v| matches!(v, Typed::Timedelta(s) if s.is_finite() && *s > 0.0 && *s < 86_400.0 * 999_999_999.0),
+            "a positive duration such as \"1d:timedelta\" (under 999,999,999 days)",
         );
+        let rules = if self.property_types { PROPERTY_TYPES } else { &[] };
+        for (key, holds) in rules {
+            if let Some(entry) = get(section, key).filter(|e| !holds.accepts(&e.value)) {
+                let message = format!("{key} must be {}, got {}", holds.what(), describe(&entry.value));
+                self.push(Level::Error, section, Some(entry), message);
+            }
+        }
         if let (Some(storage @ ("csv" | "parquet")), Some(entry)) = (storage, get(section, "default_data")) {
             if !matches!(entry.value, Typed::List(_) | Typed::Table(_)) {
                 let message = format!(
@@ -470,7 +577,7 @@ impl<'a> Linter<'a> {
                 Some((_, needs)) => {
                     for key in needs.iter().filter(|key| get(section, key).is_none()) {
                         let message = format!("a {storage} data node on {engine} needs {key}");
-                        self.push(Level::Error, section, Some(entry), message);
+                        self.push(Level::Error, section, None, message);
                     }
                 }
                 None => {
@@ -703,6 +810,7 @@ fn describe(value: &Typed) -> String {
         Typed::Class(c) => format!("the class {c}"),
         Typed::List(_) => "a list".into(),
         Typed::Table(_) => "a table".into(),
+        Typed::Opaque(type_name) => format!("a Python {type_name}"),
     }
 }
 
@@ -780,6 +888,39 @@ pub(crate) mod tests {
         assert_eq!(s1.version(), s2.version());
         s2.tasks[0].skippable = false;
         assert_ne!(s1.version(), s2.version());
+    }
+
+    #[test]
+    fn a_property_of_the_wrong_type_is_named_with_its_line() {
+        let entry =
+            |key: &str, value: Typed| Entry { key: key.into(), value, line: Some(7), column: None, template: None };
+        let section =
+            |entries: Vec<Entry>| Section { kind: "DATA_NODE".into(), id: Some("a".into()), line: Some(1), entries };
+        let wrong = vec![
+            entry("storage_type", Typed::Str("csv".into())),
+            entry("default_path", Typed::Int(5)),
+            entry("has_header", Typed::Str("no".into())),
+            entry("path", Typed::Str("a\0b".into())),
+            entry("db_port", Typed::Int(70_000)),
+            entry("read_kwargs", Typed::Opaque("bytes".into())),
+            entry("validity_period", Typed::Timedelta(1e300)),
+        ];
+        let issues = validate(&Document { file: None, sections: vec![section(wrong)] });
+        let keys: Vec<_> = issues.iter().filter(|i| i.level == Level::Error).filter_map(|i| i.key.clone()).collect();
+        for key in ["default_path", "has_header", "path", "db_port", "read_kwargs", "validity_period"] {
+            assert!(keys.iter().any(|k| k == key), "{key} not named: {issues:?}");
+        }
+        assert!(issues.iter().all(|i| i.line == Some(7)), "{issues:?}");
+        let right = vec![
+            entry("storage_type", Typed::Str("csv".into())),
+            entry("default_path", Typed::Str("data/a.csv".into())),
+            entry("has_header", Typed::Bool(false)),
+            entry("sheet_name", Typed::List(vec![Typed::Str("s".into())])),
+            entry("read_fct", Typed::Class("m.C".into())),
+            entry("db_port", Typed::Str("5432".into())),
+        ];
+        let issues = validate(&Document { file: None, sections: vec![section(right)] });
+        assert!(issues.iter().all(|i| i.level != Level::Error), "{issues:?}");
     }
 
     #[test]

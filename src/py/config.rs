@@ -11,9 +11,12 @@ use crate::config::{document::Document, toml_file, validate};
 /// The configuration document of TOML file `path`; raises InvalidConfigFile
 /// naming the file, line and column of a syntax or value error.
 #[pyfunction]
-pub fn parse_config_toml<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InvalidConfigFile::new_err(format!("{path}: cannot read the configuration file: {e}")))?;
+pub fn parse_config_toml<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, PyAny>> {
+    // A PathBuf, not a str: a file name that is not UTF-8 still names a file.
+    let shown = path.to_string_lossy();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| InvalidConfigFile::new_err(format!("{shown}: cannot read the configuration file: {e}")))?;
+    let path = &*shown;
     let env = |name: &str| std::env::var(name).ok();
     let parsed = py.detach(|| std::panic::catch_unwind(|| toml_file::parse(path, &text, &env)));
     let parsed = parsed.map_err(|panic| super::error::panic_error(&format!(" reading {path}"), panic.as_ref()))?;

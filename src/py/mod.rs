@@ -45,8 +45,9 @@ mod _core {
 
     /// Raises ConfigError unless `id` is a valid identifier for a `kind` ("task", ...).
     #[pyfunction]
-    fn check_identifier(kind: &str, id: &str) -> PyResult<()> {
-        Ok(crate::config::validate::check_identifier(kind, id)?)
+    fn check_identifier(kind: &str, id: &Bound<'_, pyo3::types::PyString>) -> PyResult<()> {
+        // Lossy: text that is not UTF-8 (a lone surrogate) is no identifier, and is said so.
+        Ok(crate::config::validate::check_identifier(kind, &id.to_string_lossy())?)
     }
 
     #[pymodule_init]
@@ -60,6 +61,10 @@ mod _core {
         m.add("STORAGE_TYPES", StorageType::NAMES.to_vec())?;
         m.add("SCOPES", Scope::NAMES.to_vec())?;
         m.add("FREQUENCIES", Frequency::NAMES.to_vec())?;
+        let keys = crate::config::validate::SECTION_KINDS
+            .iter()
+            .map(|kind| (*kind, crate::config::validate::known_keys(kind).unwrap_or_default().to_vec()));
+        m.add("CONFIG_KEYS", keys.collect::<std::collections::BTreeMap<_, _>>())?;
         // The statuses records carry (JobRecord.status, SubmissionRecord.status).
         m.add("JOB_STATUSES", crate::model::JobStatus::NAMES.to_vec())?;
         m.add("SUBMISSION_STATUSES", crate::model::SubmissionStatus::NAMES.to_vec())?;

@@ -8,11 +8,11 @@ import math
 import numbers
 import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scenarium.exceptions import InvalidArgument
+from scenarium.exceptions import InvalidArgument, NonExistingEntity
 
 # SQLite's integers: a larger version number cannot name a stored version.
 _INT64_MAX = 2**63 - 1
@@ -82,3 +82,48 @@ def writable_file(function: str, name: str, value: Any, make_folder: bool = Fals
         where = f"{function}: {name} {os.fspath(target)!r}"
         raise InvalidArgument(f"{where} cannot be written: no folder {os.fspath(folder)!r}")
     return target
+
+
+def utf8(text: str) -> bool:
+    """Whether ``text`` can be stored: a lone surrogate (what ``os.fsdecode`` makes of
+    bytes that are not UTF-8) cannot reach the registry or a file."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text(function: str, name: str, value: Any) -> str:
+    """A name, tag or id to store: a str that UTF-8 can hold."""
+    if not isinstance(value, str):
+        raise TypeError(f"{function}: {name} must be a str, got {type(value).__name__}")
+    if not utf8(value):
+        raise InvalidArgument(f"{function}: {name} must be text UTF-8 can hold (no lone surrogate), got {value!r}")
+    return value
+
+
+def entity_id(function: str, name: str, entity: Any) -> str:
+    """The id of ``entity`` (an entity or its id). An id UTF-8 cannot hold names nothing:
+    ``NonExistingEntity``, as any other id nothing has."""
+    found = entity if isinstance(entity, str) else getattr(entity, "id", None)
+    if not isinstance(found, str):
+        raise TypeError(f"{function}: {name} must be an entity or its id (a str), got {type(entity).__name__}")
+    if not utf8(found):
+        raise NonExistingEntity(f"{function}: no entity has the id {found!r} ({name})")
+    return found
+
+
+def moment(function: str, name: str, value: Any) -> float | None:
+    """A datetime as seconds since the epoch (naive means local time, as Python's)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"{function}: {name} must be a datetime.datetime or None, got {type(value).__name__}")
+    try:
+        seconds = value.timestamp()
+        # The calendar's ends: a cycle or a display around the date must exist too.
+        (value + timedelta(days=400)) - timedelta(days=800)
+    except (OverflowError, ValueError, OSError) as e:
+        raise InvalidArgument(f"{function}: {name} {value!r} is outside the dates scenarium can keep: {e}") from None
+    return seconds

@@ -10,10 +10,12 @@ clearly exceeds what is left is refused first with a ``MemoryError`` (which
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import resource
 from pathlib import Path
+from typing import Any, Callable
 
 # What a reader needs beyond the decoded data: its buffers hold up to a second copy
 # while it converts (pyarrow to pandas), and its threads' stacks and arenas take
@@ -23,6 +25,39 @@ from pathlib import Path
 # on a loaded machine. Below 3x + 96 MiB a read is refused.
 _FACTOR = 3
 _SLACK = 96 << 20
+# polars' first use in a process starts its thread pools (compute, async, tokio) and
+# jemalloc's background threads, each reserving address space. Measured with
+# RLIMIT_AS on this 2-core machine (polars 2.1, a 48 MB column read through
+# scenarium, three runs per headroom): a cold read aborted the process ("memory
+# allocation of 979592 bytes failed") with 1 and 2 GiB left and passed every time with
+# 2.5 GiB. Warm (pools running, their reservations in VmSize) a read needed 3x the
+# data + 96 MiB. Taken as 1 GiB per pool thread, at least 2 GiB.
+_POLARS_COLD_PER_THREAD = 1 << 30
+
+
+def _polars_cold_cost() -> int:
+    threads = os.environ.get("POLARS_MAX_THREADS", "")
+    count = int(threads) if threads.isdigit() else (os.cpu_count() or 2)
+    return max(2, count) * _POLARS_COLD_PER_THREAD
+
+
+# Writing a frame: the writer's buffers (row groups, compression, a csv line buffer).
+_WRITE_FACTOR = 2
+# A Rust library's panic with less than this left is taken for memory running out
+# (polars panicked "LazyLock instance has previously been poisoned" after a failed
+# allocation in one of its threads, with 200 MiB left).
+_PANIC_MEANS_MEMORY = 2 << 30
+
+
+def polars_warm() -> bool:
+    """Whether polars' thread pool already runs in this process (its cost is paid)."""
+    try:
+        return any(
+            Path(f"/proc/self/task/{task}/comm").read_text().startswith("polars-0")
+            for task in os.listdir("/proc/self/task")
+        )
+    except OSError:
+        return False
 
 
 def headroom() -> int | None:
@@ -70,9 +105,51 @@ def decoded_size(path: Path, fmt: str) -> int:
 
 def check_fits(path: Path, fmt: str) -> None:
     """Raises MemoryError when reading ``path`` as ``fmt`` cannot fit in what is left."""
+    _refuse_past(lambda: _FACTOR * decoded_size(path, fmt), fmt.endswith("/polars"))
+
+
+def check_write_fits(frame: Any, kind: str) -> None:
+    """Raises MemoryError when writing ``frame`` (a ``kind`` frame: polars or pandas)
+    cannot fit in what is left: a Rust writer that cannot allocate ends the process."""
+    _refuse_past(lambda: _WRITE_FACTOR * frame_size(frame, kind), kind == "polars")
+
+
+def check_size_fits(size: int, polars: bool) -> None:
+    """Raises MemoryError when decoding ``size`` bytes cannot fit in what is left."""
+    _refuse_past(lambda: _FACTOR * size, polars)
+
+
+def is_memory_failure(error: BaseException) -> bool:
+    """Whether a library's exception says memory ran out: a MemoryError, ENOMEM (polars'
+    Rust I/O errors carry "os error 12"), or a Rust library's panic (pyo3's
+    PanicException, a BaseException) in a process with a known limit and little left."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, MemoryError) or getattr(seen, "errno", None) == errno.ENOMEM:
+            return True
+        if "(os error 12)" in str(seen) or "Cannot allocate memory" in str(seen):
+            return True
+        if type(seen).__name__ == "PanicException":
+            left = headroom()
+            return left is not None and left < _PANIC_MEANS_MEMORY
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def frame_size(frame: Any, kind: str) -> int:
+    """About how many bytes ``frame`` holds."""
+    try:
+        if kind == "polars":
+            return int(frame.estimated_size())
+        return int(frame.memory_usage(index=True, deep=False).sum())
+    except Exception:  # noqa: BLE001  (a frame library's own failure: no estimate, no refusal)
+        return 0
+
+
+def _refuse_past(needed_for_data: Callable[[], int], polars: bool) -> None:
     left = headroom()
     if left is None:
         return
-    needed = _FACTOR * decoded_size(path, fmt) + _SLACK
+    needed = needed_for_data() + _SLACK + (_polars_cold_cost() if polars and not polars_warm() else 0)
     if needed > left:
         raise MemoryError(f"about {needed:,} bytes needed, {max(left, 0):,} left to the process")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
+from scenarium._utils import arguments as _arguments
 from scenarium.entities import (
     DataNode,
     Job,
@@ -36,6 +37,7 @@ def get(entity_id: str) -> Any:
     when ``entity_id`` is not a string, ``NonExistingEntity`` when nothing has it)."""
     if not isinstance(entity_id, str):
         raise TypeError(f"get takes an entity id (a str such as 'SCENARIO_...'), got {entity_id!r}")
+    _arguments.entity_id("get", "entity_id", entity_id)
     engine = _runtime.engine()
     kind = _PREFIXES.get(entity_id.split("_", 1)[0])
     if kind == "scenario":
@@ -161,7 +163,7 @@ def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
     Example:
         >>> sc.delete(sc.get_latest_submission(scenario).id)
     """
-    entity_id = entity if isinstance(entity, str) else entity.id
+    entity_id = _arguments.entity_id("delete", "entity", entity)
     engine = _runtime.engine()
     kind = entity_id.split("_", 1)[0]
     try:
@@ -194,7 +196,7 @@ def delete(entity: Union[str, Scenario, Submission, Job]) -> None:
 
 def delete_job(job: Union[Job, str], force: bool = False) -> None:
     """Deletes a finished job (any job with ``force``); what it computed stays cached."""
-    job_id = job if isinstance(job, str) else job.id
+    job_id = _arguments.entity_id("delete_job", "job", job)
     try:
         _runtime.engine().delete_job(job_id, force)
     except ValueError as e:

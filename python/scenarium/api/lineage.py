@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Union
 
+from scenarium._utils import arguments as _arguments
 from scenarium.config import Config
 from scenarium.display import dag_svg as _dag_svg
 from scenarium.display import html as _html
@@ -350,6 +351,7 @@ def get_versions() -> list[dict[str, Any]]:
 
 def duplicate_scenario(scenario: Scenario, name: str | None = None) -> Scenario:
     """A new scenario with the same parameters and outputs (shared, not copied, on disk)."""
+    name = None if name is None else _arguments.text("duplicate_scenario", "name", name)
     engine = _runtime.engine()
     return Scenario(engine.duplicate_scenario(scenario.id, name), engine)
 

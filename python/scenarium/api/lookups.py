@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
+from scenarium._utils import arguments as _arguments
 from scenarium.api.functions import get, get_scenarios
 from scenarium.api.submit import _DefaultTarget
 from scenarium.config import DataNodeConfig
@@ -47,7 +48,7 @@ def get_tasks() -> list[Task]:
 
 def get_latest_job(task: Union[Task, str]) -> Job | None:
     """The last job created for ``task`` (or the task with that id), if any."""
-    task_id = task if isinstance(task, str) else task.id
+    task_id = _arguments.entity_id("get_latest_job", "task", task)
     engine = _runtime.engine()
     jobs = [r for r in engine.jobs() if r.task_id == task_id]
     return Job(max(jobs, key=lambda r: r.created_at), engine) if jobs else None
@@ -55,7 +56,7 @@ def get_latest_job(task: Union[Task, str]) -> Job | None:
 
 def get_latest_submission(entity: Union[Scenario, Task, str]) -> Submission | None:
     """The last submission of a scenario or task (or its id), if any."""
-    entity_id = entity if isinstance(entity, str) else entity.id
+    entity_id = _arguments.entity_id("get_latest_submission", "entity", entity)
     engine = _runtime.engine()
     found = engine.submissions(entity_id)
     return Submission(max(found, key=lambda r: r.created_at), engine) if found else None

@@ -64,7 +64,8 @@ def create_scenario(config: ScenarioConfig, creation_date: datetime | None = Non
     engine = _runtime.engine()
     spec = config._spec()
     defaults = _default_values(engine, config, spec, skip=())
-    date = None if creation_date is None else creation_date.timestamp()
+    date = _arguments.moment("create_scenario", "creation_date", creation_date)
+    name = None if name is None else _arguments.text("create_scenario", "name", name)
     record = engine.create_scenario(spec, defaults, name, date)
     if _events.Notifier._registrations:
         for dn_id in record.data_nodes.values():
@@ -338,7 +339,7 @@ def cancel_job(job: Job | str) -> None:
         >>> sc.cancel_job(sub.jobs[-1])
     """
     engine = _runtime.engine()
-    job_id = job if isinstance(job, str) else job.id
+    job_id = _arguments.entity_id("cancel_job", "job", job)
     record = engine.job(job_id)
     engine.cancel_job(record.submission_id, job_id)
 

@@ -117,7 +117,8 @@ def _path_issues(state: ConfigState) -> list[Issue]:
         file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
         for key in ("path", "default_path"):
             value = dn.properties.get(key)
-            if not isinstance(value, (str, os.PathLike)):
+            # A value that is no path is the validator's to name.
+            if not isinstance(value, (str, os.PathLike)) or "\x00" in os.fsdecode(value):
                 continue
             target = os.path.realpath(os.path.join(here, os.fspath(value)))
             if os.path.isdir(target) and dn.storage_type not in ("generic", "parquet"):
@@ -162,7 +163,7 @@ def _written_paths(dn: Any) -> list[tuple[str, str]]:
             ("sqlite_folder_path" if props.get("sqlite_folder_path") else "db_name", os.path.join(folder, file))
         )
     # An ENV[VAR] template is read when used: the file it names is checked then (by the core).
-    return [(key, path) for key, path in found if path and not path.startswith("ENV[")]
+    return [(key, path) for key, path in found if path and not path.startswith("ENV[") and "\x00" not in path]
 
 
 def store_path_issues(state: ConfigState, nodes: Iterable[Any]) -> list[Issue]:
@@ -188,6 +189,20 @@ def refuse_store_paths(state: ConfigState, nodes: Iterable[Any]) -> None:
     the storage folder (what ``configure_*`` calls, so that it is said where it is written)."""
     for issue in store_path_issues(state, nodes):
         raise ConfigError(f"data node {issue.section.partition('.')[2]!r}: {issue.key} {issue.message}")
+
+
+def refuse_bad_properties(state: ConfigState, node: Any) -> None:
+    """Raises ConfigError naming a property of ``node`` whose value is of a type it cannot
+    hold (a ``default_path`` of 5, a ``has_header`` of "no", a negative validity period):
+    the validator's rules, applied where the mistake is written. Rules that need the whole
+    configuration (references, required properties) wait for ``check()``."""
+    alone = ConfigState(core=state.core, data_nodes={node.id: node})
+    section = f"DATA_NODE.{node.id}"
+    for issue in validate_config(document(alone, strict=False)):
+        key = issue.get("key")
+        # Type rules say "<key> must be ...": the ones that hold for a node on its own.
+        if issue["level"] == "error" and issue["section"] == section and key and issue["message"].startswith(key):
+            raise ConfigError(f"data node {node.id!r}: {issue['message']}")
 
 
 def _exposed_type_issues(state: ConfigState) -> list[Issue]:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
+from scenarium._utils import arguments as _arguments
 from scenarium.config.model import (
     ConfigState,
     DataNodeConfig,
@@ -45,8 +47,14 @@ def _typed(value: Any, where: str, strict: bool = True) -> TypedValue:
     if isinstance(value, float):
         # JSON has no inf or nan: the core reads them as strings.
         return {"type": "float", "value": value if math.isfinite(value) else repr(value)}
+    if isinstance(value, os.PathLike):
+        value = os.fsdecode(value)
     if isinstance(value, str):
-        return {"type": "str", "value": value}
+        if _arguments.utf8(value):
+            return {"type": "str", "value": value}
+        if strict:
+            raise ConfigError(f"{where}: {value!r} is not text a file can hold (a lone surrogate)")
+        return {"type": "opaque", "value": "str that is not UTF-8"}
     if isinstance(value, datetime):
         return {"type": "datetime", "value": value.isoformat()}
     if isinstance(value, timedelta):
@@ -73,7 +81,8 @@ def _typed(value: Any, where: str, strict: bool = True) -> TypedValue:
                 raise
             return {"type": "function", "value": "__main__.local"}
     if not strict:
-        return {"type": "str", "value": repr(value)}
+        # Checked, never written: the validator names a property of the wrong type by it.
+        return {"type": "opaque", "value": type(value).__qualname__}
     raise ConfigError(
         f"{where}: {type(value).__qualname__} values cannot be written to a TOML file; "
         "keep them in Python configuration or store them as a file the data node reads"
@@ -104,6 +113,10 @@ def _function_path(function: Callable[..., Any], where: str) -> str:
 
 def _entry(key: str, value: Any, where: str, line: int | None, strict: bool) -> ConfigEntry:
     typed = _typed(value, f"{where} {key}", strict)
+    if not _arguments.utf8(key):
+        if strict:
+            raise ConfigError(f"{where}: key {key!r} is not text a file can hold (a lone surrogate)")
+        key = key.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"key": key, "value": typed, "line": line, "column": None, "template": None}
 
 

@@ -80,6 +80,7 @@ class Config:
             validity_period = validity_period if validity_period is not None else default.validity_period
             properties = {**default.properties, **properties}
         cfg = DataNodeConfig(id, storage_type or "pickle", scope or Scope.SCENARIO, validity_period, **properties)
+        _config_check.refuse_bad_properties(cls._state, cfg)
         _config_check.refuse_store_paths(cls._state, [cfg])
         cls._state.data_nodes[id] = cfg
         cls._state.checked = False
@@ -102,6 +103,7 @@ class Config:
             False
         """
         default = DataNodeConfig("default", storage_type, scope or Scope.SCENARIO, validity_period, **properties)
+        _config_check.refuse_bad_properties(cls._state, default)
         cls._state.default_data_node = default
         cls._state.checked = False
         return default
@@ -125,6 +127,7 @@ class Config:
         validity_period = properties.pop("validity_period", source_configuration.validity_period)
         merged = {**source_configuration.properties, **properties}
         cfg = DataNodeConfig(id, storage_type, scope, validity_period, **merged)
+        _config_check.refuse_bad_properties(cls._state, cfg)
         _config_check.refuse_store_paths(cls._state, [cfg])
         cls._state.data_nodes[id] = cfg
         cls._state.checked = False

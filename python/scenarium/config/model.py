@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import inspect
 import os
 import types
 import warnings
@@ -113,7 +114,13 @@ class DataNodeConfig(_ConfigObject):
             raise ConfigError(
                 f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
             )
-        if properties.get("exposed_type") == "modin":
+        exposed = properties.get("exposed_type")
+        if callable(exposed) and not inspect.isclass(exposed):
+            raise ConfigError(
+                f"data node {id!r}: exposed_type must be a name such as 'pandas' or a class, "
+                f"got the function {exposed!r}"
+            )
+        if exposed == "modin":
             # Taipy replaces it too (deprecated since Taipy 3.1): modin frames are pandas frames.
             warnings.warn(
                 f"data node {id!r}: exposed_type='modin' is deprecated, as in Taipy; it reads as exposed_type='pandas'",
@@ -373,10 +380,23 @@ class CoreConfig:
         if "project_paths" in properties:
             # The folders of the project's own code besides the current folder and the
             # script's (from configure_core or a TOML file): tasks' identities walk it.
-            _code_identity.set_project_paths(properties["project_paths"] or ())
+            _code_identity.set_project_paths(_folders("project_paths", properties["project_paths"]))
 
     def __repr__(self) -> str:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"
+
+
+def _folders(key: str, value: Any) -> list[str]:
+    """One folder or a list of folders (a str is one folder, not its characters)."""
+    given = [] if value is None else [value] if isinstance(value, (str, os.PathLike)) else value
+    if not isinstance(given, (list, tuple)):
+        raise ConfigError(f"{key} must be a folder or a list of folders, got {value!r}")
+    folders = []
+    for folder in given:
+        if not isinstance(folder, (str, os.PathLike)) or "\x00" in os.fsdecode(folder) or not os.fspath(folder):
+            raise ConfigError(f"{key} must be folders' paths without NUL characters, got {folder!r}")
+        folders.append(os.fsdecode(folder))
+    return folders
 
 
 class UnresolvedFunction:

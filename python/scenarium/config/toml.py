@@ -36,10 +36,11 @@ from scenarium.config.model import (
     TaskConfig,
     UnresolvedFunction,
 )
+from scenarium.exceptions import InvalidConfigFile
 from scenarium.identity import static_ref as _static_ref
 
 if TYPE_CHECKING:  # the payload types exist only in the stub
-    from scenarium._core import ConfigDocument, ConfigSection, TypedValue
+    from scenarium._core import ConfigDocument, ConfigEntry, ConfigSection, TypedValue
 
 # Finds the object a "module.name:function" value names, given the file's folder.
 _Resolver = Callable[[str, "str | None"], Any]
@@ -74,6 +75,18 @@ def _python_value(typed: TypedValue, base_dir: str | None, resolve: _Resolver) -
     if kind == "list":
         return [_python_value(v, base_dir, resolve) for v in value]
     return {e["key"]: _python_value(e["value"], base_dir, resolve) for e in value}
+
+
+def _entry_value(file: str | None, entry: ConfigEntry, base_dir: str | None, resolve: _Resolver) -> Any:
+    """The Python value of one entry; a value Python cannot hold (a duration past
+    timedelta's billion days, a year 0) is InvalidConfigFile naming the file and line."""
+    try:
+        return _python_value(entry["value"], base_dir, resolve)
+    except (OverflowError, ValueError) as e:
+        where = f"{file or '<document>'}:{entry.get('line') or '?'}"
+        error = InvalidConfigFile(f"{where}: {entry['key']}: {entry['value'].get('value')!r} is out of range: {e}")
+        error.file, error.line, error.column = file, entry.get("line"), None  # type: ignore[attr-defined]
+        raise error from None
 
 
 def import_path(path: str, base_dir: str | None, function_dirs: list[str] | None = None) -> Any:
@@ -145,9 +158,9 @@ def apply(state: ConfigState, document: ConfigDocument, *, replace: bool, static
         default = defaults.get(section["kind"])
         if section["kind"] == "DATA_NODE" and storage(section) not in (None, storage(default)):
             default = None  # as configure_data_node: a default of another storage type gives nothing
-        merged = {e["key"]: e["value"] for e in (default["entries"] if default else [])}
-        merged.update({e["key"]: e["value"] for e in section["entries"]})
-        return {k: _python_value(v, base_dir, resolve) for k, v in merged.items()}
+        merged = {e["key"]: e for e in (default["entries"] if default else [])}
+        merged.update({e["key"]: e for e in section["entries"]})
+        return {k: _entry_value(file, e, base_dir, resolve) for k, e in merged.items()}
 
     def by_kind(kind: str) -> list[tuple[str, ConfigSection]]:
         return [(s["id"] or "", s) for s in sections if s["kind"] == kind and s.get("id") != "default"]
@@ -255,14 +268,34 @@ def _apply_scenario(state: ConfigState, id: str, v: dict[str, Any]) -> None:
     if "frequency" in v:
         cfg.frequency = v.pop("frequency")
     if "comparators" in v:
-        cfg.comparators = {k: _as_list(f) for k, f in dict(v.pop("comparators") or {}).items()}
+        comparators = _table(state, f"SCENARIO.{id}", "comparators", v.pop("comparators"))
+        cfg.comparators = {k: _as_list(f) for k, f in comparators.items()}
     if "sequences" in v:
-        sequences = {k: [str(t) for t in _as_list(ts)] for k, ts in dict(v.pop("sequences") or {}).items()}
+        sequences = _table(state, f"SCENARIO.{id}", "sequences", v.pop("sequences"))
+        sequences = {k: [str(t) for t in _as_list(ts)] for k, ts in sequences.items()}
         if sequences:
             cfg.properties["sequences"] = sequences
         else:
             cfg.properties.pop("sequences", None)
     cfg.properties.update(v)
+
+
+def _table(state: ConfigState, section: str, key: str, value: Any) -> dict[str, Any]:
+    """``value`` as the table ``key`` must be, else InvalidConfigFile naming the file and
+    line: what the section is built from cannot wait for check()."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    kind, _, id = section.partition(".")
+    file, section_line, lines = state.locations.get((kind, id), ("", None, {}))
+    line = lines.get(key) or section_line
+    error = InvalidConfigFile(
+        f"{file or '<document>'}:{line or '?'}: [{section}] {key} must be a table such as "
+        f"{{name = [...]}}, got {value!r}"
+    )
+    error.file, error.line, error.column = file, line, None  # type: ignore[attr-defined]
+    raise error
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -147,6 +147,9 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
     def _write(
         self, value: Any, as_record: Any, job_id: str | None, editor_id: str | None, comment: str | None, **edit: Any
     ) -> None:
+        for name, given in (("job_id", job_id), ("editor_id", editor_id), ("comment", comment)):
+            if given is not None:
+                _arguments.text("DataNode.write", name, given)
         self._check_lock(editor_id if job_id is None else None, job_id is not None)
         if "columns" in edit and self.storage_type in _TABLE_STORAGE and _exposed.frame_kind(value) is None:
             value = _frames.as_table(value, self._record, list(edit.pop("columns")))  # as Taipy's docs write rows
@@ -238,6 +241,8 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
             (True, 'ana')
             >>> scenario.payment_threshold.unlock_edit("ana")
         """
+        if editor_id is not None:
+            _arguments.text("DataNode.lock_edit", "editor_id", editor_id)
         expires = (datetime.now(timezone.utc) + self.EDIT_LOCK).timestamp()
         try:
             self._engine.lock_edit(self.id, editor_id, expires)
@@ -246,6 +251,8 @@ class DataNode(_Entity[DataNodeRecord], Labelled):
 
     def unlock_edit(self, editor_id: str | None = None) -> None:
         """Removes the lock (``editor_id``'s, or any when None)."""
+        if editor_id is not None:
+            _arguments.text("DataNode.unlock_edit", "editor_id", editor_id)
         self._engine.unlock_edit(self.id, editor_id)
 
     @property

@@ -10,6 +10,7 @@ from scenarium._core import (
     Engine,
     ScenarioRecord,
 )
+from scenarium._utils import arguments as _arguments
 from scenarium.display import dag_svg as _dag_svg
 from scenarium.entities import actions as _actions
 from scenarium.entities import events as _events
@@ -266,6 +267,8 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
 
     def add_sequences(self, sequences: dict[str, list[Any]]) -> None:
         """Adds several sequences, ``{name: tasks}``, all or none (as ``add_sequence``)."""
+        if not isinstance(sequences, dict):
+            raise TypeError(f"add_sequences: sequences must be a dict of name: tasks, got {type(sequences).__name__}")
         record = self._refresh()
         taken = [name for name in sequences if name in record.sequences]
         if taken:
@@ -317,6 +320,7 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
 
     @name.setter
     def name(self, value: str | None) -> None:
+        value = None if value is None else _arguments.text("Scenario.name", "name", value)
         r = self._refresh()
         self.__dict__["_record"] = self._engine.update_scenario(self.id, value, r.tags, r.is_primary)
 
@@ -333,11 +337,13 @@ class Scenario(_Entity[ScenarioRecord], Submittable, Labelled):
         return set(self._refresh().tags)
 
     def add_tag(self, tag: str) -> None:
+        _arguments.text("Scenario.add_tag", "tag", tag)
         r = self._refresh()
         tags = sorted({*r.tags, tag})
         self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)
 
     def remove_tag(self, tag: str) -> None:
+        _arguments.text("Scenario.remove_tag", "tag", tag)
         r = self._refresh()
         tags = sorted(set(r.tags) - {tag})
         self.__dict__["_record"] = self._engine.update_scenario(self.id, r.name, tags, r.is_primary)

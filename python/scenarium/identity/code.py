@@ -50,12 +50,12 @@ if TYPE_CHECKING:  # the payload types exist only in the stub
 from scenarium.identity.declared import declared_dependency, env_value, files_bytes, listing
 from scenarium.identity.modules import (
     blake3_hex,
-    extra_project_paths,
     main_name,
     module_kind,
     module_of,
     package_version,
     python_version,
+    set_extra_project_paths,
 )
 from scenarium.identity.values import Encoder, encode_code, identity_hooks, names_of, used_as_values
 
@@ -68,7 +68,7 @@ _CLASS_NOISE = frozenset(
 def set_project_paths(paths: Iterable[str]) -> None:
     """Folders whose modules are the project's own code, besides the current folder
     and the running script's folder."""
-    extra_project_paths[:] = [os.path.realpath(os.fspath(p)) for p in paths]
+    set_extra_project_paths(paths)
     _memos.clear()
 
 

@@ -45,7 +45,13 @@ _module_kinds: dict[tuple[str, str | None, tuple[str, ...]], str] = {}
 
 
 # Folders the user adds to the project (Config.configure_core(project_paths=[...])).
-extra_project_paths: list[str] = []
+_extra_project_paths: list[str] = []
+
+
+def set_extra_project_paths(paths: Iterable[str]) -> None:
+    """The folders ``Config.configure_core(project_paths=...)`` adds (``code.set_project_paths``
+    also forgets the identities computed with the previous ones)."""
+    _extra_project_paths[:] = [os.path.realpath(os.fspath(p)) for p in paths]
 
 
 _roots_found: dict[tuple[Any, ...], tuple[str, ...]] = {}
@@ -56,10 +62,10 @@ def project_roots() -> tuple[str, ...]:
     folder and the paths added to the configuration."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     script = main_file if isinstance(main_file, str) else None
-    key = (os.getcwd(), script, *extra_project_paths)
+    key = (os.getcwd(), script, *_extra_project_paths)
     found = _roots_found.get(key)
     if found is None:
-        roots = [os.getcwd(), *extra_project_paths]
+        roots = [os.getcwd(), *_extra_project_paths]
         if script is not None:
             roots.append(os.path.dirname(os.path.abspath(script)))
         found = _roots_found[key] = tuple(sorted({os.path.realpath(r) for r in roots}))

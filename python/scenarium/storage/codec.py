@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import errno
 import json
 import math
 import os
@@ -151,7 +150,13 @@ def encode(engine: Engine, value: Any, dn: Any) -> StoredValue:
     """Stores ``value`` for data node record ``dn``; raises NotSerializable naming the node.
     The strings a container value holds are recorded with it: a task reading a list
     or dict of paths re-runs when one of those files changes."""
-    stored = _encode(engine, value, dn)
+    try:
+        stored = _encode(engine, value, dn)
+    except MemoryError as e:
+        raise OutOfMemory(
+            f"data node {dn.config_id!r} ({dn.id}): not enough memory to store a {type(value).__qualname__}; "
+            f"nothing was stored and its earlier versions are untouched{f': {e}' if str(e) else ''}"
+        ) from e
     if isinstance(value, (list, tuple, set, frozenset, dict, os.PathLike)):
         candidates: dict[str, None] = {}
         _path_candidates(value, candidates)
@@ -208,9 +213,11 @@ def _encode(engine: Engine, value: Any, dn: Any) -> StoredValue:
             # Arrow would change it (object or complex cells, a DatetimeIndex's freq...): pickled
             # as it is, as Taipy does. polars cannot pickle its object columns: those go as lists.
             fmt = "pickle/polars" if kind == "polars" else "pickle"
+            _memory.check_write_fits(value, kind)
             _files.write_pickle(_frames.polars_parts(value) if kind == "polars" else value, tmp, dn)
         elif kind is not None and as_frame and storage in ("pickle", "parquet", "csv"):
             fmt = f"{_FRAME_CONTAINER.get((storage, kind), storage)}/{kind}"
+            _memory.check_write_fits(value, kind)
             with _frames.written_back(value, kind, tmp):
                 _frames.write_frame(value, kind, tmp, fmt.split("/")[0], dn)
         elif storage in ("parquet", "csv"):
@@ -314,15 +321,21 @@ def _decode(engine: Engine, stored: StoredValue, dn: Any, lazy: bool | None) -> 
     if fmt.startswith("parquet-folder/"):
         return _exposed(_read_stored_dataset(engine, stored, dn, False), _shared.properties(dn), dn)
     try:
+        path: Any = ""
         if fmt in ("pickle", "pickle/polars"):
             # Pickles are code: only bytes that still match the hash they were stored under are unpickled.
-            value = pickle.loads(engine.read_object(stored.hash or ""))
-            return _frames.polars_from_parts(value) if fmt == "pickle/polars" else value
-        # Every format is checked against its name before it is decoded (once per process).
-        path = engine.object_path(stored.hash or "")
+            data = engine.read_object(stored.hash or "")
+        else:
+            # Every format is checked against its name before it is decoded (once per process).
+            path = engine.object_path(stored.hash or "")
     except StorageError as e:
         raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
+    if fmt == "pickle":
+        return pickle.loads(data)
     try:
+        if fmt == "pickle/polars":
+            _memory.check_size_fits(len(data), polars=True)
+            return _frames.polars_from_parts(pickle.loads(data))
         props = _shared.properties(dn)
         if fmt == "json":
             with open(path, encoding=props.get("encoding") or "utf-8") as f:
@@ -335,18 +348,28 @@ def _decode(engine: Engine, stored: StoredValue, dn: Any, lazy: bool | None) -> 
         raise StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) is missing: {path}") from e
     except MemoryError:
         raise  # not a value that cannot be read: `decode` names the node
-    except OSError as e:
-        if e.errno == errno.ENOMEM:
-            raise MemoryError(str(e)) from e
-        raise StorageError(
-            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: {e}"
-        ) from e
-    except Exception as e:  # noqa: BLE001  (each reader raises its own kinds: json, pandas, polars, pyarrow)
-        # Bytes scenarium did not write (a file edited by hand became a version) may not parse.
-        raise StorageError(
-            f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
-            f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
-        ) from e
+    except BaseException as e:
+        if _memory.is_memory_failure(e):
+            raise MemoryError(f"{type(e).__name__}: {e}") from e
+        error = _unreadable(e, dn, fmt)
+        if error is e:
+            raise
+        raise error from e
+
+
+def _unreadable(e: BaseException, dn: Any, fmt: str) -> BaseException:
+    """What a stored value that cannot be decoded raises (KeyboardInterrupt stays itself)."""
+    if isinstance(e, OSError):
+        return StorageError(f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: {e}")
+    if not isinstance(e, Exception) and type(e).__name__ != "PanicException":
+        return e
+    # Each reader raises its own kinds (json, pandas, polars, pyarrow; a Rust library's
+    # panic is a BaseException): bytes scenarium did not write (a file edited by hand
+    # became a version) may not parse.
+    return StorageError(
+        f"the stored value of data node {dn.config_id!r} ({dn.id}) cannot be read as {fmt}: "
+        f"{type(e).__name__}: {e}; its other versions are untouched (read(version=n), history())"
+    )
 
 
 def _lazy(decoded: Any, engine: Engine, stored: StoredValue, dn: Any) -> Any:
@@ -354,6 +377,9 @@ def _lazy(decoded: Any, engine: Engine, stored: StoredValue, dn: Any) -> Any:
     value made lazy (a frame), else the value as it is (not a table)."""
     import polars as pl  # on first use: keeps `import scenarium` fast
 
+    # A LazyFrame is collected by polars after this returns, past any check of ours: where
+    # polars' own start cannot fit, say so now rather than let the collect end the process.
+    _memory.check_size_fits(0, polars=True)
     if stored.kind == "recipe":
         stored = engine.materialize(stored, dn.id)
     fmt = stored.format or ""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarium._core import WriteBack
+from scenarium._utils import memory as _memory
 from scenarium.exceptions import (
     NotSerializable,
     StorageError,
@@ -127,11 +128,17 @@ def write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, d
                 if "engine" in props:
                     options.setdefault("engine", props["engine"])
                 value.to_parquet(path, **options)
+        elif kind == "polars" and encoding.replace("-", "").lower() == "utf8":
+            value.write_csv(path, include_header=header)  # streamed: not the whole text in memory first
         elif kind == "polars":
             Path(path).write_text(value.write_csv(include_header=header), encoding=encoding, newline="")
         else:
             value.to_csv(path, index=False, header=header, encoding=encoding)
-    except Exception as e:
+    except BaseException as e:
+        if _memory.is_memory_failure(e):
+            raise MemoryError(f"{type(e).__name__}: {e}") from e
+        if not isinstance(e, Exception):
+            raise
         if _shared.is_io_failure(e):
             raise StorageError(
                 f"cannot store the {fmt} file of data node {dn.config_id!r} ({dn.id}) in {path}: {e}; "
