@@ -819,6 +819,8 @@ def _lazy(decoded: Any, engine: _core.Engine, stored: _core.StoredValue, dn: Any
             return pl.scan_parquet(path)
         if container == "arrow":
             return pl.scan_ipc(path)
+        if container == "csv" and os.path.getsize(path) <= 2 and not Path(path).read_bytes().strip():
+            return pl.DataFrame().lazy()  # a frame without columns (see _read_frame)
         if encoding in ("utf8", "utf8lossy"):
             return pl.scan_csv(path, has_header=props.get("has_header", True) is not False)
     value = decoded if decoded is not None or stored.kind in ("inline", "memory") else decode(engine, stored, dn, False)
@@ -836,11 +838,25 @@ def _read_stored_dataset(engine: Any, stored: _core.StoredValue, dn: Any, lazy: 
         raise StorageError(f"data node {dn.config_id!r} ({dn.id}): {e}") from None
 
 
+def _empty_frame(kind: str) -> Any:
+    if kind == "polars":
+        import polars as pl
+
+        return pl.DataFrame()
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
 def _read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     """A stored frame, read by the library that wrote it, with a csv node's options."""
     container, frame = fmt.split("/")
     header = props.get("has_header", True) is not False
     encoding = props.get("encoding") or "utf-8"
+    if container == "csv" and path.stat().st_size <= 2 and not path.read_bytes().strip():
+        # A frame without columns is written as an empty file (or one line end), which
+        # neither reader takes back: it is read as what was written.
+        return _empty_frame(frame)
     if container == "arrow" and frame == "pandas":
         return _read_arrow(path)
     if frame == "polars":
