@@ -108,7 +108,7 @@ for attempt in range(2):  # the process goes on after a refusal
             node.write(frame)
             print("done")
     except sc.exceptions.OutOfMemory as e:
-        assert node_id in str(e), e
+        assert node_id in str(e) or "registry" in str(e), e  # the registry may not open either
         print("OutOfMemory")
 """
 

@@ -216,6 +216,7 @@ def _fits(annotation: str, value: Any) -> bool:
         "str": lambda v: isinstance(v, str),
         "bool": lambda v: isinstance(v, bool),
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "dict": lambda v: isinstance(v, dict),
         "list": lambda v: isinstance(v, list),
         "Callable": callable,
@@ -285,3 +286,37 @@ def test_a_files_property_of_a_wrong_type_is_reported_by_check_with_its_line(tmp
     errors = {(i.section, i.key, i.line) for i in Config.check() if i.level == "error"}
     assert {("DATA_NODE.a", "default_path", 3), ("DATA_NODE.a", "has_header", 4)} <= errors, errors
     assert ("DATA_NODE.b", "default_path", 7) in errors, errors
+
+
+def test_every_other_configurators_parameter_of_a_wrong_type_is_refused(tmp_path, monkeypatch) -> None:
+    """As above for the tasks', scenarios', jobs' and core's configurators (a skippable
+    of 5 or a storage_folder of 5 was taken as given; comparators of a str raised
+    AttributeError; a timeout of "abc" a bare ValueError)."""
+    monkeypatch.chdir(tmp_path)
+    required = {"configure_task": {"id": "t", "function": double}, "configure_scenario": {"id": "s"},
+                "set_default_data_node_configuration": {"storage_type": "pickle"}}  # fmt: skip
+    wrong, probed = [], 0
+    for name in dir(Config):
+        if not name.startswith(("configure_", "set_default_")):
+            continue
+        if name.endswith("_data_node") or name == "configure_data_node_from":
+            continue  # the test above
+        function = getattr(Config, name)
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.name == "id" or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                continue
+            for bad in BAD_PROPERTY_VALUES:
+                probed += 1
+                try:
+                    function(**{**required.get(name, {}), parameter.name: bad})
+                except (sc.ConfigError, TypeError):
+                    continue
+                except BaseException as e:  # noqa: BLE001
+                    wrong.append(f"{name}({parameter.name}={bad!r:.30}): {type(e).__name__}: {e}")
+                    continue
+                if not _fits(str(parameter.annotation), bad):
+                    wrong.append(f"{name}({parameter.name}={bad!r:.30}): accepted")
+                Config._state.tasks.pop("t", None)
+                Config._state.scenarios.pop("s", None)
+    assert probed > 150, probed
+    assert not wrong, f"{len(wrong)} wrong:\n" + "\n".join(wrong)

@@ -115,3 +115,44 @@ assert os.getcwd() == here, os.getcwd()
 print(submission.status.name, scenario.c.read())
 """
     assert _last_line(submitter, tmp_path, TASK_FOLDER=str(folder)) == "COMPLETED found 1"
+
+
+CLOSING_TASK = """
+import os
+
+
+def close_descriptors(x):
+    os.close(1)
+    os.close(2)
+    return x + 1
+"""
+
+CLOSES_DESCRIPTORS = """
+import sys
+
+import scenarium as sc
+from scenarium import Config
+import closing
+
+if __name__ == "__main__":
+    Config.configure_core(storage_folder=".scenarium-" + sys.argv[1])
+    Config.configure_job_executions(mode=sys.argv[1])
+    a, b = Config.configure_data_node("a", default_data=1), Config.configure_data_node("b")
+    task = Config.configure_task("close_descriptors", closing.close_descriptors, [a], [b])
+    scenario = sc.create_scenario(Config.configure_scenario("s", task_configs=[task]))
+    statuses = [scenario.submit(wait=True, force=True).status.name for _ in range(3)]
+    with open("outcome.txt", "w") as f:
+        f.write(f"{statuses} {scenario.b.read()}")
+"""
+
+
+def test_a_task_that_closes_the_standard_descriptors(tmp_path: Path) -> None:
+    """Descriptor 1 closed by a task was given to the next file the core opened; the
+    task closing it again closed that file under Rust, which aborted the process
+    ("IO Safety violation"); a standalone worker failed its next job (EBADF)."""
+    (tmp_path / "closing.py").write_text(CLOSING_TASK)
+    (tmp_path / "submit.py").write_text(CLOSES_DESCRIPTORS)
+    for mode in ("development", "standalone"):
+        run = subprocess.run([sys.executable, "submit.py", mode], cwd=tmp_path, capture_output=True, check=False)
+        assert run.returncode == 0, (mode, run.returncode, run.stderr[-2000:])
+        assert (tmp_path / "outcome.txt").read_text() == "['COMPLETED', 'COMPLETED', 'COMPLETED'] 2", mode

@@ -18,6 +18,7 @@ import os
 import sys
 
 from scenarium._core import generate_customers
+from scenarium.exceptions import ScenariumError
 
 COLUMNS = [
     "CustomerID",
@@ -57,13 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="CSV file to write")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    if args.rows < 0:
-        parser.error("--rows must be >= 0")
+    if not 0 <= args.rows < 2**64:
+        parser.error(f"--rows must be from 0 to {2**64 - 1}, got {args.rows}")
+    if not 0 <= args.seed < 2**64:
+        parser.error(f"--seed must be from 0 to {2**64 - 1}, got {args.seed}")
     try:
         write_csv(args.out, args.rows, args.seed, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted: no file written", file=sys.stderr)
         return 130
+    except (ScenariumError, OSError) as e:  # a folder that cannot be made or written, a full disk: said
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {args.rows} rows to {args.out}", file=sys.stderr)
     return 0
 

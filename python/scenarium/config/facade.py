@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from scenarium.config import check as _config_check
+from scenarium.config import model as _config_model
 from scenarium.config import toml as config_toml
 from scenarium.config.model import (
     ConfigState,
@@ -38,6 +39,7 @@ from scenarium.config.model import (
     TaskConfig,
     as_list,
 )
+from scenarium.exceptions import ConfigError
 
 
 class _ClassProperty:
@@ -504,8 +506,10 @@ class Config:
         **properties: Any,
     ) -> ScenarioConfig:
         """Configures a scenario from task configs (and extra data nodes)."""
+        if sequences is not None and not isinstance(sequences, Mapping):
+            raise ConfigError(f"scenario {id!r}: sequences must be a dict of name: task configs, got {sequences!r}")
         if sequences:
-            properties["sequences"] = {k: [t.id for t in v] for k, v in dict(sequences).items()}
+            properties["sequences"] = {k: [t.id for t in v] for k, v in sequences.items()}
         state = cls._state
         extra = [state.data_node(id, "additional data node", d) for d in as_list(additional_data_node_configs)]
         cfg = ScenarioConfig(id, task_configs, extra, frequency, comparators, **properties)
@@ -549,7 +553,7 @@ class Config:
             CoreConfig(storage_folder='.scenarium')
         """
         if progress is not None:
-            properties["progress"] = bool(progress)
+            properties["progress"] = _config_model._flag("configure_core", "progress", progress)
         core = CoreConfig(storage_folder, **properties)
         # A storage folder around paths already configured would be overwritten by them.
         _config_check.refuse_store_paths(replace(cls._state, core=core), cls._state.data_nodes.values())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import numbers
 import os
 import types
 import warnings
@@ -183,11 +184,13 @@ class TaskConfig(_ConfigObject):
         if depends_on:
             properties["depends_on"] = _dependencies(id, depends_on)
         if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (numbers.Real, timedelta)):
+                raise ConfigError(f"task {id!r}: timeout must be a number of seconds or a timedelta, got {timeout!r}")
             seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
             if not seconds > 0:
                 raise ConfigError(f"task {id!r}: timeout must be a positive number of seconds, got {timeout!r}")
             properties["timeout"] = seconds
-        if not cache:
+        if not _flag(f"task {id!r}", "cache", cache):
             # Stored only when off, so that the default changes no cache key.
             properties["cache"] = False
         if not callable(function):
@@ -205,7 +208,7 @@ class TaskConfig(_ConfigObject):
             self._input_params = [None] * len(inputs)
         self.input_configs: list[DataNodeConfig] = [_data_node_config(id, "input", d) for d in inputs]
         self.output_configs: list[DataNodeConfig] = [_data_node_config(id, "output", d) for d in as_list(output)]
-        self.skippable = bool(skippable)
+        self.skippable = _flag(f"task {id!r}", "skippable", skippable)
         self.properties = properties
 
     @property
@@ -265,6 +268,14 @@ class ScenarioConfig(_ConfigObject):
         if frequency is not None and not isinstance(frequency, Frequency):
             raise ConfigError(f"scenario {id!r}: frequency must be a scenarium.Frequency, got {frequency!r}")
         self.frequency = frequency
+        if comparators is not None and not isinstance(comparators, Mapping):
+            raise ConfigError(
+                f"scenario {id!r}: comparators must be a dict of data node id: function(s), got {comparators!r}"
+            )
+        if properties.get("sequences") is not None and not isinstance(properties["sequences"], Mapping):
+            raise ConfigError(
+                f"scenario {id!r}: sequences must be a dict of name: tasks, got {properties['sequences']!r}"
+            )
         self.comparators = {k: as_list(v) for k, v in (comparators or {}).items()}
         _warn_shadowed_names(id, [*(d.id for d in self.data_node_configs), *(t.id for t in self.task_configs)])
         self.properties = properties
@@ -322,7 +333,12 @@ class JobConfig:
             workers = int(value)
         except (TypeError, ValueError, OverflowError):
             workers = 0
-        if not 1 <= workers <= _MAX_WORKERS or workers != value and not isinstance(value, str):
+        if (
+            isinstance(value, bool)
+            or not 1 <= workers <= _MAX_WORKERS
+            or workers != value
+            and not isinstance(value, str)
+        ):
             raise ConfigError(f"max_nb_of_workers must be a whole number from 1 to {_MAX_WORKERS}, got {value!r}")
         return workers
 
@@ -373,6 +389,8 @@ class CoreConfig:
 
     def __init__(self, storage_folder: str = ".scenarium", **properties: Any) -> None:
         folder = storage_folder
+        if not isinstance(folder, (str, os.PathLike)):
+            raise ConfigError(f"storage_folder must be a folder's path (a str or os.PathLike), got {folder!r}")
         self.storage_folder = os.fspath(folder) if isinstance(folder, os.PathLike) else str(folder)
         if "\x00" in self.storage_folder or not self.storage_folder:
             raise ConfigError(f"storage_folder must be a folder's path without NUL characters, got {storage_folder!r}")
@@ -384,6 +402,13 @@ class CoreConfig:
 
     def __repr__(self) -> str:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"
+
+
+def _flag(owner: str, name: str, value: Any) -> bool:
+    """A True/False setting (numpy's booleans too): 1 or "no" is a mistake, not a truth value."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise ConfigError(f"{owner}: {name} must be True or False, got {value!r}")
 
 
 def _folders(key: str, value: Any) -> list[str]:

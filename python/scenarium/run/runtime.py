@@ -110,7 +110,10 @@ def run_task(
         # Storing the outputs is recorded too: a LazyFrame's plan runs the task's own
         # functions (map_elements, pipe) only when it is written.
         with _recording.recording(exclude=(storage,) if storage else ()) as seen:
-            result = function(*args, **kwargs)
+            try:
+                result = function(*args, **kwargs)
+            finally:
+                keep_standard_descriptors()
             results = TaskRunner._outputs(task, result)
             stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
         touched = _touched(seen, _code_identity.covered_code(function))
@@ -197,6 +200,24 @@ def _changed_by_run(before: dict[str, str], after: dict[str, str]) -> dict[str, 
     """The code and values a run changed itself (a list it appends to)."""
     kinds = ("task", "value ", "function ", "class ")
     return {k: v for k, v in after.items() if k.startswith(kinds) and k in before and before[k] != v}
+
+
+def keep_standard_descriptors() -> None:
+    """Opens /dev/null on descriptors 0, 1 and 2 where a task closed them: the next file
+    opened would get that number, and what still writes to "stdout" (or a task that
+    closes it again) would write into (or close) a stored object or the registry; Rust's
+    owned descriptors abort the process when closed under them."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass  # nothing better to do: the task's own choice stands
 
 
 class _ProcessState:
