@@ -213,10 +213,10 @@ def _read_arrow(path: str | os.PathLike[str]) -> Any:
 
 def _empty_frame(kind: str) -> Any:
     if kind == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return pl.DataFrame()
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     return pd.DataFrame()
 
