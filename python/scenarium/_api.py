@@ -349,6 +349,7 @@ def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:
         high_value_cust_summary_statistics  may run  ...
     """
     engine = _runtime.engine()
+    _arguments.instance("dry_run", "entity", entity, (Scenario, Sequence, Task), "a Scenario, Sequence or Task")
     rows = engine.plan(entity.id, _runtime.TaskRunner(engine), force)
     return Explanation(rows, f"Dry run of {entity.id}")
 
@@ -453,6 +454,8 @@ def get_scenarios(
         >>> [s.name for s in sc.get_scenarios(is_sorted=True)]
         ['article', 'baseline', 'generous']
     """
+    if cycle is not None:
+        _arguments.instance("get_scenarios", "cycle", cycle, (Cycle,), "a Cycle or None")
     engine = _runtime.engine()
     found = [
         Scenario(r, engine)
@@ -488,7 +491,7 @@ def get_primary_scenarios(is_sorted: bool = False, descending: bool = False, sor
 
 def set_primary(scenario: Scenario) -> None:
     """Makes ``scenario`` the primary scenario of its cycle."""
-    scenario.set_primary()
+    _arguments.instance("set_primary", "scenario", scenario, (Scenario,), "a Scenario").set_primary()
 
 
 def save(entity: Any) -> None:
