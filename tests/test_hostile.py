@@ -161,9 +161,10 @@ def test_the_store_refuses_to_write_a_node_path_in_it_whatever_the_config_said(s
     d = Config.configure_csv_data_node("d", default_path="d.csv")
     s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[d]))
     d.properties["default_path"] = str(storage / "registry.sqlite")  # past every check
-    s2 = sc.create_scenario(Config.scenarios["s"])  # follows the configuration as it is now
+    # The core refuses the scenario before recording anything of it (it used to create
+    # it and refuse its first write).
     with pytest.raises(sc.exceptions.ConfigError, match=r"resolves into the storage folder"):
-        s2.d.write([{"a": 1}])
+        sc.create_scenario(Config.scenarios["s"])  # follows the configuration as it is now
     assert sc.integrity_check() == "ok"
     s.d.write([{"a": 2}])
     assert s.d.read()["a"].tolist() == [2]
@@ -205,20 +206,43 @@ def test_an_archive_whose_object_does_not_match_its_name_is_refused_before_unpic
     assert [s.id for s in sc.get_scenarios()] == before, "nothing was imported"
 
 
+def _registry_rows(storage_folder: Path) -> dict[str, int]:
+    import sqlite3
+
+    with sqlite3.connect(storage_folder / "registry.sqlite") as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
 def _malformed(case: str):
     def change(name: str, data: bytes) -> bytes | str | None:
-        if case == "bad-kind" and name == "scenario.json":
+        manifest = json.loads(data) if name == "scenario.json" else None
+        if case == "bad-kind" and manifest is not None:
             return data.replace(b'"kind": "object"', b'"kind": "file"')
         if case == "missing-object" and name.startswith("objects/"):
             return None
-        if case == "bad-tags" and name == "scenario.json":
-            return json.dumps({**json.loads(data), "tags": "x"})
+        if case == "bad-tags" and manifest is not None:
+            return json.dumps({**manifest, "tags": "x"})
+        if case == "date-past-time" and manifest is not None:  # read back as an OverflowError in every process
+            return json.dumps({**manifest, "creation_date": 1e300})
+        if case == "deep-inline" and manifest is not None:
+            node = next(iter(manifest["data_nodes"].values()))
+            node[0] = {**node[0], "kind": "inline", "json": "[" * 100_000 + "]" * 100_000}
+            node[0].pop("hash", None)
+            return json.dumps(manifest)
+        if case == "path-into-store" and manifest is not None:
+            for dn in manifest["spec"]["data_nodes"]:
+                dn["storage_type"], dn["properties"] = "csv", {"default_path": ".scenarium/registry.sqlite"}
+            return json.dumps(manifest)
         return data
 
     return change
 
 
-@pytest.mark.parametrize("case", ["bad-kind", "missing-object", "bad-tags", "extra-file"])
+CASES = ["bad-kind", "missing-object", "bad-tags", "extra-file", "date-past-time", "deep-inline", "path-into-store"]
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_a_malformed_archive_is_refused_whole(tmp_path, case) -> None:
     _, path = _exported(tmp_path)
     bad = _rewritten(path, tmp_path / "bad.zip", _malformed(case))
@@ -226,9 +250,11 @@ def test_a_malformed_archive_is_refused_whole(tmp_path, case) -> None:
         with zipfile.ZipFile(bad, "a") as archive:
             archive.writestr("../outside.txt", "x")
     before = [s.id for s in sc.get_scenarios()]
-    with pytest.raises(sc.InvalidArgument, match="nothing was imported"):
+    rows = _registry_rows(tmp_path / ".scenarium")
+    with pytest.raises((sc.InvalidArgument, sc.ConfigError), match="nothing was imported|storage folder"):
         sc.import_scenario(bad)
     assert [s.id for s in sc.get_scenarios()] == before
+    assert _registry_rows(tmp_path / ".scenarium") == rows, "a refused archive changes nothing"
 
 
 TIMEOUT_MODULE = textwrap.dedent(
@@ -279,3 +305,54 @@ def test_bad_numbers_and_values_name_what_is_wrong(storage) -> None:
     (storage / "objects" / stored[:2] / stored[2:]).unlink()
     found = sc.integrity_check()
     assert found != "ok" and "missing" in found and s.d.id in found
+
+
+BLOCKED_MODULE = textwrap.dedent(
+    """
+    import threading
+
+    def blocked(x):
+        threading.Event().wait()  # in C: an interrupt never lands here
+        return x
+    """
+)
+
+
+def test_a_task_blocked_outside_python_past_its_timeout_is_left_behind(tmp_path, monkeypatch) -> None:
+    """In a thread, a task waiting on a lock or a pipe never sees the interrupt: the
+    submission waited for ever (and so did the process's exit). It now fails at the
+    timeout plus a grace period, the task left running on a daemon thread."""
+    (tmp_path / "blocked_fns.py").write_text(BLOCKED_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("blocked_fns", None)
+    import blocked_fns
+
+    d, out = Config.configure_data_node("d", default_data=1), Config.configure_data_node("out")
+    t = Config.configure_task("blocked", blocked_fns.blocked, input=[d], output=[out], timeout=0.5)
+    s = sc.create_scenario(Config.configure_scenario("stuck", task_configs=[t]))
+    started = time.monotonic()
+    with pytest.raises(sc.JobFailed, match=r"timed out after 0.5 s; it did not stop when interrupted"):
+        s.submit()
+    assert time.monotonic() - started < 10
+    assert s.submissions[-1].jobs[0].status is sc.Status.FAILED
+
+
+def test_a_paths_env_template_is_read_for_the_file_and_for_the_store_check(tmp_path, monkeypatch) -> None:
+    """From Python, default_path="ENV[OUT]" was read for .path but written to a file
+    named "ENV[OUT]"; one naming the storage folder passed every check."""
+    import pandas as pd
+
+    monkeypatch.setenv("OUT", "wanted.csv")
+    node = Config.configure_csv_data_node("table", default_path="ENV[OUT]")
+    s = sc.create_scenario(Config.configure_scenario("s", additional_data_node_configs=[node]))
+    s.table.write(pd.DataFrame({"a": [1]}))
+    assert (tmp_path / "wanted.csv").exists() and not (tmp_path / "ENV[OUT]").exists()
+    monkeypatch.setenv("INTO", ".scenarium/registry.sqlite")
+    monkeypatch.setenv("FOLDER", ".scenarium")
+    with pytest.raises(sc.ConfigError, match="storage folder"):
+        Config.configure_csv_data_node("evil", default_path="ENV[INTO]")
+    with pytest.raises(sc.ConfigError, match="storage folder"):
+        Config.configure_sql_table_data_node(
+            "q", db_name="registry", sqlite_file_extension=".sqlite", db_engine="sqlite",
+            sqlite_folder_path="ENV[FOLDER]", table_name="evil",
+        )  # fmt: skip

@@ -149,6 +149,8 @@ def test_an_export_never_replaces_a_device_or_a_pipe(fixture, tmp_path) -> None:
 ODD_TEXT = ["\udcff", "DATANODE_\udcff", "SCENARIO_a\x00b", "SCENARIO_" + "x" * 5000]
 WRONG_TYPES = [b"abc", 2.5]
 ODD_DATES = [10**30, "2026-13-45", datetime.min, datetime.max, datetime(1, 1, 1, tzinfo=timezone.utc)]
+# Parameters that take an entity or a configuration: given None, a number or any object.
+ENTITY_KINDS = ("Scenario", "DataNode", "Task", "Cycle", "Sequence", "Job", "Submission")
 # Calls that would wipe the fixture when a value is accepted.
 TEXT_SKIP = {"clean_all_entities", "delete_jobs"}
 
@@ -165,6 +167,8 @@ def test_odd_text_wrong_types_and_dates_are_named_errors(fixture) -> None:
             values += ODD_TEXT + ([] if "Any" in annotation else WRONG_TYPES)
         if "datetime" in annotation:
             values += ODD_DATES
+        if any(kind in annotation for kind in ENTITY_KINDS) and "Any" not in annotation:
+            values += [-1, object()] + ([] if "None" in annotation else [None])
         others = _fillers(signature, parameter, fixture)
         for bad in values:
             probed += 1
@@ -320,3 +324,49 @@ def test_every_other_configurators_parameter_of_a_wrong_type_is_refused(tmp_path
                 Config._state.scenarios.pop("s", None)
     assert probed > 150, probed
     assert not wrong, f"{len(wrong)} wrong:\n" + "\n".join(wrong)
+
+
+def test_files_to_read_are_plain_files_and_exports_say_where_they_cannot_write(fixture, tmp_path) -> None:
+    """A named pipe blocked Config.load and import_scenario for ever, /dev/zero grew the
+    process until the kernel killed it; a folder an export cannot write raised a bare OSError."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    for read in (Config.load, Config.override, Config.restore, sc.import_scenario):
+        for special in (tmp_path / "pipe", "/dev/zero"):
+            with pytest.raises(sc.InvalidArgument, match="not a plain file"):
+                read(special)
+    for export in (Config.export, Config.backup, fixture["Scenario"].export):
+        with pytest.raises(sc.StorageError, match="cannot write"):
+            export("/proc/new-file")
+
+
+def test_what_configure_cannot_store_or_use_is_refused_where_it_is_given(tmp_path, monkeypatch) -> None:
+    """Text UTF-8 cannot hold in any property (it failed at create_scenario), an encoding
+    Python does not know (it failed at the first write, as a bare LookupError)."""
+    monkeypatch.chdir(tmp_path)
+    for configure in (
+        lambda: Config.configure_data_node("a", custom="\ud800"),
+        lambda: Config.configure_data_node("b", custom={"\ud800": 1}),
+        lambda: Config.configure_task("t", double, custom="\ud800"),
+        lambda: Config.configure_scenario("s", custom=["\ud800"]),
+    ):
+        with pytest.raises(sc.ConfigError, match="custom"):
+            configure()
+    with pytest.raises(sc.ConfigError, match="encoding"):
+        Config.configure_json_data_node("j", encoding="bogus")
+    (tmp_path / "c.toml").write_text('[DATA_NODE.j]\nstorage_type = "json"\nencoding = "bogus"\n')
+    Config.load("c.toml")
+    assert [(i.key, i.line) for i in Config.check() if i.level == "error"] == [("encoding", 3)]
+
+
+def test_a_task_timeout_past_what_a_wait_can_take_is_no_limit(fixture) -> None:
+    """It was accepted, then crashed the watchdog thread (OverflowError) so that no
+    timeout held; as submit's, it now means no limit."""
+    from datetime import timedelta as td
+
+    for n, huge in enumerate((1e300, 2**70, td(days=999_999_999))):
+        out = Config.configure_data_node(f"u{n}")
+        task = Config.configure_task(f"long{n}", double, Config.data_nodes["v"], out, timeout=huge)
+        scenario = sc.create_scenario(Config.configure_scenario(f"long_s{n}", [task]))
+        assert scenario.submit(wait=True).is_finished()

@@ -51,6 +51,16 @@ VALUES: dict[str, Any] = {
 }  # fmt: skip
 
 
+def _deep(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+VALUES["100,000-deep list"] = _deep(100_000)  # json's encoder recursed past the limit (a bare RecursionError)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)

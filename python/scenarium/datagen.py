@@ -18,7 +18,7 @@ import os
 import sys
 
 from scenarium._core import generate_customers
-from scenarium.exceptions import ScenariumError
+from scenarium.exceptions import InvalidArgument, ScenariumError
 
 COLUMNS = [
     "CustomerID",
@@ -35,6 +35,11 @@ COLUMNS = [
 
 def write_csv(path: str, rows: int, seed: int, progress: bool = False) -> None:
     """Writes ``rows`` customers to ``path`` (atomically: a temporary file renamed into place)."""
+    for name, value in (("rows", rows), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"write_csv: {name} must be an int, got {type(value).__name__}")
+        if not 0 <= value < 2**64:
+            raise InvalidArgument(f"write_csv: {name} must be from 0 to {2**64 - 1}, got {value}")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if not progress:

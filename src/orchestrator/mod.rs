@@ -145,7 +145,14 @@ pub fn create_submission(store: &Store, entity_id: &str, force: bool) -> Result<
 enum JobEnd {
     Done,
     Interrupted,
+    /// Its output objects were collected before their versions were recorded
+    /// (a gc with a grace period shorter than the job): nothing was recorded.
+    /// Never returned by `run_job`, which runs such a job again.
+    OutputsCollected(String),
 }
+
+/// How many times a job whose outputs a concurrent gc collected is run again.
+const RUNS_AFTER_GC: usize = 2;
 
 /// Finishes a job, records it and reports it.
 /// Whether this task (this scenario's task) computed a reused result, or already
@@ -191,6 +198,28 @@ fn interrupted(store: &Store, job: &mut JobRecord, on_event: &mut dyn FnMut(&Job
 /// Runs one job with the submission's `interrupt` flag on this thread
 /// (crate::interrupt): native work stops part-way when it is set.
 fn run_job(
+    store: &Store,
+    job: &mut JobRecord,
+    task: &TaskRecord,
+    force: bool,
+    executor: &dyn TaskExecutor,
+    interrupt: &Arc<AtomicBool>,
+    on_event: &mut dyn FnMut(&JobRecord),
+) -> Result<JobEnd> {
+    let mut again = 0;
+    loop {
+        match run_job_once(store, job, task, force, executor, interrupt, on_event)? {
+            JobEnd::OutputsCollected(reason) if again == RUNS_AFTER_GC => {
+                end_job(store, job, JobStatus::Failed, Some(reason), on_event)?;
+                return Ok(JobEnd::Done);
+            }
+            JobEnd::OutputsCollected(_) => again += 1,
+            end => return Ok(end),
+        }
+    }
+}
+
+fn run_job_once(
     store: &Store,
     job: &mut JobRecord,
     task: &TaskRecord,
@@ -351,6 +380,9 @@ fn run_job(
         // period shorter than the job collected it): nothing was recorded.
         Err(e @ crate::error::Error::Storage { .. }) => {
             job.outputs.clear();
+            if e.to_string().contains("collected by gc") {
+                return Ok(JobEnd::OutputsCollected(e.to_string()));
+            }
             end_job(store, job, JobStatus::Failed, Some(e.to_string()), on_event)?;
         }
         done => {

@@ -191,7 +191,7 @@ pub fn run_submission(
                     finished[i] = true;
                     match outcome {
                         Ok(JobEnd::Interrupted) => stop_reason = Some("the submission was interrupted"),
-                        Ok(JobEnd::Done) => {}
+                        Ok(JobEnd::Done | JobEnd::OutputsCollected(_)) => {}
                         Err(e) => {
                             first_error.get_or_insert(e);
                             stop_reason = Some("the submission stopped on a storage error");

@@ -6,6 +6,7 @@ use crate::config::validate::tests::{dn, task};
 use crate::config::ScenarioSpec;
 use crate::model::{Payload, ScenarioRecord};
 use crate::store::tests::{inline, open};
+use crate::store::NewValue;
 
 /// Runs tasks by summing integer inline inputs; a task whose id starts with
 /// "fail" fails, and every call is logged.
@@ -267,4 +268,40 @@ fn a_sequence_submits_only_its_tasks() {
     let bad = BTreeMap::from([("x".to_string(), vec!["t9".to_string()])]);
     let err = store.set_sequences(&s.id, bad, BTreeMap::new()).unwrap_err().to_string();
     assert!(err.contains("\"t9\"") && err.contains("t1, t2, t3"), "{err}");
+}
+
+/// Its first run's output names an object that is gone by the time it is
+/// recorded (what a concurrent gc(0) does); later runs give an inline value.
+#[derive(Default)]
+struct CollectedOnceExecutor {
+    runs: Mutex<usize>,
+}
+
+impl TaskExecutor for CollectedOnceExecutor {
+    fn code_identity(&self, task: &TaskRecord) -> std::result::Result<CodeParts, String> {
+        Ok(CodeParts::from([("task".to_string(), format!("code:{}", task.config_id))]))
+    }
+
+    fn execute(&self, _task: &TaskRecord, _inputs: &[VersionRecord], outputs: &[DataNodeRecord]) -> TaskOutcome {
+        let mut runs = self.runs.lock().unwrap();
+        *runs += 1;
+        let gone = NewValue {
+            payload: Payload::Object { hash: "ab".repeat(32), format: "pickle".into(), size: 1 },
+            fingerprint: "fp:gone".into(),
+            paths: Vec::new(),
+        };
+        TaskOutcome::Completed(outputs.iter().map(|_| if *runs == 1 { gone.clone() } else { inline("7") }).collect())
+    }
+}
+
+#[test]
+fn a_job_whose_outputs_gc_collected_before_they_were_recorded_runs_again() {
+    let (_dir, store) = open();
+    let s = scenario(&store, vec![task("t1", &["a"], &["b"])], &["a", "b"]);
+    let exec = CollectedOnceExecutor::default();
+    let sub = create_submission(&store, &s.id, false).unwrap();
+    let done = run(&store, &sub.id, &exec, 1, &mut |_| {}).unwrap();
+    let job = store.job(&done.job_ids[0]).unwrap();
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.reason);
+    assert_eq!(*exec.runs.lock().unwrap(), 2);
 }

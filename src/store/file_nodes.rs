@@ -277,6 +277,30 @@ impl Store {
         self.record_materialized(node, path, identity)
     }
 
+    /// Refuses a scenario whose file-backed data nodes have a path that resolves
+    /// into the storage folder, before anything of it is recorded (an imported
+    /// archive's configuration, one never checked).
+    pub(crate) fn refuse_spec_paths_in_store(&self, spec: &crate::config::ScenarioSpec) -> Result<()> {
+        let store = fs::canonicalize(&self.folder).unwrap_or_else(|_| self.folder.clone());
+        for dn in &spec.data_nodes {
+            use StorageType::*;
+            if !matches!(dn.storage_type, Csv | Parquet | Json | Excel | Pickle) {
+                continue;
+            }
+            let Some(path) = dn.properties.get("path").or_else(|| dn.properties.get("default_path")) else { continue };
+            let Some(path) = path.as_str().filter(|p| !p.is_empty()) else { continue };
+            if resolved_path(Path::new(path)).starts_with(&store) {
+                return Err(Error::Config(format!(
+                    "data node {}: its path {path} resolves into the storage folder {}: scenarium would overwrite \
+                     what the store holds; configure a path outside it",
+                    dn.id,
+                    store.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// A configured path that resolves into the storage folder (its registry,
     /// an object, a folder of it) is never read as a user's file nor written:
     /// writing it would destroy what the store holds. `Config.check()` says so

@@ -21,6 +21,7 @@ impl Store {
         defaults: &BTreeMap<String, NewValue>,
     ) -> Result<ScenarioRecord> {
         validate::check_spec(spec)?;
+        self.refuse_spec_paths_in_store(spec)?;
         let graph = spec.task_graph()?;
         let creation_date = creation_date.unwrap_or_else(now);
         let scenario_id = new_id("SCENARIO", &spec.id);
@@ -144,6 +145,7 @@ impl Store {
             )));
         }
         validate::check_spec(spec)?;
+        self.refuse_spec_paths_in_store(spec)?;
         let graph = spec.task_graph()?;
         self.registry.write(|tx| {
             record_version(tx, spec)?;

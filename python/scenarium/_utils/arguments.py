@@ -4,15 +4,17 @@ parameter (a wrong type stays Python's ``TypeError``), raised before anything ru
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
+import stat
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from scenarium.exceptions import InvalidArgument, NonExistingEntity
+from scenarium.exceptions import InvalidArgument, NonExistingEntity, StorageError
 
 # SQLite's integers: a larger version number cannot name a stored version.
 _INT64_MAX = 2**63 - 1
@@ -55,7 +57,38 @@ def path(function: str, name: str, value: Any) -> Path:
         text = os.fsdecode(text)
     if "\x00" in text or not text:
         raise InvalidArgument(f"{function}: {name} must be a path without NUL characters, got {text!r}")
+    if not utf8(text):
+        # scenarium records the paths it reads and writes, as text.
+        raise InvalidArgument(f"{function}: {name} must be a path UTF-8 can hold (no lone surrogate), got {text!r}")
     return Path(text)
+
+
+def readable_file(function: str, name: str, value: Any, most: int | None = None) -> Path:
+    """A path to read whole: a plain file (a named pipe would block for ever, a device
+    never end), of at most ``most`` bytes."""
+    target = path(function, name, value)
+    shown = os.fspath(target) if len(os.fspath(target)) < 200 else os.fspath(target)[:200] + "..."
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target  # the reader names what is missing
+    except OSError as e:  # a name too long, a folder that cannot be searched
+        raise InvalidArgument(f"{function}: {name} {shown!r} cannot be read: {e.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidArgument(f"{function}: {name} {shown!r} is not a plain file")
+    if most is not None and info.st_size > most:
+        raise InvalidArgument(f"{function}: {name} {shown!r} is {info.st_size:,} bytes, more than {most:,}")
+    return target
+
+
+@contextlib.contextmanager
+def writing(function: str, name: str, target: Path) -> Iterator[None]:
+    """Turns a failure to write ``target`` (a folder this user cannot write, a full
+    disk) into a StorageError naming the function, the parameter and the path."""
+    try:
+        yield
+    except OSError as e:
+        raise StorageError(f"{function}: cannot write {name} {os.fspath(target)!r}: {e}") from e
 
 
 def writable_file(function: str, name: str, value: Any, make_folder: bool = False) -> Path:
@@ -82,6 +115,13 @@ def writable_file(function: str, name: str, value: Any, make_folder: bool = Fals
         where = f"{function}: {name} {os.fspath(target)!r}"
         raise InvalidArgument(f"{where} cannot be written: no folder {os.fspath(folder)!r}")
     return target
+
+
+def instance(function: str, name: str, value: Any, kinds: tuple[type, ...], what: str) -> Any:
+    """``value`` when it is one of ``kinds``, else a TypeError naming the parameter."""
+    if not isinstance(value, kinds):
+        raise TypeError(f"{function}: {name} must be {what}, got {type(value).__name__}")
+    return value
 
 
 def utf8(text: str) -> bool:

@@ -94,6 +94,8 @@ def get_scenarios(
         >>> [s.name for s in sc.get_scenarios(is_sorted=True)]
         ['article', 'baseline', 'generous']
     """
+    if cycle is not None:
+        _arguments.instance("get_scenarios", "cycle", cycle, (Cycle,), "a Cycle or None")
     engine = _runtime.engine()
     found = [
         Scenario(r, engine)
@@ -129,7 +131,7 @@ def get_primary_scenarios(is_sorted: bool = False, descending: bool = False, sor
 
 def set_primary(scenario: Scenario) -> None:
     """Makes ``scenario`` the primary scenario of its cycle."""
-    scenario.set_primary()
+    _arguments.instance("set_primary", "scenario", scenario, (Scenario,), "a Scenario").set_primary()
 
 
 def save(entity: Any) -> None:

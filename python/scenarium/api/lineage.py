@@ -118,6 +118,8 @@ def lineage(data_node: DataNode, version: int | None = None) -> Lineage:
                 config_ids[dn_id] = dn_id
         return config_ids[dn_id]
 
+    _arguments.instance("lineage", "data_node", data_node, (DataNode,), "a DataNode")
+    version = _arguments.version_number("lineage", "version", version)
     start = engine.version(data_node.id, version) if version is not None else engine.latest_version(data_node.id)
     if start is None:
         raise NoData(f"data node {data_node.config_id!r} ({data_node.id}) has no data, so no lineage")
@@ -351,17 +353,18 @@ def get_versions() -> list[dict[str, Any]]:
 
 def duplicate_scenario(scenario: Scenario, name: str | None = None) -> Scenario:
     """A new scenario with the same parameters and outputs (shared, not copied, on disk)."""
+    _arguments.instance("duplicate_scenario", "scenario", scenario, (Scenario,), "a Scenario")
     name = None if name is None else _arguments.text("duplicate_scenario", "name", name)
     engine = _runtime.engine()
     return Scenario(engine.duplicate_scenario(scenario.id, name), engine)
 
 
 def tag(scenario: Scenario, tag: str) -> None:
-    scenario.add_tag(tag)
+    _arguments.instance("tag", "scenario", scenario, (Scenario,), "a Scenario").add_tag(tag)
 
 
 def untag(scenario: Scenario, tag: str) -> None:
-    scenario.remove_tag(tag)
+    _arguments.instance("untag", "scenario", scenario, (Scenario,), "a Scenario").remove_tag(tag)
 
 
 def get_primary(config: Union[str, Any]) -> Scenario | None:
@@ -371,7 +374,9 @@ def get_primary(config: Union[str, Any]) -> Scenario | None:
     if isinstance(config, Cycle):
         found = [r for r in engine.scenarios() if r.cycle_id == config.id and r.is_primary]
         return Scenario(found[-1], engine) if found else None
-    config_id = config if isinstance(config, str) else config.id
+    config_id = config if isinstance(config, str) else getattr(config, "id", None)
+    if not isinstance(config_id, str):
+        raise TypeError(f"get_primary: config must be a ScenarioConfig, its id or a Cycle, got {type(config).__name__}")
     found = [r for r in engine.scenarios() if r.config_id == config_id and r.is_primary]
     return Scenario(found[-1], engine) if found else None
 

@@ -360,6 +360,7 @@ def dry_run(entity: Union[Scenario, Task], force: bool = False) -> Explanation:
         high_value_cust_summary_statistics  may run  ...
     """
     engine = _runtime.engine()
+    _arguments.instance("dry_run", "entity", entity, (Scenario, Sequence, Task), "a Scenario, Sequence or Task")
     rows = engine.plan(entity.id, _runtime.TaskRunner(engine), force)
     return Explanation(rows, f"Dry run of {entity.id}")
 

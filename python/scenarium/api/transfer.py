@@ -24,6 +24,7 @@ import json
 import os
 import tempfile
 import zipfile
+from datetime import datetime
 from typing import Any, Union
 
 from scenarium._core import Engine
@@ -84,15 +85,20 @@ def export_scenario(
         "spec": engine.config_spec(record.config_version),
         "data_nodes": nodes,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("scenario.json", json.dumps(manifest, indent=1, sort_keys=True))
-            for hash, data in objects.items():
-                archive.writestr(f"objects/{hash}", data)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
+    with _arguments.writing("export_scenario", "output_path", path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+            try:
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+                    archive.writestr("scenario.json", json.dumps(manifest, indent=1, sort_keys=True))
+                    for hash, data in objects.items():
+                        archive.writestr(f"objects/{hash}", data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            except BaseException:
+                os.remove(tmp.name)
+                raise
+        os.replace(tmp.name, path)
 
 
 def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = False) -> Scenario:
@@ -104,7 +110,7 @@ def import_scenario(input_path: Union[str, os.PathLike[str]], override: bool = F
     against its name. A bad archive is refused whole (``InvalidArgument``) and nothing
     in it is ever unpickled; if storing fails half-way, the new scenario is deleted."""
     engine = _runtime.engine()
-    input_path = _arguments.path("import_scenario", "input_path", input_path)
+    input_path = _arguments.readable_file("import_scenario", "input_path", input_path)
     try:
         archive = zipfile.ZipFile(input_path)
     except (OSError, zipfile.BadZipFile) as e:
@@ -160,8 +166,8 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
         raise refuse("it has no scenario.json")
     try:
         manifest = json.loads(archive.read("scenario.json"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise refuse(f"scenario.json is not JSON: {e}") from e
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise refuse(f"scenario.json is not JSON: {type(e).__name__}: {e}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InvalidArgument(f"{where} is not a scenario exported by scenarium ({FORMAT})")
     expected = {"spec": dict, "data_nodes": dict, "tags": list, "sequences": dict}
@@ -172,6 +178,10 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
         raise refuse("scenario.json's 'name' is not a string")
     if not isinstance(manifest.get("creation_date"), (int, float)) or isinstance(manifest["creation_date"], bool):
         raise refuse("scenario.json's 'creation_date' is not a number")
+    try:
+        datetime.fromtimestamp(manifest["creation_date"])
+    except (OverflowError, OSError, ValueError) as e:
+        raise refuse(f"scenario.json's 'creation_date' {manifest['creation_date']!r} is no date: {e}") from e
     spec = manifest["spec"]
     known = {d.get("id") for d in spec.get("data_nodes") or [] if isinstance(d, dict)}
     known |= {d for d in spec.get("additional_data_nodes") or [] if isinstance(d, str)}
@@ -196,7 +206,7 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
                     raise refuse(f"{what} has no JSON text")
                 try:
                     json.loads(entry["json"])
-                except ValueError as e:
+                except (ValueError, RecursionError) as e:
                     raise refuse(f"{what}'s JSON text does not parse: {e}") from e
             elif not _is_object_name(entry.get("hash")) or not isinstance(entry.get("format"), str):
                 raise refuse(f"{what} names no object (64 lowercase hex digits) or no format")

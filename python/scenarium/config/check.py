@@ -13,16 +13,18 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import inspect
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from scenarium._core import validate_config
+from scenarium._utils import templates as _templates
 from scenarium.config.document import document
 from scenarium.config.model import ConfigState, ScenarioConfig, UnresolvedFunction
 from scenarium.display import html as _html
-from scenarium.exceptions import ConfigError, InvalidConfig
+from scenarium.exceptions import ConfigError, InvalidConfig, MissingEnvVariableError
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def check(state: ConfigState) -> Issues:
     doc = document(state, strict=False)
     issues = [Issue(**i) for i in validate_config(doc)]
     issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
-    issues += store_path_issues(state, state.data_nodes.values())
+    issues += store_path_issues(state, state.data_nodes.values()) + _encoding_issues(state)
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
@@ -150,7 +152,12 @@ def _path_issues(state: ConfigState) -> list[Issue]:
 
 def _written_paths(dn: Any) -> list[tuple[str, str]]:
     """(key, path) of every file a data node's configuration makes scenarium read or write."""
-    props = dn.properties
+    props = {}
+    for key, value in dn.properties.items():
+        try:
+            props[key] = _templates.resolve_env(value)  # ENV[...] read as it will be when used
+        except MissingEnvVariableError:
+            props[key] = None  # said when used; nothing to check meanwhile
     found = [
         (key, os.fspath(props[key]))
         for key in ("path", "default_path")
@@ -162,8 +169,7 @@ def _written_paths(dn: Any) -> list[tuple[str, str]]:
         found.append(
             ("sqlite_folder_path" if props.get("sqlite_folder_path") else "db_name", os.path.join(folder, file))
         )
-    # An ENV[VAR] template is read when used: the file it names is checked then (by the core).
-    return [(key, path) for key, path in found if path and not path.startswith("ENV[") and "\x00" not in path]
+    return [(key, path) for key, path in found if path and "\x00" not in path]
 
 
 def store_path_issues(state: ConfigState, nodes: Iterable[Any]) -> list[Issue]:
@@ -203,6 +209,24 @@ def refuse_bad_properties(state: ConfigState, node: Any) -> None:
         # Type rules say "<key> must be ...": the ones that hold for a node on its own.
         if issue["level"] == "error" and issue["section"] == section and key and issue["message"].startswith(key):
             raise ConfigError(f"data node {node.id!r}: {issue['message']}")
+
+
+def _encoding_issues(state: ConfigState) -> list[Issue]:
+    """Encodings Python does not know (a file's mistake would fail only when written)."""
+    issues = []
+    for dn in state.data_nodes.values():
+        encoding = dn.properties.get("encoding")
+        if not isinstance(encoding, str) or encoding.startswith("ENV["):
+            continue
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, ValueError):
+            file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
+            message = f"encoding {encoding!r} is not an encoding Python knows"
+            issues.append(
+                Issue("error", f"DATA_NODE.{dn.id}", "encoding", message, file or None, lines.get("encoding"))
+            )
+    return issues
 
 
 def _exposed_type_issues(state: ConfigState) -> list[Issue]:

@@ -17,10 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import enum
 import inspect
 import numbers
 import os
+import threading
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from scenarium._core import STORAGE_TYPES as _STORAGE_TYPES
 from scenarium._core import check_identifier
+from scenarium._utils import templates as _templates
 from scenarium._utils.templates import resolve_env
 from scenarium.config import html as _config_html
 from scenarium.display import dag_svg as _dag_svg
@@ -87,6 +90,10 @@ class _ConfigObject:
         raise NotImplementedError
 
 
+# The properties that name the file a data node reads and writes.
+_PATH_KEYS = ("path", "default_path")
+
+
 class DataNodeConfig(_ConfigObject):
     """The blueprint of a data node: its id, storage, scope and default value.
 
@@ -115,6 +122,8 @@ class DataNodeConfig(_ConfigObject):
             raise ConfigError(
                 f"data node {id!r}: validity_period must be a datetime.timedelta, got {validity_period!r}"
             )
+        refuse_unstorable_text(f"data node {id!r}", properties)
+        _known_encoding(f"data node {id!r}", properties)
         exposed = properties.get("exposed_type")
         if callable(exposed) and not inspect.isclass(exposed):
             raise ConfigError(
@@ -140,7 +149,13 @@ class DataNodeConfig(_ConfigObject):
         return self.properties.get("default_data")
 
     def _spec(self) -> DataNodeSpec:
-        properties = {k: _codec.json_safe(v) for k, v in self.properties.items() if k != "default_data"}
+        # A path's ENV[...] template is read now: the core writes the file where it
+        # resolves (a password's template stays one, read only where it is used).
+        properties = {
+            k: _codec.json_safe(_templates.resolve_env(v) if k in _PATH_KEYS else v)
+            for k, v in self.properties.items()
+            if k != "default_data"
+        }
         default = self.properties.get("default_data")
         return {
             "id": self.id,
@@ -189,7 +204,9 @@ class TaskConfig(_ConfigObject):
             seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
             if not seconds > 0:
                 raise ConfigError(f"task {id!r}: timeout must be a positive number of seconds, got {timeout!r}")
-            properties["timeout"] = seconds
+            # Past what a wait can take (threading.TIMEOUT_MAX, ~292 years) is no limit, as submit's.
+            if seconds < threading.TIMEOUT_MAX:
+                properties["timeout"] = seconds
         if not _flag(f"task {id!r}", "cache", cache):
             # Stored only when off, so that the default changes no cache key.
             properties["cache"] = False
@@ -209,6 +226,7 @@ class TaskConfig(_ConfigObject):
         self.input_configs: list[DataNodeConfig] = [_data_node_config(id, "input", d) for d in inputs]
         self.output_configs: list[DataNodeConfig] = [_data_node_config(id, "output", d) for d in as_list(output)]
         self.skippable = _flag(f"task {id!r}", "skippable", skippable)
+        refuse_unstorable_text(f"task {id!r}", properties)
         self.properties = properties
 
     @property
@@ -276,6 +294,7 @@ class ScenarioConfig(_ConfigObject):
             raise ConfigError(
                 f"scenario {id!r}: sequences must be a dict of name: tasks, got {properties['sequences']!r}"
             )
+        refuse_unstorable_text(f"scenario {id!r}", properties)
         self.comparators = {k: as_list(v) for k, v in (comparators or {}).items()}
         _warn_shadowed_names(id, [*(d.id for d in self.data_node_configs), *(t.id for t in self.task_configs)])
         self.properties = properties
@@ -392,7 +411,7 @@ class CoreConfig:
         if not isinstance(folder, (str, os.PathLike)):
             raise ConfigError(f"storage_folder must be a folder's path (a str or os.PathLike), got {folder!r}")
         self.storage_folder = os.fspath(folder) if isinstance(folder, os.PathLike) else str(folder)
-        if "\x00" in self.storage_folder or not self.storage_folder:
+        if "\x00" in self.storage_folder or not self.storage_folder or not _utf8(self.storage_folder):
             raise ConfigError(f"storage_folder must be a folder's path without NUL characters, got {storage_folder!r}")
         self.properties = properties
         if "project_paths" in properties:
@@ -402,6 +421,46 @@ class CoreConfig:
 
     def __repr__(self) -> str:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def refuse_unstorable_text(owner: str, properties: Mapping[str, Any]) -> None:
+    """Raises ConfigError naming the property whose text (a value, a key, inside lists
+    and dicts) UTF-8 cannot hold: properties are stored with the scenario's config."""
+
+    def walk(key: str, value: Any, depth: int) -> None:
+        if isinstance(value, str) and not _utf8(value):
+            raise ConfigError(f"{owner}: {key} holds text UTF-8 cannot hold (a lone surrogate): {value!r}")
+        if depth > 20:
+            return
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                walk(key, item, depth + 1)
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(key, k, depth + 1)
+                walk(key, v, depth + 1)
+
+    for key, value in properties.items():
+        walk(str(key), key, 0)
+        if key != "default_data":  # a value, stored as values are (a pickle or escaped JSON)
+            walk(str(key), value, 0)
+
+
+def _known_encoding(owner: str, properties: Mapping[str, Any]) -> None:
+    encoding = properties.get("encoding")
+    if isinstance(encoding, str) and not encoding.startswith("ENV["):
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, ValueError):
+            raise ConfigError(f"{owner}: encoding {encoding!r} is not an encoding Python knows") from None
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:

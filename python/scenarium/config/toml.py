@@ -19,6 +19,7 @@ import os
 import sys
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from scenarium._core import parse_config_toml, write_config_toml
@@ -46,10 +47,13 @@ if TYPE_CHECKING:  # the payload types exist only in the stub
 _Resolver = Callable[[str, "str | None"], Any]
 
 _DATA_NODE_FIELDS = ("storage_type", "scope", "validity_period")
+# A configuration file past this is not one (Config.load("/dev/zero") grew until killed).
+_LARGEST_CONFIG = 64 << 20
 
 
 def read(path: str | os.PathLike[str]) -> ConfigDocument:
     """The parsed document of a TOML file (raises InvalidConfigFile)."""
+    path = _arguments.readable_file("Config.load", "filename", path, most=_LARGEST_CONFIG)
     return parse_config_toml(os.fspath(path))
 
 
@@ -310,11 +314,12 @@ def export(state: ConfigState, path: str | os.PathLike[str]) -> None:
     text = write_config_toml(document(state))
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with _arguments.writing("Config.export", "filename", Path(path)):
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -56,7 +56,7 @@ def write_json(value: Any, tmp: str | os.PathLike[str], dn: Any) -> None:
     try:
         encoder = _configured_class(props.get("encoder"), dn, "encoder") or DefaultJSONEncoder
         data = json.dumps(value, cls=encoder).encode(props.get("encoding") or "utf-8")
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RecursionError, LookupError) as e:
         raise NotSerializable(
             f"data node {dn.config_id!r} ({dn.id}) has storage_type 'json' and cannot hold "
             f"a {type(value).__qualname__}: {e}"

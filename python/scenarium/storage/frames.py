@@ -149,6 +149,28 @@ def write_frame(value: Any, kind: str, path: str | os.PathLike[str], fmt: str, d
         ) from e
 
 
+_DEEPEST_CELL = 500
+
+
+def _nested_deeper_than(value: Any, limit: int, budget: int = 100_000) -> bool:
+    """Whether lists, tuples or dicts in ``value`` nest more than ``limit`` levels
+    (looking at ``budget`` containers at most: a wide table is not walked whole)."""
+    stack = [(value, 0)]
+    while stack and budget > 0:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, (list, tuple)):
+            budget -= 1
+            stack.extend((child, depth + 1) for child in item[:1000] if isinstance(child, (list, tuple, dict)))
+        elif isinstance(item, dict):
+            budget -= 1
+            stack.extend(
+                (child, depth + 1) for child in list(item.values())[:1000] if isinstance(child, (list, tuple, dict))
+            )
+    return False
+
+
 def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     """Rows as a table, as Taipy writes them to csv and parquet nodes: a list of rows
     (lists, tuples or dicts), a list of values (one row each), a dict of columns, a
@@ -169,6 +191,13 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
     if isinstance(value, pd.DataFrame):
         frame = value.copy() if columns else value
     elif isinstance(value, (list, tuple, dict, np.ndarray)):
+        if _nested_deeper_than(value, _DEEPEST_CELL):
+            # pyarrow converts nested cells by recursing in C: 100,000 levels overflowed
+            # its stack and ended the process (a segmentation fault).
+            raise NotSerializable(
+                f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its value nests "
+                f"lists or dicts more than {_DEEPEST_CELL} levels deep, which no table column holds"
+            )
         try:
             frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
         except (ValueError, TypeError) as e:
