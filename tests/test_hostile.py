@@ -318,10 +318,11 @@ BLOCKED_MODULE = textwrap.dedent(
 )
 
 
-def test_a_task_blocked_outside_python_past_its_timeout_is_left_behind(tmp_path, monkeypatch) -> None:
-    """In a thread, a task waiting on a lock or a pipe never sees the interrupt: the
-    submission waited for ever (and so did the process's exit). It now fails at the
-    timeout plus a grace period, the task left running on a daemon thread."""
+def test_a_task_blocked_outside_python_past_its_timeout(tmp_path, monkeypatch) -> None:
+    """In a thread, a task waiting on a lock or a pipe never sees the interrupt (and one
+    raised at it stays pending, which on CPython 3.11 leaves every other thread spinning
+    at its next call: it cannot be left behind either). Config.check() says so for a task
+    with a timeout run in threads; in standalone mode the worker is killed at the timeout."""
     (tmp_path / "blocked_fns.py").write_text(BLOCKED_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("blocked_fns", None)
@@ -330,10 +331,14 @@ def test_a_task_blocked_outside_python_past_its_timeout_is_left_behind(tmp_path,
     d, out = Config.configure_data_node("d", default_data=1), Config.configure_data_node("out")
     t = Config.configure_task("blocked", blocked_fns.blocked, input=[d], output=[out], timeout=0.5)
     s = sc.create_scenario(Config.configure_scenario("stuck", task_configs=[t]))
+    warned = [i for i in Config.check() if i.level == "warning" and i.key == "timeout"]
+    assert warned and "standalone" in warned[0].message, Config.check()
+    Config.configure_job_executions(mode="standalone")
+    assert not [i for i in Config.check() if i.key == "timeout"]
     started = time.monotonic()
-    with pytest.raises(sc.JobFailed, match=r"timed out after 0.5 s; it did not stop when interrupted"):
+    with pytest.raises(sc.JobFailed, match=r"timed out after 0.5 s"):
         s.submit()
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30
     assert s.submissions[-1].jobs[0].status is sc.Status.FAILED
 
 

@@ -73,7 +73,7 @@ def check(state: ConfigState) -> Issues:
     doc = document(state, strict=False)
     issues = [Issue(**i) for i in validate_config(doc)]
     issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
-    issues += store_path_issues(state, state.data_nodes.values()) + _encoding_issues(state)
+    issues += store_path_issues(state, state.data_nodes.values()) + _encoding_issues(state) + _timeout_issues(state)
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
@@ -209,6 +209,27 @@ def refuse_bad_properties(state: ConfigState, node: Any) -> None:
         # Type rules say "<key> must be ...": the ones that hold for a node on its own.
         if issue["level"] == "error" and issue["section"] == section and key and issue["message"].startswith(key):
             raise ConfigError(f"data node {node.id!r}: {issue['message']}")
+
+
+def _timeout_issues(state: ConfigState) -> list[Issue]:
+    """A timeout in threads interrupts the task's Python code only: one blocked in C (a
+    lock, a socket, a long sleep) stops when the call returns, and the submission waits
+    for it. Only a worker process can be killed (an interrupt left pending on a blocked
+    thread would stall every other thread of CPython 3.11 instead)."""
+    if state.job.mode != "development":
+        return []
+    issues = []
+    for task in state.tasks.values():
+        if task.properties.get("timeout") is None:
+            continue
+        file, _, lines = state.locations.get(("TASK", task.id), (None, None, {}))
+        message = (
+            "in development mode the timeout interrupts the task's Python code, but not a call blocked outside "
+            "Python (a lock, a socket, time.sleep), which the submission waits for; "
+            'configure_job_executions(mode="standalone") runs it in a worker process that is killed at the timeout'
+        )
+        issues.append(Issue("warning", f"TASK.{task.id}", "timeout", message, file or None, lines.get("timeout")))
+    return issues
 
 
 def _encoding_issues(state: ConfigState) -> list[Issue]:

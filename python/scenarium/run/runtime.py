@@ -65,10 +65,6 @@ class _TaskTimeout(BaseException):
     that the task's own ``except Exception`` does not swallow it)."""
 
 
-# How long a task past its timeout has to stop once interrupted before it is left behind.
-_ABANDON_AFTER = 2.0
-
-
 def _raise_in_thread(ident: int, exception: type[BaseException]) -> None:
     """Raises ``exception`` in thread ``ident`` at its next Python instruction."""
     import ctypes  # rarely needed
@@ -368,68 +364,34 @@ class TaskRunner:
     ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None]:
         """A task past its timeout fails, whatever it does with the interrupt: one that
         catches it (a bare ``except:``) and returns late has its result discarded (its
-        objects become orphans for gc), not recorded nor cached (ARCHITECTURE.md, Timeouts).
-        It runs on a thread of its own, so that one the interrupt cannot reach (blocked
-        in C: a lock, a pipe, a long sleep) is left behind after a grace period instead
-        of holding the submission (and the process's exit: the thread is a daemon)."""
+        objects become orphans for gc), not recorded nor cached (ARCHITECTURE.md, Timeouts)."""
+        ident = threading.get_ident()
         lock = threading.Lock()
         state = {"running": True, "fired": False}
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
         started = time.monotonic()
-
-        def run() -> None:
-            _recording.mark_own_thread()
-            try:
-                try:
-                    outcome["result"] = self._execute_here(task, inputs, outputs)
-                finally:
-                    # Inside the try: an interrupt raised just before lands here, and is caught.
-                    with lock:
-                        state["running"] = False
-                    if state["fired"]:
-                        _absorb_pending_timeout()
-            except BaseException as e:  # noqa: BLE001  (handed to the waiting thread)
-                outcome["error"] = e
-            finally:
-                done.set()
-
-        runner = threading.Thread(target=run, name=f"scenarium task {task.config_id}", daemon=True)
 
         def fire() -> None:
             with lock:
-                if state["running"] and runner.ident is not None:
+                if state["running"]:
                     state["fired"] = True
-                    _raise_in_thread(runner.ident, _TaskTimeout)
+                    _raise_in_thread(ident, _TaskTimeout)
 
         timer = threading.Timer(timeout, fire)
-        reason = f"task {task.config_id!r} timed out after {timeout:g} s"
-        runner.start()
         timer.start()
+        reason = f"task {task.config_id!r} timed out after {timeout:g} s"
         try:
-            finished = done.wait(timeout + _ABANDON_AFTER)
-        except KeyboardInterrupt:  # Ctrl-C in the thread that waits: the task stops too
-            _raise_in_thread(runner.ident or 0, KeyboardInterrupt)
-            done.wait(_ABANDON_AFTER)
-            raise
+            try:
+                *result, touched = self._execute_here(task, inputs, outputs)
+            finally:
+                # Inside the try: an interrupt raised just before lands here, and is caught.
+                with lock:
+                    state["running"] = False
+                if state["fired"]:
+                    _absorb_pending_timeout()
+        except _TaskTimeout:
+            return None, reason, None, None
         finally:
             timer.cancel()
-        if not finished:
-            with lock:
-                state["running"] = False
-            return (
-                None,
-                f"{reason}; it did not stop when interrupted (blocked outside Python, in a lock, a pipe or a "
-                f"sleep?), so it was left running on its own thread: its late result is discarded",
-                None,
-                None,
-            )
-        error = outcome.get("error")
-        if isinstance(error, _TaskTimeout):
-            return None, reason, None, None
-        if error is not None:
-            raise error
-        *result, touched = outcome["result"]
         if state["fired"] or time.monotonic() - started > timeout:
             late = time.monotonic() - started
             return (
@@ -439,7 +401,7 @@ class TaskRunner:
                 None,
             )
         self._runs[task.id] = touched
-        return (*result, None)
+        return (*result, None)  # type: ignore[return-value]
 
     def _execute_here(
         self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord]
