@@ -486,6 +486,14 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
                 f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its value nests "
                 f"lists or dicts more than {_DEEPEST_CELL} levels deep, which no table column holds"
             )
+        rows = value if isinstance(value, (list, tuple)) else []
+        widths = {len(row) for row in rows if isinstance(row, (list, tuple))}
+        if len(widths) > 1:
+            # pandas pads short rows with NaN (deprecated: it will raise): that would alter the data.
+            raise NotSerializable(
+                f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its rows have "
+                f"different lengths ({', '.join(map(str, sorted(widths)))}), so they are not a table"
+            )
         try:
             frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
         except (ValueError, TypeError) as e:
@@ -655,19 +663,27 @@ def _write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any]
         sheet = sheet[0] if sheet else None
     sheets = value if isinstance(value, dict) else {sheet or "Sheet1": value}
     header = props.get("has_header", True) is not False
+    detail = (
+        "has storage_type 'excel' and takes a DataFrame, rows, an array or a dict of them by sheet name, "
+        f"not a {type(value).__qualname__}"
+    )
     try:
+        # Every sheet is a frame before the workbook is opened: a writer that fails to
+        # close (no sheet in it) leaves its file open.
+        frames = {str(name): _sheet_frame(pd, data) for name, data in sheets.items()}
+        if not frames:
+            raise ValueError("no sheet to write")
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, data in sheets.items():
-                if _frame_kind(data) == "polars":
-                    data = data.to_pandas()
-                frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-                frame.to_excel(writer, sheet_name=str(name), index=False, header=header)
+            for name, frame in frames.items():
+                frame.to_excel(writer, sheet_name=name, index=False, header=header)
     except Exception as e:
-        detail = (
-            "has storage_type 'excel' and takes a DataFrame, rows, an array or a dict of them by sheet name, "
-            f"not a {type(value).__qualname__}"
-        )
         raise _storing_failed(e, dn, "excel file", detail) from e
+
+
+def _sheet_frame(pd: Any, data: Any) -> Any:
+    if _frame_kind(data) == "polars":
+        data = data.to_pandas()
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
 def _read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:
@@ -869,10 +885,10 @@ def _read_stored_dataset(engine: Any, stored: _core.StoredValue, dn: Any, lazy: 
 
 def _empty_frame(kind: str) -> Any:
     if kind == "polars":
-        import polars as pl
+        import polars as pl  # on first use: keeps `import scenarium` fast
 
         return pl.DataFrame()
-    import pandas as pd
+    import pandas as pd  # optional dependency (scenarium[pandas])
 
     return pd.DataFrame()
 
