@@ -25,19 +25,27 @@ def write_excel(value: Any, path: str | os.PathLike[str], props: dict[str, Any],
         sheet = sheet[0] if sheet else None
     sheets = value if isinstance(value, dict) else {sheet or "Sheet1": value}
     header = props.get("has_header", True) is not False
+    detail = (
+        "has storage_type 'excel' and takes a DataFrame, rows, an array or a dict of them by sheet name, "
+        f"not a {type(value).__qualname__}"
+    )
     try:
+        # Every sheet is a frame before the workbook is opened: a writer that fails to
+        # close (no sheet in it) leaves its file open.
+        frames = {str(name): _sheet_frame(pd, data) for name, data in sheets.items()}
+        if not frames:
+            raise ValueError("no sheet to write")
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, data in sheets.items():
-                if _frame_kind(data) == "polars":
-                    data = data.to_pandas()
-                frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-                frame.to_excel(writer, sheet_name=str(name), index=False, header=header)
+            for name, frame in frames.items():
+                frame.to_excel(writer, sheet_name=name, index=False, header=header)
     except Exception as e:
-        detail = (
-            "has storage_type 'excel' and takes a DataFrame, rows, an array or a dict of them by sheet name, "
-            f"not a {type(value).__qualname__}"
-        )
         raise _shared.storing_failed(e, dn, "excel file", detail) from e
+
+
+def _sheet_frame(pd: Any, data: Any) -> Any:
+    if _frame_kind(data) == "polars":
+        data = data.to_pandas()
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
 def read_excel(path: Path, frame_kind: str, props: dict[str, Any]) -> Any:

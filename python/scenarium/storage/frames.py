@@ -198,6 +198,14 @@ def as_table(value: Any, dn: Any, columns: list[str] | None = None) -> Any:
                 f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its value nests "
                 f"lists or dicts more than {_DEEPEST_CELL} levels deep, which no table column holds"
             )
+        rows = value if isinstance(value, (list, tuple)) else []
+        widths = {len(row) for row in rows if isinstance(row, (list, tuple))}
+        if len(widths) > 1:
+            # pandas pads short rows with NaN (deprecated: it will raise): that would alter the data.
+            raise NotSerializable(
+                f"data node {dn.config_id!r} ({dn.id}) has storage_type {dn.storage_type!r}: its rows have "
+                f"different lengths ({', '.join(map(str, sorted(widths)))}), so they are not a table"
+            )
         try:
             frame = pd.DataFrame(list(value) if isinstance(value, tuple) else value)
         except (ValueError, TypeError) as e:
