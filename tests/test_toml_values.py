@@ -78,12 +78,12 @@ def test_every_key_of_a_file_with_every_kind_of_value_is_used_or_named(tmp_path,
 @pytest.mark.parametrize("value", ['"a\\u0000b"', '"abc"', "5"])
 def test_project_paths_is_a_folder_or_a_list_of_folders(tmp_path, monkeypatch, value) -> None:
     """A str is one folder, not its characters; NUL or a number is named."""
+    from scenarium.identity import modules as _code_identity
+
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c.toml").write_text(f"[CORE]\nproject_paths = {value}\n")
     if value == '"abc"':
         Config.load("c.toml")
-        from scenarium.identity import modules as _code_identity
-
         assert _code_identity._extra_project_paths == [str(tmp_path / "abc")]
     else:
         with pytest.raises(sc.ConfigError, match="project_paths"):

@@ -623,5 +623,7 @@ class Config:
 
     @classmethod
     def _reset(cls) -> None:
-        """Forgets every configured object (for tests and notebooks that start over)."""
+        """Forgets every configured object (for tests and notebooks that start over),
+        the project folders a configuration added too."""
         cls._state.__dict__.update(ConfigState().__dict__)
+        _config_model.forget_project_paths()
