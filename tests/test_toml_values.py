@@ -39,6 +39,17 @@ HEADERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def project_paths_kept():
+    """A file's [CORE] project_paths sets the process's project folders (what the code
+    identity walks): put back what the session had for the tests that follow."""
+    from scenarium.identity import code, modules
+
+    saved = list(modules._extra_project_paths)
+    yield
+    code.set_project_paths(saved)
+
+
 def _with(kind: str, key: str, value: str) -> str:
     header = HEADERS[kind]
     if header in BASE:

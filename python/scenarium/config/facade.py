@@ -623,7 +623,5 @@ class Config:
 
     @classmethod
     def _reset(cls) -> None:
-        """Forgets every configured object (for tests and notebooks that start over),
-        the project folders a configuration added too."""
+        """Forgets every configured object (for tests and notebooks that start over)."""
         cls._state.__dict__.update(ConfigState().__dict__)
-        _config_model.forget_project_paths()

@@ -470,11 +470,6 @@ def _flag(owner: str, name: str, value: Any) -> bool:
     raise ConfigError(f"{owner}: {name} must be True or False, got {value!r}")
 
 
-def forget_project_paths() -> None:
-    """The project's folders back to the current and the script's folders only."""
-    _code_identity.set_project_paths(())
-
-
 def _folders(key: str, value: Any) -> list[str]:
     """One folder or a list of folders (a str is one folder, not its characters)."""
     given = [] if value is None else [value] if isinstance(value, (str, os.PathLike)) else value
