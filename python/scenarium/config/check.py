@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 import inspect
 import os
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any, Iterable
 from scenarium._core import validate_config
 from scenarium._utils import templates as _templates
 from scenarium.config.document import document
-from scenarium.config.model import ConfigState, ScenarioConfig, UnresolvedFunction
+from scenarium.config.model import ConfigState, ScenarioConfig, UnresolvedFunction, unknown_encoding
 from scenarium.display import html as _html
 from scenarium.exceptions import ConfigError, InvalidConfig, MissingEnvVariableError
 
@@ -236,12 +235,8 @@ def _encoding_issues(state: ConfigState) -> list[Issue]:
     """Encodings Python does not know (a file's mistake would fail only when written)."""
     issues = []
     for dn in state.data_nodes.values():
-        encoding = dn.properties.get("encoding")
-        if not isinstance(encoding, str) or encoding.startswith("ENV["):
-            continue
-        try:
-            codecs.lookup(encoding)
-        except (LookupError, ValueError):
+        encoding = unknown_encoding(dn.properties)
+        if encoding is not None:
             file, _, lines = state.locations.get(("DATA_NODE", dn.id), (None, None, {}))
             message = f"encoding {encoding!r} is not an encoding Python knows"
             issues.append(

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from scenarium._core import STORAGE_TYPES as _STORAGE_TYPES
 from scenarium._core import check_identifier
 from scenarium._utils import templates as _templates
+from scenarium._utils.arguments import utf8
 from scenarium._utils.templates import resolve_env
 from scenarium.config import html as _config_html
 from scenarium.display import dag_svg as _dag_svg
@@ -411,7 +412,7 @@ class CoreConfig:
         if not isinstance(folder, (str, os.PathLike)):
             raise ConfigError(f"storage_folder must be a folder's path (a str or os.PathLike), got {folder!r}")
         self.storage_folder = os.fspath(folder) if isinstance(folder, os.PathLike) else str(folder)
-        if "\x00" in self.storage_folder or not self.storage_folder or not _utf8(self.storage_folder):
+        if "\x00" in self.storage_folder or not self.storage_folder or not utf8(self.storage_folder):
             raise ConfigError(f"storage_folder must be a folder's path without NUL characters, got {storage_folder!r}")
         self.properties = properties
         if "project_paths" in properties:
@@ -423,20 +424,12 @@ class CoreConfig:
         return f"CoreConfig(storage_folder={self.storage_folder!r})"
 
 
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def refuse_unstorable_text(owner: str, properties: Mapping[str, Any]) -> None:
     """Raises ConfigError naming the property whose text (a value, a key, inside lists
     and dicts) UTF-8 cannot hold: properties are stored with the scenario's config."""
 
     def walk(key: str, value: Any, depth: int) -> None:
-        if isinstance(value, str) and not _utf8(value):
+        if isinstance(value, str) and not utf8(value):
             raise ConfigError(f"{owner}: {key} holds text UTF-8 cannot hold (a lone surrogate): {value!r}")
         if depth > 20:
             return
@@ -454,13 +447,23 @@ def refuse_unstorable_text(owner: str, properties: Mapping[str, Any]) -> None:
             walk(str(key), value, 0)
 
 
-def _known_encoding(owner: str, properties: Mapping[str, Any]) -> None:
+def unknown_encoding(properties: Mapping[str, Any]) -> str | None:
+    """The ``encoding`` property when Python does not know it (an ENV[...] template is
+    read when used, and checked then)."""
     encoding = properties.get("encoding")
-    if isinstance(encoding, str) and not encoding.startswith("ENV["):
-        try:
-            codecs.lookup(encoding)
-        except (LookupError, ValueError):
-            raise ConfigError(f"{owner}: encoding {encoding!r} is not an encoding Python knows") from None
+    if not isinstance(encoding, str) or encoding.startswith("ENV["):
+        return None
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, ValueError):
+        return encoding
+    return None
+
+
+def _known_encoding(owner: str, properties: Mapping[str, Any]) -> None:
+    encoding = unknown_encoding(properties)
+    if encoding is not None:
+        raise ConfigError(f"{owner}: encoding {encoding!r} is not an encoding Python knows")
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:

@@ -397,8 +397,8 @@ def _lazy(decoded: Any, engine: Engine, stored: StoredValue, dn: Any) -> Any:
             return pl.scan_parquet(path)
         if container == "arrow":
             return pl.scan_ipc(path)
-        if container == "csv" and os.path.getsize(path) <= 2 and not Path(path).read_bytes().strip():
-            return pl.DataFrame().lazy()  # a frame without columns (see _frames.read_frame)
+        if container == "csv" and _frames.is_empty_csv(path):
+            return pl.DataFrame().lazy()
         if encoding in ("utf8", "utf8lossy"):
             return pl.scan_csv(path, has_header=props.get("has_header", True) is not False)
     value = decoded if decoded is not None or stored.kind in ("inline", "memory") else decode(engine, stored, dn, False)

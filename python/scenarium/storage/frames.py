@@ -258,14 +258,18 @@ def _empty_frame(kind: str) -> Any:
     return pd.DataFrame()
 
 
+def is_empty_csv(path: str | os.PathLike[str]) -> bool:
+    """Whether a stored csv holds a frame without columns: written as an empty file (or
+    one line end), which neither reader takes back, so it is read as what was written."""
+    return os.path.getsize(path) <= 2 and not Path(path).read_bytes().strip()
+
+
 def read_frame(path: Path, fmt: str, props: dict[str, Any]) -> Any:
     """A stored frame, read by the library that wrote it, with a csv node's options."""
     container, frame = fmt.split("/")
     header = props.get("has_header", True) is not False
     encoding = props.get("encoding") or "utf-8"
-    if container == "csv" and path.stat().st_size <= 2 and not path.read_bytes().strip():
-        # A frame without columns is written as an empty file (or one line end), which
-        # neither reader takes back: it is read as what was written.
+    if container == "csv" and is_empty_csv(path):
         return _empty_frame(frame)
     if container == "arrow" and frame == "pandas":
         return _read_arrow(path)
