@@ -129,6 +129,9 @@ def is_memory_failure(error: BaseException) -> bool:
             return True
         if "(os error 12)" in str(seen) or "Cannot allocate memory" in str(seen):
             return True
+        # A thread's stack is address space too: pandas' and Python's own threads fail so.
+        if isinstance(seen, RuntimeError) and "can't start new thread" in str(seen):
+            return True
         if type(seen).__name__ == "PanicException":
             left = headroom()
             return left is not None and left < _PANIC_MEANS_MEMORY
