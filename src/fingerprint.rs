@@ -24,8 +24,17 @@ pub fn of_file(path: &Path) -> Result<String> {
         hasher.update_reader(file).map_err(fail)?;
         Ok(hasher.finalize().to_hex().to_string())
     };
-    if file.metadata().map_err(fail)?.len() < CHUNK as u64 {
+    let len = file.metadata().map_err(fail)?.len();
+    if len < CHUNK as u64 {
         return streamed(file);
+    }
+    // A large file is hashed in blocks read side by side, which a job cutting
+    // it into partitions then takes as they are (`block_hashes`).
+    if len > 2 * crate::block_hashes::BLOCK {
+        let check = crate::interrupt::io_check();
+        return crate::block_hashes::of_file_remembered(path, crate::block_hashes::BLOCK, &check)
+            .map(|hashes| hashes.root)
+            .map_err(fail);
     }
     // Near a memory limit the chunks or the reader thread may not be had: the
     // file is then hashed as it streams, on this thread (slower, never aborts).

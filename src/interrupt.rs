@@ -27,6 +27,16 @@ pub fn requested() -> bool {
     FLAG.with(|cell| cell.borrow().as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed)))
 }
 
+/// A check for threads that do not carry the flag (rayon's): an
+/// `Interrupted` error once this thread's work is asked to stop.
+pub fn io_check() -> impl Fn() -> std::io::Result<()> + Sync {
+    let flag = current();
+    move || match flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
+        true => Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted")),
+        false => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 #[macro_use]
 mod macros;
 
+pub mod block_hashes;
 pub mod config;
 pub mod datagen;
 pub mod error;

@@ -166,7 +166,7 @@ def check_identifier(kind: str, id: str) -> None:
 class StoredValue:
     """Where a stored value's bytes are, and its fingerprint."""
 
-    kind: Literal["inline", "object", "external", "memory", "recipe"]
+    kind: Literal["inline", "object", "external", "memory", "recipe", "parts"]
     fingerprint: str
     json: str | None
     hash: str | None

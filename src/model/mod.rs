@@ -52,6 +52,20 @@ pub enum Payload {
     /// read; cheaper than writing it when the table is wide and feeds only
     /// reductions (ARCHITECTURE.md, "The storage folder").
     Recipe { task: String, version: u32, output: usize, inputs: Vec<Payload> },
+    /// A table stored as partitions, in order, each an object of its own in
+    /// `format`: a partition whose input did not change is the same object
+    /// from version to version (ARCHITECTURE.md, "Partitions").
+    Parts { format: String, parts: Vec<Part> },
+}
+
+/// One partition of a [`Payload::Parts`] value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// What the partition holds, e.g. `bytes 67108864..134217728` of a CSV file.
+    pub name: String,
+    pub hash: String,
+    pub size: u64,
+    pub rows: u64,
 }
 
 impl Payload {
@@ -60,6 +74,7 @@ impl Payload {
         match self {
             Payload::Object { hash, .. } => vec![hash.as_str()],
             Payload::Recipe { inputs, .. } => inputs.iter().flat_map(Payload::object_hashes).collect(),
+            Payload::Parts { parts, .. } => parts.iter().map(|p| p.hash.as_str()).collect(),
             _ => Vec::new(),
         }
     }
@@ -67,7 +82,7 @@ impl Payload {
     /// Whether the value stays the same forever (so a recipe may refer to it).
     pub fn is_immutable(&self) -> bool {
         match self {
-            Payload::Inline { .. } | Payload::Object { .. } => true,
+            Payload::Inline { .. } | Payload::Object { .. } | Payload::Parts { .. } => true,
             Payload::Recipe { inputs, .. } => inputs.iter().all(Payload::is_immutable),
             Payload::External { .. } | Payload::Memory { .. } => false,
         }

@@ -6,18 +6,13 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::arrow_object::{store_written, ArrowObject, TABLE_FORMAT};
+use super::parts::write_parts;
 use super::{check_arity, diagnose, Catalog, Keep, NativeInput, NativeTask, Result, Table, TaskError};
 use crate::fingerprint;
 use crate::model::TaskOutcome;
 use crate::model::{Payload, VersionRecord};
-use crate::phases::{timed, Phase};
-use crate::store::{HashedFile, NewValue, ObjectStore};
-
-/// The format tag of tables written by native tasks (Python reads them as polars):
-/// uncompressed Arrow IPC, in batches. Against Parquet with LZ4 at 30M rows
-/// (benches/results/intermediates.md): 2 s to write instead of 5 s, and tasks
-/// 3 and 4 read it memory-mapped, in place (`StoredTable::for_each_block`).
-pub const TABLE_FORMAT: &str = "arrow/polars";
+use crate::store::{NewValue, ObjectStore};
 
 /// A CSV file that exists and has at least a header.
 pub fn check_csv(task: &'static str, path: &str) -> Result<()> {
@@ -64,6 +59,14 @@ impl Catalog {
                     store.verified_path(hash).map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
                 Ok(NativeInput::Table(Table::stored(path)))
             }
+            Payload::Parts { format, parts } if format == TABLE_FORMAT => {
+                let paths = parts
+                    .iter()
+                    .map(|p| store.verified_path(&p.hash))
+                    .collect::<crate::error::Result<Vec<_>>>()
+                    .map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
+                Ok(NativeInput::Table(Table::stored_parts(paths)))
+            }
             // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
             Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {
                 let path =
@@ -98,7 +101,7 @@ impl Catalog {
                 }
                 Ok(NativeInput::Table(outputs.swap_remove(*output).table))
             }
-            Payload::Object { format, .. } | Payload::External { format, .. } => Err(TaskError::InvalidData {
+            Payload::Object { format, .. } | Payload::External { format, .. } | Payload::Parts { format, .. } => Err(TaskError::InvalidData {
                 task,
                 message: format!(
                     "data node {data_node_id} holds a {format} value; native tasks take tables stored as Parquet or CSV, \
@@ -162,8 +165,17 @@ impl Catalog {
         let recipe_possible = inputs.iter().all(|v| v.payload.is_immutable());
         let mut values = Vec::with_capacity(outputs.len());
         for (index, output) in outputs.into_iter().enumerate() {
+            let parted = match &output.table {
+                Table::Produced(producer) if output.keep == Keep::Large => producer.parted(),
+                _ => None,
+            };
             values.push(if output.keep == Keep::Recipe && recipe_possible {
                 recipe_value(task, index, inputs)
+            } else if let Some(parted) = parted {
+                let (payload, _) =
+                    write_parts(store, task.name, parted).map_err(|e| diagnose::locate(e, &args).to_string())?;
+                let hashes = payload.object_hashes().into_iter().map(|h| ("part", h));
+                NewValue { fingerprint: fingerprint::combine("scenarium parts", hashes), payload, paths: Vec::new() }
             } else {
                 let (hash, size) = write_table(store, task.name, output.table, output.keep)
                     .map_err(|e| diagnose::locate(e, &args).to_string())?;
@@ -226,62 +238,24 @@ fn write_table(store: &ObjectStore, task: &'static str, table: Table, keep: Keep
     } else {
         write_batches(task, &table, &tmp)
     };
-    let hash = written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        match e {
-            TaskError::Polars { source, .. } if diagnose::is_io_failure(&source) => {
-                let message =
-                    format!("cannot store its output table in {}: {}", tmp.display(), diagnose::clean(&source));
-                TaskError::Storage { task, message }
-            }
-            other => other,
-        }
-    })?;
-    store.ingest_synced(&tmp, &hash).map_err(|e| TaskError::Storage { task, message: e.to_string() })
+    store_written(store, task, &tmp, written)
 }
 
-type Writing = Option<(polars::io::ipc::BatchedWriter<SharedFile>, Arc<std::sync::Mutex<HashedFile>>)>;
-
 fn write_batches(task: &'static str, table: &Table, tmp: &Path) -> Result<String> {
-    let polars_err = |source| TaskError::Polars { task, source };
-    let state: std::sync::Mutex<Writing> = Default::default();
+    let state: std::sync::Mutex<Option<ArrowObject>> = Default::default();
     table.produce(
         task,
         &mut |schema| {
             // (Re)starts the file: a new file, a new hash. The old one goes
             // first (an unfinished HashedFile removes its path when dropped).
             drop(state.lock().unwrap_or_else(|p| p.into_inner()).take());
-            let file = HashedFile::create(tmp).map_err(|e| polars_err(e.into()))?;
-            let file = Arc::new(std::sync::Mutex::new(file));
-            let arrow_schema = schema.to_arrow(CompatLevel::newest());
-            let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow_schema.iter_values());
-            let writer = IpcWriter::new(SharedFile(file.clone())).batched(schema, fields).map_err(polars_err)?;
-            *state.lock().unwrap_or_else(|p| p.into_inner()) = Some((writer, file));
+            *state.lock().unwrap_or_else(|p| p.into_inner()) = Some(ArrowObject::create(task, tmp, schema)?);
             Ok(())
         },
-        &|mut df| {
-            df.align_chunks();
+        &|df| {
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            let (writer, _) = state.as_mut().expect("started before the first batch");
-            timed(Phase::Encode, || writer.write_batch(&df)).map_err(polars_err)
+            state.as_mut().expect("started before the first batch").write(df)
         },
     )?;
-    let (mut writer, file) = state.into_inner().unwrap_or_else(|p| p.into_inner()).expect("started");
-    timed(Phase::Encode, || writer.finish()).map_err(polars_err)?;
-    drop(writer);
-    let file = Arc::try_unwrap(file).ok().expect("the writer is gone").into_inner().unwrap_or_else(|p| p.into_inner());
-    file.finish().map_err(|e| polars_err(e.into()))
-}
-
-/// The IPC writer's handle on the file, which `write_batches` takes back
-/// once the writer is done.
-struct SharedFile(Arc<std::sync::Mutex<HashedFile>>);
-
-impl std::io::Write for SharedFile {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).write(bytes)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).flush()
-    }
+    state.into_inner().unwrap_or_else(|p| p.into_inner()).expect("started").finish()
 }

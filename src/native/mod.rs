@@ -6,14 +6,19 @@
 //! A task's `version` is its code identity for the skip rule: bump it
 //! whenever its results change.
 
+mod arrow_object;
+pub mod byte_ranges;
 pub mod diagnose;
 mod io;
+mod parts;
 mod table;
 
 use polars::prelude::*;
 
-pub use io::{check_csv, TABLE_FORMAT};
-pub use table::{StoredTable, Table, TableProducer};
+pub use arrow_object::TABLE_FORMAT;
+pub use io::check_csv;
+pub use parts::{write_parts, PartsMade};
+pub use table::{PartPlan, PartedProducer, StoredTable, Table, TableProducer};
 
 pub type Result<T, E = TaskError> = std::result::Result<T, E>;
 

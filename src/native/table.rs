@@ -43,11 +43,48 @@ pub trait TableProducer: Send + Sync {
         start: &mut dyn FnMut(&Schema) -> Result<()>,
         push: &(dyn Fn(DataFrame) -> Result<()> + Sync),
     ) -> Result<()>;
+
+    /// The same table as partitions, when it is stored so (`parts.rs`).
+    fn parted(&self) -> Option<&dyn PartedProducer> {
+        None
+    }
+}
+
+/// One partition of a table: its name, and the hash of what it is made from
+/// (input bytes, code, schema), under which it is remembered.
+#[derive(Clone, Debug)]
+pub struct PartPlan {
+    pub name: String,
+    pub identity: String,
+}
+
+/// A table made of partitions, each produced and stored on its own, so that
+/// one made from the same input before is taken as it was.
+pub trait PartedProducer: Send + Sync {
+    /// The partitions in order, as planned with the current schema.
+    fn parts(&self) -> Vec<PartPlan>;
+    /// The schema partitions are produced with now.
+    fn schema(&self) -> Schema;
+    /// Produces partitions `wanted` (indexes into `parts()`, ascending), in
+    /// order, calling `push(k, batch)` at least once for each. Ok(false) when
+    /// the schema had to widen: partitions made so far are not of this table,
+    /// and the caller plans again.
+    fn produce_parts(
+        &self,
+        task: &'static str,
+        wanted: &[usize],
+        push: &mut dyn FnMut(usize, DataFrame) -> Result<()>,
+    ) -> Result<bool>;
+    /// After every partition is made: an error when the input changed since
+    /// it was planned (nothing made from it may be kept); else the input's
+    /// hash is reported to the job (`read_hashes`).
+    fn finish(&self, task: &'static str) -> Result<()>;
 }
 
 #[derive(Clone)]
 pub struct StoredTable {
-    pub path: PathBuf,
+    /// One file, or a partitioned table's files in order.
+    pub paths: Vec<PathBuf>,
     added: Vec<Expr>,
     /// What `added` stand for, set by the task that added them when they are
     /// its whole recipe over a table as written: later tasks that know the
@@ -71,21 +108,29 @@ impl StoredTable {
     {
         let polars_err = |source| TaskError::Polars { task, source };
         let io_err = |e: std::io::Error| polars_err(PolarsError::from(e));
-        let file = File::open(&self.path).map_err(io_err)?;
-        // SAFETY: objects are never modified in place (content-addressed,
-        // written once, then renamed into the store).
-        let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?);
-        let metadata = read_file_metadata(&mut std::io::Cursor::new(&map[..])).map_err(polars_err)?;
+        let mut files = Vec::with_capacity(self.paths.len());
+        // Every batch of every file, in order: readers take contiguous runs of it.
+        let mut blocks = Vec::new();
+        for path in &self.paths {
+            let file = File::open(path).map_err(io_err)?;
+            // SAFETY: objects are never modified in place (content-addressed,
+            // written once, then renamed into the store).
+            let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?);
+            let metadata = read_file_metadata(&mut std::io::Cursor::new(&map[..])).map_err(polars_err)?;
+            blocks.extend((0..metadata.blocks.len()).map(|b| (files.len(), b)));
+            files.push((map, metadata));
+        }
         let no_dictionaries: polars_arrow::io::ipc::read::Dictionaries = Default::default();
-        let blocks = metadata.blocks.len();
-        let threads = threads.clamp(1, blocks.max(1));
+        let count = blocks.len();
+        let threads = threads.clamp(1, count.max(1));
         let run = |reader: usize| -> Result<()> {
-            for block in (reader * blocks / threads)..((reader + 1) * blocks / threads) {
+            for &(file, block) in &blocks[(reader * count / threads)..((reader + 1) * count / threads)] {
                 stop_if_interrupted(task)?;
+                let (map, metadata) = &files[file];
                 // SAFETY: the buffers are plain numbers (the caller checked the
                 // schema), which mmap_unchecked bounds-checks against the map.
                 let batch =
-                    unsafe { polars_arrow::mmap::mmap_unchecked(&metadata, &no_dictionaries, map.clone(), block) }
+                    unsafe { polars_arrow::mmap::mmap_unchecked(metadata, &no_dictionaries, map.clone(), block) }
                         .map_err(polars_err)?;
                 f(reader, DataFrame::from(batch))?;
                 let range = metadata.blocks[block];
@@ -168,7 +213,12 @@ fn on_readers(task: &'static str, threads: usize, run: impl Fn(usize) -> Result<
 
 impl Table {
     pub fn stored(path: PathBuf) -> Table {
-        Table::Stored(StoredTable { path, added: Vec::new(), recipe: None })
+        Table::stored_parts(vec![path])
+    }
+
+    /// A table stored as several files, read as their rows in order.
+    pub fn stored_parts(paths: Vec<PathBuf>) -> Table {
+        Table::Stored(StoredTable { paths, added: Vec::new(), recipe: None })
     }
 
     /// The stored table as written and the recipe of the columns added over
@@ -201,8 +251,21 @@ impl Table {
                 Ok(df.lazy())
             }
             Table::Stored(stored) => {
-                let path = PlRefPath::new(stored.path.to_string_lossy().as_ref());
-                let lf = LazyFrame::scan_ipc(path, Default::default(), Default::default())?;
+                let scans = stored
+                    .paths
+                    .iter()
+                    .map(|p| {
+                        LazyFrame::scan_ipc(
+                            PlRefPath::new(p.to_string_lossy().as_ref()),
+                            Default::default(),
+                            Default::default(),
+                        )
+                    })
+                    .collect::<PolarsResult<Vec<_>>>()?;
+                let lf = match <[LazyFrame; 1]>::try_from(scans) {
+                    Ok([one]) => one,
+                    Err(scans) => concat(scans, UnionArgs::default())?,
+                };
                 Ok(if stored.added.is_empty() { lf } else { lf.with_columns(stored.added.clone()) })
             }
         }
@@ -317,7 +380,7 @@ impl Table {
             Table::Stored(stored) => {
                 // Several stored batches at a time: each query on a batch costs
                 // about a millisecond to plan, whatever its size.
-                read_blocks(task, &stored.path, BLOCKS_PER_BATCH, threads, &|reader, df| {
+                let each = |reader, df: DataFrame| {
                     let df = df
                         .lazy()
                         .with_columns(stored.added.clone())
@@ -325,7 +388,8 @@ impl Table {
                         .collect()
                         .map_err(polars_err)?;
                     f(reader, df)
-                })
+                };
+                stored.paths.iter().try_for_each(|path| read_blocks(task, path, BLOCKS_PER_BATCH, threads, &each))
             }
         }
     }

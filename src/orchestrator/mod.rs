@@ -5,6 +5,7 @@
 //! decides how a Python task's code runs, native tasks run here.
 
 mod decide;
+mod parts_note;
 mod schedule;
 
 pub use decide::{
@@ -372,6 +373,14 @@ fn run_job_once(
         job.reason = Some(match job.reason.take() {
             Some(reason) => format!("{reason}; {note}"),
             None => note,
+        });
+    }
+    let parts = parts_note::parts_notes(store, &outputs, &values)?;
+    if !parts.is_empty() {
+        let parts = parts.join("; ");
+        job.reason = Some(match job.reason.take() {
+            Some(reason) => format!("{reason}; {parts}"),
+            None => parts,
         });
     }
     finish(job, JobStatus::Completed, None);

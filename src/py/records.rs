@@ -15,10 +15,10 @@ use crate::store::NewValue;
 #[pyclass(module = "scenarium._core", frozen, get_all, from_py_object)]
 #[derive(Clone)]
 pub struct StoredValue {
-    /// "inline", "object", "external" or "memory".
+    /// "inline", "object", "external", "memory", "recipe" or "parts".
     pub kind: String,
     pub fingerprint: String,
-    /// JSON text of an inline scalar.
+    /// JSON text of an inline scalar; a recipe's or partitions' payload.
     pub json: Option<String>,
     pub hash: Option<String>,
     pub format: Option<String>,
@@ -43,7 +43,7 @@ impl StoredValue {
                 path: self.path.clone().unwrap_or_default(),
                 format: self.format.clone().unwrap_or_default(),
             },
-            "recipe" => serde_json::from_str(self.json.as_deref().unwrap_or_default())
+            "recipe" | "parts" => serde_json::from_str(self.json.as_deref().unwrap_or_default())
                 .unwrap_or_else(|_| Payload::Memory { token: String::new() }),
             _ => Payload::Memory { token: self.token.clone().unwrap_or_default() },
         };
@@ -86,6 +86,12 @@ impl StoredValue {
                 value.kind = "recipe".into();
                 value.json = serde_json::to_string(payload).ok();
                 value.format = Some(crate::native::TABLE_FORMAT.into());
+            }
+            Payload::Parts { format, parts } => {
+                value.kind = "parts".into();
+                value.json = serde_json::to_string(payload).ok();
+                value.format = Some(format.clone());
+                value.size = Some(parts.iter().map(|p| p.size).sum());
             }
         }
         value

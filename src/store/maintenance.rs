@@ -310,6 +310,7 @@ impl Store {
             report.temporary_files_deleted = self.remove_stale_temporary_files(cutoff)?;
         }
         report.cache_entries_dropped = self.drop_dangling_cache_entries()?;
+        self.objects.drop_stale_part_memos()?;
         self.objects.drop_unpacked_orphans()?;
         Ok(report)
     }

@@ -11,6 +11,7 @@ pub use folders::{is_folder_format, StoredFolder};
 pub use hashed_file::HashedFile;
 mod maintenance;
 pub mod objects;
+mod part_memos;
 mod recovery;
 pub mod registry;
 pub use recovery::RunLock;
@@ -565,7 +566,9 @@ impl Store {
         match payload {
             Payload::Inline { .. } => true,
             Payload::Object { hash, .. } => self.objects.contains(hash),
-            Payload::Recipe { .. } => payload.object_hashes().iter().all(|h| self.objects.contains(h)),
+            Payload::Recipe { .. } | Payload::Parts { .. } => {
+                payload.object_hashes().iter().all(|h| self.objects.contains(h))
+            }
             // A file at a user's path or a value in some process's memory may
             // have changed since: never reuse them blindly.
             Payload::External { .. } | Payload::Memory { .. } => false,

@@ -27,7 +27,7 @@ import zipfile
 from datetime import datetime
 from typing import Any, Union
 
-from scenarium._core import Engine
+from scenarium._core import Engine, StoredValue
 from scenarium._utils import arguments as _arguments
 from scenarium.api.functions import get
 from scenarium.entities import Scenario
@@ -63,12 +63,16 @@ def export_scenario(
             value = v.value
             if value.kind == "recipe":
                 value = engine.materialize(value, dn_id)
-            if value.kind not in ("inline", "object"):
+            if value.kind not in ("inline", "object", "parts"):
                 continue  # in_memory values live in their process; a legacy file reference stays where it is
             entry = {"writer": v.writer, "comment": v.comment, "extra": v.extra,
                      "fingerprint": value.fingerprint, "kind": value.kind}  # fmt: skip
             if value.kind == "inline":
                 entry["json"] = value.json
+            elif value.kind == "parts":
+                entry["json"] = value.json
+                for part in json.loads(value.json or "{}")["parts"]:
+                    objects.setdefault(part["hash"], engine.read_object(part["hash"]))
             else:
                 entry.update(hash=value.hash, format=value.format)
                 objects.setdefault(value.hash or "", engine.read_object(value.hash or ""))
@@ -138,6 +142,8 @@ def _fill(engine: Any, archive: zipfile.ZipFile, manifest: dict[str, Any], recor
         for entry in history:
             if entry["kind"] == "inline":
                 stored = engine.store_inline(entry["json"])
+            elif entry["kind"] == "parts":
+                stored = _stored_parts(engine, archive, entry)
             else:
                 part = engine.new_tmp_path(".import")
                 part.write_bytes(archive.read(f"objects/{entry['hash']}"))
@@ -145,6 +151,40 @@ def _fill(engine: Any, archive: zipfile.ZipFile, manifest: dict[str, Any], recor
                 if stored.hash != entry["hash"]:  # the file changed since it was checked
                     raise InvalidArgument(f"object {entry['hash']} changed in the archive while it was imported")
             engine.write_data_node(dn_id, stored, entry["writer"], entry["comment"], entry["extra"] or None)
+
+
+def _stored_parts(engine: Any, archive: zipfile.ZipFile, entry: dict[str, Any]) -> StoredValue:
+    """A partitioned value of an archive: each partition stored, then the value naming them."""
+    payload = json.loads(entry["json"])
+    for part in payload["parts"]:
+        tmp = engine.new_tmp_path(".import")
+        tmp.write_bytes(archive.read(f"objects/{part['hash']}"))
+        if engine.store_file(str(tmp), payload["format"], part["hash"]).hash != part["hash"]:
+            raise InvalidArgument(f"object {part['hash']} changed in the archive while it was imported")
+    size = sum(part["size"] for part in payload["parts"])
+    return StoredValue("parts", entry["fingerprint"], json=entry["json"], format=payload["format"], size=size)
+
+
+def _parts_problem(text: Any) -> str | None:
+    """What is wrong with a partitioned value's JSON text in an archive, if anything."""
+    try:
+        payload = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError) as e:
+        return f"its JSON text does not parse: {e}"
+    if not isinstance(payload, dict) or payload.get("kind") != "parts" or not isinstance(payload.get("format"), str):
+        return "its JSON text is not a partitioned value"
+    parts = payload.get("parts")
+    fields = {"name": str, "hash": str, "size": int, "rows": int}
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict)
+        and all(isinstance(p.get(k), t) and not isinstance(p.get(k), bool) for k, t in fields.items())
+        and _is_object_name(p["hash"])
+        and p["size"] >= 0
+        and p["rows"] >= 0
+        for p in parts
+    ):
+        return "its partitions are not each a name, an object (64 lowercase hex digits), a size and a row count"
+    return None
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -185,7 +225,7 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
     spec = manifest["spec"]
     known = {d.get("id") for d in spec.get("data_nodes") or [] if isinstance(d, dict)}
     known |= {d for d in spec.get("additional_data_nodes") or [] if isinstance(d, str)}
-    referenced = set()
+    referenced: set[str] = set()
     for config_id, history in manifest["data_nodes"].items():
         if config_id not in known:
             raise refuse(f"data node {config_id!r} is not one of the exported configuration's")
@@ -193,8 +233,8 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
             raise refuse(f"the history of data node {config_id!r} is not a list")
         for n, entry in enumerate(history, 1):
             what = f"version {n} of data node {config_id!r}"
-            if not isinstance(entry, dict) or entry.get("kind") not in ("inline", "object"):
-                raise refuse(f"{what} is neither an inline value nor an object")
+            if not isinstance(entry, dict) or entry.get("kind") not in ("inline", "object", "parts"):
+                raise refuse(f"{what} is neither an inline value, an object nor partitions")
             if not isinstance(entry.get("writer"), str) or not isinstance(entry.get("fingerprint"), str):
                 raise refuse(f"{what} has no writer or fingerprint")
             if entry.get("comment") is not None and not isinstance(entry["comment"], str):
@@ -208,6 +248,11 @@ def _checked_archive(archive: zipfile.ZipFile, where: str) -> dict[str, Any]:
                     json.loads(entry["json"])
                 except (ValueError, RecursionError) as e:
                     raise refuse(f"{what}'s JSON text does not parse: {e}") from e
+            elif entry["kind"] == "parts":
+                problem = _parts_problem(entry.get("json"))
+                if problem:
+                    raise refuse(f"{what}: {problem}")
+                referenced.update(part["hash"] for part in json.loads(entry["json"])["parts"])
             elif not _is_object_name(entry.get("hash")) or not isinstance(entry.get("format"), str):
                 raise refuse(f"{what} names no object (64 lowercase hex digits) or no format")
             else:

@@ -10,6 +10,7 @@ from the file's metadata, never a full read.
 from __future__ import annotations
 
 import html
+import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -80,6 +81,9 @@ def short_value(stored: StoredValue) -> str:
         return f"<code>{esc(stored.path)}</code>"
     if stored.kind == "memory":
         return '<span class="muted">in memory</span>'
+    if stored.kind == "parts":
+        count = len(json.loads(stored.json or "{}").get("parts") or [])
+        return f'<span class="muted">{esc(stored.format)}, {_bytes(stored.size or 0)} in {count:,} partitions</span>'
     size = "" if stored.size is None else f", {_bytes(stored.size)}"
     return f'<span class="muted">{esc(stored.format or stored.kind)}{size}</span>'
 
@@ -105,6 +109,16 @@ def preview(engine: Engine, stored: StoredValue, dn: Any) -> tuple[str, str]:
         return _frame_html(lazy.head(PREVIEW_ROWS).collect()), f"{rows:,} rows × {columns} columns"
     if stored.kind == "recipe":
         return '<span class="muted">a table computed from its inputs when read (call read())</span>', ""
+    if stored.kind == "parts":
+        import polars as pl  # on first use: keeps `import scenarium` fast
+
+        paths = _codec.part_paths(engine, stored, dn)
+        lazy = pl.scan_ipc(paths)
+        columns = len(lazy.collect_schema())
+        rows = lazy.select(pl.len()).collect().item()
+        return _frame_html(
+            lazy.head(PREVIEW_ROWS).collect()
+        ), f"{rows:,} rows × {columns} columns in {len(paths):,} partitions"
     value = _codec.decode(engine, stored, dn)
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "columns") and len(shape) == 2:

@@ -38,6 +38,8 @@ def as_dask(store: Any, stored: StoredValue, dn: Any) -> Any:
 
     if stored.kind == "recipe":
         stored = store.materialize(stored, dn.id)
+    if stored.kind == "parts":
+        return _ipc_frame(_codec.part_paths(store, stored, dn))
     fmt = stored.format or ""
     container = fmt.split("/")[0]
     if stored.kind == "object" and container == "parquet-folder":
@@ -49,7 +51,7 @@ def as_dask(store: Any, stored: StoredValue, dn: Any) -> Any:
         if container == "parquet":
             return dd.read_parquet(path, split_row_groups=True)  # a partition per row group
         if container == "arrow":
-            return _ipc_frame(path)
+            return _ipc_frame([path])
         props = _shared.properties(dn)
         if str(props.get("encoding") or "utf-8").replace("-", "").lower() == "utf8":
             return dd.read_csv(path, header=0 if props.get("has_header", True) is not False else None)
@@ -60,18 +62,23 @@ def as_dask(store: Any, stored: StoredValue, dn: Any) -> Any:
     return dd.from_pandas(value, npartitions=1) if kind is not None else value
 
 
-def _ipc_frame(path: str) -> Any:
-    """An Arrow IPC file as partitions: its record batches, or row ranges of one batch."""
+def _ipc_frame(paths: list[str]) -> Any:
+    """Arrow IPC files (one, or a partitioned value's) as Dask partitions: their
+    record batches, or row ranges of one batch."""
     import dask.dataframe as dd  # optional dependency (scenarium[dask])
     import pyarrow as pa  # with dask's dataframe, always there
 
-    with pa.memory_map(path) as source:
-        reader = pa.ipc.open_file(source)
-        meta = reader.schema.empty_table().to_pandas()
-        parts = []
-        for batch in range(reader.num_record_batches):
-            rows = reader.get_batch(batch).num_rows
-            parts += [(path, batch, start, ROWS_PER_PARTITION) for start in range(0, max(rows, 1), ROWS_PER_PARTITION)]
+    parts = []
+    meta = None
+    for path in paths:
+        with pa.memory_map(path) as source:
+            reader = pa.ipc.open_file(source)
+            meta = reader.schema.empty_table().to_pandas() if meta is None else meta
+            for batch in range(reader.num_record_batches):
+                rows = reader.get_batch(batch).num_rows
+                parts += [
+                    (path, batch, start, ROWS_PER_PARTITION) for start in range(0, max(rows, 1), ROWS_PER_PARTITION)
+                ]
     return dd.from_map(_ipc_part, parts, meta=meta, enforce_metadata=False)
 
 

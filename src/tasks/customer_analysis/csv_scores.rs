@@ -82,7 +82,7 @@ pub struct Layout {
     index: [usize; 4],
     pub is_int: [bool; 4],
     fields: usize,
-    data_start: u64,
+    pub data_start: u64,
 }
 
 /// What a file that is not CSV text starts with, and what it is.
@@ -216,40 +216,62 @@ pub fn read(
     score: fn(f64, f64, f64) -> f64,
     push: &mut dyn FnMut(DataFrame) -> Result<()>,
 ) -> std::result::Result<(), Stop> {
-    read_in_blocks(BlockReader { task, path, layout, score_name, score }, push, block_size())
+    let whole = [(layout.data_start, u64::MAX)];
+    let reader = BlockReader { task, path, layout, score_name, score };
+    read_in_blocks(reader, &whole, true, &mut |_, df| push(df), block_size())
 }
 
-/// `read` with blocks of `block_size` bytes.
+/// Parses byte ranges of the file, each of whole records (`native::byte_ranges`),
+/// calling `push(range, batch)` in order; every range gets at least one batch.
+pub fn read_ranges(
+    task: &'static str,
+    path: &str,
+    layout: &Layout,
+    score_name: &'static str,
+    score: fn(f64, f64, f64) -> f64,
+    ranges: &[(u64, u64)],
+    push: &mut dyn FnMut(usize, DataFrame) -> Result<()>,
+) -> std::result::Result<(), Stop> {
+    let reader = BlockReader { task, path, layout, score_name, score };
+    read_in_blocks(reader, ranges, false, push, block_size())
+}
+
+type Block = (usize, usize, u64, Vec<u8>, Specials);
+
+/// `read_ranges` with blocks of `block_size` bytes; with `hash`, the one
+/// range runs from the data's start to the end, and the file is hashed as read.
 fn read_in_blocks(
     block_reader: BlockReader<'_>,
-    push: &mut dyn FnMut(DataFrame) -> Result<()>,
+    ranges: &[(u64, u64)],
+    hash: bool,
+    push: &mut dyn FnMut(usize, DataFrame) -> Result<()>,
     block_size: usize,
 ) -> std::result::Result<(), Stop> {
-    let BlockReader { task, path, layout, .. } = block_reader;
+    let BlockReader { task, path, .. } = block_reader;
     let workers = rayon::current_num_threads().max(1);
-    let (send_block, receive_block) = sync_channel::<(usize, u64, Vec<u8>, Specials)>(workers);
+    let (send_block, receive_block) = sync_channel::<Block>(workers);
     let receive_block = Mutex::new(receive_block);
-    let (send_done, receive_done) = channel::<(usize, std::result::Result<DataFrame, Stop>)>();
+    let (send_done, receive_done) = channel::<(usize, usize, std::result::Result<DataFrame, Stop>)>();
     // Blocks handed on: the reader stays a few blocks ahead, so memory stays bounded.
     let written = AtomicUsize::new(0);
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         let written = &written;
         let spare = &spare;
-        let hasher = crate::read_hashes::hasher_for(Path::new(path));
+        let hasher = if hash { crate::read_hashes::hasher_for(Path::new(path)) } else { None };
         let reader = scope.spawn(move || {
             let window = 2 * workers + 2;
-            read_blocks(path, layout.data_start, hasher, send_block, written, window, spare, block_size)
+            read_blocks(path, ranges, hasher, send_block, written, window, spare, block_size)
         });
         for _ in 0..workers {
             let send_done = send_done.clone();
             let receive_block = &receive_block;
             scope.spawn(move || loop {
                 let next = receive_block.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok((number, offset, bytes, specials)) = next else { return };
+                let Ok((number, range, offset, bytes, specials)) = next else { return };
                 let parsed = timed(Phase::Parse, || block_reader.parse(&bytes, offset, specials));
                 spare.lock().unwrap_or_else(|p| p.into_inner()).push(bytes);
-                if send_done.send((number, parsed)).is_err() {
+                if send_done.send((number, range, parsed)).is_err() {
                     return;
                 }
             });
@@ -258,16 +280,16 @@ fn read_in_blocks(
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         let mut outcome = Ok(());
-        for (number, parsed) in receive_done.iter() {
+        for (number, range, parsed) in receive_done.iter() {
             if let Err(e) = stop_if_interrupted(task) {
                 outcome = Err(Stop::Failed(e));
                 break;
             }
-            waiting.insert(number, parsed);
-            while let Some(parsed) = waiting.remove(&next) {
+            waiting.insert(number, (range, parsed));
+            while let Some((range, parsed)) = waiting.remove(&next) {
                 next += 1;
                 written.store(next, Ordering::Release);
-                outcome = parsed.and_then(|df| push(df).map_err(Stop::Failed));
+                outcome = parsed.and_then(|df| push(range, df).map_err(Stop::Failed));
                 if outcome.is_err() {
                     break;
                 }
@@ -296,15 +318,17 @@ fn block_size() -> usize {
 /// (a quote left open makes the rest of the file one field).
 const MAX_RECORD: usize = 256 << 20;
 
-/// Sends the file from `start` in blocks of whole records: (number, file
-/// offset, bytes). With a `hasher`, every byte of the file, the header too,
-/// goes through it, and its hash is reported when the file's end is reached.
+/// Sends each range of the file (`(start, end)`, `end` maybe `u64::MAX`) in
+/// blocks of whole records: (number, range, file offset, bytes); a range's
+/// end is a record's end, so its last block is sent as read. With a `hasher`
+/// (one range, from the data's start), every byte of the file, the header
+/// too, goes through it, and its hash is reported when the file's end is reached.
 #[allow(clippy::too_many_arguments)] // the reader thread's whole state, from its one caller
 fn read_blocks(
     path: &str,
-    start: u64,
+    ranges: &[(u64, u64)],
     mut hasher: Option<FileHasher>,
-    send: std::sync::mpsc::SyncSender<(usize, u64, Vec<u8>, Specials)>,
+    send: std::sync::mpsc::SyncSender<Block>,
     written: &AtomicUsize,
     window: usize,
     spare: &Mutex<Vec<Vec<u8>>>,
@@ -312,81 +336,88 @@ fn read_blocks(
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
     let mut file = File::open(path)?;
-    match &mut hasher {
-        Some(hasher) => {
-            let mut head = vec![0; start as usize];
-            file.read_exact(&mut head)?;
-            timed(Phase::Fingerprint, || hasher.update(&head));
-        }
-        None => {
-            file.seek(SeekFrom::Start(start))?;
-        }
-    }
-    let mut carry: Vec<u8> = Vec::new();
-    let mut offset = start;
     let mut number = 0;
-    loop {
-        while number >= written.load(Ordering::Acquire).saturating_add(window) {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        // A record longer than a block is read on in ever larger steps: each
-        // step looks at the whole carried record again.
-        let step = block_size.max(carry.len());
-        // Buffers come back from the parsers: fresh memory costs a page fault per page.
-        let mut block = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
-        block.clear();
-        block.reserve(carry.len() + step);
-        block.extend_from_slice(&carry);
-        carry.clear();
-        let filled = block.len();
-        timed(Phase::Read, || (&mut file).take(step as u64).read_to_end(&mut block))?;
-        // Fewer bytes than asked for: the end of the file.
-        let at_end = block.len() < filled + step;
-        if let Some(hasher) = &mut hasher {
-            timed(Phase::Fingerprint, || hasher.update(&block[filled..]));
-        }
-        if at_end {
-            if let Some(hasher) = hasher.take() {
-                hasher.finish();
+    for (range, &(start, end)) in ranges.iter().enumerate() {
+        match &mut hasher {
+            Some(hasher) => {
+                let mut head = vec![0; start as usize];
+                file.read_exact(&mut head)?;
+                timed(Phase::Fingerprint, || hasher.update(&head));
+            }
+            None => {
+                file.seek(SeekFrom::Start(start))?;
             }
         }
-        if block.is_empty() {
-            return Ok(());
-        }
-        // (Of the whole block: what is cut off is looked at again in the next one.)
-        let specials = Specials::of(&block);
-        if !at_end {
-            match records::last_cut_in(&block, specials.quote) {
-                Cut::At(end) => {
-                    carry.extend_from_slice(&block[end..]);
-                    block.truncate(end);
-                }
-                Cut::NeedMore if block.len() > MAX_RECORD => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!(
-                            "line {}: one record longer than {} MiB starts there (a quoted field not closed?)",
-                            line_number(path, offset),
-                            MAX_RECORD >> 20
-                        ),
-                    ));
-                }
-                Cut::NeedMore => {
-                    carry = block;
-                    continue;
+        let mut carry: Vec<u8> = Vec::new();
+        let mut offset = start;
+        let mut remaining = end.saturating_sub(start);
+        loop {
+            while number >= written.load(Ordering::Acquire).saturating_add(window) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            // A record longer than a block is read on in ever larger steps: each
+            // step looks at the whole carried record again.
+            let step = block_size.max(carry.len());
+            // Buffers come back from the parsers: fresh memory costs a page fault per page.
+            let mut block = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+            block.clear();
+            block.reserve(carry.len() + step);
+            block.extend_from_slice(&carry);
+            carry.clear();
+            let filled = block.len();
+            let want = (step as u64).min(remaining);
+            timed(Phase::Read, || (&mut file).take(want).read_to_end(&mut block))?;
+            let got = (block.len() - filled) as u64;
+            remaining -= got;
+            // Fewer bytes than asked for: the end of the file; none left: the range's end.
+            let at_end = got < want || remaining == 0;
+            if let Some(hasher) = &mut hasher {
+                timed(Phase::Fingerprint, || hasher.update(&block[filled..]));
+            }
+            if at_end {
+                if let Some(hasher) = hasher.take() {
+                    hasher.finish();
                 }
             }
-        }
-        let size = block.len() as u64;
-        if send.send((number, offset, block, specials)).is_err() {
-            return Ok(());
-        }
-        number += 1;
-        offset += size;
-        if at_end {
-            return Ok(());
+            if block.is_empty() {
+                break;
+            }
+            // (Of the whole block: what is cut off is looked at again in the next one.)
+            let specials = Specials::of(&block);
+            if !at_end {
+                match records::last_cut_in(&block, specials.quote) {
+                    Cut::At(cut) => {
+                        carry.extend_from_slice(&block[cut..]);
+                        block.truncate(cut);
+                    }
+                    Cut::NeedMore if block.len() > MAX_RECORD => {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!(
+                                "line {}: one record longer than {} MiB starts there (a quoted field not closed?)",
+                                line_number(path, offset),
+                                MAX_RECORD >> 20
+                            ),
+                        ));
+                    }
+                    Cut::NeedMore => {
+                        carry = block;
+                        continue;
+                    }
+                }
+            }
+            let size = block.len() as u64;
+            if send.send((number, range, offset, block, specials)).is_err() {
+                return Ok(());
+            }
+            number += 1;
+            offset += size;
+            if at_end {
+                break;
+            }
         }
     }
+    Ok(())
 }
 
 /// One column of a batch being parsed.
@@ -936,7 +967,8 @@ mod tests {
                 Ok(())
             };
             let reader = BlockReader { task: "t", path, layout: &layout, score_name: "score", score };
-            match read_in_blocks(reader, &mut push, block) {
+            let whole = [(layout.data_start, u64::MAX)];
+            match read_in_blocks(reader, &whole, false, &mut |_, df| push(df), block) {
                 Ok(()) => {
                     let mut all = DataFrame::empty_with_schema(&layout.schema("score"));
                     for df in frames {

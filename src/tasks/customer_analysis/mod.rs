@@ -9,6 +9,8 @@ use polars::prelude::*;
 mod csv_scores;
 mod medians;
 mod numbers;
+#[cfg(test)]
+mod parts_tests;
 mod records;
 mod rows;
 mod scored;
@@ -17,6 +19,10 @@ mod separators;
 
 use scored::{ScoredCsv, Segmentation};
 
+use std::path::Path;
+
+use crate::interrupt;
+use crate::native::byte_ranges;
 use crate::native::{self, collect_streaming, Keep, NativeInput, NativeOutput, NativeTask, Result, Table, TaskError};
 
 const PURCHASE_AMOUNT: &str = "TotalPurchaseAmount";
@@ -133,17 +139,35 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
             let path = scalar.as_str(task, "path_to_data")?;
             native::check_csv(task, path)?;
             let layout = csv_scores::layout(task, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME])?;
+            let plan = byte_ranges::plan(
+                Path::new(path),
+                layout.data_start,
+                byte_ranges::block_size(),
+                &interrupt::io_check(),
+            )
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::Interrupted => TaskError::Interrupted { task },
+                _ => TaskError::InvalidData { task, message: format!("cannot read {path}: {e}") },
+            })?;
             let scored = ScoredCsv {
                 task,
+                version: PREPROCESS_AND_SCORE.version,
                 path: path.to_owned(),
+                parts_layout: std::sync::Mutex::new(layout.clone()),
                 layout,
+                plan,
                 score_name: SCORE,
-                score: |amount, purchases, review| (0.5 * amount) / 1000.0 + (0.3 * purchases) / 10.0 + 0.2 * review,
+                score: customer_score,
             };
             return Ok(vec![NativeOutput { table: Table::Produced(Arc::new(scored)), keep: Keep::Large }]);
         }
     };
     Ok(vec![NativeOutput { table: Table::Lazy(score(task, &table)?), keep: Keep::Large }])
+}
+
+/// The article's score of one customer, in pandas' order of operations.
+fn customer_score(amount: f64, purchases: f64, review: f64) -> f64 {
+    (0.5 * amount) / 1000.0 + (0.3 * purchases) / 10.0 + 0.2 * review
 }
 
 /// The score as a polars query (for tables given in memory); the same

@@ -291,7 +291,7 @@ fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Want
 /// and each number is exact or computed by the same code in the same order,
 /// so a number taken from here is the one a new pass would compute.
 struct Found {
-    table: std::path::PathBuf,
+    table: Vec<std::path::PathBuf>,
     thresholds: [u64; 2],
     rows: [u64; 2],
     high_spenders: [i64; 2],
@@ -314,7 +314,7 @@ fn thresholds(seg: Segmentation) -> [u64; 2] {
 /// The share and medians asked for, if one of the last passes found them all.
 fn found_before(table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Option<(Share, Vec<Option<f64>>)> {
     let last = LAST_FOUND.lock().unwrap_or_else(|p| p.into_inner());
-    let same_question = |f: &&Found| f.table == table.path && f.thresholds == thresholds(seg);
+    let same_question = |f: &&Found| f.table == table.paths && f.thresholds == thresholds(seg);
     last.iter().rev().filter(same_question).find_map(|found| {
         if !wanted.moments.iter().all(|m| found.measured.contains(m)) || (wanted.m2 && !found.m2) {
             return None;
@@ -340,7 +340,7 @@ fn remember(table: &StoredTable, seg: Segmentation, wanted: Wanted, share: &Shar
         last.remove(0);
     }
     last.push(Found {
-        table: table.path.clone(),
+        table: table.paths.clone(),
         thresholds: thresholds(seg),
         rows: share.rows,
         high_spenders: share.high_spenders,
@@ -530,7 +530,7 @@ mod tests {
         let by_median = segment_analysis("t", &stored, seg, "median", [false; MEASURES]).unwrap();
         // Read again: nothing more to find. Gone: only what was found can answer.
         let moved = dir.path().join("moved.arrow");
-        std::fs::rename(&stored.path, &moved).unwrap();
+        std::fs::rename(&stored.paths[0], &moved).unwrap();
         for (statistic, own) in ["median", "max", "mean"].iter().zip(&own) {
             let served = high_value_summary("t", &stored, seg, statistic).unwrap();
             assert_eq!(format!("{served:?}"), format!("{own:?}"), "{statistic}");
@@ -540,7 +540,7 @@ mod tests {
         // Another segmentation is another question: the table is read for it.
         let other = Segmentation { score_threshold: 2.0, ..seg };
         assert!(high_value_summary("t", &stored, other, "max").is_err());
-        std::fs::rename(&moved, &stored.path).unwrap();
+        std::fs::rename(&moved, &stored.paths[0]).unwrap();
         assert_ne!(high_value_summary("t", &stored, other, "max").unwrap().0, own[1].0);
     }
 

@@ -1,0 +1,106 @@
+//! Task 1 stored as partitions of its CSV: the rows are those of the whole
+//! file read at once, and reading the file again makes only the partitions
+//! whose bytes changed.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use polars::prelude::*;
+
+use super::csv_scores;
+use super::scored::ScoredCsv;
+use super::{customer_score, PREPROCESS_AND_SCORE, PURCHASES, PURCHASE_AMOUNT, PURCHASE_TIME, REVIEW_SCORE, SCORE};
+use crate::model::Payload;
+use crate::native::{byte_ranges, write_parts, PartsMade, Table, TableProducer};
+use crate::store::ObjectStore;
+
+const TASK: &str = PREPROCESS_AND_SCORE.name;
+
+fn scored(path: &Path, block: u64) -> ScoredCsv {
+    let path = path.to_str().unwrap();
+    let layout = csv_scores::layout(TASK, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME]).unwrap();
+    let plan = byte_ranges::plan(Path::new(path), layout.data_start, block, &|| Ok(())).unwrap();
+    ScoredCsv {
+        task: TASK,
+        version: PREPROCESS_AND_SCORE.version,
+        path: path.to_owned(),
+        parts_layout: Mutex::new(layout.clone()),
+        layout,
+        plan,
+        score_name: SCORE,
+        score: customer_score,
+    }
+}
+
+/// The file's rows as one read of the whole file gives them.
+fn whole(path: &Path) -> DataFrame {
+    Table::Produced(std::sync::Arc::new(scored(path, 1 << 30))).collect(TASK).unwrap()
+}
+
+/// Stores the file as partitions: the rows of the stored partitions in order, and what was made.
+fn stored(store: &ObjectStore, path: &Path) -> (DataFrame, PartsMade, usize) {
+    let table = scored(path, 4096);
+    let (payload, made) = write_parts(store, TASK, table.parted().expect("cut into ranges")).unwrap();
+    let Payload::Parts { parts, .. } = payload else { panic!("{payload:?}") };
+    let paths = parts.iter().map(|p| store.path_of(&p.hash).unwrap()).collect();
+    let rows = Table::stored_parts(paths).collect(TASK).unwrap();
+    assert_eq!(parts.iter().map(|p| p.rows).sum::<u64>(), rows.height() as u64);
+    (rows, made, parts.len())
+}
+
+fn append(path: &Path, text: &str) {
+    std::fs::OpenOptions::new().append(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn partitions_hold_the_rows_of_the_whole_file_and_only_changed_ones_are_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+    let csv = dir.path().join("customers.csv");
+    crate::datagen::write_csv(&csv, 3_000, 7, |_| true).unwrap();
+
+    let (rows, made, count) = stored(&store, &csv);
+    assert!(count > 20, "{count} partitions");
+    assert_eq!(made, PartsMade { made: count, reused: 0 });
+    assert!(rows.equals_missing(&whole(&csv)));
+
+    let (_, again, _) = stored(&store, &csv);
+    assert_eq!(again, PartsMade { made: 0, reused: count }, "nothing changed");
+
+    append(&csv, "3001,30,USA,100.25,3,4.5,12,2020-01-01,True\n".repeat(40).as_str());
+    let (rows, made, grown) = stored(&store, &csv);
+    assert!(rows.equals_missing(&whole(&csv)));
+    assert!(made.made <= grown - count + 1 && made.reused >= count - 1, "{made:?} of {grown}");
+
+    // One digit changed in the middle: the partitions around it only.
+    let mut bytes = std::fs::read(&csv).unwrap();
+    let middle = bytes.len() / 2;
+    let digit = middle + bytes[middle..].iter().position(u8::is_ascii_digit).unwrap();
+    bytes[digit] = if bytes[digit] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&csv, &bytes).unwrap();
+    let (rows, made, _) = stored(&store, &csv);
+    assert!(rows.equals_missing(&whole(&csv)));
+    assert!((1..=2).contains(&made.made), "{made:?}");
+
+    // A fraction where integers were: the column is float in every partition.
+    append(&csv, "3002,30,USA,100.25,3.5,4.5,12,2020-01-01,True\n");
+    let (rows, made, count) = stored(&store, &csv);
+    assert_eq!(rows.column(PURCHASES).unwrap().dtype(), &DataType::Float64);
+    assert!(rows.equals_missing(&whole(&csv)));
+    assert_eq!(made.made, count, "partitions read as integers are not of this table");
+}
+
+#[test]
+fn a_file_changed_while_its_partitions_are_made_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+    let csv = dir.path().join("customers.csv");
+    crate::datagen::write_csv(&csv, 2_000, 7, |_| true).unwrap();
+    let table = scored(&csv, 4096);
+    append(&csv, "2001,30,USA,100.25,3,4.5,12,2020-01-01,True\n");
+    let error = write_parts(&store, TASK, table.parted().unwrap()).expect_err("refused").to_string();
+    assert!(error.contains("changed while it was read"), "{error}");
+    let (_, made, count) = stored(&store, &csv);
+    assert_eq!(made.made, count, "no partition of the changed read was remembered");
+}
