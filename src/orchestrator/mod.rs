@@ -396,6 +396,8 @@ fn run_job_once(
         }
         done => {
             done?;
+            // Best effort: a cache entry lost only costs a check later.
+            let _ = store.remember_checked_objects(values.iter().flat_map(|v| v.payload.object_hashes()));
             on_event(job);
         }
     }

@@ -274,6 +274,8 @@ pub fn run_submission(
     };
     submission.finished_at = Some(now());
     store.update_submission(&submission)?;
+    // Outputs written too recently to be remembered after their job may be now.
+    let _ = store.remember_checked_objects([]);
     Ok(submission)
 }
 

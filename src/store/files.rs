@@ -101,6 +101,12 @@ impl Store {
         }
     }
 
+    /// Whether `file` changed in the clock's last tick, too recently for its
+    /// stat to stand for its content.
+    pub fn is_racy(&self, file: &UnhashedFile) -> bool {
+        now_ns() - file.changed_at <= RACY_WINDOW_NS
+    }
+
     /// Caches `fp`, the hash of `file`'s content read after it was looked at,
     /// when `stat` still says what it said then (and the file was not changed
     /// in the clock's last tick). Whether `stat` is unchanged.

@@ -59,6 +59,8 @@ pub struct Store {
     folder: PathBuf,
     pub registry: Registry,
     pub objects: ObjectStore,
+    /// Objects written here still too young to be remembered as checked.
+    young_objects: std::sync::Mutex<Vec<String>>,
 }
 
 impl Store {
@@ -88,7 +90,7 @@ impl Store {
         }
         let objects = ObjectStore::open(folder.join("objects"))?;
         let registry = Registry::open(&registry_path)?;
-        let store = Store { folder: folder.to_owned(), registry, objects };
+        let store = Store { folder: folder.to_owned(), registry, objects, young_objects: Default::default() };
         store.recover_dead_runs()?;
         Ok(store)
     }
@@ -366,6 +368,35 @@ impl Store {
     /// fingerprints: a table verified by one process is not hashed by the next.
     pub fn verified_object_path(&self, hash: &str) -> Result<PathBuf> {
         self.objects.verified_path_with(hash, |path| self.file_fingerprint(path))
+    }
+
+    /// Records the objects named `hashes` that this process wrote (hashed as
+    /// written) or checked in the fingerprint cache, so that another process
+    /// need not read them again to check them: a partitioned table's old
+    /// partitions are not hashed again by every later submit. An object
+    /// changed in the clock's last tick (`files.rs`, the racy window) is kept
+    /// for the next call, which the end of a submission makes.
+    pub fn remember_checked_objects<'a>(&self, hashes: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let mut young = self.young_objects.lock().unwrap_or_else(|p| p.into_inner());
+        let wanted: Vec<String> = young.drain(..).chain(hashes.into_iter().map(str::to_owned)).collect();
+        for hash in wanted {
+            let Ok(path) = self.objects.path_of(&hash) else { continue };
+            if !objects::verified_here(&path) {
+                continue;
+            }
+            match self.file_state(&path) {
+                Ok(FileState::Unhashed(file)) if self.is_racy(&file) => {
+                    if young.len() < 100_000 {
+                        young.push(hash);
+                    }
+                }
+                Ok(FileState::Unhashed(file)) => {
+                    self.remember_fingerprint(&file, &hash)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------- tasks and jobs

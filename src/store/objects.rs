@@ -267,6 +267,11 @@ fn plain_file_identity(path: &Path) -> Result<String> {
 static VERIFIED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<PathBuf, String>>> =
     std::sync::LazyLock::new(Default::default);
 
+/// Whether this process checked (or wrote) the object at `path` as it is now.
+pub(super) fn verified_here(path: &Path) -> bool {
+    verified_identity(path).is_some_and(|known| plain_file_identity(path).is_ok_and(|now| now == known))
+}
+
 fn verified_identity(path: &Path) -> Option<String> {
     VERIFIED.lock().unwrap_or_else(|p| p.into_inner()).get(path).cloned()
 }

@@ -174,3 +174,15 @@ fn cycles_keep_the_names_users_give_them() {
     assert_eq!(store.cycle_name(&cycle).unwrap().as_deref(), Some("November"));
     assert!(matches!(store.set_cycle_name("CYCLE_MONTHLY_1999-01", "x"), Err(Error::NonExistingEntity(_))));
 }
+
+#[test]
+fn objects_written_here_are_remembered_as_checked_once_out_of_the_racy_window_by_a_later_call() {
+    let (_dir, store) = open();
+    let (hash, _) = store.objects.put_bytes(b"a partition").unwrap();
+    let path = store.objects.path_of(&hash).unwrap();
+    store.remember_checked_objects([hash.as_str()]).unwrap();
+    assert!(matches!(store.file_state(&path).unwrap(), FileState::Unhashed(_)), "written in the clock's last tick");
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    store.remember_checked_objects([]).unwrap();
+    assert!(matches!(store.file_state(&path).unwrap(), FileState::Known(ref fp) if *fp == hash));
+}
