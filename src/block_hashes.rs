@@ -111,7 +111,7 @@ pub fn of_file(path: &Path, block: u64, check: Check) -> std::io::Result<BlockHa
     let read: Vec<(ChainingValue, Option<u64>, bool)> = (0..count)
         .into_par_iter()
         .map_init(
-            || vec![0u8; 8 << 20],
+            || vec![0u8; 128 << 10],
             |buffer, i| {
                 let start = i as u64 * block;
                 let end = (start + block).min(len);

@@ -65,7 +65,9 @@ impl Catalog {
                     .map(|p| store.verified_path(&p.hash))
                     .collect::<crate::error::Result<Vec<_>>>()
                     .map_err(|e| TaskError::InvalidData { task, message: e.to_string() })?;
-                Ok(NativeInput::Table(Table::stored_parts(paths)))
+                let hashes = parts.iter().map(|p| p.hash.clone()).collect();
+                let parts = super::partials::StoredParts { store: store.clone(), hashes };
+                Ok(NativeInput::Table(Table::stored_in_parts(paths, parts)))
             }
             // Arrow IPC: pandas frames written by Python tasks (scenarium._codec).
             Payload::Object { hash, format, .. } if format.starts_with("arrow/") => {

@@ -11,6 +11,7 @@ pub mod byte_ranges;
 pub mod diagnose;
 mod io;
 mod parts;
+pub mod partials;
 mod table;
 
 use polars::prelude::*;

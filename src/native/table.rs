@@ -85,7 +85,10 @@ pub trait PartedProducer: Send + Sync {
 pub struct StoredTable {
     /// One file, or a partitioned table's files in order.
     pub paths: Vec<PathBuf>,
-    added: Vec<Expr>,
+    /// A partitioned table's objects, for reductions that remember what they
+    /// found in each (`partials.rs`).
+    pub parts: Option<super::partials::SharedParts>,
+    pub(super) added: Vec<Expr>,
     /// What `added` stand for, set by the task that added them when they are
     /// its whole recipe over a table as written: later tasks that know the
     /// recipe compute those columns in their own pass instead (the customer
@@ -218,7 +221,12 @@ impl Table {
 
     /// A table stored as several files, read as their rows in order.
     pub fn stored_parts(paths: Vec<PathBuf>) -> Table {
-        Table::Stored(StoredTable { paths, added: Vec::new(), recipe: None })
+        Table::Stored(StoredTable { paths, added: Vec::new(), recipe: None, parts: None })
+    }
+
+    /// A partitioned table of the object store: its partitions' files, in order.
+    pub fn stored_in_parts(paths: Vec<PathBuf>, parts: super::partials::StoredParts) -> Table {
+        Table::Stored(StoredTable { paths, added: Vec::new(), recipe: None, parts: Some(Arc::new(parts)) })
     }
 
     /// The stored table as written and the recipe of the columns added over

@@ -259,9 +259,14 @@ impl Store {
             ));
         }
         let mut report = GcReport::default();
+        // Referenced by a version, or by a partition memo a job used within the
+        // grace period (it may be about to record a version naming the object).
         let referenced_now = |tx: &super::Tx<'_>| -> Result<HashSet<String>> {
             let bodies: Vec<VersionRecord> = tx.all("SELECT body FROM versions", params![])?;
-            Ok(bodies.iter().flat_map(|v| v.payload.object_hashes()).map(str::to_owned).collect())
+            let mut referenced: HashSet<String> =
+                bodies.iter().flat_map(|v| v.payload.object_hashes()).map(str::to_owned).collect();
+            referenced.extend(self.objects.objects_in_use(cutoff.unwrap_or(std::time::UNIX_EPOCH)));
+            Ok(referenced)
         };
         let collectable = |meta: &fs::Metadata, hash: &str, referenced: &HashSet<String>| {
             let young = cutoff.is_none_or(|cutoff| meta.modified().map_or(true, |m| m > cutoff));
@@ -462,6 +467,25 @@ mod tests {
         assert!(!part.exists() && !stale_tree.exists() && fresh.exists());
         assert_eq!(report.temporary_files_deleted, 2);
         let _ = dir;
+    }
+
+    #[test]
+    fn gc_keeps_a_partition_whose_memo_a_job_just_used_and_then_forgets_the_memo() {
+        let (_dir, store) = open();
+        let (hash, size) = store.objects.put_bytes(b"a partition no version names yet").unwrap();
+        let object = store.objects.path_of(&hash).unwrap();
+        age(&object, 7200);
+        let identity = blake3::hash(b"its input").to_hex().to_string();
+        let part = crate::model::Part { name: "bytes 0..32".into(), hash: hash.clone(), size, rows: 1 };
+        store.objects.remember_part(&identity, &part).unwrap();
+        let memo = store.objects.root().join("parts").join(&identity);
+        age(&memo, 7200);
+        assert!(store.objects.part_made_from(&identity).is_some(), "a job takes it");
+        store.gc(Duration::from_secs(3600)).unwrap();
+        assert!(object.exists(), "the job may record a version naming it");
+        age(&memo, 7200);
+        store.gc(Duration::from_secs(3600)).unwrap();
+        assert!(!object.exists() && !memo.exists());
     }
 
     fn age(path: &std::path::Path, seconds: u64) {

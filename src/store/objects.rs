@@ -214,7 +214,7 @@ impl ObjectStore {
 /// Sets an object's mtime to now; an object this process had verified stays
 /// verified (only its time changed). Best effort: a read-only store cannot be
 /// collected by this process's gc either.
-pub(super) fn refresh_age(path: &Path) {
+fn refresh_age(path: &Path) {
     let before = plain_file_identity(path).ok();
     let touched = File::options().write(true).open(path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
     if touched.is_ok() && before.is_some() && verified_identity(path) == before {

@@ -17,7 +17,8 @@
 use std::sync::Mutex;
 
 use super::rows::{fill_rows, Rows};
-use super::scored::Segmentation;
+use super::scored::{Segmentation, PARTIALS_VERSION};
+use crate::native::partials::{per_part, Bytes, Codec, Reader};
 use crate::native::Result;
 use crate::native::StoredTable;
 
@@ -114,6 +115,20 @@ impl Window {
         }
     }
 
+    /// Kept in a partial (`partials.rs`): its first bucket, how many it
+    /// counted, and its counts that are not zero.
+    pub fn encode(&self, bytes: &mut Bytes) {
+        let counts: Vec<u64> = self.counts.iter().map(|&c| u64::from(c)).collect();
+        bytes.u64(self.first as u64).u64(self.counted).sparse(&counts);
+    }
+
+    pub fn decode(r: &mut Reader<'_>) -> Option<Window> {
+        let (first, counted) = (usize::try_from(r.u64()?).ok()?, r.u64()?);
+        let counts = r.sparse()?.into_iter().map(u32::try_from).collect::<Result<Vec<u32>, _>>().ok()?;
+        let well_formed = if first == usize::MAX { counts.is_empty() } else { counts.len() == WINDOW << FINE_BITS };
+        well_formed.then_some(Window { first, counts, counted })
+    }
+
     fn covering(&self, bucket: usize) -> Option<&[u32]> {
         let at = bucket.wrapping_sub(self.first);
         (self.first != usize::MAX && at < WINDOW).then(|| &self.counts[at << FINE_BITS..(at + 1) << FINE_BITS])
@@ -158,6 +173,11 @@ impl Tally {
         } else {
             self.totals.iter_mut().zip(other.totals).for_each(|(a, b)| *a += b);
         }
+    }
+
+    /// A tally of these totals (a partial's, `partials.rs`).
+    pub fn from_totals(totals: Vec<u64>) -> Tally {
+        Tally { counts: Vec::new(), pending: 0, totals }
     }
 
     /// The totals (after `fold`); empty when nothing was counted.
@@ -339,9 +359,71 @@ fn record(seen: &mut [Seen], buckets: &[Target], holders: &[usize], v: f64, key:
 }
 
 /// One pass: for each bucket, its values (small buckets) or the counts of
-/// their next bits (large ones). One sweep per measure checks all its buckets.
+/// their next bits (large ones). Over a partitioned table, partition by
+/// partition: what a partition holds of a bucket is remembered, so after rows
+/// were added only the new partitions are read (and the others only for
+/// buckets not asked before).
 fn narrowing_pass(task: &'static str, table: &StoredTable, seg: Segmentation, buckets: &[Target]) -> Result<Vec<Seen>> {
-    let threads = rayon::current_num_threads().clamp(1, 4);
+    let questions: Vec<String> = buckets
+        .iter()
+        .map(|b| {
+            format!(
+                "segments narrowing {}: thresholds {:?}; measure {} segment {} bits {} prefix {} gathers {}",
+                PARTIALS_VERSION,
+                seg.thresholds(),
+                b.measure,
+                b.segment,
+                b.bits,
+                b.prefix,
+                b.gathers()
+            )
+        })
+        .collect();
+    let of_part = |part: &StoredTable, which: &[usize]| -> Result<Vec<Seen>> {
+        let asked: Vec<Target> = which.iter().map(|&i| buckets[i].clone()).collect();
+        narrowing_over(task, part, seg, &asked, 1)
+    };
+    let codec = Codec { encode: encode_seen, decode: decode_seen };
+    let mut total: Vec<Seen> = buckets.iter().map(|_| Seen::new()).collect();
+    let mut fold = |part: Vec<Seen>| total.iter_mut().zip(part).for_each(|(mine, seen)| mine.add(seen));
+    if per_part(table, &questions, &of_part, &codec, &mut fold)? {
+        for seen in &mut total {
+            seen.tally.fold();
+        }
+        return Ok(total);
+    }
+    narrowing_over(task, table, seg, buckets, rayon::current_num_threads().clamp(1, 4))
+}
+
+fn encode_seen(seen: &Seen) -> Vec<u8> {
+    let mut bytes = Bytes::default();
+    bytes.u64(seen.values.len() as u64);
+    for &v in &seen.values {
+        bytes.f64(v);
+    }
+    bytes.sparse(seen.tally.totals()).f64(seen.min).f64(seen.max);
+    bytes.0
+}
+
+fn decode_seen(bytes: &[u8]) -> Option<Seen> {
+    let mut r = Reader(bytes);
+    let count = r.u64()? as usize;
+    // No more values than the bytes hold (a torn partial asks for no memory).
+    if count > bytes.len() / 8 {
+        return None;
+    }
+    let values = (0..count).map(|_| r.f64()).collect::<Option<Vec<f64>>>()?;
+    let seen = Seen { values, tally: Tally::from_totals(r.sparse()?), min: r.f64()?, max: r.f64()? };
+    r.done().then_some(seen)
+}
+
+fn narrowing_over(
+    task: &'static str,
+    table: &StoredTable,
+    seg: Segmentation,
+    buckets: &[Target],
+    threads: usize,
+) -> Result<Vec<Seen>> {
     let all = buckets.iter().any(|t| t.measure >= 2);
     let mut measures: Vec<usize> = buckets.iter().map(|t| t.measure).collect();
     // (A bucket's `bits` is at least 16, so shifts stay below 64.)

@@ -104,3 +104,90 @@ fn a_file_changed_while_its_partitions_are_made_keeps_nothing() {
     let (_, made, count) = stored(&store, &csv);
     assert_eq!(made.made, count, "no partition of the changed read was remembered");
 }
+
+/// Tasks 2, 3 and 4 over `scored`, with every metric and statistic: the tables, in order.
+fn analyses(scored: &Table) -> Vec<DataFrame> {
+    use crate::native::NativeInput;
+    use serde_json::json;
+    let scalar = |v: serde_json::Value| NativeInput::Scalar(v);
+    let inputs = [NativeInput::Table(scored.clone()), scalar(json!(1000)), scalar(json!(1.5))];
+    let segmented = (super::FEATURIZATION_AND_SEGMENTATION.run)(&inputs).unwrap().remove(0).table;
+    let mut out = Vec::new();
+    for metric in super::METRICS {
+        super::segments::forget_found();
+        let inputs = [NativeInput::Table(segmented.clone()), scalar(json!(metric))];
+        let analysis = (super::SEGMENT_ANALYSIS.run)(&inputs).unwrap().remove(0).table;
+        out.push(analysis.collect(TASK).unwrap());
+        for statistic in super::SUMMARY_STATISTICS {
+            let inputs =
+                [NativeInput::Table(segmented.clone()), NativeInput::Table(analysis.clone()), scalar(json!(statistic))];
+            let summary = (super::HIGH_VALUE_CUST_SUMMARY_STATISTICS.run)(&inputs).unwrap().remove(0).table;
+            out.push(summary.collect(TASK).unwrap());
+        }
+    }
+    out
+}
+
+/// The file stored as partitions in `store`, as tasks 2-4 read it.
+fn parted_table(store: &ObjectStore, path: &Path) -> Table {
+    let table = scored(path, 4096);
+    let (payload, _) = write_parts(store, TASK, table.parted().unwrap()).unwrap();
+    let Payload::Parts { parts, .. } = payload else { panic!("{payload:?}") };
+    let paths = parts.iter().map(|p| store.path_of(&p.hash).unwrap()).collect();
+    let hashes = parts.iter().map(|p| p.hash.clone()).collect();
+    Table::stored_in_parts(paths, crate::native::partials::StoredParts { store: store.clone(), hashes })
+}
+
+fn partials(store: &ObjectStore) -> usize {
+    std::fs::read_dir(store.root().join("partials")).map_or(0, |d| d.count())
+}
+
+fn same(a: &[DataFrame], b: &[DataFrame]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!(x.equals_missing(y), "{x}\n{y}");
+    }
+}
+
+#[test]
+fn reductions_over_partitions_take_what_each_held_and_equal_a_run_from_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+    let csv = dir.path().join("customers.csv");
+    crate::datagen::write_csv(&csv, 4_000, 11, |_| true).unwrap();
+    let first = analyses(&parted_table(&store, &csv));
+    let remembered = partials(&store);
+    assert!(remembered > 0);
+    same(&analyses(&parted_table(&store, &csv)), &first);
+    assert_eq!(partials(&store), remembered, "every partial was taken as it was");
+
+    // Medians exact, other numbers within rounding, against the rows stored whole.
+    let whole_dir = tempfile::tempdir().unwrap();
+    let whole_path = whole_dir.path().join("whole.arrow");
+    let mut file = std::fs::File::create(&whole_path).unwrap();
+    IpcWriter::new(&mut file).finish(&mut whole(&csv)).unwrap();
+    let whole = analyses(&Table::stored(whole_path));
+    for (x, y) in first.iter().zip(&whole) {
+        for (a, b) in x.columns().iter().zip(y.columns()) {
+            match (a.cast(&DataType::Float64), b.cast(&DataType::Float64)) {
+                (Ok(a), Ok(b)) if a.dtype().is_float() => {
+                    for (p, q) in a.f64().unwrap().iter().zip(b.f64().unwrap().iter()) {
+                        let (p, q) = (p.unwrap_or(f64::NAN), q.unwrap_or(f64::NAN));
+                        assert!(p.to_bits() == q.to_bits() || (p - q).abs() <= 1e-9 * q.abs(), "{p} {q}\n{x}\n{y}");
+                    }
+                }
+                _ => assert!(a.equals_missing(b)),
+            }
+        }
+    }
+
+    // Rows added: only the new partitions are read, and the numbers are a fresh run's.
+    append(&csv, "4001,30,USA,1200.25,3,4.5,12,2020-01-01,True\n".repeat(50).as_str());
+    let before = partials(&store);
+    let grown = analyses(&parted_table(&store, &csv));
+    let added = partials(&store) - before;
+    let fresh_store = ObjectStore::open(dir.path().join("fresh")).unwrap();
+    let fresh = analyses(&parted_table(&fresh_store, &csv));
+    same(&grown, &fresh);
+    assert!(added * 5 < partials(&fresh_store), "{added} new partials of {}", partials(&fresh_store));
+}

@@ -32,6 +32,18 @@ pub struct Segmentation {
     pub score_threshold: f64,
 }
 
+impl Segmentation {
+    /// The thresholds' bits: what a remembered partial was computed with.
+    pub fn thresholds(&self) -> [u64; 2] {
+        [self.payment_threshold.to_bits(), self.score_threshold.to_bits()]
+    }
+}
+
+/// Bump when what tasks 3 and 4 compute over a partition changes
+/// (segments.rs, medians.rs): partials an older build remembered are then
+/// not taken.
+pub const PARTIALS_VERSION: u32 = 1;
+
 impl TableProducer for ScoredCsv {
     fn schema(&self) -> Schema {
         self.layout.schema(self.score_name)

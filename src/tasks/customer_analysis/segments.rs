@@ -14,7 +14,8 @@ use polars::prelude::*;
 use super::medians::{self, bucket, Tally, Target, Window, BUCKET_BITS};
 use super::rows::{fill_rows, Rows};
 pub use super::rows::{HIGH, LOW, MEASURES, STORED};
-use super::scored::Segmentation;
+use super::scored::{Segmentation, PARTIALS_VERSION};
+use crate::native::partials::{per_part, Bytes, Codec, Reader};
 use crate::native::StoredTable;
 use crate::native::{Result, TaskError};
 
@@ -229,8 +230,81 @@ fn counted_measures(wanted: &Wanted) -> [bool; MEASURES] {
     counted
 }
 
+/// The first pass: over each partition of a partitioned table (remembered
+/// ones taken as they were), else over the table.
 fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Result<Share> {
-    let threads = rayon::current_num_threads().clamp(1, 4);
+    let question = format!(
+        "segments pass {PARTIALS_VERSION} with windows: thresholds {:?}; medians {:?}; moments {:?}; m2 {}",
+        thresholds(seg),
+        wanted.medians,
+        wanted.moments,
+        wanted.m2
+    );
+    let of_part = |part: &StoredTable, _: &[usize]| -> Result<Vec<Share>> {
+        // One reader: the partition's windows are those of its first batch, whoever reads it.
+        let mut share = pass_over(task, part, seg, wanted, 1)?;
+        share.scratch = Rows::default();
+        Ok(vec![share])
+    };
+    let codec = Codec { encode: encode_share, decode: decode_share };
+    let mut total = Share::default();
+    if per_part(table, &[question], &of_part, &codec, &mut |shares| shares.into_iter().for_each(|s| total.add(s)))? {
+        total.tallies.iter_mut().for_each(Tally::fold);
+        return Ok(total);
+    }
+    pass_over(task, table, seg, wanted, rayon::current_num_threads().clamp(1, 4))
+}
+
+fn encode_share(share: &Share) -> Vec<u8> {
+    let mut bytes = Bytes::default();
+    bytes.u64(share.rows[0]).u64(share.rows[1]);
+    bytes.u64(share.high_spenders[0] as u64).u64(share.high_spenders[1] as u64);
+    for m in share.moments.iter().flatten() {
+        bytes.u64(m.count).f64(m.sum).f64(m.compensation).f64(m.min).f64(m.max).f64(m.mean).f64(m.m2);
+    }
+    for tally in &share.tallies {
+        bytes.sparse(tally.totals());
+    }
+    for windows in share.windows.iter().flatten() {
+        bytes.u64(windows.len() as u64);
+        windows.iter().for_each(|w| w.encode(&mut bytes));
+    }
+    bytes.0
+}
+
+fn decode_share(bytes: &[u8]) -> Option<Share> {
+    let mut r = Reader(bytes);
+    let mut share = Share::default();
+    share.rows = [r.u64()?, r.u64()?];
+    share.high_spenders = [r.u64()? as i64, r.u64()? as i64];
+    for m in share.moments.iter_mut().flatten() {
+        *m = Moments {
+            count: r.u64()?,
+            sum: r.f64()?,
+            compensation: r.f64()?,
+            min: r.f64()?,
+            max: r.f64()?,
+            mean: r.f64()?,
+            m2: r.f64()?,
+        };
+    }
+    for tally in &mut share.tallies {
+        *tally = Tally::from_totals(r.sparse()?);
+    }
+    for windows in share.windows.iter_mut().flatten() {
+        let count = r.u64()?;
+        // One reader per partition: a window per measure and segment at most.
+        if count > 1 {
+            return None;
+        }
+        for _ in 0..count {
+            windows.push(Window::decode(&mut r)?);
+        }
+    }
+    r.done().then_some(share)
+}
+
+fn pass_over(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted, threads: usize) -> Result<Share> {
     let histogram = counted_measures(&wanted);
     // Task 4 reads only scores and amounts.
     let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
@@ -307,8 +381,14 @@ struct Found {
 static LAST_FOUND: std::sync::Mutex<Vec<Found>> = std::sync::Mutex::new(Vec::new());
 const KEPT: usize = 4;
 
+/// Forgets the last passes' findings (tests of what is remembered on disk).
+#[cfg(test)]
+pub fn forget_found() {
+    LAST_FOUND.lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
 fn thresholds(seg: Segmentation) -> [u64; 2] {
-    [seg.payment_threshold.to_bits(), seg.score_threshold.to_bits()]
+    seg.thresholds()
 }
 
 /// The share and medians asked for, if one of the last passes found them all.
