@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,8 +31,15 @@ from scenarium import Config
 Config.configure_core(storage_folder=sys.argv[2], progress=False)
 sys.path.insert(0, sys.argv[3])
 import config
+from scenarium.tasks import customer_analysis as ca
+# The article's native configuration, task 1 partitioned.
+score = Config.configure_task("preprocess_and_score", ca.preprocess_and_score, config.path_to_data_cfg,
+                              config.scored_df_cfg, skippable=True, partitioned=True)
+others = [config.featurization_and_segmentation_task_cfg, config.segment_analysis_task_cfg,
+          config.high_value_cust_summary_statistics_task_cfg]
+growing = Config.configure_scenario("growing", [score, *others])
 found = sc.get_scenarios()
-scenario = found[0] if found else sc.create_scenario(config.scenario_cfg)
+scenario = found[0] if found else sc.create_scenario(growing)
 scenario.path_to_data.write(sys.argv[1]) if not found else None
 start = time.perf_counter()
 submission = scenario.submit()

@@ -30,7 +30,7 @@ PIPELINE = {
             node(n) for n in ("scored_df", "segmented", "segments", "summary", "spenders")
         )
         tasks = [
-            Config.configure_task("score", ca.preprocess_and_score, path, scored, skippable=True),
+            Config.configure_task("score", ca.preprocess_and_score, path, scored, skippable=True, partitioned=True),
             Config.configure_task(
                 "segment", ca.featurization_and_segmentation,
                 [scored, node("payment_threshold", default_data=1000), node("score_threshold", default_data=1.5)],
@@ -228,3 +228,49 @@ def test_gc_keeps_partitions_a_version_names_and_forgets_memos_of_collected_ones
     assert "ROWS 1500" in out.stdout
     assert not any(memos.iterdir()), "the memos of collected partitions go with them"
     shutil.rmtree(project.root / ".scenarium")
+
+
+def test_partitioned_is_asked_for_and_refused_where_it_cannot_hold(tmp_path, parts) -> None:
+    import scenarium as sc
+    from scenarium import Config
+    from scenarium.exceptions import ConfigError
+    from scenarium.tasks import customer_analysis as ca
+
+    path = Config.configure_data_node("csv_path")
+    out = Config.configure_data_node("rows")
+    with pytest.raises(ConfigError, match=r"task 'count': partitioned=True is for native tasks .*preprocess_and_score"):
+        Config.configure_task("count", len, path, out, partitioned=True)
+    with pytest.raises(ConfigError, match="segment_analysis is not one"):
+        Config.configure_task("analyse", ca.segment_analysis, path, out, partitioned=True)
+    with pytest.raises(ConfigError, match="partitioned must be True or False"):
+        Config.configure_task("score", ca.preprocess_and_score, path, out, partitioned="yes")
+    task = Config.configure_task("score", ca.preprocess_and_score, path, out, partitioned=True)
+    assert task.properties["partitioned"] is True
+
+    # From a file: the same rule, said by check() with the file and line.
+    toml = tmp_path / "config.toml"
+    toml.write_text(
+        "[DATA_NODE.a]\n\n[DATA_NODE.b]\n\n"
+        '[TASK.count]\nfunction = "builtins.len:function"\ninputs = ["a:SECTION"]\noutputs = ["b:SECTION"]\n'
+        'partitioned = "True:bool"\n\n'
+        '[SCENARIO.s]\ntasks = ["count:SECTION"]\n'
+    )
+    Config.load(toml)
+    errors = [i for i in Config.check() if i.level == "error"]
+    assert any(
+        i.key == "partitioned" and i.line == 9 and "partitioned=True is for native tasks" in i.message for i in errors
+    ), errors
+    toml.write_text(toml.read_text().replace('"True:bool"', '"often"'))
+    Config.load(toml)
+    assert any(i.key == "partitioned" for i in Config.check() if i.level == "error")
+    del sc
+
+
+def test_without_partitioned_the_output_is_one_table(tmp_path, parts) -> None:
+    source = tmp_path / "source.csv"
+    datagen.write_csv(str(source), 1_500, 3)
+    project = project_with(tmp_path, "unpartitioned", source.read_bytes())
+    project.edit("pipeline.py", ", partitioned=True", "")
+    result = step(project)
+    assert result["scored_kind"] == "object"
+    assert "partitions" not in (result["jobs"]["score"][1] or "")

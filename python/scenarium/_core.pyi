@@ -147,7 +147,7 @@ class ConfigIssue(TypedDict):
     file: str | None
     line: int | None
 
-def native_tasks() -> list[tuple[str, int, list[str], int]]:
+def native_tasks() -> list[tuple[str, int, list[str], int, bool]]:
     """(name, version, parameter names, number of outputs) of every native task."""
 
 def call_native(name: str, args: list[tuple[str, str]], out_dir: str | PathLike[str]) -> list[str]:

@@ -240,6 +240,7 @@ pub fn known_keys(kind: &str) -> Option<&'static [&'static str]> {
             "skippable",
             "cache",
             "timeout",
+            "partitioned",
             "depends_on",
             "description",
             "name",
@@ -626,6 +627,7 @@ impl<'a> Linter<'a> {
             Some(_) => {}
         }
         self.expect_type(section, "skippable", |v| matches!(v, Typed::Bool(_)), "a boolean such as \"True:bool\"");
+        self.expect_type(section, "partitioned", |v| matches!(v, Typed::Bool(_)), "a boolean such as \"True:bool\"");
         let inputs = section_ids(get(section, "inputs"));
         let outputs = section_ids(get(section, "outputs"));
         for (id, entry) in inputs.iter().chain(&outputs) {

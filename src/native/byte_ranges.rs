@@ -16,6 +16,21 @@ use std::path::{Path, PathBuf};
 
 use crate::block_hashes::{self, BlockHashes};
 
+thread_local! {
+    static WANTED: std::cell::RefCell<Option<bool>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a native job) with partitions asked for or not: the task's
+/// `partitioned` property.
+pub fn with_partitions<R>(on: bool, f: impl FnOnce() -> R) -> R {
+    crate::scoped::with(&WANTED, Some(on), f)
+}
+
+/// Whether this thread's job asked for its output in partitions.
+pub fn wanted() -> bool {
+    crate::scoped::current(&WANTED).unwrap_or(false)
+}
+
 /// The size of the blocks ranges are cut at: 64 MiB, or
 /// `SCENARIUM_PART_BYTES` (a power of two, at least 1 KiB; tests make it small).
 pub fn block_size() -> u64 {

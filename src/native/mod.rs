@@ -10,8 +10,8 @@ mod arrow_object;
 pub mod byte_ranges;
 pub mod diagnose;
 mod io;
-mod parts;
 pub mod partials;
+mod parts;
 mod table;
 
 use polars::prelude::*;
@@ -132,6 +132,9 @@ pub struct NativeTask {
     pub version: u32,
     pub params: &'static [&'static str],
     pub outputs: usize,
+    /// Whether, configured `partitioned=True`, it stores its output as
+    /// partitions of its input file and makes only those whose bytes changed.
+    pub partitions: bool,
     pub run: TaskFn,
 }
 

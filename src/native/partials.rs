@@ -19,6 +19,9 @@ pub struct StoredParts {
     pub hashes: Vec<String>,
 }
 
+/// Computes the answers to some questions (indexes) over one partition.
+pub type Compute<'a, T> = &'a (dyn Fn(&StoredTable, &[usize]) -> Result<Vec<T>> + Sync);
+
 /// How a partial is kept: its bytes, and back.
 pub struct Codec<T> {
     pub encode: fn(&T) -> Vec<u8>,
@@ -34,7 +37,7 @@ pub struct Codec<T> {
 pub fn per_part<T: Send>(
     table: &StoredTable,
     questions: &[String],
-    compute: &(dyn Fn(&StoredTable, &[usize]) -> Result<Vec<T>> + Sync),
+    compute: Compute<'_, T>,
     codec: &Codec<T>,
     fold: &mut dyn FnMut(Vec<T>),
 ) -> Result<bool> {
@@ -57,7 +60,7 @@ fn answer<T>(
     parts: &StoredParts,
     k: usize,
     questions: &[String],
-    compute: &(dyn Fn(&StoredTable, &[usize]) -> Result<Vec<T>> + Sync),
+    compute: Compute<'_, T>,
     codec: &Codec<T>,
 ) -> Result<Vec<T>> {
     let hash = &parts.hashes[k];
@@ -83,7 +86,12 @@ fn answer<T>(
 impl StoredTable {
     /// Partition `k` alone, with the same computed columns.
     pub fn part(&self, k: usize) -> StoredTable {
-        StoredTable { paths: vec![self.paths[k].clone()], added: self.added.clone(), recipe: self.recipe.clone(), parts: None }
+        StoredTable {
+            paths: vec![self.paths[k].clone()],
+            added: self.added.clone(),
+            recipe: self.recipe.clone(),
+            parts: None,
+        }
     }
 }
 

@@ -309,6 +309,8 @@ fn run_job_once(
     let outcome = match &task.function {
         FunctionRef::Native { name, .. } => {
             let run = || executor.execute_native(&store.objects, name, task, &versions, &outputs);
+            let parts = task.properties.get("partitioned") == Some(&serde_json::Value::Bool(true));
+            let run = || crate::native::byte_ranges::with_partitions(parts, run);
             let run = || crate::read_hashes::with(wanted.clone(), run);
             match crate::interrupt::with(Some(interrupt.clone()), run) {
                 done @ (TaskOutcome::Completed(_) | TaskOutcome::CompletedNotReusable { .. }) => done,

@@ -17,13 +17,16 @@ use super::exceptions::TaskError;
 use crate::native::{NativeInput, Table};
 use crate::tasks::CATALOG;
 
-/// (name, version, parameter names, number of outputs) of every native task.
+/// (name, version, parameter names, number of outputs, whether it can be
+/// `partitioned`) of every native task.
 #[pyfunction]
-pub fn native_tasks() -> Vec<(String, u32, Vec<String>, usize)> {
+pub fn native_tasks() -> Vec<(String, u32, Vec<String>, usize, bool)> {
     CATALOG
         .tasks
         .iter()
-        .map(|t| (t.name.to_owned(), t.version, t.params.iter().map(|p| p.to_string()).collect(), t.outputs))
+        .map(|t| {
+            (t.name.to_owned(), t.version, t.params.iter().map(|p| p.to_string()).collect(), t.outputs, t.partitions)
+        })
         .collect()
 }
 

@@ -385,11 +385,8 @@ impl Store {
                 continue;
             }
             match self.file_state(&path) {
-                Ok(FileState::Unhashed(file)) if self.is_racy(&file) => {
-                    if young.len() < 100_000 {
-                        young.push(hash);
-                    }
-                }
+                // (Bounded: a hint, not a promise.)
+                Ok(FileState::Unhashed(file)) if self.is_racy(&file) && young.len() < 100_000 => young.push(hash),
                 Ok(FileState::Unhashed(file)) => {
                     self.remember_fingerprint(&file, &hash)?;
                 }

@@ -113,7 +113,8 @@ impl ObjectStore {
             for entry in fs::read_dir(&path).map_err(|e| Error::storage(&path, e))?.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let plain = self.memo_in(folder, &name).is_some() && entry.file_type().is_ok_and(|t| t.is_file());
-                let live = plain && fs::read(entry.path()).ok().and_then(|b| part_of(folder, &b)).is_some_and(|h| self.contains(&h));
+                let live = plain
+                    && fs::read(entry.path()).ok().and_then(|b| part_of(folder, &b)).is_some_and(|h| self.contains(&h));
                 if !live && fs::remove_file(entry.path()).is_ok() {
                     dropped += 1;
                 }

@@ -21,7 +21,13 @@ from typing import Any, Iterable
 from scenarium._core import validate_config
 from scenarium._utils import templates as _templates
 from scenarium.config.document import document
-from scenarium.config.model import ConfigState, ScenarioConfig, UnresolvedFunction, unknown_encoding
+from scenarium.config.model import (
+    ConfigState,
+    ScenarioConfig,
+    UnresolvedFunction,
+    refuse_unpartitionable,
+    unknown_encoding,
+)
 from scenarium.display import html as _html
 from scenarium.exceptions import ConfigError, InvalidConfig, MissingEnvVariableError
 
@@ -73,6 +79,7 @@ def check(state: ConfigState) -> Issues:
     issues = [Issue(**i) for i in validate_config(doc)]
     issues += _function_issues(state) + _path_issues(state) + _exposed_type_issues(state)
     issues += store_path_issues(state, state.data_nodes.values()) + _encoding_issues(state) + _timeout_issues(state)
+    issues += _partitioned_issues(state)
     return Issues(sorted(issues, key=lambda i: (i.level != "error", i.file or "", i.line or 0)))
 
 
@@ -228,6 +235,23 @@ def _timeout_issues(state: ConfigState) -> list[Issue]:
             'configure_job_executions(mode="standalone") runs it in a worker process that is killed at the timeout'
         )
         issues.append(Issue("warning", f"TASK.{task.id}", "timeout", message, file or None, lines.get("timeout")))
+    return issues
+
+
+def _partitioned_issues(state: ConfigState) -> list[Issue]:
+    """``partitioned = true`` (from a TOML file: configure_task refuses it at once) on a
+    task that cannot store its output in partitions."""
+    issues = []
+    for task in state.tasks.values():
+        if task.properties.get("partitioned") is not True or task.function is None:
+            continue
+        try:
+            refuse_unpartitionable(task.id, task.function)
+        except ConfigError as e:
+            file, _, lines = state.locations.get(("TASK", task.id), (None, None, {}))
+            issues.append(
+                Issue("error", f"TASK.{task.id}", "partitioned", str(e), file or None, lines.get("partitioned"))
+            )
     return issues
 
 

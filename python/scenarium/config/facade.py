@@ -460,6 +460,7 @@ class Config:
         cache: bool = True,
         timeout: float | timedelta | None = None,
         depends_on: Iterable[Any] | None = None,
+        partitioned: bool = False,
         **properties: Any,
     ) -> TaskConfig:
         """Configures a task: a list ``input`` binds positionally, a dict by parameter name.
@@ -470,6 +471,13 @@ class Config:
         than ``timeout`` (seconds or a timedelta) is stopped and FAILED: in standalone
         mode its worker process is killed; on a thread it is interrupted at its next
         Python instruction. Native tasks ignore it.
+
+        ``partitioned=True`` (native tasks that read a large CSV file:
+        ``customer_analysis.preprocess_and_score``) stores the output as partitions of
+        the file, byte ranges of whole lines of about 64 MiB: a later run parses only
+        the ranges whose bytes changed (rows appended: the new ones), and tasks 3 and
+        4 reading it reduce partition by partition, taking what they found in each
+        before. The job's reason says how many partitions are new.
 
         A task's cache key covers the code it can reach (see ``scenarium.why``); what
         code cannot show goes in ``depends_on``: files, folders and glob patterns
@@ -489,7 +497,7 @@ class Config:
         else:
             input = [state.data_node(id, "input", d) for d in as_list(input)]
         output = [state.data_node(id, "output", d) for d in as_list(output)]
-        cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, depends_on, **properties)
+        cfg = TaskConfig(id, function, input, output, skippable, cache, timeout, depends_on, partitioned, **properties)
         state.tasks[id] = cfg
         state.checked = False
         return cfg

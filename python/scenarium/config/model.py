@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from scenarium._core import STORAGE_TYPES as _STORAGE_TYPES
 from scenarium._core import check_identifier
+from scenarium._core import native_tasks as _native_tasks
 from scenarium._utils import templates as _templates
 from scenarium._utils.arguments import utf8
 from scenarium._utils.templates import resolve_env
@@ -194,9 +195,13 @@ class TaskConfig(_ConfigObject):
         cache: bool = True,
         timeout: float | timedelta | None = None,
         depends_on: Iterable[Any] | None = None,
+        partitioned: bool = False,
         **properties: Any,
     ) -> None:
         check_identifier("task", id)
+        if _flag(f"task {id!r}", "partitioned", partitioned):
+            refuse_unpartitionable(id, function)
+            properties["partitioned"] = True
         if depends_on:
             properties["depends_on"] = _dependencies(id, depends_on)
         if timeout is not None:
@@ -464,6 +469,18 @@ def _known_encoding(owner: str, properties: Mapping[str, Any]) -> None:
     encoding = unknown_encoding(properties)
     if encoding is not None:
         raise ConfigError(f"{owner}: encoding {encoding!r} is not an encoding Python knows")
+
+
+def refuse_unpartitionable(id: str, function: Any) -> None:
+    """ConfigError unless ``function`` is a native task that can store its output in partitions."""
+    native = getattr(function, "__scenarium_native__", None)
+    able = sorted(name for name, *_, partitions in _native_tasks() if partitions)
+    if native is None or native[0] not in able:
+        name = native[0] if native else getattr(function, "__qualname__", repr(function))
+        raise ConfigError(
+            f"task {id!r}: partitioned=True is for native tasks that read a large file in partitions "
+            f"({', '.join(able)}); {name} is not one (partitioned Python tasks are not there yet)"
+        )
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:

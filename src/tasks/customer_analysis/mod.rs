@@ -39,6 +39,7 @@ pub const PREPROCESS_AND_SCORE: NativeTask = NativeTask {
     version: 1,
     params: &["path_to_data"],
     outputs: 1,
+    partitions: true,
     run: preprocess_and_score,
 };
 
@@ -47,6 +48,7 @@ pub const FEATURIZATION_AND_SEGMENTATION: NativeTask = NativeTask {
     version: 1,
     params: &["scored_df", "payment_threshold", "score_threshold"],
     outputs: 1,
+    partitions: false,
     run: featurization_and_segmentation,
 };
 
@@ -55,6 +57,7 @@ pub const SEGMENT_ANALYSIS: NativeTask = NativeTask {
     version: 1,
     params: &["df", "metric"],
     outputs: 1,
+    partitions: false,
     run: segment_analysis,
 };
 
@@ -63,6 +66,7 @@ pub const HIGH_VALUE_CUST_SUMMARY_STATISTICS: NativeTask = NativeTask {
     version: 1,
     params: &["df", "segment_analysis", "summary_statistic_type"],
     outputs: 1,
+    partitions: false,
     run: high_value_cust_summary_statistics,
 };
 
@@ -139,16 +143,20 @@ fn preprocess_and_score(inputs: &[NativeInput]) -> Result<Vec<NativeOutput>> {
             let path = scalar.as_str(task, "path_to_data")?;
             native::check_csv(task, path)?;
             let layout = csv_scores::layout(task, path, [PURCHASE_AMOUNT, PURCHASES, REVIEW_SCORE, PURCHASE_TIME])?;
-            let plan = byte_ranges::plan(
-                Path::new(path),
-                layout.data_start,
-                byte_ranges::block_size(),
-                &interrupt::io_check(),
-            )
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::Interrupted => TaskError::Interrupted { task },
-                _ => TaskError::InvalidData { task, message: format!("cannot read {path}: {e}") },
-            })?;
+            // Partitions of the file only when the task is configured `partitioned=True`.
+            let plan = match byte_ranges::wanted() {
+                true => byte_ranges::plan(
+                    Path::new(path),
+                    layout.data_start,
+                    byte_ranges::block_size(),
+                    &interrupt::io_check(),
+                )
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::Interrupted => TaskError::Interrupted { task },
+                    _ => TaskError::InvalidData { task, message: format!("cannot read {path}: {e}") },
+                })?,
+                false => None,
+            };
             let scored = ScoredCsv {
                 task,
                 version: PREPROCESS_AND_SCORE.version,

@@ -274,9 +274,8 @@ fn encode_share(share: &Share) -> Vec<u8> {
 
 fn decode_share(bytes: &[u8]) -> Option<Share> {
     let mut r = Reader(bytes);
-    let mut share = Share::default();
-    share.rows = [r.u64()?, r.u64()?];
-    share.high_spenders = [r.u64()? as i64, r.u64()? as i64];
+    let mut share =
+        Share { rows: [r.u64()?, r.u64()?], high_spenders: [r.u64()? as i64, r.u64()? as i64], ..Default::default() };
     for m in share.moments.iter_mut().flatten() {
         *m = Moments {
             count: r.u64()?,
@@ -304,7 +303,13 @@ fn decode_share(bytes: &[u8]) -> Option<Share> {
     r.done().then_some(share)
 }
 
-fn pass_over(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted, threads: usize) -> Result<Share> {
+fn pass_over(
+    task: &'static str,
+    table: &StoredTable,
+    seg: Segmentation,
+    wanted: Wanted,
+    threads: usize,
+) -> Result<Share> {
     let histogram = counted_measures(&wanted);
     // Task 4 reads only scores and amounts.
     let all = wanted.moments.iter().chain(wanted.medians.iter().map(|(m, _)| m)).any(|&m| m >= 2);
