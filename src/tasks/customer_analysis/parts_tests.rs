@@ -105,7 +105,8 @@ fn a_file_changed_while_its_partitions_are_made_keeps_nothing() {
     assert_eq!(made.made, count, "no partition of the changed read was remembered");
 }
 
-/// Tasks 2, 3 and 4 over `scored`, with every metric and statistic: the tables, in order.
+/// Tasks 2, 3 and 4 over `scored` (metrics and statistics of each kind: moments, medians,
+/// extremes): the tables, in order.
 fn analyses(scored: &Table) -> Vec<DataFrame> {
     use crate::native::NativeInput;
     use serde_json::json;
@@ -113,12 +114,12 @@ fn analyses(scored: &Table) -> Vec<DataFrame> {
     let inputs = [NativeInput::Table(scored.clone()), scalar(json!(1000)), scalar(json!(1.5))];
     let segmented = (super::FEATURIZATION_AND_SEGMENTATION.run)(&inputs).unwrap().remove(0).table;
     let mut out = Vec::new();
-    for metric in super::METRICS {
+    for metric in ["mean", "median", "std", "max"] {
         super::segments::forget_found();
         let inputs = [NativeInput::Table(segmented.clone()), scalar(json!(metric))];
         let analysis = (super::SEGMENT_ANALYSIS.run)(&inputs).unwrap().remove(0).table;
         out.push(analysis.collect(TASK).unwrap());
-        for statistic in super::SUMMARY_STATISTICS {
+        for statistic in ["median", "mean"] {
             let inputs =
                 [NativeInput::Table(segmented.clone()), NativeInput::Table(analysis.clone()), scalar(json!(statistic))];
             let summary = (super::HIGH_VALUE_CUST_SUMMARY_STATISTICS.run)(&inputs).unwrap().remove(0).table;
