@@ -203,6 +203,22 @@ mod tests {
     }
 
     #[test]
+    fn bytes_just_past_a_block_start_belong_to_the_range_that_ends_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.csv");
+        let text = format!("a,b,c\n{}", csv(0..800));
+        let before = cut(&path, &text).expect("cut");
+        // The line that crosses the start of block 3 ends range 2.
+        let k = (3072..text.len()).find(|&k| text.as_bytes()[k].is_ascii_digit()).unwrap();
+        assert!((k as u64) < before.ranges[2].end, "the digit is in range 2's tail");
+        let mut edited = text.into_bytes();
+        edited[k] = if edited[k] == b'9' { b'0' } else { edited[k] + 1 };
+        let after = cut(&path, std::str::from_utf8(&edited).unwrap()).expect("cut");
+        assert_ne!(after.ranges[2], before.ranges[2]);
+        assert_eq!(after.ranges[1], before.ranges[1]);
+    }
+
+    #[test]
     fn small_or_quoted_files_are_not_cut() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.csv");
