@@ -97,7 +97,7 @@ def main() -> int:
         shutil.copyfile(original, grown)
         full = step(grown, work / "store")
         added = append_rows(grown, args.rows // 100)
-        time.sleep(1)
+        time.sleep(2.5)  # a day's append is not seconds old: past the racy window of stat
         appended = step(grown, work / "store")
         scratch = step(grown, work / "fresh")
         again = step(grown, work / "store")

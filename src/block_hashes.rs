@@ -62,6 +62,12 @@ fn seen(meta: &std::fs::Metadata) -> Seen {
 /// before a job and the partitions the job cuts come from one pass.
 static RECENT: std::sync::Mutex<Vec<(std::path::PathBuf, Seen, BlockHashes)>> = std::sync::Mutex::new(Vec::new());
 const RECENT_KEPT: usize = 4;
+/// How long a file must have been left alone for its stat to stand for its content.
+const RACY_SECONDS: i64 = 2;
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
 
 /// [`of_file`], or what it gave before for the same file unchanged since
 /// (its length, times and inode), in this process.
@@ -77,8 +83,11 @@ pub fn of_file_remembered(path: &Path, block: u64, check: Check) -> std::io::Res
         return Ok(found);
     }
     let hashes = of_file(&path, block, check)?;
-    // Changed while it was read: not remembered (its hash covers bytes of two moments).
-    if seen(&std::fs::metadata(&path)?) == before {
+    // Changed while it was read: not remembered (its hash covers bytes of two moments);
+    // nor changed in the clock's last ticks: a second write in the same tick, of the same
+    // size, would leave its stat as it is (git's "racily clean").
+    let settled = |t: i64| t.saturating_add(RACY_SECONDS) < now_seconds();
+    if seen(&std::fs::metadata(&path)?) == before && settled(before.1) && settled(before.3) {
         let mut recent = RECENT.lock().unwrap_or_else(|p| p.into_inner());
         recent.retain(|(q, ..)| *q != path);
         if recent.len() >= RECENT_KEPT {
