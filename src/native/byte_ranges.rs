@@ -62,18 +62,28 @@ pub struct RangePlan {
     seen: Seen,
 }
 
-/// What says a file is unchanged: its length, modification time and inode.
+/// What says a file is unchanged: its device, inode, length and modification and
+/// change times. The change time matters: a writer can put the modification time
+/// back, never the change time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Seen {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
+    device: u64,
     inode: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
 }
 
 fn seen(path: &Path) -> std::io::Result<Seen> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)?;
-    Ok(Seen { len: meta.len(), modified: meta.modified().ok(), inode: meta.ino() })
+    Ok(Seen {
+        device: meta.dev(),
+        inode: meta.ino(),
+        len: meta.len(),
+        modified: (meta.mtime(), meta.mtime_nsec()),
+        changed: (meta.ctime(), meta.ctime_nsec()),
+    })
 }
 
 impl RangePlan {

@@ -62,8 +62,15 @@ impl Moments {
         self.count += other.count;
         let y = (other.sum - other.compensation) - self.compensation;
         let t = self.sum + y;
-        self.compensation = (t - self.sum) - y;
-        self.sum = t;
+        if t.is_finite() {
+            self.compensation = (t - self.sum) - y;
+            self.sum = t;
+        } else {
+            // An infinite sum stays infinite (pandas' mean is then inf): compensating
+            // it would subtract inf from inf.
+            self.sum += other.sum;
+            self.compensation = 0.0;
+        }
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -561,6 +568,19 @@ pub fn high_value_summary(
 mod tests {
     use super::*;
     use crate::native::Table;
+
+    #[test]
+    fn an_infinite_value_makes_the_sum_and_the_mean_infinite_as_in_pandas() {
+        let segment = [0u8; 2];
+        let batches =
+            [batch_moments(&[1.0, f64::INFINITY], &segment, true), batch_moments(&[2.0, 3.0], &segment, true)];
+        let mut total = Moments::default();
+        for batch in batches.iter().chain(&batches) {
+            total.merge(&batch[0]);
+        }
+        assert_eq!((total.sum(), total.mean()), (f64::INFINITY, Some(f64::INFINITY)));
+        assert!(total.std().unwrap().is_nan(), "pandas' std of an inf is NaN");
+    }
 
     #[test]
     fn histograms_count_each_segment_apart_and_skip_nan() {
