@@ -1,0 +1,86 @@
+"""Inputs of the scaling model for partitions (issue 38), measured on this machine:
+
+- task 1 partitioned, from scratch, with 1 and with 2 threads: seconds per partition;
+- tasks 3 and 4 from scratch, and with every partial remembered (a forced re-run: only
+  merging is left): seconds per partition;
+- Dask's cost per task on a LocalCluster of 1 and 2 worker processes (a trivial task).
+
+    python bench_partition_scaling.py [--rows 30000000]
+
+Writes results/partition_scaling.json; the model built from it is results/partition_scaling.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import DATA, customers_csv, require_release_build, write_result
+
+STEP = """
+import json, sys, time
+import scenarium as sc
+from scenarium import Config
+from scenarium.tasks import customer_analysis as ca
+Config.configure_core(storage_folder=sys.argv[2], progress=False)
+sys.path.insert(0, sys.argv[3])
+import config
+score = Config.configure_task("preprocess_and_score", ca.preprocess_and_score, config.path_to_data_cfg,
+                              config.scored_df_cfg, skippable=True, partitioned=True)
+others = [config.featurization_and_segmentation_task_cfg, config.segment_analysis_task_cfg,
+          config.high_value_cust_summary_statistics_task_cfg]
+found = sc.get_scenarios()
+scenario = found[0] if found else sc.create_scenario(Config.configure_scenario("growing", [score, *others]))
+scenario.path_to_data.write(sys.argv[1]) if not found else None
+submission = scenario.submit(force=sys.argv[4] == "force")
+value = scenario.scored_df._engine.latest_version(scenario.scored_df.id).value
+parts = len(json.loads(value.json)["parts"]) if value.kind == "parts" else 1
+print("RESULT" + json.dumps({"parts": parts, "jobs": {j.task_config_id: j.duration for j in submission.jobs}}))
+"""
+
+
+def step(csv: Path, store: Path, threads: int, force: bool) -> dict:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "native"
+    env = dict(os.environ, RAYON_NUM_THREADS=str(threads), POLARS_MAX_THREADS=str(threads))
+    cmd = [sys.executable, "-c", STEP, str(csv), str(store), str(examples), "force" if force else "-"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    return json.loads(next(x for x in out.splitlines() if x.startswith("RESULT"))[6:])
+
+
+def dask_cost_per_task(workers: int, tasks: int = 400) -> float:
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster, Client(cluster) as client:
+        client.gather(client.map(abs, range(50)))  # warm
+        start = time.perf_counter()
+        client.gather(client.map(abs, range(-tasks, 0)))
+        return (time.perf_counter() - start) / tasks
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=30_000_000)
+    args = parser.parse_args()
+    require_release_build()
+    csv = customers_csv(args.rows)
+    result: dict = {"rows": args.rows, "csv_bytes": csv.stat().st_size, "threads": {}}
+    for threads in (1, 2):
+        with tempfile.TemporaryDirectory(dir=DATA) as work:
+            store = Path(work) / "store"
+            scratch = step(csv, store, threads, force=False)
+            merged = step(csv, store, threads, force=True)
+            result["threads"][threads] = {"from_scratch": scratch, "all_remembered": merged}
+    result["dask_seconds_per_task"] = {w: dask_cost_per_task(w) for w in (1, 2)}
+    write_result("partition_scaling", result)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
