@@ -23,21 +23,13 @@ from pathlib import Path
 
 from _common import DATA, customers_csv, require_release_build, write_result
 
+BENCHES = Path(__file__).resolve().parent
+
 STEP = """
-import json, sys, time
-import scenarium as sc
-from scenarium import Config
-from scenarium.tasks import customer_analysis as ca
-Config.configure_core(storage_folder=sys.argv[2], progress=False)
+import json, sys
 sys.path.insert(0, sys.argv[3])
-import config
-score = Config.configure_task("preprocess_and_score", ca.preprocess_and_score, config.path_to_data_cfg,
-                              config.scored_df_cfg, skippable=True, partitioned=True)
-others = [config.featurization_and_segmentation_task_cfg, config.segment_analysis_task_cfg,
-          config.high_value_cust_summary_statistics_task_cfg]
-found = sc.get_scenarios()
-scenario = found[0] if found else sc.create_scenario(Config.configure_scenario("growing", [score, *others]))
-scenario.path_to_data.write(sys.argv[1]) if not found else None
+from _growing import growing_scenario
+scenario = growing_scenario(sys.argv[1], sys.argv[2])
 submission = scenario.submit(force=sys.argv[4] == "force")
 value = scenario.scored_df._engine.latest_version(scenario.scored_df.id).value
 parts = len(json.loads(value.json)["parts"]) if value.kind == "parts" else 1
@@ -46,9 +38,8 @@ print("RESULT" + json.dumps({"parts": parts, "jobs": {j.task_config_id: j.durati
 
 
 def step(csv: Path, store: Path, threads: int, force: bool) -> dict:
-    examples = Path(__file__).resolve().parent.parent / "examples" / "native"
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads), POLARS_MAX_THREADS=str(threads))
-    cmd = [sys.executable, "-c", STEP, str(csv), str(store), str(examples), "force" if force else "-"]
+    cmd = [sys.executable, "-c", STEP, str(csv), str(store), str(BENCHES), "force" if force else "-"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
     return json.loads(next(x for x in out.splitlines() if x.startswith("RESULT"))[6:])
 

@@ -26,21 +26,9 @@ from _common import DATA, RESULTS, customers_csv, machine, require_release_build
 
 STEP = """
 import json, sys, time
-import scenarium as sc
-from scenarium import Config
-Config.configure_core(storage_folder=sys.argv[2], progress=False)
 sys.path.insert(0, sys.argv[3])
-import config
-from scenarium.tasks import customer_analysis as ca
-# The article's native configuration, task 1 partitioned.
-score = Config.configure_task("preprocess_and_score", ca.preprocess_and_score, config.path_to_data_cfg,
-                              config.scored_df_cfg, skippable=True, partitioned=True)
-others = [config.featurization_and_segmentation_task_cfg, config.segment_analysis_task_cfg,
-          config.high_value_cust_summary_statistics_task_cfg]
-growing = Config.configure_scenario("growing", [score, *others])
-found = sc.get_scenarios()
-scenario = found[0] if found else sc.create_scenario(growing)
-scenario.path_to_data.write(sys.argv[1]) if not found else None
+from _growing import growing_scenario  # the article's native configuration, task 1 partitioned
+scenario = growing_scenario(sys.argv[1], sys.argv[2])
 start = time.perf_counter()
 submission = scenario.submit()
 seconds = time.perf_counter() - start
@@ -59,8 +47,8 @@ print("RESULT" + json.dumps({
 
 
 def step(csv: Path, storage: Path) -> dict:
-    examples = Path(__file__).resolve().parent.parent / "examples" / "native"
-    out, peak = run_measured([sys.executable, "-c", STEP, str(csv), str(storage), str(examples)])
+    benches = Path(__file__).resolve().parent
+    out, peak = run_measured([sys.executable, "-c", STEP, str(csv), str(storage), str(benches)])
     line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
     if line is None:
         sys.exit(f"a step failed:\n{out}")

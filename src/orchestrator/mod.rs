@@ -371,19 +371,11 @@ fn run_job_once(
         None => CacheShape::WithoutFiles,
     });
     if cache.is_none() {
-        let note = format!("not reused later: {}", notes.join("; "));
-        job.reason = Some(match job.reason.take() {
-            Some(reason) => format!("{reason}; {note}"),
-            None => note,
-        });
+        add_to_reason(job, format!("not reused later: {}", notes.join("; ")));
     }
     let parts = parts_note::parts_notes(store, &outputs, &values)?;
     if !parts.is_empty() {
-        let parts = parts.join("; ");
-        job.reason = Some(match job.reason.take() {
-            Some(reason) => format!("{reason}; {parts}"),
-            None => parts,
-        });
+        add_to_reason(job, parts.join("; "));
     }
     finish(job, JobStatus::Completed, None);
     match store.complete_job(job, task, &values, cache) {
@@ -404,6 +396,14 @@ fn run_job_once(
         }
     }
     Ok(JobEnd::Done)
+}
+
+/// `note` after what the job's reason says already.
+fn add_to_reason(job: &mut JobRecord, note: String) {
+    job.reason = Some(match job.reason.take() {
+        Some(reason) => format!("{reason}; {note}"),
+        None => note,
+    });
 }
 
 /// The inputs and cache key a job records; no key while a file is still to hash.

@@ -12,7 +12,7 @@
 //! hash recomputed is, like a registry edited by hand, outside what is checked.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::objects::ObjectStore;
 use crate::error::{Error, Result};
@@ -128,17 +128,13 @@ impl ObjectStore {
             for entry in fs::read_dir(&path).map_err(|e| Error::storage(&path, e))?.flatten() {
                 let plain = entry.file_type().is_ok_and(|t| t.is_file());
                 let object = plain.then(|| self.memo_object(folder, &entry.file_name().to_string_lossy())).flatten();
-                if !object.is_some_and(|h| self.contains(&h)) && remove(&entry.path()) {
+                if !object.is_some_and(|h| self.contains(&h)) && fs::remove_file(entry.path()).is_ok() {
                     dropped += 1;
                 }
             }
         }
         Ok(dropped)
     }
-}
-
-fn remove(path: &Path) -> bool {
-    fs::remove_file(path).is_ok()
 }
 
 #[cfg(test)]

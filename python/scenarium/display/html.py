@@ -99,26 +99,21 @@ def _bytes(n: int) -> str:
 def preview(engine: Engine, stored: StoredValue, dn: Any) -> tuple[str, str]:
     """(HTML of the first rows or the value, shape text) for a data node's value."""
     fmt = stored.format or ""
-    if stored.kind == "object" and fmt.split("/")[0] in ("parquet", "arrow"):
-        import polars as pl  # on first use: keeps `import scenarium` fast
-
-        path = engine.object_path(stored.hash or "")
-        lazy = pl.scan_parquet(path) if fmt.startswith("parquet/") else pl.scan_ipc(path)
-        columns = len(lazy.collect_schema())
-        rows = lazy.select(pl.len()).collect().item()
-        return _frame_html(lazy.head(PREVIEW_ROWS).collect()), f"{rows:,} rows × {columns} columns"
     if stored.kind == "recipe":
         return '<span class="muted">a table computed from its inputs when read (call read())</span>', ""
-    if stored.kind == "parts":
+    tabular = stored.kind == "object" and fmt.split("/")[0] in ("parquet", "arrow")
+    if tabular or stored.kind == "parts":
         import polars as pl  # on first use: keeps `import scenarium` fast
 
-        paths = _codec.part_paths(engine, stored, dn)
-        lazy = pl.scan_ipc(paths)
+        if stored.kind == "parts":
+            paths = _codec.part_paths(engine, stored, dn)
+            lazy, where = pl.scan_ipc(paths), f" in {len(paths):,} partitions"
+        else:
+            path = engine.object_path(stored.hash or "")
+            lazy, where = (pl.scan_parquet(path) if fmt.startswith("parquet/") else pl.scan_ipc(path)), ""
         columns = len(lazy.collect_schema())
         rows = lazy.select(pl.len()).collect().item()
-        return _frame_html(
-            lazy.head(PREVIEW_ROWS).collect()
-        ), f"{rows:,} rows × {columns} columns in {len(paths):,} partitions"
+        return _frame_html(lazy.head(PREVIEW_ROWS).collect()), f"{rows:,} rows × {columns} columns{where}"
     value = _codec.decode(engine, stored, dn)
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "columns") and len(shape) == 2:

@@ -12,8 +12,6 @@ from typing import Any, Callable
 from scenarium._core import call_native, native_tasks
 
 _REGISTRY = {name: (version, params, outputs) for name, version, params, outputs, _ in native_tasks()}
-# The native tasks that can store their output as partitions of their input file.
-PARTITIONED = frozenset(name for name, *_, partitions in native_tasks() if partitions)
 _FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 

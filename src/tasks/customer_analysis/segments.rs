@@ -242,7 +242,7 @@ fn counted_measures(wanted: &Wanted) -> [bool; MEASURES] {
 fn pass(task: &'static str, table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Result<Share> {
     let question = format!(
         "segments pass {PARTIALS_VERSION} with windows: thresholds {:?}; medians {:?}; moments {:?}; m2 {}",
-        thresholds(seg),
+        seg.thresholds(),
         wanted.medians,
         wanted.moments,
         wanted.m2
@@ -399,14 +399,10 @@ pub fn forget_found() {
     LAST_FOUND.lock().unwrap_or_else(|p| p.into_inner()).clear();
 }
 
-fn thresholds(seg: Segmentation) -> [u64; 2] {
-    seg.thresholds()
-}
-
 /// The share and medians asked for, if one of the last passes found them all.
 fn found_before(table: &StoredTable, seg: Segmentation, wanted: Wanted) -> Option<(Share, Vec<Option<f64>>)> {
     let last = LAST_FOUND.lock().unwrap_or_else(|p| p.into_inner());
-    let same_question = |f: &&Found| f.table == table.paths && f.thresholds == thresholds(seg);
+    let same_question = |f: &&Found| f.table == table.paths && f.thresholds == seg.thresholds();
     last.iter().rev().filter(same_question).find_map(|found| {
         if !wanted.moments.iter().all(|m| found.measured.contains(m)) || (wanted.m2 && !found.m2) {
             return None;
@@ -433,7 +429,7 @@ fn remember(table: &StoredTable, seg: Segmentation, wanted: Wanted, share: &Shar
     }
     last.push(Found {
         table: table.paths.clone(),
-        thresholds: thresholds(seg),
+        thresholds: seg.thresholds(),
         rows: share.rows,
         high_spenders: share.high_spenders,
         moments: share.moments.clone(),
