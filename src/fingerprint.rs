@@ -91,6 +91,12 @@ fn hash_in_parallel(mut file: std::fs::File, path: &Path, chunks: Vec<Vec<u8>>) 
     })
 }
 
+/// The fingerprint of a partitioned value (`Payload::Parts`): its partitions'
+/// objects, in order. A native task's partitions and a Python task's agree.
+pub fn of_parts<'a>(hashes: impl IntoIterator<Item = &'a str>) -> String {
+    combine("scenarium parts", hashes.into_iter().map(|h| ("part", h)))
+}
+
 /// A fingerprint of an ordered list of labelled parts. Each part is length
 /// prefixed, so no two different lists hash alike by concatenation.
 pub fn combine<'a>(domain: &str, parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {

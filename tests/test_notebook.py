@@ -45,3 +45,7 @@ def test_the_notebook_runs_and_shows_what_it_promises(tmp_path: Path, monkeypatc
     assert "segment_result equal to the native run's" in printed
     assert "LazyFrame" in printed and "nothing loaded until collect" in printed
     assert "ran ['segment_analysis', 'high_value_cust_summary_statistics']" in printed  # metric -> median
+    # Section 11: a folder of daily files, one new day: one partition runs.
+    shown = html + "".join(d.get("text/plain", "") for d in rich)
+    assert "spend_per_day: 1 of 5 partitions new, 4 as in version 1" in shown
+    assert "spend equal to a read of every day at once" in printed

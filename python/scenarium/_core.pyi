@@ -43,6 +43,8 @@ __all__ = [
     "OutOfMemory",
     "call_native",
     "native_tasks",
+    "partition_key",
+    "parts_value",
     "generate_customers",
     "validate_config",
     "parse_config_toml",
@@ -158,6 +160,12 @@ def generate_customers(
     path: str | PathLike[str], rows: int, seed: int, progress: Callable[[int], object] | None = None
 ) -> None:
     """Writes ``rows`` customers with the article's columns to ``path``, deterministically per ``seed``."""
+
+def parts_value(format: str, parts: list[tuple[str, str, int, int]]) -> StoredValue:
+    """A partitioned value of stored objects (name, hash, size, rows), in order."""
+
+def partition_key(fields: list[tuple[str, str]]) -> str:
+    """The memo key of one partition's run: a BLAKE3 of the labelled fields."""
 
 def check_identifier(kind: str, id: str) -> None:
     """Raises ConfigError unless ``id`` is a valid identifier for a ``kind`` ("task", "data node", ...)."""
@@ -297,7 +305,12 @@ class ObjectStore:
     def materialize(self, stored: StoredValue, data_node_id: str) -> StoredValue: ...
     def store_inline(self, json: str) -> StoredValue: ...
     def store_memory(self, token: str, fingerprint: str) -> StoredValue: ...
-    def run_native(self, name: str, inputs: list[StoredValue]) -> tuple[list[StoredValue] | None, str | None]: ...
+    def part_made_from(self, identity: str) -> tuple[str, str, int, int] | None:
+        """The partition (name, hash, size, rows) made before under memo key ``identity``."""
+    def remember_part(self, identity: str, part: tuple[str, str, int, int]) -> None: ...
+    def run_native(
+        self, name: str, inputs: list[StoredValue], partitioned: bool = False
+    ) -> tuple[list[StoredValue] | None, str | None]: ...
 
 @final
 class ObjectWriter:
@@ -345,6 +358,9 @@ class Engine:
     def __new__(cls, storage_folder: str | PathLike[str]) -> Engine: ...
     @property
     def storage_folder(self) -> Path: ...
+    def part_made_from(self, identity: str) -> tuple[str, str, int, int] | None:
+        """The partition (name, hash, size, rows) made before under memo key ``identity``."""
+    def remember_part(self, identity: str, part: tuple[str, str, int, int]) -> None: ...
     def new_tmp_path(self, suffix: str = "") -> Path: ...
     def object_writer(self, suffix: str = "") -> ObjectWriter: ...
     def object_path(self, hash: str, verify: bool = True) -> Path: ...

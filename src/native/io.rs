@@ -176,8 +176,7 @@ impl Catalog {
             } else if let Some(parted) = parted {
                 let (payload, _) =
                     write_parts(store, task.name, parted).map_err(|e| diagnose::locate(e, &args).to_string())?;
-                let hashes = payload.object_hashes().into_iter().map(|h| ("part", h));
-                NewValue { fingerprint: fingerprint::combine("scenarium parts", hashes), payload, paths: Vec::new() }
+                NewValue { fingerprint: fingerprint::of_parts(payload.object_hashes()), payload, paths: Vec::new() }
             } else {
                 let (hash, size) = write_table(store, task.name, output.table, output.keep)
                     .map_err(|e| diagnose::locate(e, &args).to_string())?;

@@ -48,6 +48,16 @@ impl Engine {
         self.store.folder().to_owned()
     }
 
+    /// The partition made before under memo key `identity`, if its object is still stored.
+    fn part_made_from(&self, py: Python<'_>, identity: &str) -> Option<objects::PartTuple> {
+        objects::part_made_from(py, &self.store.objects, identity)
+    }
+
+    /// Remembers that `part` was made under memo key `identity` (a hint: see `part_made_from`).
+    fn remember_part(&self, py: Python<'_>, identity: &str, part: objects::PartTuple) -> PyResult<()> {
+        objects::remember_part(py, &self.store.objects, identity, part)
+    }
+
     /// A fresh temporary path inside the object store, for a value being written.
     #[pyo3(signature = (suffix = ""))]
     fn new_tmp_path(&self, suffix: &str) -> PyResult<PathBuf> {

@@ -35,7 +35,7 @@ mod _core {
     #[pymodule_export]
     use super::native::{call_native, generate_customers, native_tasks};
     #[pymodule_export]
-    use super::objects::{ObjectStore, ObjectWriter, WriteBack};
+    use super::objects::{partition_key, parts_value, ObjectStore, ObjectWriter, WriteBack};
     #[pymodule_export]
     use super::records::{
         DataNodeRecord, JobRecord, ScenarioRecord, StoredValue, SubmissionRecord, TaskRecord, VersionRecord,

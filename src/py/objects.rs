@@ -82,6 +82,37 @@ pub(super) fn materialize(
     }
 }
 
+/// A partition as it crosses to Python: (name, object hash, size, rows; 0 when unknown).
+pub(super) type PartTuple = (String, String, u64, u64);
+
+/// A partitioned value made of stored objects, in order, each in `format`;
+/// its fingerprint is the native tasks' (`fingerprint::of_parts`).
+///
+/// Example (Python): `_core.parts_value("parquet/polars", [("day=1", hash, size, rows)])`
+#[pyfunction]
+pub fn parts_value(format: String, parts: Vec<PartTuple>) -> StoredValue {
+    let parts: Vec<crate::model::Part> =
+        parts.into_iter().map(|(name, hash, size, rows)| crate::model::Part { name, hash, size, rows }).collect();
+    let fingerprint = fingerprint::of_parts(parts.iter().map(|p| p.hash.as_str()));
+    StoredValue::from_payload(&Payload::Parts { format, parts }, &fingerprint)
+}
+
+/// The memo key of one partition's run (`run/partitions.py`): a BLAKE3 of the
+/// labelled fields, as `ObjectStore::part_made_from` takes it.
+#[pyfunction]
+pub fn partition_key(fields: Vec<(String, String)>) -> String {
+    fingerprint::combine("scenarium python partition", fields.iter().map(|(l, v)| (l.as_str(), v.as_str())))
+}
+
+pub(super) fn part_made_from(py: Python<'_>, objects: &Objects, identity: &str) -> Option<PartTuple> {
+    py.detach(|| objects.part_made_from(identity)).map(|p| (p.name, p.hash, p.size, p.rows))
+}
+
+pub(super) fn remember_part(py: Python<'_>, objects: &Objects, identity: &str, part: PartTuple) -> PyResult<()> {
+    let (name, hash, size, rows) = part;
+    detached(py, || objects.remember_part(identity, &crate::model::Part { name, hash, size, rows }))
+}
+
 pub(super) fn inline(json: String) -> StoredValue {
     let fp = fingerprint::combine("scenarium inline value", [("json", json.as_str())]);
     StoredValue::from_payload(&Payload::Inline { json }, &fp)
@@ -169,13 +200,26 @@ impl ObjectStore {
         memory(token, &fingerprint)
     }
 
+    /// The partition made before under memo key `identity`, if its object is still here.
+    fn part_made_from(&self, py: Python<'_>, identity: &str) -> Option<PartTuple> {
+        part_made_from(py, &self.objects, identity)
+    }
+
+    /// Remembers that `part` was made under memo key `identity` (a hint: see `part_made_from`).
+    fn remember_part(&self, py: Python<'_>, identity: &str, part: PartTuple) -> PyResult<()> {
+        remember_part(py, &self.objects, identity, part)
+    }
+
     /// Runs native task `name` on stored inputs, storing its outputs here:
     /// (outputs, None) or (None, why it failed). The GIL is released meanwhile.
+    /// `partitioned`: the task's `partitioned=True` (its output stored as partitions).
+    #[pyo3(signature = (name, inputs, partitioned = false))]
     fn run_native(
         &self,
         py: Python<'_>,
         name: &str,
         inputs: Vec<PyRef<'_, StoredValue>>,
+        partitioned: bool,
     ) -> (Option<Vec<StoredValue>>, Option<String>) {
         let versions: Vec<VersionRecord> = inputs
             .iter()
@@ -195,7 +239,8 @@ impl ObjectStore {
                 }
             })
             .collect();
-        match py.detach(|| crate::tasks::CATALOG.execute(&self.objects, name, &versions)) {
+        let run = || crate::tasks::CATALOG.execute(&self.objects, name, &versions);
+        match py.detach(|| crate::native::byte_ranges::with_partitions(partitioned, run)) {
             TaskOutcome::Completed(values) | TaskOutcome::CompletedNotReusable { values, .. } => {
                 (Some(values.iter().map(|v| StoredValue::from_payload(&v.payload, &v.fingerprint)).collect()), None)
             }

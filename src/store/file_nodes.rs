@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::params;
 
 use super::folders::{self, is_folder_format};
+use super::part_folders::reads_partitions;
 use super::{insert_version, latest_version, NewValue, Store};
 use crate::config::StorageType;
 use crate::error::{Error, Result};
@@ -91,6 +92,9 @@ impl Store {
         let latest = self.latest_version(&node.id)?;
         let Some(path) = file_node_path(node) else { return Ok(latest) };
         self.refuse_path_in_store(node, &path)?;
+        if reads_partitions(node) && path.is_dir() {
+            return self.sync_partitioned_folder(node, &path, latest, record);
+        }
         let is_folder = path.is_dir() && takes_folder(node);
         if !path.is_file() && !is_folder {
             return Ok(latest);

@@ -129,14 +129,16 @@ def _path_issues(state: ConfigState) -> list[Issue]:
             if not isinstance(value, (str, os.PathLike)) or "\x00" in os.fsdecode(value):
                 continue
             target = os.path.realpath(os.path.join(here, os.fspath(value)))
-            if os.path.isdir(target) and dn.storage_type not in ("generic", "parquet"):
+            reads_parts = dn.storage_type == "csv" and dn.properties.get("partitioned") is True
+            if os.path.isdir(target) and dn.storage_type not in ("generic", "parquet") and not reads_parts:
                 issues.append(
                     Issue(
                         "error",
                         f"DATA_NODE.{dn.id}",
                         key,
                         f"{os.fspath(value)!r} is a folder: a {dn.storage_type} data node reads and writes one file "
-                        "(only a parquet node reads a folder, as one partitioned dataset)",
+                        "(only a parquet node reads a folder, as one dataset; partitioned=True reads "
+                        "each file of a folder as a partition)",
                         file or None,
                         lines.get(key),
                     )

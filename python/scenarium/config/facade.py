@@ -472,12 +472,16 @@ class Config:
         mode its worker process is killed; on a thread it is interrupted at its next
         Python instruction. Native tasks ignore it.
 
-        ``partitioned=True`` (native tasks that read a large CSV file:
-        ``customer_analysis.preprocess_and_score``) stores the output as partitions of
-        the file, byte ranges of whole lines of about 64 MiB: a later run parses only
-        the ranges whose bytes changed (rows appended: the new ones), and tasks 3 and
-        4 reading it reduce partition by partition, taking what they found in each
-        before. The job's reason says how many partitions are new.
+        ``partitioned=True`` on a Python task calls ``function`` once per partition of
+        its partitioned inputs (a partitioned task's output, a csv or parquet node
+        reading a folder with ``partitioned=True``), other inputs whole, and stores each
+        output as those calls' tables: a later run calls it only for partitions whose
+        bytes (or the code it reaches) changed. On Dask the calls spread over the
+        workers. On the native ``customer_analysis.preprocess_and_score`` it stores the
+        output as partitions of the CSV file, byte ranges of whole lines of about
+        64 MiB: a later run parses only the ranges whose bytes changed (rows appended:
+        the new ones), and tasks 3 and 4 reduce partition by partition. The job's
+        reason says how many partitions are new (guide: "Partitions").
 
         A task's cache key covers the code it can reach (see ``scenarium.why``); what
         code cannot show goes in ``depends_on``: files, folders and glob patterns

@@ -472,14 +472,16 @@ def _known_encoding(owner: str, properties: Mapping[str, Any]) -> None:
 
 
 def refuse_unpartitionable(id: str, function: Any) -> None:
-    """ConfigError unless ``function`` is a native task that can store its output in partitions."""
+    """ConfigError for a native task that cannot store its output in partitions (a
+    Python task maps over the partitions of its inputs: ``run/partitions.py``)."""
     native = getattr(function, "__scenarium_native__", None)
+    if native is None:
+        return
     able = sorted(name for name, *_, partitions in _native_tasks() if partitions)
-    if native is None or native[0] not in able:
-        name = native[0] if native else getattr(function, "__qualname__", repr(function))
+    if native[0] not in able:
         raise ConfigError(
-            f"task {id!r}: partitioned=True is for native tasks that read a large file in partitions "
-            f"({', '.join(able)}); {name} is not one (partitioned Python tasks are not there yet)"
+            f"task {id!r}: partitioned=True is for Python tasks and for native tasks that read a large file "
+            f"in partitions ({', '.join(able)}); native task {native[0]} is not one"
         )
 
 

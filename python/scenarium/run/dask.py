@@ -119,6 +119,70 @@ def run(
         return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
 
 
+def partition_calls(engine: Engine, timeout: float | None) -> Any:
+    """``TaskRunner.run_partitions``'s ``calls`` on the cluster: every partition to
+    run is sent at once, as its own Dask task (named ``<task>[<partition>]`` in the
+    dashboard), and each outcome is handed back as it ends. A partition whose worker
+    died is run again by Dask's scheduler (``distributed.scheduler.allowed-failures``
+    times); one that fails is named in the job's failure, and the others still finish
+    (and are kept)."""
+
+    def calls_for(task: TaskRecord, plan: Any, input_nodes: list[Any], outputs: list[DataNodeRecord]) -> Any:
+        def calls(todo: list[int]) -> Any:
+            if not todo:
+                return
+            memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
+            if memory:
+                reason = (
+                    f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask "
+                    "worker cannot hand back; use another storage_type"
+                )
+                yield todo[0], (None, reason, None, None)
+                return
+            distributed = _distributed()
+            base = {
+                "task": _fields(task, _TASK_FIELDS),
+                "input_nodes": [_fields(n, _NODE_FIELDS) for n in input_nodes],
+                "output_nodes": [_fields(n, _NODE_FIELDS) for n in outputs],
+            }
+            tag = uuid.uuid4().hex
+            cluster = client()
+            futures = {
+                cluster.submit(
+                    _run_on_worker,
+                    str(engine.storage_folder),
+                    {**base, "values": plan.calls[k]},
+                    pure=False,
+                    key=f"{task.config_id}[{plan.names[k]}]-{tag}",
+                ): k
+                for k in todo
+            }
+            pending = set(futures)
+            try:
+                for future in distributed.as_completed(list(futures), loop=cluster.loop, timeout=timeout):
+                    pending.discard(future)
+                    yield futures[future], _outcome(task, future, distributed)
+            except (distributed.TimeoutError, TimeoutError):
+                reason = f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster"
+                yield min(futures[f] for f in pending), (None, reason, None, None)
+            finally:
+                for future in pending:
+                    future.cancel()
+
+        return calls
+
+    return calls_for
+
+
+def _outcome(task: TaskRecord, future: Any, distributed: Any) -> Any:
+    try:
+        return future.result()
+    except distributed.KilledWorker as e:
+        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
+    except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the partition's)
+        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
+
+
 _stores: dict[str, ObjectStore] = {}
 
 
@@ -133,7 +197,8 @@ def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     task = _Record(job["task"])
     ref = task.function
     if ref["kind"] == "native":  # runs in Rust, without the GIL, as it would locally
-        values, reason = store.run_native(ref["name"], job["values"])
+        partitioned = job["task"]["properties"].get("partitioned") is True
+        values, reason = store.run_native(ref["name"], job["values"], partitioned)
         return values, reason, None, None
     return _runtime.run_task(
         store,

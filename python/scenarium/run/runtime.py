@@ -12,13 +12,14 @@ import traceback
 import types
 import typing
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from scenarium._core import DataNodeRecord, Engine, StoredValue, TaskRecord, VersionRecord
 from scenarium.config import Config
 from scenarium.identity import code as _code_identity
 from scenarium.identity import recording as _recording
 from scenarium.run import external_sync as _external_sync
+from scenarium.run import partitions as _partitions
 from scenarium.run.resolve import resolve
 from scenarium.storage import codec as _codec
 from scenarium.storage import dask_frames as _dask_frames
@@ -271,6 +272,8 @@ class TaskRunner:
         self._recorded: dict[str, dict[str, list[str]]] = {}
         # task id -> what its run in this submission touched (_touched)
         self._runs: dict[str, dict[str, Any] | None] = {}
+        # task id -> a partitioned task's partitions, whose memos wait for its identity
+        self._plans: dict[str, _partitions.Plan] = {}
         # Threads running a task now (worker threads when max_nb_of_workers > 1).
         self._running: set[int] = set()
         self._running_lock = threading.Lock()
@@ -305,7 +308,16 @@ class TaskRunner:
     def identity_after_run(self, task: TaskRecord) -> dict[str, str] | None:
         """The task's identity with what its run touched, when that adds to what
         earlier runs had (then kept for the next submit); None when the identity it
-        was decided with stands. Raises when the run's result must not be reused."""
+        was decided with stands. Raises when the run's result must not be reused.
+        A partitioned task's partitions are remembered under that identity."""
+        decided_with = dict(self._identities.get(task.id) or {})
+        plan = self._plans.pop(task.id, None)
+        grown = self._identity_after_run(task)
+        if plan is not None:
+            plan.remember(self.engine, grown if grown is not None else decided_with, decided_with)
+        return grown
+
+    def _identity_after_run(self, task: TaskRecord) -> dict[str, str] | None:
         touched = self._runs.pop(task.id, None)
         if touched is None:
             raise RuntimeError("the run was not recorded (it ran where nothing could record it)")
@@ -334,6 +346,19 @@ class TaskRunner:
     ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None]:
         """(outputs, failure reason, traceback, why the result must not be reused);
         what the run touched is kept for ``identity_after_run``."""
+        self._plans.pop(task.id, None)
+        result = self._execute(task, inputs, outputs)
+        if result[0] is None and task.id in self._plans:
+            # A failed partitioned job: the partitions it made stay reusable.
+            try:
+                self.identity_after_run(task)
+            except RuntimeError:
+                pass  # not recorded, or not reusable: nothing is remembered
+        return result
+
+    def _execute(
+        self, task: TaskRecord, inputs: list[VersionRecord], outputs: list[DataNodeRecord]
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, str | None]:
         self._runs.pop(task.id, None)
         _recording.mark_own_thread()
         timeout = task.properties.get("timeout")
@@ -410,7 +435,10 @@ class TaskRunner:
             self._running.add(threading.get_ident())
         try:
             input_nodes = [self.engine.data_node(dn_id) for _, dn_id in task.inputs]
-            return run_task(self.engine, task, [v.value for v in inputs], input_nodes, outputs)
+            values = [v.value for v in inputs]
+            if _partitions.is_partitioned(task):
+                return self.run_partitions(task, values, input_nodes, outputs, self._calls_here)
+            return run_task(self.engine, task, values, input_nodes, outputs)
         finally:
             with self._running_lock:
                 self._running.discard(threading.get_ident())
@@ -418,6 +446,37 @@ class TaskRunner:
                 # folder it moved to. The last one to end puts everything back.
                 if not self._running:
                     self._home.restore()
+
+    def run_partitions(
+        self,
+        task: TaskRecord,
+        values: list[StoredValue],
+        input_nodes: list[Any],
+        outputs: list[DataNodeRecord],
+        calls: Callable[[TaskRecord, _partitions.Plan, list[Any], list[DataNodeRecord]], _partitions.Calls],
+    ) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
+        """A partitioned task's job: its partitions cut, those made before taken, the
+        others run by ``calls`` (``run.partitions``)."""
+        try:
+            plan = _partitions.Plan.of(task, values, input_nodes, outputs)
+        except _partitions.PlanProblem as e:
+            return None, str(e), None, None
+        self._plans[task.id] = plan
+        return _partitions.run(self.engine, plan, self.code_identity(task), calls(task, plan, input_nodes, outputs))
+
+    def _calls_here(
+        self, task: TaskRecord, plan: _partitions.Plan, input_nodes: list[Any], outputs: list[DataNodeRecord]
+    ) -> _partitions.Calls:
+        """Runs partitions one after the other in this thread, stopping at the first failure."""
+
+        def calls(todo: list[int]) -> Iterator[tuple[int, _partitions.Outcome]]:
+            for k in todo:
+                outcome = run_task(self.engine, task, plan.calls[k], input_nodes, outputs)
+                yield k, outcome
+                if outcome[1] is not None:
+                    return
+
+        return calls
 
     @staticmethod
     def _outputs(task: TaskRecord, result: Any) -> list[Any]:

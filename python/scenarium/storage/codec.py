@@ -181,6 +181,12 @@ def _encode(engine: Engine, value: Any, dn: Any) -> StoredValue:
     # A file-backed node's version is an object like any other; the core copies
     # it to the node's path once the version is committed.
     has_file = _shared.file_path(props) is not None and storage in ("csv", "parquet", "json", "excel", "pickle")
+    if has_file and storage in ("csv", "parquet") and props.get("partitioned") is True:
+        raise NotSerializable(
+            f"data node {dn.config_id!r} ({dn.id}) reads its partitions from the folder "
+            f"{_shared.file_path(props)} (partitioned=True): add or replace files there instead of writing "
+            "the node; nothing was written"
+        )
     if storage == "parquet" and _datasets.writes_folder(props):
         return _datasets.write_dataset(engine, value, props, dn)
     if _frames.is_lazy_frame(value):
@@ -423,14 +429,32 @@ def part_paths(engine: Any, stored: StoredValue, dn: Any) -> list[str]:
 
 
 def _read_parts(engine: Any, stored: StoredValue, dn: Any, lazy: bool) -> Any:
-    """A partitioned table (native tasks write Arrow IPC partitions): its rows in order."""
+    """A partitioned table: its partitions' rows in order. Arrow IPC (native tasks) and
+    polars' Parquet are scanned as one; other formats (a folder's csv files, pandas'
+    Parquet) are read one by one as the node reads a file, then concatenated."""
     import polars as pl  # on first use: keeps `import scenarium` fast
 
-    paths = part_paths(engine, stored, dn)
-    if lazy:
-        return pl.scan_ipc(paths) if paths else pl.DataFrame().lazy()
-    _memory.check_size_fits(stored.size or 0, polars=True)
-    return pl.concat([pl.read_ipc(path) for path in paths], how="vertical") if paths else pl.DataFrame()
+    fmt = stored.format or ""
+    if fmt in ("arrow/polars", "parquet/polars"):
+        paths = part_paths(engine, stored, dn)
+        scan, read = (pl.scan_ipc, pl.read_ipc) if fmt.startswith("arrow") else (pl.scan_parquet, pl.read_parquet)
+        if lazy:
+            return scan(paths) if paths else pl.DataFrame().lazy()
+        _memory.check_size_fits(stored.size or 0, polars=True)
+        return pl.concat([read(path) for path in paths], how="vertical") if paths else pl.DataFrame()
+    parts = json.loads(stored.json or "{}").get("parts") or []
+    pieces = [
+        _decode(engine, StoredValue("object", p["hash"], hash=p["hash"], format=fmt, size=p["size"]), dn, lazy)
+        for p in parts
+    ]
+    if not pieces:
+        return pl.DataFrame().lazy() if lazy else pl.DataFrame()
+    if _frame_kind(pieces[0]) == "pandas":
+        import pandas as pd  # the parts were read as pandas frames: it is there
+
+        plain = all(isinstance(p.index, pd.RangeIndex) for p in pieces)
+        return pd.concat(pieces, ignore_index=plain)
+    return pl.concat(pieces, how="vertical")
 
 
 def _read_stored_dataset(engine: Any, stored: StoredValue, dn: Any, lazy: bool) -> Any:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -39,7 +40,15 @@ def as_dask(store: Any, stored: StoredValue, dn: Any) -> Any:
     if stored.kind == "recipe":
         stored = store.materialize(stored, dn.id)
     if stored.kind == "parts":
-        return _ipc_frame(_codec.part_paths(store, stored, dn))
+        fmt = stored.format or ""
+        if fmt.startswith("arrow/"):
+            return _ipc_frame(_codec.part_paths(store, stored, dn))
+        if fmt.startswith("parquet/"):
+            return dd.read_parquet(_codec.part_paths(store, stored, dn), split_row_groups=True)
+        # Other formats (a folder's csv files, pickles): each partition read as the node reads
+        # a file, one Dask partition each.
+        pieces = json.loads(stored.json or "{}").get("parts") or []
+        return dd.concat([as_dask(store, _part_value(p, fmt), dn) for p in pieces]) if pieces else dd.from_dict({}, 1)
     fmt = stored.format or ""
     container = fmt.split("/")[0]
     if stored.kind == "object" and container == "parquet-folder":
@@ -90,3 +99,7 @@ def _ipc_part(part: tuple[str, int, int, int]) -> Any:
     path, batch, start, length = part
     with pa.memory_map(path) as source:
         return pa.ipc.open_file(source).get_batch(batch).slice(start, length).to_pandas()
+
+
+def _part_value(part: dict[str, Any], fmt: str) -> StoredValue:
+    return StoredValue("object", part["hash"], hash=part["hash"], format=fmt, size=part["size"])

@@ -1,0 +1,184 @@
+"""A folder of daily Parquet files gains one day: the user's LazyFrame task, configured
+``partitioned=True`` over the folder (a parquet node with ``partitioned=True``), runs on
+the new day alone, and the reduction over the small per-day tables runs again. Each
+submit in a process of its own, page cache warm:
+
+1. a full run on the first ``--days`` - 1 days (fresh storage folder): every call runs;
+2. the last day written, submit again in the same folder;
+3. a from-scratch run on all the days (fresh folder): its output must equal step 2's;
+4. again, nothing changed: every job skipped.
+
+    python bench_daily_folder.py [--days 100] [--rows-per-day 300000]
+
+The days are the article's generated customers (seed 7, ``--days`` x
+``--rows-per-day`` rows: the 30M-row CSV by default) cut into daily files, written
+once under benches/data/. Writes
+results/daily_folder.json and results/daily_folder.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_measured, write_result
+
+PIPELINE = '''
+from __future__ import annotations
+
+import polars as pl
+import scenarium as sc
+from scenarium import Config
+
+
+def by_country(day: pl.LazyFrame) -> pl.LazyFrame:
+    """The user's per-day work: big spenders by country and number of purchases."""
+    return (
+        day.filter(pl.col("TotalPurchaseAmount") > 900)
+        .with_columns((pl.col("TotalPurchaseAmount") / pl.col("NumberOfPurchases")).alias("per_purchase"))
+        .group_by("Country", "NumberOfPurchases")
+        .agg(pl.len().alias("customers"), pl.col("TotalPurchaseTime").sum(), pl.col("per_purchase").max())
+    )
+
+
+def combine(per_day: pl.DataFrame) -> pl.DataFrame:
+    return (
+        per_day.group_by("Country", "NumberOfPurchases")
+        .agg(pl.col("customers").sum(), pl.col("TotalPurchaseTime").sum(), pl.col("per_purchase").max())
+        .sort("Country", "NumberOfPurchases")
+    )
+
+
+def scenario(days: str, storage: str):
+    Config.configure_core(storage_folder=storage, progress=False)
+    daily = Config.configure_parquet_data_node("daily", default_path=days, partitioned=True, exposed_type="polars")
+    per_day = Config.configure_parquet_data_node("per_day")
+    totals = Config.configure_parquet_data_node("totals", exposed_type="polars")
+    mapped = Config.configure_task("by_country", by_country, daily, per_day, partitioned=True, skippable=True)
+    reduced = Config.configure_task("combine", combine, per_day, totals, skippable=True)
+    found = sc.get_scenarios()
+    return found[0] if found else sc.create_scenario(Config.configure_scenario("days", [mapped, reduced]))
+'''
+
+STEP = """
+import json, sys, time
+sys.path.insert(0, sys.argv[3])
+from daily_pipeline import scenario
+s = scenario(sys.argv[1], sys.argv[2])
+start = time.perf_counter()
+submission = s.submit()
+seconds = time.perf_counter() - start
+print("RESULT" + json.dumps({
+    "seconds": seconds,
+    "jobs": {j.task_config_id: [j.status.name, j.reason, j.duration or 0.0] for j in submission.jobs},
+    "totals": s.totals.read().to_dicts(),
+}, default=repr))
+"""
+
+
+def daily_files(days: int, rows_per_day: int) -> Path:
+    """``days`` daily Parquet files cut from the generated customers, made once."""
+    import polars as pl
+
+    folder = DATA / f"daily_{days}x{rows_per_day}"
+    if (folder / "done").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    frame = pl.scan_csv(customers_csv(days * rows_per_day))
+    for day in range(days):
+        part = frame.slice(day * rows_per_day, rows_per_day).collect()
+        part.write_parquet(folder / f"day-{day:04d}.parquet")
+    (folder / "done").write_text("")
+    return folder
+
+
+def step(code: Path, days: Path, storage: Path) -> dict:
+    out, peak = run_measured([sys.executable, "-c", STEP, str(days), str(storage), str(code)])
+    line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
+    if line is None:
+        sys.exit(f"a step failed:\n{out}")
+    result = json.loads(line[len("RESULT") :])
+    result["peak_anonymous_mib"] = peak
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=100)
+    parser.add_argument("--rows-per-day", type=int, default=300_000)
+    args = parser.parse_args()
+    require_release_build()
+    source = daily_files(args.days, args.rows_per_day)
+    with tempfile.TemporaryDirectory(dir=DATA) as work:
+        work = Path(work)
+        (work / "daily_pipeline.py").write_text(PIPELINE)
+        days = work / "days"
+        days.mkdir()
+        for day in range(args.days - 1):
+            name = f"day-{day:04d}.parquet"
+            (days / name).hardlink_to(source / name)
+        time.sleep(2.5)  # files older than the racy window of stat, as yesterday's are
+        full = step(work, days, work / "store")
+        new_day = f"day-{args.days - 1:04d}.parquet"
+        shutil.copyfile(source / new_day, days / new_day)  # today's file, written now
+        time.sleep(2.5)
+        grown = step(work, days, work / "store")
+        scratch = step(work, days, work / "fresh")
+        again = step(work, days, work / "store")
+    equal = grown["totals"] == scratch["totals"]
+    skipped = {s for s, _, _ in again["jobs"].values()} == {"SKIPPED"}
+    result = {
+        "days": args.days,
+        "rows_per_day": args.rows_per_day,
+        "full_run": full,
+        "after_new_day": grown,
+        "from_scratch_after_new_day": scratch,
+        "unchanged_again": again,
+        "ratio_new_day_to_full": grown["seconds"] / full["seconds"],
+        "outputs_equal_from_scratch": equal,
+    }
+    write_result("daily_folder", result)
+    md = [
+        f"# A folder of {args.days - 1} daily Parquet files gains one day ({args.rows_per_day:,} rows a day)",
+        "",
+        f"Machine: {machine()['cpus']} CPUs; commit {machine()['commit']}; each submit in a process of its own, "
+        f"page cache warm. Command: `cd benches && python bench_daily_folder.py --days {args.days} "
+        f"--rows-per-day {args.rows_per_day}`.",
+        "",
+        "| submit | seconds | peak anonymous MiB | jobs (status, seconds) |",
+        "|---|---|---|---|",
+    ]
+    for name, run in [
+        (f"full run, {args.days - 1} days (fresh folder)", full),
+        ("after one new day", grown),
+        (f"from scratch on {args.days} days", scratch),
+        ("again, nothing changed", again),
+    ]:
+        jobs = "; ".join(f"{t} {s} {sec:.2f}" for t, (s, _, sec) in run["jobs"].items())
+        md.append(f"| {name} | {run['seconds']:.2f} | {run['peak_anonymous_mib']:.0f} | {jobs} |")
+    md += [
+        "",
+        f"New day over full: **{result['ratio_new_day_to_full']:.3f}** "
+        f"({grown['seconds']:.2f} s / {full['seconds']:.2f} s). "
+        f"Totals after the new day equal the from-scratch run's: **{equal}**. Unchanged again, all skipped: "
+        f"**{skipped}**.",
+        "",
+        "What the map job said after the new day: " + str(grown["jobs"]["by_country"][1]),
+        "",
+        "`daily` is a parquet node with `partitioned=True` reading the folder (one partition per file); "
+        "`by_country` is the user's LazyFrame task with `partitioned=True`; `combine` reads its per-day tables.",
+        "",
+    ]
+    (RESULTS / "daily_folder.md").write_text("\n".join(md))
+    print("\n".join(md))
+    return 0 if equal and skipped else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
