@@ -26,49 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_measured, write_result
-
-PIPELINE = '''
-from __future__ import annotations
-
-import polars as pl
-import scenarium as sc
-from scenarium import Config
-
-
-def by_country(day: pl.LazyFrame) -> pl.LazyFrame:
-    """The user's per-day work: big spenders by country and number of purchases."""
-    return (
-        day.filter(pl.col("TotalPurchaseAmount") > 900)
-        .with_columns((pl.col("TotalPurchaseAmount") / pl.col("NumberOfPurchases")).alias("per_purchase"))
-        .group_by("Country", "NumberOfPurchases")
-        .agg(pl.len().alias("customers"), pl.col("TotalPurchaseTime").sum(), pl.col("per_purchase").max())
-    )
-
-
-def combine(per_day: pl.DataFrame) -> pl.DataFrame:
-    return (
-        per_day.group_by("Country", "NumberOfPurchases")
-        .agg(pl.col("customers").sum(), pl.col("TotalPurchaseTime").sum(), pl.col("per_purchase").max())
-        .sort("Country", "NumberOfPurchases")
-    )
-
-
-def scenario(days: str, storage: str):
-    Config.configure_core(storage_folder=storage, progress=False)
-    daily = Config.configure_parquet_data_node("daily", default_path=days, partitioned=True, exposed_type="polars")
-    per_day = Config.configure_parquet_data_node("per_day")
-    totals = Config.configure_parquet_data_node("totals", exposed_type="polars")
-    mapped = Config.configure_task("by_country", by_country, daily, per_day, partitioned=True, skippable=True)
-    reduced = Config.configure_task("combine", combine, per_day, totals, skippable=True)
-    found = sc.get_scenarios()
-    return found[0] if found else sc.create_scenario(Config.configure_scenario("days", [mapped, reduced]))
-'''
+from _common import DATA, RESULTS, machine, require_release_build, run_measured, write_result
+from _daily import daily_files
 
 STEP = """
 import json, sys, time
 sys.path.insert(0, sys.argv[3])
-from daily_pipeline import scenario
+from _daily import scenario  # the user's LazyFrame task per day, and the reduction
 s = scenario(sys.argv[1], sys.argv[2])
 start = time.perf_counter()
 submission = s.submit()
@@ -81,25 +45,9 @@ print("RESULT" + json.dumps({
 """
 
 
-def daily_files(days: int, rows_per_day: int) -> Path:
-    """``days`` daily Parquet files cut from the generated customers, made once."""
-    import polars as pl
-
-    folder = DATA / f"daily_{days}x{rows_per_day}"
-    if (folder / "done").exists():
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    frame = pl.scan_csv(customers_csv(days * rows_per_day))
-    for day in range(days):
-        part = frame.slice(day * rows_per_day, rows_per_day).collect()
-        part.write_parquet(folder / f"day-{day:04d}.parquet")
-    (folder / "done").write_text("")
-    return folder
-
-
-def step(code: Path, days: Path, storage: Path) -> dict:
-    out, peak = run_measured([sys.executable, "-c", STEP, str(days), str(storage), str(code)])
+def step(days: Path, storage: Path) -> dict:
+    benches = Path(__file__).resolve().parent
+    out, peak = run_measured([sys.executable, "-c", STEP, str(days), str(storage), str(benches)])
     line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
     if line is None:
         sys.exit(f"a step failed:\n{out}")
@@ -117,20 +65,19 @@ def main() -> int:
     source = daily_files(args.days, args.rows_per_day)
     with tempfile.TemporaryDirectory(dir=DATA) as work:
         work = Path(work)
-        (work / "daily_pipeline.py").write_text(PIPELINE)
         days = work / "days"
         days.mkdir()
         for day in range(args.days - 1):
             name = f"day-{day:04d}.parquet"
             (days / name).hardlink_to(source / name)
         time.sleep(2.5)  # files older than the racy window of stat, as yesterday's are
-        full = step(work, days, work / "store")
+        full = step(days, work / "store")
         new_day = f"day-{args.days - 1:04d}.parquet"
         shutil.copyfile(source / new_day, days / new_day)  # today's file, written now
         time.sleep(2.5)
-        grown = step(work, days, work / "store")
-        scratch = step(work, days, work / "fresh")
-        again = step(work, days, work / "store")
+        grown = step(days, work / "store")
+        scratch = step(days, work / "fresh")
+        again = step(days, work / "store")
     equal = grown["totals"] == scratch["totals"]
     skipped = {s for s, _, _ in again["jobs"].values()} == {"SKIPPED"}
     result = {

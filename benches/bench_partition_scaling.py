@@ -3,7 +3,10 @@
 - task 1 partitioned, from scratch, with 1 and with 2 threads: seconds per partition;
 - tasks 3 and 4 from scratch, and with every partial remembered (a forced re-run: only
   merging is left): seconds per partition;
-- Dask's cost per task on a LocalCluster of 1 and 2 worker processes (a trivial task).
+- Dask's cost per task on a LocalCluster of 1 and 2 worker processes (a trivial task);
+- a partitioned Python task on that cluster, per partition: a trivial one (scenarium's own
+  cost: decode, store, memo, Dask) and the user's LazyFrame task of bench_daily_folder.py
+  over 100 daily Parquet files of 300,000 rows.
 
     python bench_partition_scaling.py [--rows 30000000]
 
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import DATA, customers_csv, require_release_build, write_result
 
@@ -54,6 +58,64 @@ def dask_cost_per_task(workers: int, tasks: int = 400) -> float:
         return (time.perf_counter() - start) / tasks
 
 
+class _OnPath:
+    """Puts this folder on a Dask worker's path (the benchmark's functions live here)."""
+
+    def setup(self, worker: Any) -> None:
+        if str(BENCHES) not in sys.path:
+            sys.path.insert(0, str(BENCHES))
+
+
+def dask_partition_jobs(workers: int, days: Path, function: Any) -> dict:
+    """One partitioned Python task over the files of ``days`` on a LocalCluster of
+    ``workers`` worker processes: seconds for the submit (all partitions new), per partition."""
+    import distributed
+
+    import scenarium as sc
+    from scenarium import Config
+
+    with (
+        tempfile.TemporaryDirectory(dir=DATA) as work,
+        distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.register_plugin(_plugin())
+        Config._reset()
+        Config.configure_core(storage_folder=str(Path(work) / "store"), progress=False)
+        Config.configure_job_executions(mode="dask", client=client)
+        daily = Config.configure_parquet_data_node(
+            "daily", default_path=str(days), partitioned=True, exposed_type="polars"
+        )
+        out = Config.configure_parquet_data_node("out")
+        task = Config.configure_task("per_day", function, daily, out, partitioned=True)
+        scenario = sc.create_scenario(Config.configure_scenario("s", [task]))
+        scenario.daily.read(lazy=True)  # the folder taken in before the clock starts
+        start = time.perf_counter()
+        scenario.submit()
+        seconds = time.perf_counter() - start
+    count = len([p for p in days.iterdir() if p.suffix == ".parquet"])
+    return {"partitions": count, "seconds": seconds, "seconds_per_partition": seconds / count}
+
+
+def _plugin() -> Any:
+    import distributed
+
+    return type("OnPath", (_OnPath, distributed.WorkerPlugin), {})()
+
+
+def tiny_days(count: int) -> Path:
+    """``count`` Parquet files of 10 rows, made once."""
+    import polars as pl
+
+    folder = DATA / f"tiny_days_{count}"
+    if not (folder / "done").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for day in range(count):
+            pl.DataFrame({"day": [day] * 10, "x": list(range(10))}).write_parquet(folder / f"day-{day:04d}.parquet")
+        (folder / "done").write_text("")
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=30_000_000)
@@ -68,6 +130,19 @@ def main() -> int:
             merged = step(csv, store, threads, force=True)
             result["threads"][threads] = {"from_scratch": scratch, "all_remembered": merged}
     result["dask_seconds_per_task"] = {w: dask_cost_per_task(w) for w in (1, 2)}
+    # Python partition jobs on Dask: the cost per partition of scenarium itself (tiny
+    # partitions), and the user's LazyFrame task on the daily folder of bench_daily_folder.py.
+    from _daily import by_country, daily_files, trivial_partition
+
+    tiny = tiny_days(200)
+    days = daily_files(100, 300_000)
+    result["dask_partition_jobs"] = {
+        w: {
+            "trivial": dask_partition_jobs(w, tiny, trivial_partition),
+            "by_country": dask_partition_jobs(w, days, by_country),
+        }
+        for w in (1, 2)
+    }
     write_result("partition_scaling", result)
     print(json.dumps(result, indent=1))
     return 0

@@ -73,7 +73,8 @@ try:
 except sc.exceptions.JobFailed as e:
     submission = sc.get(e.submission_id)
 calls = open("calls.log").read().split() if os.path.exists("calls.log") else []
-totals = scenario.totals.read() if scenario.totals.is_ready_for_reading else None
+node = scenario.data_nodes.get("totals")
+totals = node.read() if node is not None and node.is_ready_for_reading else None
 print("RESULT" + json.dumps({
     "jobs": {j.task_config_id: [j.status.name, j.reason] for j in submission.jobs},
     "calls": sorted(calls),
@@ -221,3 +222,104 @@ def test_a_native_task_cannot_be_partitioned_unless_it_can(tmp_path) -> None:
 
     with pytest.raises(ConfigError, match="native task customer_analysis.segment_analysis is not one"):
         Config.configure_task("t", ca.segment_analysis, partitioned=True)
+
+
+def test_a_folder_holds_only_its_tables_in_natural_order_and_an_odd_file_is_named(tmp_path, monkeypatch) -> None:
+    import polars as pl
+
+    import scenarium as sc
+    from scenarium import Config
+    from scenarium.exceptions import StorageError
+
+    monkeypatch.chdir(tmp_path)
+    days = tmp_path / "days"
+    days.mkdir()
+    for day in (10, 9, 2):
+        (days / f"day-{day}.csv").write_text(f"day,amount\n{day},{day * 1.5}\n")
+    (days / "README.txt").write_text("sales by day\n")  # not a partition
+    (days / "_SUCCESS").write_text("")
+    Config.configure_core(storage_folder=str(tmp_path / ".scenarium"), progress=False)
+    daily = Config.configure_csv_data_node("daily", default_path="days", partitioned=True, exposed_type="polars")
+    empty = Config.configure_csv_data_node("empty", default_path="nothing_yet", partitioned=True)
+    (tmp_path / "nothing_yet").mkdir()
+    scenario = sc.create_scenario(Config.configure_scenario("s", [], additional_data_node_configs=[daily, empty]))
+    assert scenario.daily.read()["day"].to_list() == [2, 9, 10], "natural order, the README left out"
+    empty_frame = scenario.empty.read()
+    assert type(empty_frame).__module__.startswith("pandas") and len(empty_frame) == 0, "the node's exposed type"
+
+    (days / "day-11.csv").write_text("day,amount\n")  # a day with no rows: its columns read as text
+    with pytest.raises(StorageError, match=r"partition 'day-11.csv' has columns .*partition 'day-2.csv'"):
+        scenario.daily.read()
+    del pl
+
+
+def test_a_partition_call_must_return_a_table(tmp_path) -> None:
+    files = {
+        "pipeline.py": """
+            from scenarium import Config
+            from mine import stats
+
+            daily = Config.configure_csv_data_node("daily", default_path="daily", partitioned=True)
+            out = Config.configure_pickle_data_node("out")
+            t = Config.configure_task("rows", stats.as_list, daily, out, partitioned=True)
+            scenario_cfg = Config.configure_scenario("daily", [t])
+        """,
+        "mine/__init__.py": "",
+        "mine/stats.py": "def as_list(day):\n    return day.to_dict('records')\n",
+    }
+    root = tmp_path / "p"
+    root.mkdir()
+    project = Project(root, files)
+    write_day(root, 1)
+    result = step(project)
+    status, reason = result["jobs"]["rows"]
+    assert status == "FAILED"
+    assert "output 'out' of partitioned task 'rows' must be a table per partition" in reason, reason
+    assert "it returned a list" in reason, reason
+
+
+def test_the_same_bytes_stored_from_pandas_instead_of_polars_run_the_reader_again(tmp_path) -> None:
+    """What a task is handed depends on the stored format (csv/polars or csv/pandas), not
+    only on the bytes: a writer switching libraries makes its readers run again."""
+    files = {
+        "pipeline.py": """
+            from scenarium import Config
+            from mine import stats
+
+            daily = Config.configure_csv_data_node(
+                "daily", default_path="daily", partitioned=True, exposed_type="polars"
+            )
+            per_day = Config.configure_csv_data_node("per_day")
+            kinds = Config.configure_pickle_data_node("kinds")
+            copy = Config.configure_task("copy", stats.copy, daily, per_day, partitioned=True, skippable=True)
+            kind = Config.configure_task("kind", stats.kind, per_day, kinds, skippable=True)
+            scenario_cfg = Config.configure_scenario("daily", [copy, kind])
+        """,
+        "mine/__init__.py": "",
+        "mine/stats.py": """
+            def copy(day):
+                return day
+
+            def kind(frame):
+                return type(frame).__module__.split(".")[0]
+        """,
+    }
+    root = tmp_path / "p"
+    root.mkdir()
+    project = Project(root, files)
+    write_day(root, 1)
+    write_day(root, 2)
+    show = (
+        "\ns = sc.get_scenarios()[0]"
+        "\nprint('KIND', s.kinds.read())"
+        "\nprint('BYTES', s.per_day._engine.latest_version(s.per_day.id).value.fingerprint)"
+    )
+    first = project.run(STEP + show)
+    assert first.returncode == 0, first.stderr
+    assert "KIND polars" in first.stdout
+    project.edit("mine/stats.py", "return day\n", "return day.to_pandas()\n")
+    second = project.run(STEP + show)
+    assert second.returncode == 0, second.stderr
+    assert "KIND pandas" in second.stdout, second.stdout
+    fingerprints = [line for out in (first, second) for line in out.stdout.splitlines() if line.startswith("BYTES")]
+    assert fingerprints[0] == fingerprints[1], "the same bytes: only the format changed"

@@ -67,14 +67,34 @@ impl InputState {
     fn combined(&self) -> String {
         let mut parts: Vec<(&str, &str)> =
             vec![("value", self.version.fingerprint.as_str()), ("read as", self.access.as_str())];
+        // The same bytes stored from pandas or from polars (`csv/pandas`, `csv/polars`)
+        // are decoded as different frames: what the task is handed differs.
+        if let Some(format) = self.stored_format() {
+            parts.push(("stored as", format));
+        }
         parts.extend(self.files.iter().map(|(p, fp)| (p.as_str(), fp.as_str())));
         fingerprint::combine("scenarium input v2", parts)
+    }
+
+    /// The frame library a stored table is decoded with, when its format names one.
+    fn stored_format(&self) -> Option<&str> {
+        match &self.version.payload {
+            Payload::Object { format, .. } | Payload::Parts { format, .. } | Payload::External { format, .. }
+                if format.contains('/') =>
+            {
+                Some(format.as_str())
+            }
+            _ => None,
+        }
     }
 
     /// The input with its files' contents left out: what [`KeyBase::shape`] covers.
     fn shape(&self) -> String {
         let mut parts: Vec<(&str, &str)> =
             vec![("value", self.version.fingerprint.as_str()), ("read as", self.access.as_str())];
+        if let Some(format) = self.stored_format() {
+            parts.push(("stored as", format));
+        }
         parts.extend(self.files.iter().map(|(p, _)| ("file", p.as_str())));
         fingerprint::combine("scenarium input shape v1", parts)
     }

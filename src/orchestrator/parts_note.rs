@@ -31,6 +31,8 @@ pub fn parts_notes(store: &Store, outputs: &[DataNodeRecord], values: &[NewValue
                     v.version
                 )
             }
+            _ if total == 0 => format!("{}: no partitions", node.config_id),
+            _ if total == 1 => format!("{}: 1 partition, new", node.config_id),
             _ => format!("{}: {total} partitions, all new", node.config_id),
         });
     }

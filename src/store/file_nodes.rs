@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use rusqlite::params;
 
 use super::folders::{self, is_folder_format};
-use super::part_folders::reads_partitions;
 use super::{insert_version, latest_version, NewValue, Store};
 use crate::config::StorageType;
 use crate::error::{Error, Result};
@@ -34,6 +33,12 @@ pub fn file_node_path(node: &DataNodeRecord) -> Option<PathBuf> {
     }
     let path = node.properties.get("path").or_else(|| node.properties.get("default_path"))?;
     path.as_str().filter(|p| !p.is_empty()).map(PathBuf::from)
+}
+
+/// Whether a node reads its folder as partitions (`part_folders.rs`).
+pub fn reads_partitions(node: &DataNodeRecord) -> bool {
+    matches!(node.storage_type, StorageType::Csv | StorageType::Parquet)
+        && node.properties.get("partitioned") == Some(&serde_json::Value::Bool(true))
 }
 
 /// The object format of a file found at a node's path: its storage type and
@@ -92,7 +97,7 @@ impl Store {
         let latest = self.latest_version(&node.id)?;
         let Some(path) = file_node_path(node) else { return Ok(latest) };
         self.refuse_path_in_store(node, &path)?;
-        if reads_partitions(node) && path.is_dir() {
+        if reads_partitions(node) && (path.is_dir() || path.is_file()) {
             return self.sync_partitioned_folder(node, &path, latest, record);
         }
         let is_folder = path.is_dir() && takes_folder(node);

@@ -9,7 +9,6 @@ mod hashed_file;
 pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
 pub use folders::{is_folder_format, StoredFolder};
 pub use hashed_file::HashedFile;
-pub use part_folders::reads_partitions;
 mod maintenance;
 pub mod objects;
 mod part_folders;

@@ -6,9 +6,11 @@
 //! knows it by its stat, so it is neither read nor copied again), and a task
 //! mapping over the node re-runs only for the files that are new or changed.
 //!
-//! Files and folders whose name starts with `.` or `_` are not partitions
-//! (`_SUCCESS`, `.DS_Store`, hidden temporary files), as pyarrow's datasets
-//! leave them out.
+//! Only files of the node's type are partitions (`.csv`/`.tsv`, or
+//! `.parquet`/`.parq`/`.pq`), and not those under a name starting with `.` or
+//! `_` (`_SUCCESS`, hidden temporary files), as pyarrow's datasets leave them
+//! out. Partitions are in natural order (`day-9` before `day-10`). A path that
+//! is a file is one partition.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,24 +23,52 @@ use crate::error::{Error, Result};
 use crate::fingerprint;
 use crate::model::{DataNodeRecord, NewValue, Part, Payload, VersionRecord};
 
-/// Whether a node reads its folder as partitions.
-pub fn reads_partitions(node: &DataNodeRecord) -> bool {
-    matches!(node.storage_type, StorageType::Csv | StorageType::Parquet)
-        && node.properties.get("partitioned") == Some(&serde_json::Value::Bool(true))
-}
-
 /// The object format of each of a partitioned folder's files.
 fn part_format(node: &DataNodeRecord) -> String {
     // A folder's own format names the folder; each partition is one file of the node's type.
     file_format(node).replace("parquet-folder/", "parquet/")
 }
 
-/// The partition files under `root`, by relative path (with `/`), sorted.
-fn partition_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// Whether a file is one of a partitioned node's partitions by its name: a README,
+/// a `_metadata` or a checksum beside the data is not.
+fn is_partition_file(storage: StorageType, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let extensions: &[&str] =
+        if storage == StorageType::Parquet { &[".parquet", ".parq", ".pq"] } else { &[".csv", ".tsv"] };
+    extensions.iter().any(|e| name.ends_with(e))
+}
+
+/// A name cut into runs of digits and of other characters, digits compared as
+/// numbers: `day-9.csv` comes before `day-10.csv`.
+fn natural_key(name: &str) -> Vec<(u8, usize, String)> {
+    let mut key = Vec::new();
+    let mut rest = name;
+    while let Some(first) = rest.chars().next() {
+        let digits = first.is_ascii_digit();
+        let end = rest.find(|c: char| c.is_ascii_digit() != digits).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        key.push(if digits {
+            let value = run.trim_start_matches('0');
+            (0, value.len(), value.to_owned())
+        } else {
+            (1, 0, run.to_owned())
+        });
+        rest = tail;
+    }
+    key
+}
+
+/// The partition files under `root`, by relative path (with `/`), in natural order;
+/// a file `root` is its own one partition.
+fn partition_files(root: &Path, storage: StorageType) -> Result<Vec<(String, PathBuf)>> {
+    if root.is_file() {
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(vec![(name, root.to_owned())]);
+    }
     let mut files = Vec::new();
     walk_files(root, None, "listing the partitions", |path, relative, kind| {
         let skipped = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with(['.', '_']));
-        if skipped {
+        if skipped || !is_partition_file(storage, &relative.to_string_lossy()) {
             return Ok(());
         }
         if !kind.is_file() {
@@ -50,7 +80,7 @@ fn partition_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
         files.push((name.replace(std::path::MAIN_SEPARATOR, "/"), path.to_owned()));
         Ok(())
     })?;
-    files.sort();
+    files.sort_by_cached_key(|(name, _)| (natural_key(name), name.clone()));
     Ok(files)
 }
 
@@ -64,7 +94,7 @@ impl Store {
         latest: Option<VersionRecord>,
         record: bool,
     ) -> Result<Option<VersionRecord>> {
-        let files = partition_files(path)?;
+        let files = partition_files(path, node.storage_type)?;
         let mut parts = Vec::with_capacity(files.len());
         for (name, file) in &files {
             let size = fs::metadata(file).map_err(|e| Error::storage(file, e))?.len();
@@ -165,6 +195,7 @@ mod tests {
         fs::write(data.path().join("2026-01-01.csv"), "a\n1\n").unwrap();
         fs::write(data.path().join("2026-01-02.csv"), "a\n2\n").unwrap();
         fs::write(data.path().join("_SUCCESS"), "").unwrap();
+        fs::write(data.path().join("README.txt"), "days of sales").unwrap();
         fs::create_dir(data.path().join(".tmp")).unwrap();
         fs::write(data.path().join(".tmp/x.csv"), "a\n9\n").unwrap();
         let node = node(&store, data.path());
@@ -207,5 +238,12 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("x.csv"), data.path().join("x.csv")).unwrap();
         let err = store.sync_file_node(&node(&store, data.path()), true).unwrap_err().to_string();
         assert!(err.contains("x.csv") && err.contains("link"), "{err}");
+    }
+
+    #[test]
+    fn partitions_are_in_natural_order() {
+        let mut names = vec!["day-10.csv", "day-9.csv", "day-09b.csv", "a/day-2.csv", "day-100.csv"];
+        names.sort_by_cached_key(|n| (natural_key(n), n.to_string()));
+        assert_eq!(names, ["a/day-2.csv", "day-9.csv", "day-09b.csv", "day-10.csv", "day-100.csv"]);
     }
 }

@@ -151,7 +151,7 @@ def partition_calls(engine: Engine, timeout: float | None) -> Any:
                 cluster.submit(
                     _run_on_worker,
                     str(engine.storage_folder),
-                    {**base, "values": plan.calls[k]},
+                    {**base, "values": plan.calls[k], "partition": True},
                     pure=False,
                     key=f"{task.config_id}[{plan.names[k]}]-{tag}",
                 ): k
@@ -206,4 +206,5 @@ def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
         job["values"],
         [_Record(n) for n in job["input_nodes"]],
         [_Record(n) for n in job["output_nodes"]],
+        partition=job.get("partition", False),
     )

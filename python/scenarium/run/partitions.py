@@ -25,6 +25,7 @@ those in a plain task, which reads only the small tables.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -42,6 +43,22 @@ Calls = Callable[[list[int]], Iterator[tuple[int, Outcome]]]
 
 def is_partitioned(task: Any) -> bool:
     return task.properties.get("partitioned") is True and task.function.get("kind") != "native"
+
+
+def refuse_non_tables(task: Any, results: list[Any], output_nodes: list[Any]) -> None:
+    """ValueError unless each of a partition call's results is a table (its partitions
+    are read back as one table, concatenated)."""
+    polars, pandas = sys.modules.get("polars"), sys.modules.get("pandas")
+    tables = tuple(
+        t for t in (polars and polars.DataFrame, polars and polars.LazyFrame, pandas and pandas.DataFrame) if t
+    )
+    for value, node in zip(results, output_nodes):
+        if not isinstance(value, tables):
+            raise ValueError(
+                f"output {node.config_id!r} of partitioned task {task.config_id!r} must be a table per partition "
+                f"(a polars or pandas DataFrame, or a LazyFrame): the partitions are read back as one table; "
+                f"it returned a {type(value).__qualname__}"
+            )
 
 
 class PlanProblem(Exception):
@@ -99,6 +116,9 @@ class Plan:
             ("function", json.dumps(dict(task.function), sort_keys=True, default=str)),
         ]
         common += [("output", _descriptor(node)) for node in output_nodes]
+        if task.properties.get("cache") is False:
+            # cache=False: reuse only what this task itself made, never another scenario's.
+            common.append(("task id", str(task.id)))
         calls, material = [], []
         for k in range(len(names)):
             call = list(values)
@@ -110,9 +130,10 @@ class Plan:
                     call[i] = StoredValue(
                         "object", part["hash"], hash=part["hash"], format=value.format, size=part["size"]
                     )
-                    fields.append((f"partition of input {i}", f"{read_as}\n{part['hash']}"))
+                    fields.append((f"partition of input {i}", f"{read_as}\n{value.format}\n{part['hash']}"))
                 else:
-                    fields.append((f"input {i}", f"{read_as}\n{value.fingerprint}"))
+                    # The format too: the same bytes stored from pandas or polars decode differently.
+                    fields.append((f"input {i}", f"{read_as}\n{value.kind} {value.format}\n{value.fingerprint}"))
             calls.append(call)
             material.append(fields)
         return cls(task, names, calls, material, list(output_nodes))
@@ -142,8 +163,9 @@ class Plan:
         for value, node in zip(stored, self.outputs):
             if value.kind != "object" or not value.hash:
                 return (
-                    f"task {self.task.config_id!r}, partition {self.names[k]!r}: output {node.config_id!r} must be "
-                    f"a table stored as a file (a csv, parquet or pickle data node); it was stored as {value.kind!r}"
+                    f"task {self.task.config_id!r}, partition {self.names[k]!r}: output {node.config_id!r} "
+                    f"({node.storage_type}) must be stored as a file, not as {value.kind!r}: use a csv, parquet "
+                    "or pickle data node"
                 )
             parts.append((self.names[k], value.hash, value.size or 0, _rows(engine, value)))
         self.done[k] = parts

@@ -86,11 +86,17 @@ def _absorb_pending_timeout() -> None:
 
 
 def run_task(
-    store: Any, task: Any, values: list[StoredValue], input_nodes: list[Any], output_nodes: list[Any]
+    store: Any,
+    task: Any,
+    values: list[StoredValue],
+    input_nodes: list[Any],
+    output_nodes: list[Any],
+    partition: bool = False,
 ) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
     """Runs a task's function on its stored inputs and stores its outputs in ``store``
     (an Engine, or an ObjectStore on a worker); (outputs, failure reason, traceback,
-    what the run touched: ``{"items": ..., "problem": why not reusable or None}``)."""
+    what the run touched: ``{"items": ..., "problem": why not reusable or None}``).
+    ``partition``: one call of a partitioned task, whose outputs must be tables."""
     touched: dict[str, Any] | None = None
     try:
         function = resolve(task)
@@ -116,6 +122,8 @@ def run_task(
             finally:
                 keep_standard_descriptors()
             results = TaskRunner._outputs(task, result)
+            if partition:
+                _partitions.refuse_non_tables(task, results, output_nodes)
             stored = [_codec.encode(store, v, dn) for v, dn in zip(results, output_nodes)]
         touched = _touched(seen, _code_identity.covered_code(function))
         # A database or generic output is written out before the job can complete:
@@ -471,7 +479,7 @@ class TaskRunner:
 
         def calls(todo: list[int]) -> Iterator[tuple[int, _partitions.Outcome]]:
             for k in todo:
-                outcome = run_task(self.engine, task, plan.calls[k], input_nodes, outputs)
+                outcome = run_task(self.engine, task, plan.calls[k], input_nodes, outputs, partition=True)
                 yield k, outcome
                 if outcome[1] is not None:
                     return

@@ -183,9 +183,8 @@ def _encode(engine: Engine, value: Any, dn: Any) -> StoredValue:
     has_file = _shared.file_path(props) is not None and storage in ("csv", "parquet", "json", "excel", "pickle")
     if has_file and storage in ("csv", "parquet") and props.get("partitioned") is True:
         raise NotSerializable(
-            f"data node {dn.config_id!r} ({dn.id}) reads its partitions from the folder "
-            f"{_shared.file_path(props)} (partitioned=True): add or replace files there instead of writing "
-            "the node; nothing was written"
+            f"data node {dn.config_id!r} ({dn.id}) reads its partitions from {_shared.file_path(props)} "
+            "(partitioned=True): add or replace files there instead of writing the node; nothing was written"
         )
     if storage == "parquet" and _datasets.writes_folder(props):
         return _datasets.write_dataset(engine, value, props, dn)
@@ -435,26 +434,59 @@ def _read_parts(engine: Any, stored: StoredValue, dn: Any, lazy: bool) -> Any:
     import polars as pl  # on first use: keeps `import scenarium` fast
 
     fmt = stored.format or ""
+    parts = json.loads(stored.json or "{}").get("parts") or []
+    if not parts:
+        if fmt.endswith("/pandas") and not lazy:
+            import pandas as pd  # the node's frames are pandas'
+
+            return pd.DataFrame()
+        return pl.DataFrame().lazy() if lazy else pl.DataFrame()
     if fmt in ("arrow/polars", "parquet/polars"):
         paths = part_paths(engine, stored, dn)
         scan, read = (pl.scan_ipc, pl.read_ipc) if fmt.startswith("arrow") else (pl.scan_parquet, pl.read_parquet)
         if lazy:
-            return scan(paths) if paths else pl.DataFrame().lazy()
+            return scan(paths)
         _memory.check_size_fits(stored.size or 0, polars=True)
-        return pl.concat([read(path) for path in paths], how="vertical") if paths else pl.DataFrame()
-    parts = json.loads(stored.json or "{}").get("parts") or []
+        return _concat_parts([read(path) for path in paths], parts, dn)
     pieces = [
         _decode(engine, StoredValue("object", p["hash"], hash=p["hash"], format=fmt, size=p["size"]), dn, lazy)
         for p in parts
     ]
-    if not pieces:
-        return pl.DataFrame().lazy() if lazy else pl.DataFrame()
-    if _frame_kind(pieces[0]) == "pandas":
-        import pandas as pd  # the parts were read as pandas frames: it is there
+    return _concat_parts(pieces, parts, dn)
 
-        plain = all(isinstance(p.index, pd.RangeIndex) for p in pieces)
-        return pd.concat(pieces, ignore_index=plain)
-    return pl.concat(pieces, how="vertical")
+
+def _concat_parts(pieces: list[Any], parts: list[dict[str, Any]], dn: Any) -> Any:
+    """The partitions' frames as one; a partition whose columns differ from the first's
+    is named (a header-only file, a column renamed or moved)."""
+    import polars as pl  # on first use: keeps `import scenarium` fast
+
+    pandas = _frame_kind(pieces[0]) == "pandas"
+    try:
+        if pandas:
+            import pandas as pd  # the parts were read as pandas frames: it is there
+
+            plain = all(isinstance(p.index, pd.RangeIndex) for p in pieces)
+            return pd.concat(pieces, ignore_index=plain)
+        return pl.concat(pieces, how="vertical")
+    except Exception as e:  # noqa: BLE001  (each library raises its own kinds)
+
+        def columns(piece: Any) -> Any:
+            if pandas:
+                return list(zip(piece.columns, piece.dtypes.astype(str)))
+            schema = piece.collect_schema() if hasattr(piece, "collect_schema") else piece.schema
+            return list(schema.items())
+
+        first = columns(pieces[0])
+        odd = next((k for k, piece in enumerate(pieces) if columns(piece) != first), None)
+        where = (
+            f"partition {parts[odd]['name']!r} has columns {columns(pieces[odd])}, partition "
+            f"{parts[0]['name']!r} {first}"
+            if odd is not None
+            else f"{type(e).__name__}: {e}"
+        )
+        raise StorageError(
+            f"data node {dn.config_id!r} ({dn.id}): its {len(parts)} partitions cannot be read as one table: {where}"
+        ) from e
 
 
 def _read_stored_dataset(engine: Any, stored: StoredValue, dn: Any, lazy: bool) -> Any:
