@@ -58,8 +58,17 @@ def daily_files(days: int, rows_per_day: int) -> Path:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    frame = pl.scan_csv(customers_csv(days * rows_per_day))
-    for day in range(days):
-        frame.slice(day * rows_per_day, rows_per_day).collect().write_parquet(folder / f"day-{day:04d}.parquet")
+    held: list[pl.DataFrame] = []
+    count = day = 0
+    # One pass over the CSV, a day's rows written as soon as they are read.
+    for batch in pl.scan_csv(customers_csv(days * rows_per_day)).collect_batches(chunk_size=100_000):
+        while batch.height:
+            take = batch.head(rows_per_day - count)
+            held.append(take)
+            count += take.height
+            batch = batch.slice(take.height)
+            if count == rows_per_day:
+                pl.concat(held).write_parquet(folder / f"day-{day:04d}.parquet")
+                held, count, day = [], 0, day + 1
     (folder / "done").write_text("")
     return folder

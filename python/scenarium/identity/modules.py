@@ -217,11 +217,14 @@ def _packages_distributions() -> dict[str, list[str]]:
     distribution's file list costs ~0.2 s, the largest part of a fresh process's
     first submit: the answer is kept in the user's cache folder, under the
     modification times of the folders on ``sys.path`` (installing, upgrading or
-    removing a distribution adds or removes its ``.dist-info`` folder there)."""
+    removing a distribution adds or removes its ``.dist-info`` folder there). Only the
+    folders that hold distributions count: a project's folder changes at every save."""
     state = [sys.executable]
     for entry in sys.path:
         try:
-            state.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
+            with os.scandir(entry or ".") as names:
+                if any(e.name.endswith((".dist-info", ".egg-info")) for e in names):
+                    state.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
             continue
     key = blake3_hex("\n".join(state).encode("utf-8", "surrogatepass"))[:32]
