@@ -103,6 +103,22 @@ def _plugin() -> Any:
     return type("OnPath", (_OnPath, distributed.WorkerPlugin), {})()
 
 
+def partition_jobs() -> dict:
+    """Python partition jobs on Dask, 1 and 2 workers: scenarium's own cost per partition
+    (tiny partitions), and the user's LazyFrame task of bench_daily_folder.py per day."""
+    from _daily import by_country, daily_files, trivial_partition
+
+    tiny = tiny_days(200)
+    days = daily_files(100, 1_000_000)
+    return {
+        w: {
+            "trivial": dask_partition_jobs(w, tiny, trivial_partition),
+            "by_country": dask_partition_jobs(w, days, by_country),
+        }
+        for w in (1, 2)
+    }
+
+
 def tiny_days(count: int) -> Path:
     """``count`` Parquet files of 10 rows, made once."""
     import polars as pl
@@ -119,8 +135,20 @@ def tiny_days(count: int) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=30_000_000)
+    parser.add_argument(
+        "--partition-jobs-only",
+        action="store_true",
+        help="measure only the partition jobs on Dask, kept with the earlier figures of partition_scaling.json",
+    )
     args = parser.parse_args()
     require_release_build()
+    if args.partition_jobs_only:
+        earlier = json.loads((BENCHES / "results" / "partition_scaling.json").read_text())
+        earlier.pop("machine", None)
+        earlier["dask_partition_jobs"] = partition_jobs()
+        write_result("partition_scaling", earlier)
+        print(json.dumps(earlier["dask_partition_jobs"], indent=1))
+        return 0
     csv = customers_csv(args.rows)
     result: dict = {"rows": args.rows, "csv_bytes": csv.stat().st_size, "threads": {}}
     for threads in (1, 2):
@@ -130,19 +158,7 @@ def main() -> int:
             merged = step(csv, store, threads, force=True)
             result["threads"][threads] = {"from_scratch": scratch, "all_remembered": merged}
     result["dask_seconds_per_task"] = {w: dask_cost_per_task(w) for w in (1, 2)}
-    # Python partition jobs on Dask: the cost per partition of scenarium itself (tiny
-    # partitions), and the user's LazyFrame task on the daily folder of bench_daily_folder.py.
-    from _daily import by_country, daily_files, trivial_partition
-
-    tiny = tiny_days(200)
-    days = daily_files(100, 300_000)
-    result["dask_partition_jobs"] = {
-        w: {
-            "trivial": dask_partition_jobs(w, tiny, trivial_partition),
-            "by_country": dask_partition_jobs(w, days, by_country),
-        }
-        for w in (1, 2)
-    }
+    result["dask_partition_jobs"] = partition_jobs()
     write_result("partition_scaling", result)
     print(json.dumps(result, indent=1))
     return 0
