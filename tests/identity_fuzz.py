@@ -288,6 +288,16 @@ ATOMS: dict[str, Atom] = {
         "importlib.import_module('{pkg}.lazy_dyn').f(v)",
         imports="import importlib",
     ),
+    # A function polars calls on its own threads (map_elements), found by name at run
+    # time in a module imported before the task ran: only the UDF's own recording sees it.
+    "L_UDF_THREAD": A(
+        "udf_dyn.py",
+        lambda v: f"def f(x):\n    return x * 10 + {v}\n",
+        "int(pl.DataFrame({'a': [v]}).lazy().select(pl.col('a').map_elements("
+        "importlib.import_module('{pkg}.udf_dyn').f, return_dtype=pl.Int64)).collect().item())",
+        imports="import importlib\nimport polars as pl\nfrom . import udf_dyn as _udf_dyn_loaded  # noqa: F401",
+        needs="polars",
+    ),
     # --- classes (model.py), one class (or pair) each ---
     "K_INHERIT": A(
         "model.py",
@@ -499,6 +509,7 @@ RELOAD_ORDER = [
     "lazy_rel.py",
     "lazy_abs.py",
     "lazy_dyn.py",
+    "udf_dyn.py",
     "reexp.py",
     "unused.py",
 ]

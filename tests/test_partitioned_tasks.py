@@ -323,3 +323,49 @@ def test_the_same_bytes_stored_from_pandas_instead_of_polars_run_the_reader_agai
     assert "KIND pandas" in second.stdout, second.stdout
     fingerprints = [line for out in (first, second) for line in out.stdout.splitlines() if line.startswith("BYTES")]
     assert fingerprints[0] == fingerprints[1], "the same bytes: only the format changed"
+
+
+def test_a_function_polars_calls_on_its_threads_while_the_output_is_stored_is_recorded(tmp_path) -> None:
+    """The task returns a LazyFrame whose map_elements calls a plugin found by name: polars
+    runs it on its own threads while the output is sunk, after the task returned. An edit
+    of the plugin runs the task again (found by a user: it was served stale)."""
+    files = {
+        "pipeline.py": """
+            from scenarium import Config
+            import mine.plugins_a, mine.plugins_b  # a plugin registry imports them up front
+            from mine import stats
+
+            daily = Config.configure_csv_data_node(
+                "daily", default_path="daily", partitioned=True, exposed_type="polars"
+            )
+            per_day = Config.configure_parquet_data_node("per_day", exposed_type="polars")
+            sums = Config.configure_task("sums", stats.convert, daily, per_day, partitioned=True, skippable=True)
+            scenario_cfg = Config.configure_scenario("daily", [sums])
+        """,
+        "mine/__init__.py": "",
+        "mine/plugins_a.py": "def conv(x):\n    return x * 2\n",
+        "mine/plugins_b.py": "def conv(x):\n    return x * 3\n",
+        "mine/stats.py": """
+            import importlib
+            import polars as pl
+
+            def convert(day: pl.LazyFrame) -> pl.LazyFrame:
+                kind = day.select(pl.col("kind").first()).collect().item()
+                plugin = importlib.import_module("mine.plugins_" + kind)
+                return day.select(pl.col("x").map_elements(plugin.conv, return_dtype=pl.Int64))
+        """,
+    }
+    root = tmp_path / "p"
+    root.mkdir()
+    project = Project(root, files)
+    (root / "daily").mkdir()
+    (root / "daily" / "a.csv").write_text("kind,x\na,1\na,2\n")
+    (root / "daily" / "b.csv").write_text("kind,x\nb,5\n")
+    show = "\nprint('X', sc.get_scenarios()[0].per_day.read()['x'].to_list())"
+    first = project.run(STEP + show)
+    assert first.returncode == 0, first.stderr
+    assert "X [2, 4, 15]" in first.stdout
+    project.write({"mine/plugins_b.py": "def conv(x):\n    return x * 4\n"})
+    edited = project.run(STEP + show)
+    assert edited.returncode == 0, edited.stderr
+    assert "X [2, 4, 20]" in edited.stdout, edited.stdout

@@ -31,6 +31,7 @@ from typing import Any, Iterator
 from scenarium.identity import code as _code_identity
 from scenarium.identity import hints as _hints
 from scenarium.identity import modules as _modules
+from scenarium.identity import udfs as _udfs
 
 _lock = threading.Lock()
 _active: list[Recording] = []  # recordings in progress, any thread
@@ -52,8 +53,16 @@ class Recording:
         self.folders: set[str] = set()
         self.env: set[str] = set()
         self.codes: list[types.CodeType] = []
+        # Code the task's Python functions ran on polars' threads (``udfs.py``).
+        self.foreign: list[types.CodeType] = []
         self.modules: list[str] = []
         self.problem: str | None = None
+
+    def note_foreign(self, codes: Any) -> None:
+        """Code executed on another thread on the task's behalf (a polars UDF)."""
+        found = list(codes)
+        with _lock:
+            self.foreign.extend(found)
 
     def note_open(self, path: Any, mode: Any, flags: Any) -> None:
         if isinstance(path, int):
@@ -79,7 +88,9 @@ class Recording:
         packages: set[str] = set()
         modules: set[str] = set()
         files: set[str] = set()
-        for found in self.codes:
+        with _lock:
+            executed = [*self.codes, *self.foreign]
+        for found in executed:
             if found not in covered:
                 _classify(found, code, packages, modules, files)
         for name in self.modules:
@@ -246,6 +257,7 @@ def recording(exclude: tuple[str, ...] = ()) -> Iterator[Recording]:
         return
     profiler = cProfile.Profile(builtins=False)
     modules_before = set(sys.modules)
+    _udfs.install(_current)  # polars' UDF entry points, once polars is imported
     with _lock:
         if not _hook_installed:
             sys.addaudithook(_audit)
