@@ -369,3 +369,18 @@ def test_a_function_polars_calls_on_its_threads_while_the_output_is_stored_is_re
     edited = project.run(STEP + show)
     assert edited.returncode == 0, edited.stderr
     assert "X [2, 4, 20]" in edited.stdout, edited.stdout
+
+
+def test_a_missing_folder_is_named_when_the_job_waits_for_it(tmp_path, monkeypatch) -> None:
+    import scenarium as sc
+    from scenarium import Config
+    from scenarium.exceptions import BlockedJobWarning
+
+    monkeypatch.chdir(tmp_path)
+    Config.configure_core(storage_folder=str(tmp_path / ".scenarium"), progress=False)
+    daily = Config.configure_csv_data_node("daily", default_path="days", partitioned=True)
+    out = Config.configure_pickle_data_node("out")
+    task = Config.configure_task("t", len, daily, out, partitioned=True)
+    scenario = sc.create_scenario(Config.configure_scenario("s", [task]))
+    with pytest.warns(BlockedJobWarning, match=r"daily reads its partitions from days, which does not exist"):
+        scenario.submit()

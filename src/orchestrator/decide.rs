@@ -160,7 +160,15 @@ pub fn input_states(
             Err(e) => return Ok(Err(e.to_string().into())),
         };
         let Some(version) = latest else {
-            let reason = Error::NoData(node.config_id).to_string();
+            let reason = match crate::store::file_node_path(&node) {
+                // A node read from its path: say which path is missing.
+                Some(path) if crate::store::reads_partitions(&node) => format!(
+                    "data node {} reads its partitions from {}, which does not exist",
+                    node.config_id,
+                    path.display()
+                ),
+                _ => Error::NoData(node.config_id).to_string(),
+            };
             return Ok(Err(InputProblem { reason, never_written: true }));
         };
         match input_state(store, &node, version, record, &mut may_defer) {

@@ -6,7 +6,7 @@ mod files;
 pub use files::{FileState, UnhashedFile};
 mod folders;
 mod hashed_file;
-pub use file_nodes::{file_node_path, EXTERNAL_WRITER};
+pub use file_nodes::{file_node_path, reads_partitions, EXTERNAL_WRITER};
 pub use folders::{is_folder_format, StoredFolder};
 pub use hashed_file::HashedFile;
 mod maintenance;

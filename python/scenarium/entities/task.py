@@ -331,7 +331,8 @@ class Submission(_Entity[SubmissionRecord], SubmissionFacts, Labelled):
         if self.status is SubmissionStatus.BLOCKED:
             blocked = [f"{j.task_config_id} ({j.reason})" for j in self.jobs if j.status is Status.BLOCKED]
             warnings.warn(
-                f"submission {self.id} is BLOCKED: {'; '.join(blocked)}; write the data node, then submit again",
+                f"submission {self.id} is BLOCKED: {'; '.join(blocked)}; write the data node (or put its file "
+                "or folder in place), then submit again",
                 BlockedJobWarning,
                 stacklevel=3,
             )
