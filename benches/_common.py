@@ -85,3 +85,16 @@ def run_measured(cmd: list[str], *, interval_s: float = 0.02, cwd: str | None = 
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{stderr}")
     return stdout, peak_anon_kib / 1024
+
+
+def run_step(code: str, *args: str) -> dict:
+    """Runs ``code`` in a fresh process with ``args`` then this folder as its arguments;
+    the JSON it printed after ``RESULT``, with its peak anonymous memory in MiB."""
+    benches = Path(__file__).resolve().parent
+    out, peak = run_measured([sys.executable, "-c", code, *args, str(benches)])
+    line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
+    if line is None:
+        sys.exit(f"a step failed:\n{out}")
+    result = json.loads(line[len("RESULT") :])
+    result["peak_anonymous_mib"] = peak
+    return result

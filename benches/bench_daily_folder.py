@@ -22,14 +22,13 @@ results/daily_folder.json and results/daily_folder.md.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import DATA, RESULTS, machine, require_release_build, run_measured, write_result
+from _common import DATA, RESULTS, machine, require_release_build, run_step, write_result
 from _daily import daily_files
 
 STEP = """
@@ -49,14 +48,7 @@ print("RESULT" + json.dumps({
 
 
 def step(days: Path, storage: Path) -> dict:
-    benches = Path(__file__).resolve().parent
-    out, peak = run_measured([sys.executable, "-c", STEP, str(days), str(storage), str(benches)])
-    line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
-    if line is None:
-        sys.exit(f"a step failed:\n{out}")
-    result = json.loads(line[len("RESULT") :])
-    result["peak_anonymous_mib"] = peak
-    return result
+    return run_step(STEP, str(days), str(storage))
 
 
 def main() -> int:

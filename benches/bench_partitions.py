@@ -16,14 +16,13 @@ the generated data before it grows; the original is left as it was.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_measured, write_result
+from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_step, write_result
 
 STEP = """
 import json, sys, time
@@ -49,14 +48,7 @@ print("RESULT" + json.dumps({
 
 
 def step(csv: Path, storage: Path) -> dict:
-    benches = Path(__file__).resolve().parent
-    out, peak = run_measured([sys.executable, "-c", STEP, str(csv), str(storage), str(benches)])
-    line = next((x for x in out.splitlines() if x.startswith("RESULT")), None)
-    if line is None:
-        sys.exit(f"a step failed:\n{out}")
-    result = json.loads(line[len("RESULT") :])
-    result["peak_anonymous_mib"] = peak
-    return result
+    return run_step(STEP, str(csv), str(storage))
 
 
 def append_rows(csv: Path, rows: int) -> int:
