@@ -4,6 +4,7 @@
 - tasks 3 and 4 from scratch, and with every partial remembered (a forced re-run: only
   merging is left): seconds per partition;
 - Dask's cost per task on a LocalCluster of 1 and 2 worker processes (a trivial task);
+- the store's write rate: new 64 MiB objects through ObjectWriter, 1 and 2 writers;
 - a partitioned Python task on that cluster, per partition: a trivial one (scenarium's own
   cost: decode, store, memo, Dask) and the user's LazyFrame task of bench_daily_folder.py
   over 100 daily Parquet files of 300,000 rows.
@@ -119,6 +120,41 @@ def partition_jobs() -> dict:
     }
 
 
+def store_write_rate(writers: int, objects: int = 16, size: int = 64 << 20) -> dict:
+    """MB/s of new objects written into a store through ``ObjectWriter`` (hashed as
+    written, written back every 32 MiB, fsync and rename: what a partition's output
+    costs), by ``writers`` threads at once; every object's bytes differ."""
+    import threading
+
+    from scenarium._core import ObjectStore
+
+    block = os.urandom(1 << 20)
+    with tempfile.TemporaryDirectory(dir=DATA) as work:
+        store = ObjectStore(Path(work) / "store")
+        todo = list(range(objects))
+        lock = threading.Lock()
+
+        def write() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    k = todo.pop()
+                writer = store.object_writer(".part")
+                for i in range(size >> 20):
+                    writer.write(k.to_bytes(8, "little") + i.to_bytes(8, "little") + block[16:])
+                writer.store("bytes")
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=write) for _ in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - start
+    return {"objects": objects, "bytes": objects * size, "seconds": seconds, "mb_per_s": objects * size / seconds / 1e6}
+
+
 def tiny_days(count: int) -> Path:
     """``count`` Parquet files of 10 rows, made once."""
     import polars as pl
@@ -146,6 +182,7 @@ def main() -> int:
         earlier = json.loads((BENCHES / "results" / "partition_scaling.json").read_text())
         earlier.pop("machine", None)
         earlier["dask_partition_jobs"] = partition_jobs()
+        earlier["store_write_rate"] = {w: store_write_rate(w) for w in (1, 2)}
         write_result("partition_scaling", earlier)
         print(json.dumps(earlier["dask_partition_jobs"], indent=1))
         return 0
@@ -159,6 +196,7 @@ def main() -> int:
             result["threads"][threads] = {"from_scratch": scratch, "all_remembered": merged}
     result["dask_seconds_per_task"] = {w: dask_cost_per_task(w) for w in (1, 2)}
     result["dask_partition_jobs"] = partition_jobs()
+    result["store_write_rate"] = {w: store_write_rate(w) for w in (1, 2)}
     write_result("partition_scaling", result)
     print(json.dumps(result, indent=1))
     return 0
