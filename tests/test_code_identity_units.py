@@ -193,3 +193,30 @@ def test_a_later_identity_is_reused_only_while_nothing_it_came_from_changed(tmp_
         assert fresh(m.task) == identity(m.task)
     finally:
         sys.modules.pop("memo_helpers", None)
+
+
+def test_a_recorded_function_rebound_by_a_reload_changes_the_identity(tmp_path, monkeypatch) -> None:
+    """A notebook reloads the module of a function a run was seen to call (found by name
+    at run time): the name holds a new function, though the old one keeps its old code."""
+    import importlib
+    import shutil
+
+    from scenarium.identity import code as code_identity
+
+    package = tmp_path / "reloaded_plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "plug.py").write_text("def f(x):\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plug = importlib.import_module("reloaded_plugins.plug")
+
+    def task(x):
+        return x
+
+    recorded = {"code": ["reloaded_plugins.plug:f"]}
+    before = code_identity.identity(task, recorded=recorded)
+    (package / "plug.py").write_text("def f(x):\n    return x + 2\n")
+    shutil.rmtree(package / "__pycache__", ignore_errors=True)
+    importlib.reload(plug)
+    after = code_identity.identity(task, recorded=recorded)
+    assert before["function reloaded_plugins.plug.f"] != after["function reloaded_plugins.plug.f"]

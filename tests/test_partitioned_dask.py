@@ -1,7 +1,8 @@
 """Partitioned tasks on a Dask LocalCluster of 2 worker processes: each partition is a
 Dask task of its own, the outputs are byte-equal to a local run's (the same objects),
 and a worker killed in the middle of a partition is survived (Dask runs the partition
-again elsewhere). The native task 1 stores its partitions on a worker as it does here."""
+again elsewhere). The native task 1's partitions are made on every worker, a stride each,
+and the job that follows takes them all: the same value as here."""
 
 from __future__ import annotations
 
@@ -143,10 +144,11 @@ def test_partitions_spread_over_the_workers_byte_equal_to_local_and_a_killed_wor
     assert grown == run_days(tmp_path / "local")
 
 
-def test_the_native_partitioned_task_keeps_its_partitions_on_a_worker(tmp_path, cluster) -> None:
+def test_the_native_partitioned_task_makes_its_partitions_on_every_worker(tmp_path, cluster) -> None:
     from scenarium.tasks import customer_analysis as ca
 
     client, _ = cluster
+    client.wait_for_workers(2, timeout=60)  # the one killed in the test before is back
     results = {}
     for mode in ("local", "dask"):
         Config._reset()
@@ -163,3 +165,6 @@ def test_the_native_partitioned_task_keeps_its_partitions_on_a_worker(tmp_path, 
         results[mode] = (stored.kind, stored.fingerprint)
     assert results["dask"] == results["local"]
     assert results["local"][0] == "parts"
+    # The partitions were made side by side, a stride on each worker, then taken whole.
+    opened = client.run(lambda: sorted(__import__("scenarium.run.dask", fromlist=["_stores"])._stores))
+    assert sum(str(tmp_path / "dask" / ".scenarium") in folders for folders in opened.values()) == 2, opened

@@ -309,7 +309,11 @@ class ObjectStore:
         """The partition (name, hash, size, rows) made before under memo key ``identity``."""
     def remember_part(self, identity: str, part: tuple[str, str, int, int]) -> None: ...
     def run_native(
-        self, name: str, inputs: list[StoredValue], partitioned: bool = False
+        self,
+        name: str,
+        inputs: list[StoredValue],
+        partitioned: bool = False,
+        stride: tuple[int, int] | None = None,
     ) -> tuple[list[StoredValue] | None, str | None]: ...
 
 @final

@@ -18,6 +18,25 @@ use crate::block_hashes::{self, BlockHashes};
 
 thread_local! {
     static WANTED: std::cell::RefCell<Option<bool>> = const { std::cell::RefCell::new(None) };
+    static STRIDE: std::cell::RefCell<Option<(usize, usize)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a native job) making only every `of`-th partition from `index`
+/// (`(index, of)`): one of the jobs a Dask cluster runs side by side. What it
+/// makes is remembered (`ObjectStore::remember_part`); the job that follows
+/// them takes it all and stores the value.
+pub fn with_stride<R>(stride: Option<(usize, usize)>, f: impl FnOnce() -> R) -> R {
+    crate::scoped::with(&STRIDE, stride, f)
+}
+
+/// Whether this thread's job makes partition `k`: all of them, or its stride's.
+pub fn makes(k: usize) -> bool {
+    crate::scoped::current(&STRIDE).is_none_or(|(index, of)| of == 0 || k % of == index)
+}
+
+/// Whether this thread's job makes only a stride of the partitions.
+pub fn in_stride() -> bool {
+    crate::scoped::current(&STRIDE).is_some()
 }
 
 /// Runs `f` (a native job) with partitions asked for or not: the task's

@@ -25,7 +25,8 @@ pub fn write_parts(
     loop {
         let plans = producer.parts();
         let mut parts: Vec<Option<Part>> = plans.iter().map(|p| store.part_made_from(&p.identity)).collect();
-        let wanted: Vec<usize> = (0..plans.len()).filter(|&k| parts[k].is_none()).collect();
+        let wanted: Vec<usize> =
+            (0..plans.len()).filter(|&k| parts[k].is_none() && super::byte_ranges::makes(k)).collect();
         let schema = producer.schema();
         let mut made: Vec<(usize, Part)> = Vec::with_capacity(wanted.len());
         let mut open: Option<(usize, std::path::PathBuf, ArrowObject)> = None;
@@ -61,6 +62,13 @@ pub fn write_parts(
         for (k, part) in made {
             store.remember_part(&plans[k].identity, &part).map_err(storage)?;
             parts[k] = Some(part);
+        }
+        if super::byte_ranges::in_stride() {
+            // One of several jobs side by side: its partitions are remembered; the
+            // value, of the partitions known so far, is not stored by anyone.
+            let known: Vec<Part> = parts.into_iter().flatten().collect();
+            let summary = PartsMade { made: count, reused: known.len() - count };
+            return Ok((Payload::Parts { format: TABLE_FORMAT.into(), parts: known }, summary));
         }
         let parts: Option<Vec<Part>> = parts.into_iter().collect();
         let Some(parts) = parts else {

@@ -212,14 +212,18 @@ impl ObjectStore {
 
     /// Runs native task `name` on stored inputs, storing its outputs here:
     /// (outputs, None) or (None, why it failed). The GIL is released meanwhile.
-    /// `partitioned`: the task's `partitioned=True` (its output stored as partitions).
-    #[pyo3(signature = (name, inputs, partitioned = false))]
+    /// `partitioned`: the task's `partitioned=True` (its output stored as partitions);
+    /// `stride` `(index, of)`: make and remember only every `of`-th partition from
+    /// `index`, one of several such jobs side by side (the outputs are then not values
+    /// to record: a job without `stride` follows and takes every partition made).
+    #[pyo3(signature = (name, inputs, partitioned = false, stride = None))]
     fn run_native(
         &self,
         py: Python<'_>,
         name: &str,
         inputs: Vec<PyRef<'_, StoredValue>>,
         partitioned: bool,
+        stride: Option<(usize, usize)>,
     ) -> (Option<Vec<StoredValue>>, Option<String>) {
         let versions: Vec<VersionRecord> = inputs
             .iter()
@@ -240,6 +244,7 @@ impl ObjectStore {
             })
             .collect();
         let run = || crate::tasks::CATALOG.execute(&self.objects, name, &versions);
+        let run = || crate::native::byte_ranges::with_stride(stride, run);
         match py.detach(|| crate::native::byte_ranges::with_partitions(partitioned, run)) {
             TaskOutcome::Completed(values) | TaskOutcome::CompletedNotReusable { values, .. } => {
                 (Some(values.iter().map(|v| StoredValue::from_payload(&v.payload, &v.fingerprint)).collect()), None)

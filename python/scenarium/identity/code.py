@@ -587,7 +587,13 @@ def _walk_recorded(walker: Walker, code: Sequence[str], modules: Sequence[str], 
         module = _import_quietly(walker, module_name)
         target: Any = module
         for attr in qualname.split(".") if qualname else ():
-            target = vars(target).get(attr, _MISSING) if hasattr(target, "__dict__") else _MISSING
+            if not hasattr(target, "__dict__"):
+                target = _MISSING
+                break
+            # A name bound anew (its module reloaded) is a change, even when the
+            # function it held before still has its old code.
+            walker.guard_lookup(vars(target), attr)
+            target = vars(target).get(attr, _MISSING)
             if target is _MISSING:
                 break
         if module is None or target is _MISSING:

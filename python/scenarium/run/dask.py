@@ -104,19 +104,59 @@ def run(
         "output_nodes": [_fields(n, _NODE_FIELDS) for n in outputs],
     }
     key = f"{task.config_id}-{uuid.uuid4().hex}"  # unique, and names the task in Dask's dashboard
-    future = client().submit(_run_on_worker, str(engine.storage_folder), job, pure=False, key=key)
+    future: Any = None
     try:
+        spread = _spread_native_partitions(engine, task, job, key, timeout)
+        if spread is not None:
+            return spread
+        future = client().submit(_run_on_worker, str(engine.storage_folder), job, pure=False, key=key)
         return future.result(timeout=timeout)
     except distributed.TimeoutError:
-        future.cancel()
+        if future is not None:
+            future.cancel()
         return None, f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster", None, None
     except distributed.KilledWorker as e:
         return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
     except KeyboardInterrupt:
-        future.cancel()
+        if future is not None:
+            future.cancel()
         raise
     except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the job's)
         return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
+
+
+def _spread_native_partitions(
+    engine: Engine, task: TaskRecord, job: dict[str, Any], key: str, timeout: float | None
+) -> tuple[None, str, None, None] | None:
+    """A native task with ``partitioned=True``: its partitions are made side by side, one
+    stride of them per worker thread (``run_native(..., stride=(i, n))`` remembers each
+    partition it makes); the job that follows on one worker takes them all. Returns the
+    failure of a stride, or None when every stride made its share (or there is one thread)."""
+    if task.function.get("kind") != "native" or task.properties.get("partitioned") is not True:
+        return None
+    count = threads()
+    if count < 2:
+        return None
+    cluster = client()
+    futures = [
+        cluster.submit(
+            _run_on_worker,
+            str(engine.storage_folder),
+            {**job, "stride": (i, count)},
+            pure=False,
+            key=f"{key}[partitions {i} mod {count}]",
+        )
+        for i in range(count)
+    ]
+    try:
+        for i, future in enumerate(futures):
+            _, reason, *_ = future.result(timeout=timeout)
+            if reason is not None:
+                return None, f"partitions {i} mod {count} of {task.config_id!r}: {reason}", None, None
+    finally:
+        for future in futures:
+            future.cancel()  # those still running when one failed, timed out or was interrupted
+    return None
 
 
 def partition_calls(engine: Engine, timeout: float | None) -> Any:
@@ -198,7 +238,8 @@ def _run_on_worker(storage_folder: str, job: dict[str, Any]) -> Any:
     ref = task.function
     if ref["kind"] == "native":  # runs in Rust, without the GIL, as it would locally
         partitioned = job["task"]["properties"].get("partitioned") is True
-        values, reason = store.run_native(ref["name"], job["values"], partitioned)
+        stride = job.get("stride")
+        values, reason = store.run_native(ref["name"], job["values"], partitioned, tuple(stride) if stride else None)
         return values, reason, None, None
     return _runtime.run_task(
         store,

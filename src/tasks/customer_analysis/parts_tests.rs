@@ -299,3 +299,24 @@ fn random_edits_never_leave_a_partition_or_a_partial_stale() {
         }
     }
 }
+
+#[test]
+fn strides_made_side_by_side_are_taken_whole_by_the_job_that_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ObjectStore::open(dir.path().join("objects")).unwrap();
+    let csv = dir.path().join("customers.csv");
+    crate::datagen::write_csv(&csv, 3_000, 11, |_| true).unwrap();
+    let mut made_by_strides = 0;
+    for index in 0..3 {
+        let table = scored(&csv, 4096);
+        let stride = || write_parts(&store, TASK, table.parted().expect("cut into ranges")).unwrap();
+        let (payload, made) = byte_ranges::with_stride(Some((index, 3)), stride);
+        let Payload::Parts { parts, .. } = payload else { unreachable!() };
+        assert_eq!(parts.len(), made.made + made.reused, "a stride's value holds what is known so far");
+        made_by_strides += made.made;
+    }
+    let (rows, made, count) = stored(&store, &csv);
+    assert_eq!(made_by_strides, count, "every partition made by exactly one stride");
+    assert_eq!(made, PartsMade { made: 0, reused: count });
+    assert!(rows.equals_missing(&whole(&csv)));
+}
