@@ -127,6 +127,9 @@ def test_a_new_day_runs_only_its_partition_and_the_totals_equal_a_fresh_run(tmp_
 
     again = step(project)
     assert {s for s, _ in again["jobs"].values()} == {"SKIPPED"} and again["calls"] == []
+    forced = project.run(STEP.replace("scenario.submit()", "scenario.submit(force=True)"))
+    assert forced.returncode == 0, forced.stderr
+    assert '"calls": ["1", "2", "3", "4"]' in forced.stdout, "a forced submit runs every call again"
 
     # A day replaced in place: that day again, nothing else.
     write_day(project.root, 2)

@@ -147,7 +147,7 @@ def submit(
     for job in created:
         _events.publish(EventEntityType.JOB, EventOperation.CREATION, job.id)
     _events.publish(EventEntityType.SUBMISSION, EventOperation.UPDATE, record.id, "jobs", list(record.job_ids))
-    runner = _modes.TaskRunner(engine, mode=Config.job_config.mode, submitting=True)
+    runner = _modes.TaskRunner(engine, mode=Config.job_config.mode, submitting=True, force=force)
     callback = _job_listener(engine, entity, on_event, record.id)
     callback.announce_submitted(created)  # type: ignore[attr-defined]
     workers = _workers()

@@ -231,11 +231,14 @@ def run(
     plan: Plan,
     code: dict[str, str],
     calls: Calls,
+    take_memos: bool = True,
 ) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
-    """Runs the partitions not made before through ``calls`` (here, on workers or on
-    Dask: it yields each call's outcome as it ends); (outputs, failure reason,
-    traceback, what the calls touched), as ``runtime.run_task``."""
-    plan.take_memos(engine, code)
+    """Runs the partitions not made before (every one, without ``take_memos``: a forced
+    submit) through ``calls`` (here, on workers or on Dask: it yields each call's outcome
+    as it ends); (outputs, failure reason, traceback, what the calls touched), as
+    ``runtime.run_task``."""
+    if take_memos:
+        plan.take_memos(engine, code)
     touched: dict[str, Any] = {"items": {}, "problem": None}
     failures: list[tuple[str, str, str | None]] = []
     for k, (stored, reason, trace, seen) in calls(plan.todo()):

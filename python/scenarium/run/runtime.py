@@ -261,9 +261,16 @@ class TaskRunner:
     """Called by the core for each job: fingerprint a task's code, run it."""
 
     def __init__(
-        self, engine: Engine, standalone: bool = False, mode: str | None = None, submitting: bool = False
+        self,
+        engine: Engine,
+        standalone: bool = False,
+        mode: str | None = None,
+        submitting: bool = False,
+        force: bool = False,
     ) -> None:
         self.engine = engine
+        # submit(force=True): a partitioned task's calls all run again, none taken as made before.
+        self.force = force
         # A submission (not a dry run or sc.why, which write nothing): where each named
         # task function was imported from is recorded for processes that did not configure it.
         self.submitting = submitting
@@ -470,7 +477,8 @@ class TaskRunner:
         except _partitions.PlanProblem as e:
             return None, str(e), None, None
         self._plans[task.id] = plan
-        return _partitions.run(self.engine, plan, self.code_identity(task), calls(task, plan, input_nodes, outputs))
+        code = self.code_identity(task)
+        return _partitions.run(self.engine, plan, code, calls(task, plan, input_nodes, outputs), not self.force)
 
     def _calls_here(
         self, task: TaskRecord, plan: _partitions.Plan, input_nodes: list[Any], outputs: list[DataNodeRecord]
