@@ -98,3 +98,12 @@ def run_step(code: str, *args: str) -> dict:
     result = json.loads(line[len("RESULT") :])
     result["peak_anonymous_mib"] = peak
     return result
+
+
+def submits_table(runs: list[tuple[str, dict]]) -> list[str]:
+    """Markdown rows of ``run_step`` results: seconds, peak memory, each job's status and seconds."""
+    rows = ["| submit | seconds | peak anonymous MiB | jobs (status, seconds) |", "|---|---|---|---|"]
+    for name, run in runs:
+        jobs = "; ".join(f"{t} {s} {sec:.2f}" for t, (s, _, sec) in run["jobs"].items())
+        rows.append(f"| {name} | {run['seconds']:.2f} | {run['peak_anonymous_mib']:.0f} | {jobs} |")
+    return rows

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import DATA, RESULTS, machine, require_release_build, run_step, write_result
+from _common import DATA, RESULTS, machine, require_release_build, run_step, submits_table, write_result
 from _daily import daily_files
 
 STEP = """
@@ -97,18 +97,16 @@ def main() -> int:
         f"page cache warm. Command: `cd benches && python bench_daily_folder.py --days {args.days} "
         f"--rows-per-day {args.rows_per_day}`.",
         "",
-        "| submit | seconds | peak anonymous MiB | jobs (status, seconds) |",
-        "|---|---|---|---|",
     ]
-    for name, run in [
-        (f"full run, {args.days - 2} days (fresh folder)", full),
-        ("after a new day, the first process after the full run", first_day),
-        ("after the next new day", grown),
-        (f"from scratch on {args.days} days", scratch),
-        ("again, nothing changed", again),
-    ]:
-        jobs = "; ".join(f"{t} {s} {sec:.2f}" for t, (s, _, sec) in run["jobs"].items())
-        md.append(f"| {name} | {run['seconds']:.2f} | {run['peak_anonymous_mib']:.0f} | {jobs} |")
+    md += submits_table(
+        [
+            (f"full run, {args.days - 2} days (fresh folder)", full),
+            ("after a new day, the first process after the full run", first_day),
+            ("after the next new day", grown),
+            (f"from scratch on {args.days} days", scratch),
+            ("again, nothing changed", again),
+        ]
+    )
     md += [
         "",
         f"New day over full: **{result['ratio_new_day_to_full']:.3f}** "

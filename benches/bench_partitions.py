@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_step, write_result
+from _common import DATA, RESULTS, customers_csv, machine, require_release_build, run_step, submits_table, write_result
 
 STEP = """
 import json, sys, time
@@ -106,17 +106,15 @@ def main() -> int:
         + (f" --rows {args.rows}" if args.rows != 100_000_000 else "")
         + "`.",
         "",
-        "| submit | seconds | peak anonymous MiB | jobs (status, seconds) |",
-        "|---|---|---|---|",
     ]
-    for name, run in [
-        ("full run (fresh folder)", full),
-        (f"after appending {args.rows // 100:,} rows ({added / 1e6:,.0f} MB)", appended),
-        ("from scratch on the grown file", scratch),
-        ("again, nothing changed", again),
-    ]:
-        jobs = "; ".join(f"{t} {s} {sec:.2f}" for t, (s, _, sec) in run["jobs"].items())
-        md.append(f"| {name} | {run['seconds']:.2f} | {run['peak_anonymous_mib']:.0f} | {jobs} |")
+    md += submits_table(
+        [
+            ("full run (fresh folder)", full),
+            (f"after appending {args.rows // 100:,} rows ({added / 1e6:,.0f} MB)", appended),
+            ("from scratch on the grown file", scratch),
+            ("again, nothing changed", again),
+        ]
+    )
     md += [
         "",
         f"Append over full: **{result['ratio_append_to_full']:.3f}** "

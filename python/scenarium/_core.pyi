@@ -228,6 +228,12 @@ class DataNodeRecord:
     validity_period_s: float | None
     @property
     def properties(self) -> dict[str, Any]: ...
+    @property
+    def read_as(self) -> str:
+        """How a task reads the node (storage type and properties, its path left out), as cache keys have it."""
+    @property
+    def stored_as(self) -> str:
+        """How the node's values are stored (storage type and properties), as cache keys have it."""
 
 @final
 class TaskRecord:

@@ -202,7 +202,7 @@ fn descriptor(node: &DataNodeRecord, also_left_out: &[&str]) -> String {
 /// How a task reads an input: [`access_descriptor`] without where a file-backed
 /// node's file is. The task is handed the content (the version's fingerprint), so
 /// the same file at a new path is the same input.
-fn read_descriptor(node: &DataNodeRecord) -> String {
+pub fn read_descriptor(node: &DataNodeRecord) -> String {
     match crate::store::file_node_path(node) {
         Some(_) => descriptor(node, &["path", "default_path"]),
         None => access_descriptor(node),

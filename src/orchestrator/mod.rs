@@ -9,7 +9,8 @@ mod parts_note;
 mod schedule;
 
 pub use decide::{
-    access_descriptor, binding_labels, cache_key, code_changes, code_digest, CodeIdentity, CodeParts, InputState,
+    access_descriptor, binding_labels, cache_key, code_changes, code_digest, read_descriptor, CodeIdentity, CodeParts,
+    InputState,
 };
 use decide::{changed_while_running, decide, input_states, Decision, KeyBase};
 pub use schedule::{run_submission, Cancel, RunOptions};

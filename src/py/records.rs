@@ -219,6 +219,9 @@ record_view! {
         scope = |r, py| r.scope.as_str().into_bound_py_any(py),
         storage_type = |r, py| r.storage_type.as_str().into_bound_py_any(py),
         properties = |r, py| json::map_to_python(py, &r.properties),
+        // How a task reads the node and how its values are stored, as cache keys have them.
+        read_as = |r, py| crate::orchestrator::read_descriptor(r).into_bound_py_any(py),
+        stored_as = |r, py| crate::orchestrator::access_descriptor(r).into_bound_py_any(py),
     }
 }
 

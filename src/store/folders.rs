@@ -47,16 +47,20 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// The regular files under `root`, by relative path (with `/`), sorted. A
-/// link is refused: packing it would store what it points at, perhaps outside.
-fn files_under(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// The regular files under `root` that `keep` keeps (given each relative path), by
+/// relative path (with `/`), sorted. A link is refused: reading it would take what it
+/// points at, perhaps outside. `doing` names the walk in errors and on Ctrl-C.
+pub(super) fn files_under(root: &Path, doing: &str, keep: impl Fn(&Path) -> bool) -> Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
-    walk_files(root, None, "storing the folder", |path, relative, kind| {
+    walk_files(root, None, doing, |path, relative, kind| {
+        if !keep(relative) {
+            return Ok(());
+        }
         if !kind.is_file() {
-            return Err(Error::storage(path, "not a regular file (a link?): a stored folder holds only files"));
+            return Err(Error::storage(path, format!("not a regular file (a link?): {doing} takes only files")));
         }
         let Some(name) = relative.to_str() else {
-            return Err(Error::storage(path, "a file name that is not UTF-8 cannot be stored"));
+            return Err(Error::storage(path, format!("a file name that is not UTF-8 ({doing})")));
         };
         files.push((name.replace(std::path::MAIN_SEPARATOR, "/"), path.to_owned()));
         Ok(())
@@ -69,7 +73,7 @@ impl ObjectStore {
     /// Packs the folder at `dir` into one object. The folder should not change
     /// meanwhile; if it does, the fingerprint still describes what was stored.
     pub fn ingest_folder(&self, dir: &Path) -> Result<StoredFolder> {
-        let files = files_under(dir)?;
+        let files = files_under(dir, "storing the folder", |_| true)?;
         let tmp = self.new_tmp_path(".tar.part")?;
         let packed = (|| {
             let out = File::create(&tmp).map_err(|e| Error::storage(&tmp, format!("cannot write the value: {e}")))?;

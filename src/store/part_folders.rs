@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::file_nodes::{file_format, EXTERNAL_WRITER};
-use super::files::walk_files;
+use super::folders::files_under;
 use super::{insert_version, latest_version, Store};
 use crate::config::StorageType;
 use crate::error::{Error, Result};
@@ -65,20 +65,9 @@ fn partition_files(root: &Path, storage: StorageType) -> Result<Vec<(String, Pat
         let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         return Ok(vec![(name, root.to_owned())]);
     }
-    let mut files = Vec::new();
-    walk_files(root, None, "listing the partitions", |path, relative, kind| {
-        let skipped = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with(['.', '_']));
-        if skipped || !is_partition_file(storage, &relative.to_string_lossy()) {
-            return Ok(());
-        }
-        if !kind.is_file() {
-            return Err(Error::storage(path, "not a regular file (a link?): a partitioned folder holds only files"));
-        }
-        let Some(name) = relative.to_str() else {
-            return Err(Error::storage(path, "a file name that is not UTF-8 cannot name a partition"));
-        };
-        files.push((name.replace(std::path::MAIN_SEPARATOR, "/"), path.to_owned()));
-        Ok(())
+    let mut files = files_under(root, "reading a partitioned folder", |relative| {
+        let hidden = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with(['.', '_']));
+        !hidden && is_partition_file(storage, &relative.to_string_lossy())
     })?;
     files.sort_by_cached_key(|(name, _)| (natural_key(name), name.clone()));
     Ok(files)

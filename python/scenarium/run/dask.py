@@ -84,17 +84,9 @@ def run(
 ) -> tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]:
     """Runs one job on the cluster; (stored outputs, failure reason, traceback, what the
     run touched) as ``_runtime.run_task``."""
-    memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
-    if memory:
-        return (
-            None,
-            (
-                f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask worker "
-                "cannot hand back; use another storage_type"
-            ),
-            None,
-            None,
-        )
+    refused = _refused_outputs(task, outputs)
+    if refused is not None:
+        return None, refused, None, None
     distributed = _distributed()
     nodes = {dn: _fields(engine.data_node(dn), _NODE_FIELDS) for _, dn in task.inputs}
     job = {
@@ -115,14 +107,30 @@ def run(
         if future is not None:
             future.cancel()
         return None, f"task {task.config_id!r} timed out after {timeout:g} s on the Dask cluster", None, None
-    except distributed.KilledWorker as e:
-        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
     except KeyboardInterrupt:
         if future is not None:
             future.cancel()
         raise
     except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the job's)
-        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
+        return None, _cluster_failure(task, e, distributed), None, None
+
+
+def _refused_outputs(task: TaskRecord, outputs: list[Any]) -> str | None:
+    """Why a job cannot run on the cluster: in_memory outputs a worker cannot hand back."""
+    memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
+    if not memory:
+        return None
+    return (
+        f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask worker "
+        "cannot hand back; use another storage_type"
+    )
+
+
+def _cluster_failure(task: TaskRecord, error: Exception, distributed: Any) -> str:
+    """A job's (or a partition's) failure that is the cluster's, not the task's."""
+    if isinstance(error, distributed.KilledWorker):
+        return f"task {task.config_id!r}: the Dask worker running it died ({error})"
+    return f"task {task.config_id!r}: the Dask cluster failed to run it: {type(error).__name__}: {error}"
 
 
 def _spread_native_partitions(
@@ -171,13 +179,9 @@ def partition_calls(engine: Engine, timeout: float | None) -> Any:
         def calls(todo: list[int]) -> Any:
             if not todo:
                 return
-            memory = [n.config_id for n in outputs if n.storage_type == "in_memory"]
-            if memory:
-                reason = (
-                    f"task {task.config_id!r} writes in_memory data node(s) {', '.join(memory)}, which a Dask "
-                    "worker cannot hand back; use another storage_type"
-                )
-                yield todo[0], (None, reason, None, None)
+            refused = _refused_outputs(task, outputs)
+            if refused is not None:
+                yield todo[0], (None, refused, None, None)
                 return
             distributed = _distributed()
             base = {
@@ -217,10 +221,8 @@ def partition_calls(engine: Engine, timeout: float | None) -> Any:
 def _outcome(task: TaskRecord, future: Any, distributed: Any) -> Any:
     try:
         return future.result()
-    except distributed.KilledWorker as e:
-        return None, f"task {task.config_id!r}: the Dask worker running it died ({e})", None, None
     except Exception as e:  # noqa: BLE001  (the cluster's failure, reported as the partition's)
-        return None, f"task {task.config_id!r}: the Dask cluster failed to run it: {type(e).__name__}: {e}", None, None
+        return None, _cluster_failure(task, e, distributed), None, None
 
 
 _stores: dict[str, ObjectStore] = {}

@@ -27,13 +27,11 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from scenarium._core import StoredValue, partition_key, parts_value
 from scenarium.identity import recording as _recording
 
-# Properties that change neither what a call reads nor what it stores.
-_NOT_READ = frozenset({"default_data", "description", "name", "label", "owner_id", "tags", "comment"})
 # Outcome of one call: (stored outputs, failure reason, traceback, what it touched), as run_task's.
 Outcome = tuple[list[StoredValue] | None, str | None, str | None, dict[str, Any] | None]
 Part = tuple[str, str, int, int]
@@ -63,12 +61,6 @@ def refuse_non_tables(task: Any, results: list[Any], output_nodes: list[Any]) ->
 
 class PlanProblem(Exception):
     """The task's inputs cannot be cut into partitions (the message names them)."""
-
-
-def _descriptor(node: Any, leave_out: Iterable[str] = ()) -> str:
-    skip = _NOT_READ | set(leave_out)
-    props = {k: v for k, v in dict(node.properties).items() if k not in skip}
-    return json.dumps({"storage_type": node.storage_type, "properties": props}, sort_keys=True, default=str)
 
 
 def _parts_of(value: StoredValue) -> list[dict[str, Any]]:
@@ -115,25 +107,26 @@ class Plan:
             ("task", json.dumps(dict(task.properties), sort_keys=True, default=str)),
             ("function", json.dumps(dict(task.function), sort_keys=True, default=str)),
         ]
-        common += [("output", _descriptor(node)) for node in output_nodes]
+        common += [("output", node.stored_as) for node in output_nodes]
         if task.properties.get("cache") is False:
             # cache=False: reuse only what this task itself made, never another scenario's.
             common.append(("task id", str(task.id)))
+        # The whole inputs are the same in every call; the format too: the same bytes
+        # stored from pandas or polars decode differently.
+        read_as = [node.read_as for node in input_nodes]
+        common += [
+            (f"input {i}", f"{read_as[i]}\n{value.kind} {value.format}\n{value.fingerprint}")
+            for i, value in enumerate(values)
+            if i not in lists
+        ]
         calls, material = [], []
         for k in range(len(names)):
             call = list(values)
             fields = list(common)
-            for i, (value, node) in enumerate(zip(values, input_nodes)):
-                read_as = _descriptor(node, ("path", "default_path"))
-                if i in lists:
-                    part = lists[i][k]
-                    call[i] = StoredValue(
-                        "object", part["hash"], hash=part["hash"], format=value.format, size=part["size"]
-                    )
-                    fields.append((f"partition of input {i}", f"{read_as}\n{value.format}\n{part['hash']}"))
-                else:
-                    # The format too: the same bytes stored from pandas or polars decode differently.
-                    fields.append((f"input {i}", f"{read_as}\n{value.kind} {value.format}\n{value.fingerprint}"))
+            for i, parts in lists.items():
+                part, fmt = parts[k], values[i].format
+                call[i] = StoredValue("object", part["hash"], hash=part["hash"], format=fmt, size=part["size"])
+                fields.append((f"partition of input {i}", f"{read_as[i]}\n{fmt}\n{part['hash']}"))
             calls.append(call)
             material.append(fields)
         return cls(task, names, calls, material, list(output_nodes))
