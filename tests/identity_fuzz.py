@@ -298,6 +298,15 @@ ATOMS: dict[str, Atom] = {
         imports="import importlib\nimport polars as pl\nfrom . import udf_dyn as _udf_dyn_loaded  # noqa: F401",
         needs="polars",
     ),
+    # The same, through pl.defer: its function runs on polars' threads when collected.
+    "L_UDF_DEFER": A(
+        "udf_defer.py",
+        lambda v: f"def f(x):\n    return x * 10 + {v}\n",
+        "int(pl.defer(lambda: pl.DataFrame({'a': [importlib.import_module('{pkg}.udf_defer').f(v)]}), "
+        "schema={'a': pl.Int64}).collect().item())",
+        imports="import importlib\nimport polars as pl\nfrom . import udf_defer as _udf_defer_loaded  # noqa: F401",
+        needs="polars",
+    ),
     # --- classes (model.py), one class (or pair) each ---
     "K_INHERIT": A(
         "model.py",
@@ -510,6 +519,7 @@ RELOAD_ORDER = [
     "lazy_abs.py",
     "lazy_dyn.py",
     "udf_dyn.py",
+    "udf_defer.py",
     "reexp.py",
     "unused.py",
 ]

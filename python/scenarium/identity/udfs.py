@@ -11,7 +11,8 @@ UDF-taking entry points are wrapped: a call on another thread is profiled there,
 the code it executed joins the recording of the task that built the expression.
 
 A function handed to polars before any recording started (an expression built when a
-module was imported) is not wrapped; the static walk still covers what it names.
+module was imported) is not wrapped: what it looks up by name at run time is not
+recorded (the static walk covers only what it names).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ _ENTRY_POINTS: tuple[tuple[str, str, int], ...] = (
     ("", "reduce", 0),
     ("", "cum_fold", 1),
     ("", "cum_reduce", 0),
+    ("", "defer", 0),
+    ("LazyFrame", "sink_batches", 1),
+    ("io.plugins", "register_io_source", 0),  # its function returns a generator polars pulls from
 )
 
 _installed: set[int] = set()  # id() of the polars modules patched
@@ -53,15 +57,13 @@ def install(current: Callable[[], Any]) -> None:
         if id(polars) in _installed:
             return
         for owner_name, attribute, position in _ENTRY_POINTS:
-            owner = getattr(polars, owner_name, None) if owner_name else polars
+            owner: Any = polars
+            for part in owner_name.split(".") if owner_name else ():
+                owner = getattr(owner, part, None)
             original = getattr(owner, attribute, None) if owner is not None else None
             if original is None or getattr(original, "__scenarium_udfs__", False):
                 continue
-            patched = _patched(original, position, current)
-            if owner_name:
-                setattr(owner, attribute, patched)
-            else:
-                setattr(polars, attribute, patched)
+            setattr(owner, attribute, _patched(original, position, current))
         _installed.add(id(polars))
 
 
@@ -89,14 +91,32 @@ def _recorded(function: Any, recording: Any) -> Any:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        if threading.get_ident() == owner or sys.getprofile() is not None:
-            return function(*args, **kwargs)
-        profiler = cProfile.Profile(builtins=False)
-        profiler.enable(subcalls=False, builtins=False)
-        try:
-            return function(*args, **kwargs)
-        finally:
-            profiler.disable()
-            recording.note_foreign(e.code for e in profiler.getstats() if isinstance(e.code, types.CodeType))
+        result = _profiled(owner, recording, function, *args, **kwargs)
+        # A generator's body runs at each next(), after the call returned.
+        return _pulled(owner, recording, result) if isinstance(result, types.GeneratorType) else result
 
     return call
+
+
+def _profiled(owner: int, recording: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, profiled into ``recording`` when this is not the
+    thread ``owner`` (whose own profiler sees it)."""
+    if threading.get_ident() == owner or sys.getprofile() is not None:
+        return function(*args, **kwargs)
+    profiler = cProfile.Profile(builtins=False)
+    profiler.enable(subcalls=False, builtins=False)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        profiler.disable()
+        recording.note_foreign(e.code for e in profiler.getstats() if isinstance(e.code, types.CodeType))
+
+
+def _pulled(owner: int, recording: Any, generator: Any) -> Any:
+    """``generator``'s items, each pulled under ``_profiled``."""
+    while True:
+        try:
+            item = _profiled(owner, recording, next, generator)
+        except StopIteration:
+            return
+        yield item
